@@ -1,0 +1,35 @@
+import { defineConfig, type Plugin } from 'vite';
+import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+// Vite's emptyOutDir deletes dist/.gitkeep on every build; frontend/embed.go
+// embeds dist/ and needs at least that file to compile on a fresh clone.
+function keepGitkeep(): Plugin {
+  return {
+    name: 'keep-gitkeep',
+    apply: 'build',
+    closeBundle() {
+      writeFileSync(resolve(__dirname, 'dist/.gitkeep'), '');
+    },
+  };
+}
+
+export default defineConfig({
+  plugins: [svelte(), keepGitkeep()],
+  build: {
+    outDir: 'dist',
+    emptyOutDir: true,
+    assetsDir: 'assets',
+    target: 'es2022',
+  },
+  server: {
+    proxy: {
+      '/api': { target: 'http://127.0.0.1:3000', ws: true },
+    },
+  },
+  test: {
+    include: ['src/**/*.test.ts'],
+    environment: 'node',
+  },
+});
