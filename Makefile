@@ -1,0 +1,44 @@
+# Hub Talks: `make run` serves the app with a demo; `make test` runs every test.
+# Both install what they need (apt-get) and start private services.
+
+GO        ?= go
+FRONTEND_SRC := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/package.json \
+                frontend/vite.config.ts $(wildcard frontend/svelte.config.js frontend/tsconfig.json)
+GO_SRC    := $(shell find cmd server realtime migrations frontend/embed.go -name '*.go' -o -name '*.sql' -o -name '*.json' 2>/dev/null | grep -v node_modules)
+
+.PHONY: run test test-go test-frontend deps deps-test frontend build vet clean soak test-faults
+
+run: deps build
+	scripts/run.sh
+
+build: bin/hubtalks
+
+bin/hubtalks: frontend/dist/index.html $(GO_SRC) go.mod go.sum
+	$(GO) build -o bin/hubtalks ./cmd/hubtalks
+
+frontend: frontend/dist/index.html
+
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+
+frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
+	cd frontend && npm run build
+
+deps:
+	scripts/deps.sh run
+
+deps-test:
+	scripts/deps.sh test
+
+test: deps-test frontend
+	scripts/with-test-services.sh $(MAKE) --no-print-directory test-go test-frontend
+
+test-go:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 25m ./...
+
+test-frontend:
+	cd frontend && npm run check && npm test
+
+clean:
+	rm -rf bin frontend/dist/assets frontend/dist/index.html

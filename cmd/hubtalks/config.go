@@ -1,0 +1,119 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is the whole environment of the process. Only cmd/ reads it.
+type config struct {
+	DatabaseURL    string
+	RedisURL       string
+	RedisPrefix    string
+	Port           int
+	BaseURL        string
+	AllowedOrigins []string
+	TrustedProxies []string
+	SMTPURL        *url.URL
+	AdminEmail     string
+	AdminPassword  string
+	LogLevel       slog.Level
+	RunMigrations  bool
+	SeriesTimezone *time.Location
+}
+
+// envError names the variable so a bad deployment says what to fix.
+type envError struct{ name, msg string }
+
+func (e envError) Error() string { return e.name + ": " + e.msg }
+
+func loadConfig(getenv func(string) string) (config, error) {
+	c := config{Port: 3000, LogLevel: slog.LevelInfo, RedisPrefix: "hubtalks:"}
+	c.DatabaseURL = strings.TrimSpace(getenv("DATABASE_URL"))
+	if c.DatabaseURL == "" {
+		return c, envError{"DATABASE_URL", "is required (postgres://user:pass@host:5432/db?sslmode=disable)"}
+	}
+	if u, err := url.Parse(c.DatabaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		return c, envError{"DATABASE_URL", "must be a postgres:// URL"}
+	}
+	c.RedisURL = strings.TrimSpace(getenv("REDIS_URL"))
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			return c, envError{"REDIS_URL", "must be a redis://, rediss:// or unix:// URL"}
+		}
+	}
+	if v := getenv("REDIS_PREFIX"); v != "" {
+		c.RedisPrefix = v
+	}
+	if v := getenv("PORT"); v != "" {
+		p, err := strconv.Atoi(v)
+		if err != nil || p < 1 || p > 65535 {
+			return c, envError{"PORT", "must be a port number from 1 to 65535"}
+		}
+		c.Port = p
+	}
+	c.BaseURL = strings.TrimRight(strings.TrimSpace(getenv("BASE_URL")), "/")
+	if c.BaseURL == "" {
+		c.BaseURL = fmt.Sprintf("http://localhost:%d", c.Port)
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return c, envError{"BASE_URL", "must be an http(s) URL such as https://talks.example.org"}
+	}
+	for _, o := range splitList(getenv("ALLOWED_ORIGINS")) {
+		u, err := url.Parse(o)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			return c, envError{"ALLOWED_ORIGINS", fmt.Sprintf("%q is not an origin such as https://app.example.org", o)}
+		}
+		c.AllowedOrigins = append(c.AllowedOrigins, strings.TrimRight(o, "/"))
+	}
+	c.TrustedProxies = splitList(getenv("TRUSTED_PROXIES"))
+	if v := strings.TrimSpace(getenv("SMTP_URL")); v != "" {
+		u, err := url.Parse(v)
+		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
+			return c, envError{"SMTP_URL", "must be smtp://user:pass@host:587 or smtps://…"}
+		}
+		c.SMTPURL = u
+	}
+	c.AdminEmail = strings.TrimSpace(getenv("ADMIN_EMAIL"))
+	c.AdminPassword = getenv("ADMIN_PASSWORD")
+	if (c.AdminEmail == "") != (c.AdminPassword == "") {
+		return c, envError{"ADMIN_EMAIL", "and ADMIN_PASSWORD must be set together"}
+	}
+	if v := getenv("LOG_LEVEL"); v != "" {
+		if err := c.LogLevel.UnmarshalText([]byte(v)); err != nil {
+			return c, envError{"LOG_LEVEL", "must be debug, info, warn or error"}
+		}
+	}
+	switch v := getenv("RUN_MIGRATIONS"); v {
+	case "", "0", "false":
+	case "1", "true":
+		c.RunMigrations = true
+	default:
+		return c, envError{"RUN_MIGRATIONS", "must be 1 or 0"}
+	}
+	tz := getenv("SERIES_TIMEZONE")
+	if tz == "" {
+		tz = "Europe/Brussels"
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return c, envError{"SERIES_TIMEZONE", fmt.Sprintf("%q is not a known time zone", tz)}
+	}
+	c.SeriesTimezone = loc
+	return c, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+

@@ -1,0 +1,93 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"time"
+
+	"github.com/hubtalks/hubtalks/migrations"
+	"github.com/hubtalks/hubtalks/server"
+	"github.com/hubtalks/hubtalks/server/accounts"
+	"github.com/hubtalks/hubtalks/server/httpx"
+)
+
+func cmdServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
+	fs := flags("serve", "Serve the web app, the API and the live hub on $PORT until SIGTERM.", stderr)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(stderr, cfg.LogLevel)
+	db, err := openDB(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.RunMigrations {
+		if _, err := migrations.Up(ctx, db.DB, log); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+	} else if err := migrations.Check(ctx, db.DB); err != nil {
+		return err
+	}
+	deps := server.Deps{DB: db, Log: log}
+	rdb, err := openRedis(ctx, cfg.RedisURL)
+	if err != nil {
+		return err
+	}
+	if rdb != nil {
+		defer rdb.Close()
+		deps.Redis = rdb // only when set: a nil *redis.Client in the interface is not nil
+	}
+
+	acfg := accounts.DefaultConfig()
+	acfg.SecureCookie = isHTTPS(cfg.BaseURL)
+	srv := server.New(server.Config{
+		BaseURL: cfg.BaseURL, AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
+		SeriesTimezone: cfg.SeriesTimezone, Accounts: acfg, RedisPrefix: cfg.RedisPrefix,
+	}, deps)
+	if cfg.AdminEmail != "" {
+		if err := ensureAdmin(ctx, srv.Accounts().Store(), cfg.AdminEmail, cfg.AdminPassword); err != nil {
+			return err
+		}
+	}
+
+	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
+	if err != nil {
+		return fmt.Errorf("PORT: %w", err)
+	}
+	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "redis", rdb != nil)
+	if err := srv.Listen(ctx, ln, 25*time.Second, nil); err != nil {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func isHTTPS(baseURL string) bool { return len(baseURL) > 8 && baseURL[:8] == "https://" }
+
+// ensureAdmin creates ADMIN_EMAIL as an admin when no such account exists;
+// an existing account is left as it is (its password is not reset).
+func ensureAdmin(ctx context.Context, store *accounts.Store, email, password string) error {
+	var v httpx.Checker
+	accounts.ValidPassword(&v, password)
+	if err := v.Err(); err != nil || !accounts.ValidEmail(email) {
+		return envError{"ADMIN_EMAIL", "and ADMIN_PASSWORD must be an email and a password of at least 10 characters"}
+	}
+	hash, err := accounts.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	_, err = store.CreateUser(ctx, email, "Administrator", hash, httpx.RoleAdmin)
+	if errors.Is(err, accounts.ErrEmailTaken) {
+		return nil
+	}
+	return err
+}

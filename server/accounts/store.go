@@ -1,0 +1,206 @@
+package accounts
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/hubtalks/hubtalks/server/httpx"
+)
+
+const (
+	insertUser = `INSERT INTO users (email, display_name, password_hash, role)
+		VALUES ($1, $2, $3, $4)
+		RETURNING id, email, display_name, role, created_at`
+	selectUserByEmail = `SELECT id, email, display_name, role, created_at, password_hash
+		FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL`
+	selectUserByID = `SELECT id, email, display_name, role, created_at
+		FROM users WHERE id = $1 AND deleted_at IS NULL`
+	insertSession = `INSERT INTO sessions (user_id, token_hash, expires_at) VALUES ($1, $2, $3) RETURNING id`
+	// The session lookup also slides last_used_at, at most once a minute so
+	// that a busy client does not write on every request.
+	selectSession = `WITH s AS (
+			SELECT id, user_id FROM sessions
+			WHERE token_hash = $1 AND expires_at > now() AND last_used_at > now() - $2::interval
+		), touched AS (
+			UPDATE sessions SET last_used_at = now()
+			WHERE id = (SELECT id FROM s) AND last_used_at < now() - interval '1 minute'
+		)
+		SELECT s.id AS session_id, u.id, u.email, u.display_name, u.role
+		FROM s JOIN users u ON u.id = s.user_id WHERE u.deleted_at IS NULL`
+	deleteSession      = `DELETE FROM sessions WHERE id = $1`
+	deleteUserSessions = `DELETE FROM sessions WHERE user_id = $1`
+	deleteExpired      = `DELETE FROM sessions WHERE expires_at < now() OR last_used_at < now() - $1::interval`
+	updateRole         = `UPDATE users SET role = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL
+		RETURNING id, email, display_name, role, created_at`
+	listUsers = `SELECT id, email, display_name, role, created_at FROM users
+		WHERE deleted_at IS NULL AND id > $1
+		  AND ($2 = '' OR email ILIKE '%' || $2 || '%' OR display_name ILIKE '%' || $2 || '%')
+		ORDER BY id LIMIT $3`
+	// Erasing keeps the row (questions and posts keep their author id) but
+	// removes everything that identifies the person.
+	eraseUser = `UPDATE users SET email = 'erased-' || id || '@erased.invalid',
+		display_name = 'Former participant', password_hash = '', role = 'participant',
+		deleted_at = now(), updated_at = now()
+		WHERE id = $1 AND deleted_at IS NULL`
+	selectUserExport     = `SELECT id, email, display_name, role, created_at, updated_at FROM users WHERE id = $1`
+	selectSessionsExport = `SELECT created_at, expires_at, last_used_at FROM sessions WHERE user_id = $1 ORDER BY id`
+)
+
+// User is an account as the API shows it.
+type User struct {
+	ID          int64     `json:"id" db:"id"`
+	Email       string    `json:"email,omitempty" db:"email"`
+	DisplayName string    `json:"display_name" db:"display_name"`
+	Role        string    `json:"role" db:"role"`
+	CreatedAt   time.Time `json:"created_at" db:"created_at"`
+}
+
+type userWithHash struct {
+	User
+	PasswordHash string `db:"password_hash"`
+}
+
+// ErrEmailTaken is returned when an email is already registered.
+var ErrEmailTaken = errors.New("email already registered")
+
+// Store is the accounts' SQL.
+type Store struct{ db *sqlx.DB }
+
+// NewStore wraps db.
+func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// CreateUser inserts a user whose password is already hashed.
+func (s *Store) CreateUser(ctx context.Context, email, name, passwordHash, role string) (User, error) {
+	var u User
+	err := s.db.GetContext(ctx, &u, insertUser, email, name, passwordHash, role)
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
+		return u, ErrEmailTaken
+	}
+	if err != nil {
+		return u, fmt.Errorf("insert user: %w", err)
+	}
+	return u, nil
+}
+
+func (s *Store) userByEmail(ctx context.Context, email string) (userWithHash, error) {
+	var u userWithHash
+	err := s.db.GetContext(ctx, &u, selectUserByEmail, email)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("user %q: %w", email, httpx.ErrNotFound)
+	}
+	if err != nil {
+		return u, fmt.Errorf("load user by email: %w", err)
+	}
+	return u, nil
+}
+
+// UserByID loads a live (not erased) user.
+func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
+	var u User
+	err := s.db.GetContext(ctx, &u, selectUserByID, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("user %d: %w", id, httpx.ErrNotFound)
+	}
+	if err != nil {
+		return u, fmt.Errorf("load user %d: %w", id, err)
+	}
+	return u, nil
+}
+
+func hashToken(token string) []byte {
+	sum := sha256.Sum256([]byte(token))
+	return sum[:]
+}
+
+func (s *Store) CreateSession(ctx context.Context, userID int64, ttl time.Duration) (token string, id int64, err error) {
+	token, err = newToken()
+	if err != nil {
+		return "", 0, err
+	}
+	if err := s.db.GetContext(ctx, &id, insertSession, userID, hashToken(token), time.Now().Add(ttl)); err != nil {
+		return "", 0, fmt.Errorf("insert session for user %d: %w", userID, err)
+	}
+	return token, id, nil
+}
+
+type sessionUser struct {
+	SessionID   int64  `db:"session_id"`
+	ID          int64  `db:"id"`
+	Email       string `db:"email"`
+	DisplayName string `db:"display_name"`
+	Role        string `db:"role"`
+}
+
+func (s *Store) sessionUser(ctx context.Context, token string, idle time.Duration) (*sessionUser, error) {
+	var su sessionUser
+	err := s.db.GetContext(ctx, &su, selectSession, hashToken(token), fmt.Sprintf("%d seconds", int(idle.Seconds())))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load session: %w", err)
+	}
+	return &su, nil
+}
+
+func (s *Store) deleteSession(ctx context.Context, id int64) error {
+	if _, err := s.db.ExecContext(ctx, deleteSession, id); err != nil {
+		return fmt.Errorf("delete session %d: %w", id, err)
+	}
+	return nil
+}
+
+// PruneSessions deletes expired and idle sessions.
+func (s *Store) PruneSessions(ctx context.Context, idle time.Duration) (int64, error) {
+	res, err := s.db.ExecContext(ctx, deleteExpired, fmt.Sprintf("%d seconds", int(idle.Seconds())))
+	if err != nil {
+		return 0, fmt.Errorf("prune sessions: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// SetRole changes a user's role and ends every session of theirs, so the
+// new role takes effect with a fresh session.
+func (s *Store) SetRole(ctx context.Context, id int64, role string) (User, error) {
+	var u User
+	tx, err := s.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return u, fmt.Errorf("set role of user %d: %w", id, err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	if err := tx.GetContext(ctx, &u, updateRole, id, role); errors.Is(err, sql.ErrNoRows) {
+		return u, fmt.Errorf("user %d: %w", id, httpx.ErrNotFound)
+	} else if err != nil {
+		return u, fmt.Errorf("set role of user %d: %w", id, err)
+	}
+	if _, err := tx.ExecContext(ctx, deleteUserSessions, id); err != nil {
+		return u, fmt.Errorf("end sessions of user %d: %w", id, err)
+	}
+	return u, tx.Commit()
+}
+
+// SetRoleByEmail is the command line's way to promote a user.
+func (s *Store) SetRoleByEmail(ctx context.Context, email, role string) (User, error) {
+	u, err := s.userByEmail(ctx, email)
+	if err != nil {
+		return User{}, err
+	}
+	return s.SetRole(ctx, u.ID, role)
+}
+
+// ListUsers pages through users by id, filtered by q on email or name.
+func (s *Store) ListUsers(ctx context.Context, q string, after int64, limit int) ([]User, error) {
+	users := []User{}
+	if err := s.db.SelectContext(ctx, &users, listUsers, after, q, limit); err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return users, nil
+}

@@ -1,0 +1,114 @@
+package server
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"net"
+	"net/http"
+	"syscall"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/lib/pq"
+
+	"github.com/hubtalks/hubtalks/server/httpx"
+)
+
+// codeForStatus names the errors Fiber itself raises (routing, body limit).
+var codeForStatus = map[int]string{
+	http.StatusBadRequest:            "bad_request",
+	http.StatusNotFound:              "not_found",
+	http.StatusMethodNotAllowed:      "method_not_allowed",
+	http.StatusRequestEntityTooLarge: "payload_too_large",
+	http.StatusUnsupportedMediaType:  "unsupported_media_type",
+	http.StatusTooManyRequests:       "rate_limited",
+	http.StatusRequestTimeout:        "request_timeout",
+	http.StatusRequestHeaderFieldsTooLarge: "headers_too_large",
+}
+
+var detailForStatus = map[int]string{
+	http.StatusNotFound:              "there is nothing at this address",
+	http.StatusMethodNotAllowed:      "this address does not take that method",
+	http.StatusRequestEntityTooLarge: "the request body is over 64 KiB",
+}
+
+// errorHandler answers every error as application/problem+json. It is the one
+// place where errors are logged: 5xx with the request id, never to the client.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	p := s.problemFor(c, err)
+	if rid, ok := c.Locals("requestid").(string); ok {
+		p.Instance = "urn:request:" + rid
+	}
+	if p.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, httpx.RetryAfterHeader(p.RetryAfter))
+	}
+	c.Status(p.Status)
+	c.Set(fiber.HeaderContentType, "application/problem+json")
+	return c.JSON(p, "application/problem+json")
+}
+
+func (s *Server) problemFor(c *fiber.Ctx, err error) *httpx.Problem {
+	var p *httpx.Problem
+	if errors.As(err, &p) {
+		cp := *p
+		return &cp
+	}
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		code, ok := codeForStatus[fe.Code]
+		if !ok {
+			code = "error"
+		}
+		detail := detailForStatus[fe.Code]
+		if detail == "" && fe.Code < 500 {
+			detail = fe.Message
+		}
+		if fe.Code >= 500 {
+			s.logError(c, err)
+			detail = "something went wrong on our side"
+		}
+		return httpx.NewProblem(fe.Code, code, detail)
+	}
+	switch {
+	case errors.Is(err, httpx.ErrNotFound):
+		return httpx.NotFound("not found")
+	case isUnavailable(err):
+		s.log.Warn("dependency unavailable", "request_id", c.Locals("requestid"), "route", c.Route().Path, "err", err)
+		return httpx.Unavailable("the service is briefly unavailable; retry shortly")
+	}
+	s.logError(c, err)
+	return httpx.NewProblem(http.StatusInternalServerError, "internal_error", "something went wrong on our side")
+}
+
+func (s *Server) logError(c *fiber.Ctx, err error) {
+	s.log.Error("request failed", "request_id", c.Locals("requestid"), "method", c.Method(), "route", c.Route().Path, "err", err)
+}
+
+// isUnavailable tells a database or network outage (retryable: 503) from a bug.
+func isUnavailable(err error) bool {
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) {
+		return true
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true
+	}
+	var opErr *net.OpError
+	if errors.As(err, &opErr) {
+		return true
+	}
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		switch pqErr.Code.Class() {
+		case "08", "53", "57": // connection exception, insufficient resources, operator intervention
+			return true
+		}
+		switch pqErr.Code {
+		case "40001", "40P01": // serialization failure, deadlock: retrying helps
+			return true
+		}
+	}
+	return errors.Is(err, sql.ErrConnDone)
+}

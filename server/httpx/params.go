@@ -1,0 +1,81 @@
+package httpx
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// ID parses the integer route parameter name, answering 404 for anything
+// that is not a positive id (a malformed id names no resource).
+func ID(c *fiber.Ctx, name string) (int64, error) {
+	id, err := strconv.ParseInt(c.Params(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, NotFound("no such " + name)
+	}
+	return id, nil
+}
+
+// Page is a list request: limit and an opaque cursor.
+type Page struct {
+	Limit  int
+	Cursor string
+}
+
+// ParsePage reads ?limit= (default 50, max 200) and ?cursor=.
+func ParsePage(c *fiber.Ctx) (Page, error) {
+	p := Page{Limit: 50, Cursor: c.Query("cursor")}
+	if s := c.Query("limit"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 200 {
+			return p, Invalid(FieldError{Field: "limit", Message: "must be an integer from 1 to 200"})
+		}
+		p.Limit = n
+	}
+	return p, nil
+}
+
+// EncodeCursor makes an opaque cursor of any JSON-able position.
+func EncodeCursor(v any) string {
+	b, _ := json.Marshal(v)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// DecodeCursor reads a cursor made by EncodeCursor; a forged one is a 422.
+func DecodeCursor(cursor string, v any) error {
+	b, err := base64.RawURLEncoding.DecodeString(cursor)
+	if err == nil {
+		err = json.Unmarshal(b, v)
+	}
+	if err != nil {
+		return Invalid(FieldError{Field: "cursor", Message: "is not a cursor this server issued"})
+	}
+	return nil
+}
+
+// List is the envelope of every list response.
+type List[T any] struct {
+	Items      []T     `json:"items"`
+	NextCursor *string `json:"next_cursor"`
+}
+
+// DBTimeout bounds every database call made for one request: fasthttp does
+// not cancel a handler's context when the client goes away.
+const DBTimeout = 5 * time.Second
+
+// Ctx is the request's context with its database deadline.
+func Ctx(c *fiber.Ctx) context.Context { return c.UserContext() }
+
+// WithDeadline is the middleware that gives every request its deadline.
+func WithDeadline(d time.Duration) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		ctx, cancel := context.WithTimeout(context.Background(), d)
+		defer cancel()
+		c.SetUserContext(ctx)
+		return c.Next()
+	}
+}

@@ -1,0 +1,83 @@
+// Package httpx holds what every HTTP handler of Hub Talks shares: the
+// problem+json error vocabulary, strict JSON decoding, validation, the
+// signed-in user, pagination cursors and request-scoped timeouts.
+package httpx
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+)
+
+// FieldError names one invalid field of a request.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Problem is an RFC 9457 problem detail; returning one from a handler makes
+// the error handler answer with it as application/problem+json.
+type Problem struct {
+	Type       string       `json:"type"`
+	Title      string       `json:"title"`
+	Status     int          `json:"status"`
+	Code       string       `json:"code"`
+	Detail     string       `json:"detail,omitempty"`
+	Instance   string       `json:"instance,omitempty"`
+	Errors     []FieldError `json:"errors,omitempty"`
+	RetryAfter int          `json:"-"` // seconds; sent as the Retry-After header when > 0
+}
+
+func (p *Problem) Error() string { return p.Code + ": " + p.Detail }
+
+// NewProblem builds a problem with the standard title of its status.
+func NewProblem(status int, code, detail string) *Problem {
+	return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: code, Detail: detail}
+}
+
+// Errors every domain shares. Domain-specific codes are built with NewProblem
+// next to the handler that uses them.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("conflict")
+)
+
+func BadRequest(code, detail string) *Problem { return NewProblem(http.StatusBadRequest, code, detail) }
+func NotFound(detail string) *Problem         { return NewProblem(http.StatusNotFound, "not_found", detail) }
+func Forbidden(detail string) *Problem        { return NewProblem(http.StatusForbidden, "forbidden", detail) }
+func Conflict(code, detail string) *Problem   { return NewProblem(http.StatusConflict, code, detail) }
+
+// Unauthorized is the answer to a request that needs a signed-in user.
+func Unauthorized(detail string) *Problem {
+	return NewProblem(http.StatusUnauthorized, "unauthorized", detail)
+}
+
+// Invalid is a 422 naming every bad field.
+func Invalid(errs ...FieldError) *Problem {
+	p := NewProblem(http.StatusUnprocessableEntity, "validation_failed", "the request has invalid fields")
+	if len(errs) == 1 {
+		p.Detail = errs[0].Field + ": " + errs[0].Message
+	}
+	p.Errors = errs
+	return p
+}
+
+// TooManyRequests is a 429 telling the client when to come back.
+func TooManyRequests(detail string, retryAfterSeconds int) *Problem {
+	if retryAfterSeconds < 1 {
+		retryAfterSeconds = 1
+	}
+	p := NewProblem(http.StatusTooManyRequests, "rate_limited", detail)
+	p.RetryAfter = retryAfterSeconds
+	return p
+}
+
+// Unavailable is a 503 for a dependency that is down; the client may retry.
+func Unavailable(detail string) *Problem {
+	p := NewProblem(http.StatusServiceUnavailable, "service_unavailable", detail)
+	p.RetryAfter = 2
+	return p
+}
+
+// RetryAfterHeader formats seconds for the Retry-After header.
+func RetryAfterHeader(seconds int) string { return strconv.Itoa(seconds) }

@@ -1,0 +1,210 @@
+// Package server is the Hub Talks HTTP application: middleware, routing, and
+// the wiring of the domain packages (accounts, talks, …) that own their
+// handlers and SQL. It sees the realtime hub only through the Hub interface.
+package server
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/compress"
+	"github.com/gofiber/fiber/v2/middleware/etag"
+	"github.com/gofiber/fiber/v2/middleware/helmet"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+	"github.com/gofiber/fiber/v2/middleware/requestid"
+	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/hubtalks/hubtalks/server/accounts"
+	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/ratelimit"
+)
+
+// Config is everything the server needs to know, read from the environment by cmd/.
+type Config struct {
+	BaseURL        string   // public origin, e.g. https://talks.example.org
+	AllowedOrigins []string // further origins allowed for cookies, CSRF and live sockets
+	TrustedProxies []string // addresses whose X-Forwarded-For is believed
+	SeriesTimezone *time.Location
+	Accounts       accounts.Config
+	// RedisPrefix namespaces every Redis key and channel of this deployment.
+	RedisPrefix string
+}
+
+// Deps are the connections the server uses; Redis may be nil (one instance).
+type Deps struct {
+	DB    *sqlx.DB
+	Redis redis.UniversalClient
+	Log   *slog.Logger
+}
+
+// Server is the HTTP application.
+type Server struct {
+	cfg      Config
+	db       *sqlx.DB
+	rdb      redis.UniversalClient
+	log      *slog.Logger
+	app      *fiber.App
+	registry *prometheus.Registry
+	metrics  *httpMetrics
+	limiter  ratelimit.Limiter
+	accounts *accounts.Accounts
+	draining atomic.Bool
+}
+
+// BodyLimit is the largest request body accepted (413 beyond).
+const BodyLimit = 64 << 10
+
+// New builds the application and its routes.
+func New(cfg Config, deps Deps) *Server {
+	s := &Server{cfg: cfg, db: deps.DB, rdb: deps.Redis, log: deps.Log, registry: prometheus.NewRegistry()}
+	if s.cfg.SeriesTimezone == nil {
+		s.cfg.SeriesTimezone = time.UTC
+	}
+	s.metrics = newHTTPMetrics(s.registry)
+	if deps.Redis != nil {
+		s.limiter = ratelimit.NewRedis(deps.Redis, cfg.RedisPrefix, deps.Log, s.metrics.limiterFailOpen)
+	} else {
+		s.limiter = ratelimit.NewMemory()
+	}
+	s.cfg.Accounts.AllowedOrigins = s.origins()
+	s.accounts = accounts.New(s.cfg.Accounts, deps.DB, s.limiter, nil, deps.Log)
+
+	s.app = fiber.New(fiber.Config{
+		AppName:                 "hubtalks",
+		Immutable:               true, // values from the request outlive handlers (events, logs)
+		BodyLimit:               BodyLimit,
+		ErrorHandler:            s.errorHandler,
+		ReadTimeout:             30 * time.Second,
+		WriteTimeout:            30 * time.Second,
+		IdleTimeout:             120 * time.Second,
+		DisableStartupMessage:   true,
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
+	})
+	s.routes()
+	return s
+}
+
+func proxyHeader(trusted []string) string {
+	if len(trusted) == 0 {
+		return ""
+	}
+	return fiber.HeaderXForwardedFor
+}
+
+// App is the Fiber application (tests drive it with app.Test).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Accounts is the accounts domain (the command line creates users through it).
+func (s *Server) Accounts() *accounts.Accounts { return s.accounts }
+
+// Registry holds the server's Prometheus metrics.
+func (s *Server) Registry() *prometheus.Registry { return s.registry }
+
+// origins are the browser origins we trust: our own and ALLOWED_ORIGINS.
+func (s *Server) origins() []string {
+	var out []string
+	if u, err := url.Parse(s.cfg.BaseURL); err == nil && u.Host != "" {
+		out = append(out, u.Scheme+"://"+u.Host)
+	}
+	for _, o := range s.cfg.AllowedOrigins {
+		if o = strings.TrimRight(strings.TrimSpace(o), "/"); o != "" {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func (s *Server) routes() {
+	app := s.app
+	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
+	app.Use(requestid.New())
+	app.Use(s.metrics.middleware)
+	app.Use(s.logRequests)
+	app.Use(helmet.New(helmet.Config{
+		ContentSecurityPolicy: contentSecurityPolicy,
+		XFrameOptions:         "DENY",
+		ReferrerPolicy:        "strict-origin-when-cross-origin",
+		HSTSMaxAge:            31536000,
+		CrossOriginEmbedderPolicy: "unsafe-none", // YouTube embeds need it off
+	}))
+	app.Use(compress.New(compress.Config{Next: func(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/v1/live") }}))
+
+	app.Get("/healthz", s.healthz)
+	app.Get("/readyz", s.readyz)
+	app.Get("/metrics", s.metricsHandler())
+
+	api := app.Group("/api/v1", httpx.WithDeadline(httpx.DBTimeout))
+	api.Get("/openapi.json", s.openAPI)
+	api.Use(etag.New())
+	api.Use(s.accounts.Authenticate, s.accounts.CheckCSRF)
+	s.accounts.Routes(api)
+	s.mountDomains(api)
+
+	s.mountFrontend()
+}
+
+// contentSecurityPolicy allows only our own scripts and styles (no
+// 'unsafe-inline'), YouTube's privacy-enhanced embeds and thumbnails.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
+	"img-src 'self' data: https://i.ytimg.com; frame-src https://www.youtube-nocookie.com; " +
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+func (s *Server) healthz(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok"})
+}
+
+// readyz says whether this instance should get traffic: PostgreSQL (and
+// Redis when configured) answer, and it is not shutting down.
+func (s *Server) readyz(c *fiber.Ctx) error {
+	if s.draining.Load() {
+		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "draining"})
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	checks := fiber.Map{}
+	ok := true
+	if err := s.db.PingContext(ctx); err != nil {
+		checks["postgres"], ok = "unreachable", false
+	} else {
+		checks["postgres"] = "ok"
+	}
+	if s.rdb != nil {
+		if err := s.rdb.Ping(ctx).Err(); err != nil {
+			checks["redis"], ok = "unreachable", false
+		} else {
+			checks["redis"] = "ok"
+		}
+	}
+	status := fiber.StatusOK
+	if !ok {
+		status = fiber.StatusServiceUnavailable
+	}
+	return c.Status(status).JSON(fiber.Map{"status": map[bool]string{true: "ready", false: "unavailable"}[ok], "checks": checks})
+}
+
+func (s *Server) logPanic(c *fiber.Ctx, e any) {
+	s.log.Error("panic", "request_id", c.Locals("requestid"), "route", c.Path(), "panic", e)
+}
+
+func (s *Server) logRequests(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	if err != nil {
+		// Let the error handler write the response now, so the log shows its status.
+		if herr := s.app.ErrorHandler(c, err); herr != nil {
+			_ = c.SendStatus(fiber.StatusInternalServerError)
+		}
+	}
+	s.log.Info("request", "request_id", c.Locals("requestid"), "method", c.Method(), "route", c.Route().Path,
+		"status", c.Response().StatusCode(), "duration_ms", float64(time.Since(start).Microseconds())/1000)
+	return nil
+}
