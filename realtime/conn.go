@@ -1,0 +1,372 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net"
+	"sync"
+	"time"
+
+	"github.com/gofiber/contrib/websocket"
+)
+
+// transport is the part of a WebSocket connection the hub uses. The
+// fasthttp/websocket conn inside a contrib/websocket Conn satisfies it.
+// Only WriteControl and Close may be called concurrently with the others.
+type transport interface {
+	ReadMessage() (int, []byte, error)
+	WriteMessage(messageType int, data []byte) error
+	WriteControl(messageType int, data []byte, deadline time.Time) error
+	SetReadDeadline(t time.Time) error
+	SetWriteDeadline(t time.Time) error
+	SetReadLimit(limit int64)
+	SetPongHandler(h func(string) error)
+	SetPingHandler(h func(string) error)
+	Close() error
+}
+
+// client is one connection: a bounded send queue drained by one writer
+// goroutine, and the subscriptions its reader goroutine manages.
+type client struct {
+	h *Hub
+	p Principal
+	t transport
+
+	mu       sync.Mutex
+	q        [][]byte // frames waiting for the writer
+	spare    [][]byte // the writer's previous batch, reused: no allocation per frame
+	qBytes   int      // bytes of non-forced frames in q
+	dead     bool     // closing: enqueue is a no-op
+	finished bool     // ServeConn returned: the transport belongs to the pool
+	disc     Disconnect
+	libSent  bool // the websocket library already sent the close frame
+
+	notify    chan struct{} // cap 1: q became non-empty
+	closed    chan struct{} // closed once by close()
+	closeOnce sync.Once
+
+	// Owned by the reader goroutine.
+	subs   map[string]*subRef
+	tokens float64
+	lastAt time.Time
+	excess int
+}
+
+type subRef struct {
+	ch *channel
+	s  *sub
+}
+
+func newClient(h *Hub, p Principal, t transport) *client {
+	return &client{
+		h:      h,
+		p:      p,
+		t:      t,
+		notify: make(chan struct{}, 1),
+		closed: make(chan struct{}),
+		subs:   make(map[string]*subRef),
+		tokens: h.cfg.FrameBurst,
+	}
+}
+
+// enqueue queues frame for the writer without blocking. A forced frame
+// (replay, control replies) bypasses the queue limit; any other frame that
+// would overflow it closes the connection as a slow consumer, so one stuck
+// client never holds up a fan-out.
+func (c *client) enqueue(frame []byte, force bool) bool {
+	c.mu.Lock()
+	if c.dead {
+		c.mu.Unlock()
+		return false
+	}
+	if !force {
+		if c.qBytes+len(frame) > c.h.cfg.SendQueueBytes || len(c.q) >= c.h.cfg.SendQueueMessages {
+			c.dead = true
+			c.mu.Unlock()
+			c.h.m.slowDrops.Inc()
+			c.close(DisconnectSlow)
+			return false
+		}
+		c.qBytes += len(frame)
+	}
+	c.q = append(c.q, frame)
+	c.mu.Unlock()
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// close starts closing the connection with d; the first reason wins. The
+// writer sends the close frame. If the writer is stuck in a write to a peer
+// that does not read, the socket is closed under it after a grace period.
+func (c *client) close(d Disconnect) {
+	c.closeOnce.Do(func() {
+		c.mu.Lock()
+		c.dead = true
+		c.disc = d
+		c.mu.Unlock()
+		close(c.closed)
+		time.AfterFunc(c.h.cfg.CloseGrace, c.hardClose)
+	})
+}
+
+// hardClose closes the socket unless ServeConn has already returned.
+func (c *client) hardClose() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.finished && c.t != nil {
+		_ = c.t.Close()
+	}
+}
+
+// take swaps the queue for the spare buffer and returns the frames to write.
+func (c *client) take() [][]byte {
+	c.mu.Lock()
+	batch := c.q
+	c.q = c.spare[:0]
+	c.spare = nil
+	c.qBytes = 0
+	c.mu.Unlock()
+	return batch
+}
+
+func (c *client) giveBack(batch [][]byte) {
+	clear(batch) // drop references to frames
+	c.mu.Lock()
+	if c.spare == nil && cap(batch) <= 4*c.h.cfg.SendQueueMessages {
+		c.spare = batch[:0]
+	}
+	c.mu.Unlock()
+}
+
+// writeLoop is the connection's only writer: queued frames, pings and the
+// final close frame.
+func (c *client) writeLoop(done chan<- struct{}) {
+	defer close(done)
+	ping := time.NewTicker(c.h.cfg.PingEvery)
+	defer ping.Stop()
+	for {
+		select {
+		case <-c.closed:
+			c.mu.Lock()
+			d, libSent := c.disc, c.libSent
+			c.mu.Unlock()
+			if d.Code != DisconnectWriteError.Code && !libSent {
+				_ = c.t.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(d.Code, d.Reason),
+					time.Now().Add(time.Second))
+			}
+			_ = c.t.Close()
+			return
+		case <-c.notify:
+			batch := c.take()
+			if len(batch) > 0 {
+				_ = c.t.SetWriteDeadline(time.Now().Add(c.h.cfg.WriteTimeout))
+			}
+			for _, f := range batch {
+				if err := c.t.WriteMessage(websocket.TextMessage, f); err != nil {
+					c.giveBack(batch)
+					c.close(DisconnectWriteError)
+					_ = c.t.Close()
+					return
+				}
+			}
+			c.giveBack(batch)
+		case <-ping.C:
+			// Pings keep proxies from timing out an idle socket and make a
+			// dead peer show up as a write error.
+			if err := c.t.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.h.cfg.WriteTimeout)); err != nil {
+				c.close(DisconnectWriteError)
+				_ = c.t.Close()
+				return
+			}
+		}
+	}
+}
+
+// ServeConn runs one live connection until it ends: it registers the
+// connection, reads client frames in the calling goroutine, writes from one
+// writer goroutine, and unregisters before returning (contrib/websocket
+// pools the Conn as soon as the handler returns, so nothing may keep it).
+func (h *Hub) ServeConn(conn *websocket.Conn, p Principal) {
+	h.serve(conn.Conn, p)
+}
+
+func (h *Hub) serve(t transport, p Principal) {
+	c := newClient(h, p, t)
+	if !h.register(c) {
+		_ = t.WriteControl(websocket.CloseMessage,
+			websocket.FormatCloseMessage(DisconnectShutdown.Code, DisconnectShutdown.Reason), time.Now().Add(time.Second))
+		_ = t.Close()
+		return
+	}
+	defer h.unregister(c)
+
+	t.SetReadLimit(h.cfg.ReadLimit)
+	_ = t.SetReadDeadline(time.Now().Add(h.cfg.IdleTimeout))
+	t.SetPongHandler(func(string) error {
+		return t.SetReadDeadline(time.Now().Add(h.cfg.IdleTimeout))
+	})
+	t.SetPingHandler(func(data string) error {
+		_ = t.SetReadDeadline(time.Now().Add(h.cfg.IdleTimeout))
+		// A failed pong surfaces as a read or write error soon enough.
+		_ = t.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(h.cfg.WriteTimeout))
+		return nil
+	})
+
+	writerDone := make(chan struct{})
+	go c.writeLoop(writerDone)
+
+	c.lastAt = time.Now()
+	for {
+		mt, msg, err := t.ReadMessage()
+		if err != nil {
+			c.close(readErrorDisconnect(c, err))
+			break
+		}
+		_ = t.SetReadDeadline(time.Now().Add(h.cfg.IdleTimeout))
+		if !c.allowFrame() {
+			continue
+		}
+		if mt != websocket.TextMessage {
+			c.close(DisconnectBadFrame)
+			break
+		}
+		h.handleFrame(c, msg)
+		select {
+		case <-c.closed:
+		default:
+			continue
+		}
+		break
+	}
+	<-writerDone
+	for name := range c.subs {
+		h.unsubscribe(c, name)
+	}
+	c.mu.Lock()
+	c.finished = true
+	c.t = nil
+	c.mu.Unlock()
+}
+
+func readErrorDisconnect(c *client, err error) Disconnect {
+	switch {
+	case errors.Is(err, websocket.ErrReadLimit):
+		c.mu.Lock()
+		c.libSent = true // fasthttp/websocket has written the 1009 close frame
+		c.mu.Unlock()
+		return DisconnectTooBig
+	case websocket.IsCloseError(err, websocket.CloseNormalClosure, websocket.CloseGoingAway):
+		return DisconnectNormal
+	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return DisconnectIdle
+	}
+	return DisconnectNormal
+}
+
+// allowFrame is the per-connection token bucket on client frames. A client
+// over its limit gets one rate_limited error frame; one that keeps going
+// (never letting the bucket refill) is closed with 1008.
+func (c *client) allowFrame() bool {
+	now := time.Now()
+	cfg := &c.h.cfg
+	c.tokens += now.Sub(c.lastAt).Seconds() * cfg.FrameRate
+	c.lastAt = now
+	if c.tokens >= cfg.FrameBurst {
+		c.tokens = cfg.FrameBurst
+		c.excess = 0
+	}
+	if c.tokens >= 1 {
+		c.tokens--
+		return true
+	}
+	c.excess++
+	if c.excess == 1 {
+		c.enqueue(encodeError(CodeRateLimited, "too many frames: slow down", ""), true)
+	}
+	if c.excess > cfg.FrameExcessLimit {
+		c.close(DisconnectRateLimited)
+	}
+	return false
+}
+
+func (h *Hub) handleFrame(c *client, msg []byte) {
+	var f clientFrame
+	if err := json.Unmarshal(msg, &f); err != nil {
+		c.enqueue(encodeError(CodeBadRequest, "frames are JSON objects", ""), true)
+		return
+	}
+	switch f.Op {
+	case "subscribe":
+		h.subscribe(c, f.Channel, f.Since)
+	case "unsubscribe":
+		if _, ok := c.subs[f.Channel]; !ok {
+			c.enqueue(encodeError(CodeNotSubscribed, "not subscribed", f.Channel), true)
+			return
+		}
+		h.unsubscribe(c, f.Channel)
+	case "ping":
+		c.enqueue(pongFrame, true)
+	default:
+		c.enqueue(encodeError(CodeUnknownOp, "unknown op", ""), true)
+	}
+}
+
+// subscribe handles one subscribe frame.
+func (h *Hub) subscribe(c *client, name string, since *int64) {
+	if !ValidChannel(name) {
+		c.enqueue(encodeError(CodeBadChannel, "channels are talk:{id} or talk:{id}:staff", name), true)
+		return
+	}
+	if since != nil && *since < 0 {
+		c.enqueue(encodeError(CodeBadRequest, "since must be a seq (>= 0)", name), true)
+		return
+	}
+	if _, ok := c.subs[name]; ok {
+		c.enqueue(encodeError(CodeAlreadySubscribed, "already subscribed", name), true)
+		return
+	}
+	if len(c.subs) >= h.cfg.MaxSubscriptions {
+		c.enqueue(encodeError(CodeTooManySubscriptions, "too many subscriptions on one connection", name), true)
+		return
+	}
+	ctx, cancel := context.WithTimeout(h.ctx, h.cfg.QueryTimeout)
+	defer cancel()
+	if err := h.authorize(ctx, c.p, name); err != nil {
+		c.enqueue(encodeError(CodeForbidden, "not allowed on this channel", name), true)
+		return
+	}
+	ch, err := h.acquire(ctx, name)
+	if err != nil {
+		h.log.Warn("live subscribe: channel unavailable", "channel", name, "err", err)
+		c.enqueue(encodeError(CodeUnavailable, "try again shortly", name), true)
+		return
+	}
+	s := &sub{c: c}
+	if err := h.join(ctx, ch, s, since); err != nil {
+		h.release(ch)
+		h.log.Warn("live subscribe: replay failed", "channel", name, "err", err)
+		c.enqueue(encodeError(CodeUnavailable, "try again shortly", name), true)
+		return
+	}
+	c.subs[name] = &subRef{ch: ch, s: s}
+	h.m.subscriptions.Inc()
+}
+
+func (h *Hub) unsubscribe(c *client, name string) {
+	ref, ok := c.subs[name]
+	if !ok {
+		return
+	}
+	delete(c.subs, name)
+	ref.ch.mu.Lock()
+	ref.ch.removeSub(ref.s)
+	ref.ch.mu.Unlock()
+	h.release(ref.ch)
+	h.m.subscriptions.Dec()
+}

@@ -1,0 +1,249 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+const (
+	// appendEvent bumps the channel counter and stores the event in one
+	// statement. The counter row stays locked until the caller's transaction
+	// ends, which serialises writers of one channel: seqs commit in order and
+	// a rollback gives the number back.
+	appendEvent = `
+WITH s AS (
+    INSERT INTO channel_seqs (channel, seq) VALUES ($1, 1)
+    ON CONFLICT (channel) DO UPDATE SET seq = channel_seqs.seq + 1
+    RETURNING seq
+)
+INSERT INTO events (channel, seq, type, data)
+SELECT $1, s.seq, $2, $3 FROM s
+RETURNING seq, created_at`
+
+	// selectSince reads events after a seq, oldest first.
+	selectSince = `
+SELECT seq, type, data, created_at FROM events
+WHERE channel = $1 AND seq > $2
+ORDER BY seq
+LIMIT $3`
+
+	// selectRange reads events in (from, to], oldest first.
+	selectRange = `
+SELECT seq, type, data, created_at FROM events
+WHERE channel = $1 AND seq > $2 AND seq <= $3
+ORDER BY seq`
+
+	// selectTail reads the head of a channel and its newest events up to it
+	// in one statement, so both come from the same snapshot.
+	selectTail = `
+WITH h AS (SELECT coalesce(max(seq), 0) AS head FROM channel_seqs WHERE channel = $1)
+SELECT h.head, e.seq, e.type, e.data, e.created_at
+FROM h LEFT JOIN LATERAL (
+    SELECT seq, type, data, created_at FROM events
+    WHERE channel = $1 AND seq <= h.head
+    ORDER BY seq DESC LIMIT $2
+) e ON true
+ORDER BY e.seq`
+
+	// selectHeads reads the current seq of many channels.
+	selectHeads = `SELECT channel, seq FROM channel_seqs WHERE channel = ANY($1)`
+
+	// pruneBatch deletes a batch of events that are both older than the age
+	// limit and outside the newest keep events of their channel.
+	pruneBatch = `
+DELETE FROM events WHERE ctid = ANY (ARRAY(
+    SELECT e.ctid FROM events e JOIN channel_seqs c ON c.channel = e.channel
+    WHERE e.created_at < clock_timestamp() - make_interval(secs => $1)
+      AND e.seq <= c.seq - $2
+    LIMIT $3))`
+
+	// pruneLock keeps concurrent instances from pruning at the same time.
+	pruneLock = `SELECT pg_try_advisory_xact_lock(7365717072756165)` // arbitrary key owned by Prune
+)
+
+// Log is the PostgreSQL event log: the source of truth for seqs and for
+// everything a reconnecting client replays.
+type Log struct {
+	db *sqlx.DB
+}
+
+// NewLog returns the event log stored in db (migration 0002).
+func NewLog(db *sqlx.DB) *Log { return &Log{db: db} }
+
+type eventRow struct {
+	Seq       int64     `db:"seq"`
+	Type      string    `db:"type"`
+	Data      []byte    `db:"data"`
+	CreatedAt time.Time `db:"created_at"`
+}
+
+func (r eventRow) event(channel string) Event {
+	return Event{Channel: channel, Seq: r.Seq, Type: r.Type, At: r.CreatedAt.UTC(), Data: json.RawMessage(r.Data)}
+}
+
+// Append stores the event inside the caller's transaction, assigning the next
+// gap-free per-channel seq. data is encoded with encoding/json unless it is
+// already a json.RawMessage or []byte holding JSON. The event becomes visible
+// (and must be passed to Hub.Publish) only after tx commits.
+func (l *Log) Append(ctx context.Context, tx *sqlx.Tx, channel, typ string, data any) (Event, error) {
+	if !ValidChannel(channel) {
+		return Event{}, fmt.Errorf("append event to %q: %w", channel, ErrBadChannel)
+	}
+	if typ == "" || typ == PresenceType {
+		return Event{}, fmt.Errorf("append event to %q: bad type %q", channel, typ)
+	}
+	var raw []byte
+	switch d := data.(type) {
+	case json.RawMessage:
+		raw = append([]byte(nil), d...)
+	case []byte:
+		raw = append([]byte(nil), d...)
+	default:
+		b, err := json.Marshal(data)
+		if err != nil {
+			return Event{}, fmt.Errorf("append event to %s: encode data: %w", channel, err)
+		}
+		raw = b
+	}
+	if len(raw) == 0 {
+		raw = []byte("null")
+	}
+	if !json.Valid(raw) {
+		return Event{}, fmt.Errorf("append event to %s: data is not valid JSON", channel)
+	}
+	var r eventRow
+	if err := tx.QueryRowxContext(ctx, appendEvent, channel, typ, string(raw)).Scan(&r.Seq, &r.CreatedAt); err != nil {
+		return Event{}, fmt.Errorf("append event to %s: %w", channel, err)
+	}
+	return Event{Channel: channel, Seq: r.Seq, Type: typ, At: r.CreatedAt.UTC(), Data: raw}, nil
+}
+
+// Since returns up to limit events of channel with seq > since, oldest first.
+func (l *Log) Since(ctx context.Context, channel string, since int64, limit int) ([]Event, error) {
+	var rows []eventRow
+	if err := l.db.SelectContext(ctx, &rows, selectSince, channel, since, limit); err != nil {
+		return nil, fmt.Errorf("read events of %s since %d: %w", channel, since, err)
+	}
+	out := make([]Event, len(rows))
+	for i, r := range rows {
+		out[i] = r.event(channel)
+	}
+	return out, nil
+}
+
+// Range returns the events of channel with from < seq <= to, oldest first.
+func (l *Log) Range(ctx context.Context, channel string, from, to int64) ([]Event, error) {
+	var rows []eventRow
+	if err := l.db.SelectContext(ctx, &rows, selectRange, channel, from, to); err != nil {
+		return nil, fmt.Errorf("read events of %s in (%d,%d]: %w", channel, from, to, err)
+	}
+	out := make([]Event, len(rows))
+	for i, r := range rows {
+		out[i] = r.event(channel)
+	}
+	return out, nil
+}
+
+// Tail returns the channel's current seq (0 when it has none) and up to n of
+// its newest events, oldest first, read from one snapshot.
+func (l *Log) Tail(ctx context.Context, channel string, n int) (int64, []Event, error) {
+	rows, err := l.db.QueryContext(ctx, selectTail, channel, n)
+	if err != nil {
+		return 0, nil, fmt.Errorf("read tail of %s: %w", channel, err)
+	}
+	defer rows.Close()
+	var head int64
+	var out []Event
+	for rows.Next() {
+		var (
+			seq  *int64
+			typ  *string
+			data []byte
+			at   *time.Time
+		)
+		if err := rows.Scan(&head, &seq, &typ, &data, &at); err != nil {
+			return 0, nil, fmt.Errorf("read tail of %s: %w", channel, err)
+		}
+		if seq != nil {
+			out = append(out, Event{Channel: channel, Seq: *seq, Type: *typ, At: at.UTC(), Data: json.RawMessage(data)})
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, nil, fmt.Errorf("read tail of %s: %w", channel, err)
+	}
+	return head, out, nil
+}
+
+// Heads returns the current seq of each channel that has one.
+func (l *Log) Heads(ctx context.Context, channels []string) (map[string]int64, error) {
+	rows, err := l.db.QueryContext(ctx, selectHeads, pq.Array(channels))
+	if err != nil {
+		return nil, fmt.Errorf("read channel heads: %w", err)
+	}
+	defer rows.Close()
+	out := make(map[string]int64, len(channels))
+	for rows.Next() {
+		var ch string
+		var seq int64
+		if err := rows.Scan(&ch, &seq); err != nil {
+			return nil, fmt.Errorf("read channel heads: %w", err)
+		}
+		out[ch] = seq
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read channel heads: %w", err)
+	}
+	return out, nil
+}
+
+// Prune deletes events that are older than maxAge AND not among the newest
+// keep events of their channel, so at least that much history always stays
+// replayable. It returns how many it deleted. Only one instance prunes at a
+// time; the others return 0 at once.
+func (l *Log) Prune(ctx context.Context, maxAge time.Duration, keep int64) (int64, error) {
+	var total int64
+	for {
+		n, locked, err := l.pruneOnce(ctx, maxAge, keep, 5000)
+		if err != nil {
+			return total, err
+		}
+		total += n
+		if !locked || n < 5000 {
+			return total, nil
+		}
+	}
+}
+
+func (l *Log) pruneOnce(ctx context.Context, maxAge time.Duration, keep int64, batch int) (int64, bool, error) {
+	tx, err := l.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return 0, false, fmt.Errorf("prune events: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	var locked bool
+	if err := tx.QueryRowContext(ctx, pruneLock).Scan(&locked); err != nil {
+		return 0, false, fmt.Errorf("prune events: lock: %w", err)
+	}
+	if !locked {
+		return 0, false, nil
+	}
+	res, err := tx.ExecContext(ctx, pruneBatch, maxAge.Seconds(), keep, batch)
+	if err != nil {
+		return 0, true, fmt.Errorf("prune events: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	if err := tx.Commit(); err != nil {
+		return 0, true, fmt.Errorf("prune events: commit: %w", err)
+	}
+	return n, true, nil
+}
+
+// ErrBadChannel is returned for a channel name that is not talk:{id} or
+// talk:{id}:staff.
+var ErrBadChannel = errors.New("malformed channel name")
