@@ -17,13 +17,13 @@ import (
 
 // codeForStatus names the errors Fiber itself raises (routing, body limit).
 var codeForStatus = map[int]string{
-	http.StatusBadRequest:            "bad_request",
-	http.StatusNotFound:              "not_found",
-	http.StatusMethodNotAllowed:      "method_not_allowed",
-	http.StatusRequestEntityTooLarge: "payload_too_large",
-	http.StatusUnsupportedMediaType:  "unsupported_media_type",
-	http.StatusTooManyRequests:       "rate_limited",
-	http.StatusRequestTimeout:        "request_timeout",
+	http.StatusBadRequest:                  "bad_request",
+	http.StatusNotFound:                    "not_found",
+	http.StatusMethodNotAllowed:            "method_not_allowed",
+	http.StatusRequestEntityTooLarge:       "payload_too_large",
+	http.StatusUnsupportedMediaType:        "unsupported_media_type",
+	http.StatusTooManyRequests:             "rate_limited",
+	http.StatusRequestTimeout:              "request_timeout",
 	http.StatusRequestHeaderFieldsTooLarge: "headers_too_large",
 }
 

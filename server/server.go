@@ -23,6 +23,7 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/accounts"
 	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/ratelimit"
 )
 
@@ -42,6 +43,7 @@ type Deps struct {
 	DB    *sqlx.DB
 	Redis redis.UniversalClient
 	Log   *slog.Logger
+	Hub   Hub // nil: no live socket (commands, some tests); events are still stored
 }
 
 // Server is the HTTP application.
@@ -55,6 +57,8 @@ type Server struct {
 	metrics  *httpMetrics
 	limiter  ratelimit.Limiter
 	accounts *accounts.Accounts
+	hub      Hub
+	recorder *live.Recorder
 	draining atomic.Bool
 }
 
@@ -62,8 +66,17 @@ type Server struct {
 const BodyLimit = 64 << 10
 
 // New builds the application and its routes.
-func New(cfg Config, deps Deps) *Server {
-	s := &Server{cfg: cfg, db: deps.DB, rdb: deps.Redis, log: deps.Log, registry: prometheus.NewRegistry()}
+func New(cfg Config, deps Deps) *Server { return newServer(cfg, deps, newRegistry()) }
+
+func newRegistry() *prometheus.Registry { return prometheus.NewRegistry() }
+
+func newServer(cfg Config, deps Deps, reg *prometheus.Registry) *Server {
+	s := &Server{cfg: cfg, db: deps.DB, rdb: deps.Redis, log: deps.Log, registry: reg, hub: deps.Hub}
+	var pub live.Hub
+	if deps.Hub != nil {
+		pub = deps.Hub
+	}
+	s.recorder = live.NewRecorder(deps.DB, pub)
 	if s.cfg.SeriesTimezone == nil {
 		s.cfg.SeriesTimezone = time.UTC
 	}
@@ -74,7 +87,11 @@ func New(cfg Config, deps Deps) *Server {
 		s.limiter = ratelimit.NewMemory()
 	}
 	s.cfg.Accounts.AllowedOrigins = s.origins()
-	s.accounts = accounts.New(s.cfg.Accounts, deps.DB, s.limiter, nil, deps.Log)
+	var sockets accounts.SocketCloser
+	if deps.Hub != nil {
+		sockets = deps.Hub
+	}
+	s.accounts = accounts.New(s.cfg.Accounts, deps.DB, s.limiter, sockets, deps.Log)
 
 	s.app = fiber.New(fiber.Config{
 		AppName:                 "hubtalks",
@@ -130,10 +147,10 @@ func (s *Server) routes() {
 	app.Use(s.metrics.middleware)
 	app.Use(s.logRequests)
 	app.Use(helmet.New(helmet.Config{
-		ContentSecurityPolicy: contentSecurityPolicy,
-		XFrameOptions:         "DENY",
-		ReferrerPolicy:        "strict-origin-when-cross-origin",
-		HSTSMaxAge:            31536000,
+		ContentSecurityPolicy:     contentSecurityPolicy,
+		XFrameOptions:             "DENY",
+		ReferrerPolicy:            "strict-origin-when-cross-origin",
+		HSTSMaxAge:                31536000,
 		CrossOriginEmbedderPolicy: "unsafe-none", // YouTube embeds need it off
 	}))
 	app.Use(compress.New(compress.Config{Next: func(c *fiber.Ctx) bool { return strings.HasPrefix(c.Path(), "/api/v1/live") }}))
@@ -147,6 +164,7 @@ func (s *Server) routes() {
 	api.Use(etag.New())
 	api.Use(s.accounts.Authenticate, s.accounts.CheckCSRF)
 	s.accounts.Routes(api)
+	s.mountLive(api)
 	s.mountDomains(api)
 
 	s.mountFrontend()

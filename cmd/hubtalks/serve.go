@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hubtalks/hubtalks/migrations"
+	"github.com/hubtalks/hubtalks/realtime"
 	"github.com/hubtalks/hubtalks/server"
 	"github.com/hubtalks/hubtalks/server/accounts"
 	"github.com/hubtalks/hubtalks/server/httpx"
@@ -49,10 +50,10 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 
 	acfg := accounts.DefaultConfig()
 	acfg.SecureCookie = isHTTPS(cfg.BaseURL)
-	srv := server.New(server.Config{
+	srv, _ := server.NewWithHub(server.Config{
 		BaseURL: cfg.BaseURL, AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		SeriesTimezone: cfg.SeriesTimezone, Accounts: acfg, RedisPrefix: cfg.RedisPrefix,
-	}, deps)
+	}, deps, realtime.HubConfig{})
 	if cfg.AdminEmail != "" {
 		if err := ensureAdmin(ctx, srv.Accounts().Store(), cfg.AdminEmail, cfg.AdminPassword); err != nil {
 			return err
@@ -64,7 +65,7 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return fmt.Errorf("PORT: %w", err)
 	}
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "redis", rdb != nil)
-	if err := srv.Listen(ctx, ln, 25*time.Second, nil); err != nil {
+	if err := srv.Serve(ctx, ln, 25*time.Second); err != nil {
 		return err
 	}
 	log.Info("stopped")

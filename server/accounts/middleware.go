@@ -1,6 +1,7 @@
 package accounts
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -103,4 +104,13 @@ func (a *Accounts) originAllowed(origin string) bool {
 		}
 	}
 	return false
+}
+
+// UserForToken finds the user of a raw session token (nil when it is not valid).
+func (a *Accounts) UserForToken(ctx context.Context, token string) (*httpx.User, error) {
+	su, err := a.store.sessionUser(ctx, token, a.cfg.SessionIdle)
+	if err != nil || su == nil {
+		return nil, err
+	}
+	return &httpx.User{ID: su.ID, Email: su.Email, DisplayName: su.DisplayName, Role: su.Role, SessionID: su.SessionID}, nil
 }

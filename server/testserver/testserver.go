@@ -22,6 +22,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/migrations/testdb"
+	"github.com/hubtalks/hubtalks/realtime"
 	"github.com/hubtalks/hubtalks/server"
 	"github.com/hubtalks/hubtalks/server/accounts"
 	"github.com/hubtalks/hubtalks/server/httpx"
@@ -33,6 +34,8 @@ type Env struct {
 	DB     *sqlx.DB
 	Server *server.Server
 	Config server.Config
+	// Hub is the live hub (WithHub only).
+	Hub *realtime.Hub
 	// URL is set by Listen: the base URL of a real listener.
 	URL string
 }
@@ -42,7 +45,15 @@ type Option func(*options)
 
 type options struct {
 	redis     bool
+	hub       bool
+	hubCfg    realtime.HubConfig
 	configure []func(*server.Config)
+}
+
+// WithHub builds the server with a live hub (Redis broker when WithRedis is
+// also given); cfg tunes it. Call Listen to serve sockets.
+func WithHub(cfg realtime.HubConfig) Option {
+	return func(o *options) { o.hub, o.hubCfg = true, cfg }
 }
 
 // WithRedis gives the server the test Redis under a unique prefix.
@@ -70,7 +81,13 @@ func New(t testing.TB, opts ...Option) *Env {
 	for _, f := range o.configure {
 		f(&cfg)
 	}
-	return &Env{T: t, DB: db, Server: server.New(cfg, deps), Config: cfg}
+	env := &Env{T: t, DB: db, Config: cfg}
+	if o.hub {
+		env.Server, env.Hub = server.NewWithHub(cfg, deps, o.hubCfg)
+	} else {
+		env.Server = server.New(cfg, deps)
+	}
+	return env
 }
 
 type testWriter struct{ t testing.TB }
@@ -91,7 +108,7 @@ func (e *Env) Listen() string {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_ = e.Server.Listen(ctx, ln, 5*time.Second, nil)
+		_ = e.Server.Serve(ctx, ln, 5*time.Second)
 	}()
 	e.T.Cleanup(func() { cancel(); <-done })
 	e.URL = "http://" + ln.Addr().String()
@@ -172,7 +189,9 @@ func (e *Env) Do(r Req) *Response {
 }
 
 // Get, Post, Patch, Put and Delete are Do for one method.
-func (e *Env) Get(path, token string) *Response { return e.Do(Req{Method: "GET", Path: path, Token: token}) }
+func (e *Env) Get(path, token string) *Response {
+	return e.Do(Req{Method: "GET", Path: path, Token: token})
+}
 func (e *Env) Post(path, token string, body any) *Response {
 	return e.Do(Req{Method: "POST", Path: path, Token: token, Body: body})
 }

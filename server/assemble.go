@@ -1,0 +1,61 @@
+package server
+
+import (
+	"context"
+	"net"
+	"time"
+
+	"github.com/hubtalks/hubtalks/realtime"
+)
+
+// NewWithHub builds the server together with its realtime hub: the Redis
+// broker (and Redis presence) when deps.Redis is set, else in-process.
+// hubCfg may tune the hub (tests); its Log, Broker, Authorize and Registry
+// are filled in here.
+func NewWithHub(cfg Config, deps Deps, hubCfg realtime.HubConfig) (*Server, *realtime.Hub) {
+	var s *Server
+	hubCfg.Log = realtime.NewLog(deps.DB)
+	hubCfg.Logger = deps.Log
+	if deps.Redis != nil {
+		hubCfg.Broker = realtime.NewRedisBroker(deps.Redis, cfg.RedisPrefix, deps.Log)
+		hubCfg.Redis, hubCfg.RedisPrefix = deps.Redis, cfg.RedisPrefix
+	} else {
+		hubCfg.Broker = realtime.NewMemoryBroker()
+	}
+	hubCfg.Authorize = func(ctx context.Context, p realtime.Principal, channel string) error {
+		return s.AuthorizeChannel(ctx, p, channel)
+	}
+	reg := newRegistry()
+	hubCfg.Registry = reg
+	hub := realtime.NewHub(hubCfg)
+	deps.Hub = hub
+	s = newServer(cfg, deps, reg)
+	return s, hub
+}
+
+// Serve runs the hub (if any) and the HTTP server on ln until ctx ends, then
+// shuts down: /readyz 503, every live socket closed with 1012, in-flight
+// requests finished within grace.
+func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration) error {
+	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopHub()
+	hubDone := make(chan struct{})
+	if h, ok := s.hub.(*realtime.Hub); ok && h != nil {
+		go func() {
+			defer close(hubDone)
+			if err := h.Run(hubCtx); err != nil && hubCtx.Err() == nil {
+				s.log.Error("live hub stopped", "err", err)
+			}
+		}()
+	} else {
+		close(hubDone)
+	}
+	var before func(context.Context)
+	if s.hub != nil {
+		before = s.hub.Shutdown
+	}
+	err := s.Listen(ctx, ln, grace, before)
+	stopHub()
+	<-hubDone
+	return err
+}

@@ -1,0 +1,116 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/hubtalks/hubtalks/realtime"
+	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/live"
+	"github.com/hubtalks/hubtalks/server/talks"
+)
+
+// Hub is what the server needs of the realtime hub.
+type Hub interface {
+	live.Hub
+	ServeConn(conn *websocket.Conn, p realtime.Principal)
+	Shutdown(ctx context.Context)
+	DisconnectUser(userID int64)
+}
+
+// mountLive serves GET /api/v1/live. The Origin check happens here, before
+// the upgrade, with a 403: contrib/websocket would accept any origin and
+// answer refusals with 426.
+func (s *Server) mountLive(api fiber.Router) {
+	if s.hub == nil {
+		return
+	}
+	origins := s.origins()
+	api.Get("/live", func(c *fiber.Ctx) error {
+		if !websocket.IsWebSocketUpgrade(c) {
+			return httpx.NewProblem(fiber.StatusUpgradeRequired, "upgrade_required", "this address speaks WebSocket only (see live-protocol.md)")
+		}
+		if origin := c.Get(fiber.HeaderOrigin); origin != "" && !containsFold(origins, origin) {
+			return httpx.Forbidden("origin " + strconv.Quote(origin) + " may not open live connections")
+		}
+		// Browsers authenticate by cookie (already done); other clients by ?token=.
+		if httpx.CurrentUser(c) == nil && c.Query("token") != "" {
+			u, err := s.accounts.UserForToken(httpx.Ctx(c), c.Query("token"))
+			if err != nil {
+				return err
+			}
+			if u == nil {
+				return httpx.Unauthorized("the token is invalid or has expired")
+			}
+			httpx.SetUser(c, u)
+		}
+		var p realtime.Principal
+		if u := httpx.CurrentUser(c); u != nil {
+			p = realtime.Principal{UserID: u.ID, Role: u.Role}
+		}
+		c.Locals("principal", p)
+		return c.Next()
+	}, websocket.New(func(conn *websocket.Conn) {
+		p, _ := conn.Locals("principal").(realtime.Principal)
+		s.hub.ServeConn(conn, p)
+	}, websocket.Config{
+		// Origin was checked above; an empty list would mean "*" to the library.
+		Origins:         []string{"*"},
+		ReadBufferSize:  1024,
+		WriteBufferSize: 1024,
+		RecoverHandler:  func(conn *websocket.Conn) { s.log.Error("live connection panicked") },
+	}))
+}
+
+func containsFold(list []string, s string) bool {
+	for _, v := range list {
+		if strings.EqualFold(v, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// AuthorizeChannel decides who may follow a channel: talk:{id} is public
+// (for talks that are not drafts); talk:{id}:staff is for staff of that talk.
+func (s *Server) AuthorizeChannel(ctx context.Context, p realtime.Principal, channel string) error {
+	rest, ok := strings.CutPrefix(channel, "talk:")
+	if !ok {
+		return errors.New("unknown channel")
+	}
+	idPart, staff := strings.CutSuffix(rest, ":staff")
+	id, err := strconv.ParseInt(idPart, 10, 64)
+	if err != nil || id <= 0 {
+		return errors.New("unknown channel")
+	}
+	var u *httpx.User
+	if p.UserID != 0 {
+		u = &httpx.User{ID: p.UserID, Role: p.Role}
+	}
+	t, err := talks.Load(ctx, s.db, id)
+	if errors.Is(err, httpx.ErrNotFound) {
+		return errors.New("no such talk")
+	}
+	if err != nil {
+		return err
+	}
+	if !staff {
+		if ok, err := talks.Visible(ctx, s.db, t, u); err != nil || !ok {
+			return errors.New("no such talk")
+		}
+		return nil
+	}
+	isStaff, err := talks.IsStaff(ctx, s.db, id, u)
+	if err != nil {
+		return err
+	}
+	if !isStaff {
+		return errors.New("staff channel")
+	}
+	return nil
+}
