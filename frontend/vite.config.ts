@@ -1,7 +1,7 @@
+/// <reference types="vitest/config" />
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 
 // Vite's emptyOutDir deletes dist/.gitkeep on every build; frontend/embed.go
 // embeds dist/ and needs at least that file to compile on a fresh clone.
@@ -10,7 +10,7 @@ function keepGitkeep(): Plugin {
     name: 'keep-gitkeep',
     apply: 'build',
     closeBundle() {
-      writeFileSync(resolve(__dirname, 'dist/.gitkeep'), '');
+      writeFileSync(new URL('./dist/.gitkeep', import.meta.url), '');
     },
   };
 }

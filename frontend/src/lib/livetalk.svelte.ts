@@ -1,0 +1,128 @@
+// One talk's live state for a page: questions (merged from HTTP snapshots and
+// live events), viewers, the talk itself, and the connection status. Used by
+// the live room, the console and the projector view.
+
+import { api, type Question, type Talk } from './api';
+import { liveClient, type LiveEvent, type LiveStatus } from './live';
+import { applyEvent, fromSnapshot, setVote, toggleVote, type View } from './qa';
+
+export class LiveTalk {
+  talk = $state<Talk>() as Talk;
+  questions = $state<Question[]>([]);
+  viewers = $state<number | null>(null);
+  status = $state<LiveStatus>('connecting');
+  loading = $state(true);
+  error = $state<unknown>(null);
+  /** Set when the staff channel was refused. */
+  staffError = $state('');
+  /** Listeners for discussion events (thread.*, post.*). */
+  private discussion = new Set<(ev: LiveEvent) => void>();
+  private buffer: LiveEvent[] | null = null;
+  private reloads = 0;
+  private view: View;
+
+  constructor(talk: Talk, view: View) {
+    this.talk = talk;
+    this.view = view;
+  }
+
+  /** Subscribes to the talk's channels; returns the cleanup function. */
+  start(): () => void {
+    const client = liveClient();
+    const offs: (() => void)[] = [];
+    offs.push(client.onStatus((s) => (this.status = s)));
+    offs.push(
+      client.subscribe(`talk:${this.talk.id}`, {
+        event: (ev) => this.onEvent(ev),
+        reload: () => void this.reload(),
+      }),
+    );
+    if (this.view.staff) {
+      offs.push(
+        client.subscribe(`talk:${this.talk.id}:staff`, {
+          event: (ev) => this.onEvent(ev),
+          reload: () => void this.reload(),
+          error: (_code, msg) => (this.staffError = msg || 'The staff channel was refused.'),
+        }),
+      );
+    }
+    return () => offs.forEach((f) => f());
+  }
+
+  onDiscussion(fn: (ev: LiveEvent) => void): () => void {
+    this.discussion.add(fn);
+    return () => this.discussion.delete(fn);
+  }
+
+  private onEvent(ev: LiveEvent): void {
+    if (ev.type === 'presence') {
+      const v = (ev.data as { viewers?: number })?.viewers;
+      if (typeof v === 'number') this.viewers = v;
+      return;
+    }
+    if (ev.type === 'talk.updated') {
+      if (ev.data && ev.data.id === this.talk.id) this.talk = { ...this.talk, ...ev.data };
+      return;
+    }
+    if (ev.type.startsWith('thread.') || ev.type.startsWith('post.')) {
+      for (const fn of this.discussion) fn(ev);
+      return;
+    }
+    if (this.buffer) this.buffer.push(ev);
+    this.questions = applyEvent(this.questions, ev, this.view);
+  }
+
+  /** Loads the questions over HTTP; events that arrive meanwhile are applied on top. */
+  async reload(): Promise<void> {
+    const my = ++this.reloads;
+    this.buffer = [];
+    try {
+      const [all, pending] = await Promise.all([
+        api.questions(this.talk.id, { sort: 'top' }),
+        this.view.staff ? api.questions(this.talk.id, { status: 'pending' }).catch(() => ({ items: [] as Question[] })) : null,
+      ]);
+      if (my !== this.reloads) return;
+      const byId = new Map<number, Question>();
+      for (const q of [...all.items, ...(pending?.items ?? [])]) byId.set(q.id, q);
+      let list = fromSnapshot([...byId.values()], this.view);
+      for (const ev of this.buffer ?? []) list = applyEvent(list, ev, this.view);
+      this.questions = list;
+      this.error = null;
+    } catch (e) {
+      if (my === this.reloads) this.error = e;
+    } finally {
+      if (my === this.reloads) {
+        this.buffer = null;
+        this.loading = false;
+      }
+    }
+  }
+
+  /** Also refreshes the talk (status, Q&A settings). */
+  async reloadTalk(): Promise<void> {
+    try {
+      this.talk = await api.talk(this.talk.id);
+    } catch {
+      /* keep what we have */
+    }
+  }
+
+  /** Optimistic vote: the count changes at once and is corrected by the server's answer. */
+  async vote(q: Question): Promise<void> {
+    const wasVoted = q.voted;
+    const before = { votes: q.votes, voted: q.voted };
+    this.questions = toggleVote(this.questions, q.id);
+    try {
+      const r = wasVoted ? await api.unvote(q.id) : await api.vote(q.id);
+      this.questions = setVote(this.questions, r.id, r.votes, r.voted);
+    } catch (e) {
+      this.questions = setVote(this.questions, q.id, before.votes, before.voted);
+      throw e;
+    }
+  }
+
+  /** Puts a question we just created or changed into the list (the event may come later). */
+  upsert(q: Question): void {
+    this.questions = applyEvent(this.questions, { type: 'question.updated', data: q }, this.view);
+  }
+}
