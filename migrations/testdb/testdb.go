@@ -83,6 +83,13 @@ func withDatabase(dsn, name string) (string, error) {
 	return u.String(), nil
 }
 
+// EmptyURL creates a fresh database with no schema at all (for migration
+// tests) and returns its DSN. It is dropped when the test ends.
+func EmptyURL(t testing.TB) string {
+	t.Helper()
+	return createDatabase(t, "template0")
+}
+
 // NewURL creates a fresh database migrated to the latest schema and returns
 // its DSN. It is dropped when the test ends.
 func NewURL(t testing.TB) string {
@@ -105,6 +112,20 @@ func NewURL(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("template database: %v", err)
 	}
+	adb.Close()
+	return createDatabase(t, tmpl)
+}
+
+func createDatabase(t testing.TB, tmpl string) string {
+	t.Helper()
+	admin := AdminURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	adb, err := sql.Open("postgres", admin)
+	if err != nil {
+		t.Fatalf("open admin database: %v", err)
+	}
+	defer adb.Close()
 	name := "hubtalks_t_" + randomSuffix()
 	if _, err := adb.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, tmpl)); err != nil {
 		t.Fatalf("create test database: %v", err)
