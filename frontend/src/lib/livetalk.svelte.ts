@@ -23,7 +23,13 @@ export class LiveTalk {
 
   constructor(talk: Talk, view: View) {
     this.talk = talk;
-    this.view = view;
+    this.view = { ...view, mine: view.mine ?? new Set() };
+  }
+
+  /** Remembers a question the viewer asked, so it stays visible while pending. */
+  asked(q: Question): void {
+    this.view.mine?.add(q.id);
+    this.upsert(q);
   }
 
   /** Subscribes to the talk's channels; returns the cleanup function. */

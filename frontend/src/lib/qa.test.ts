@@ -122,3 +122,11 @@ describe('fromSnapshot', () => {
     expect(fromSnapshot([q({ status: 'dismissed' }), q()], pub)).toHaveLength(1);
   });
 });
+
+describe('own anonymous pending questions', () => {
+  it('stay visible to the asker', () => {
+    const p = q({ status: 'pending', author: null, anonymous: true });
+    expect(applyEvent([], { type: 'question.created', data: p }, { staff: false, userId: 1, mine: new Set([p.id]) })).toHaveLength(1);
+    expect(applyEvent([], { type: 'question.created', data: p }, { staff: false, userId: 1 })).toHaveLength(0);
+  });
+});

@@ -11,13 +11,16 @@ export interface View {
   staff: boolean;
   /** The viewer's user id: their own pending questions stay visible to them. */
   userId?: number | null;
+  /** Ids of questions this viewer asked in this session (anonymous ones carry no author). */
+  mine?: Set<number>;
 }
 
 /** Whether a question belongs in this viewer's list. */
 export function visible(q: Question, v: View): boolean {
   if (v.staff) return true;
   if (q.status === 'approved' || q.status === 'answered') return true;
-  return q.status === 'pending' && v.userId != null && q.author?.id === v.userId;
+  if (q.status !== 'pending') return false;
+  return (v.userId != null && q.author?.id === v.userId) || !!v.mine?.has(q.id);
 }
 
 function mergeAnswers(a: Answer[] = [], b: Answer[] = []): Answer[] {
