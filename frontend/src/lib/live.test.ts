@@ -216,3 +216,18 @@ describe('LiveClient', () => {
     expect(t.sockets).toHaveLength(1);
   });
 });
+
+describe('LiveClient.reconnect', () => {
+  beforeEach(() => vi.useFakeTimers());
+  afterEach(() => vi.useRealTimers());
+  it('reconnects at once and resubscribes with since (new identity after login)', () => {
+    const t = setup();
+    t.last().accept();
+    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 7 });
+    t.client.reconnect();
+    expect(t.sockets[0].closed).toBe(true);
+    expect(t.sockets).toHaveLength(2);
+    t.last().accept();
+    expect(t.last().subs()).toEqual([{ op: 'subscribe', channel: 'talk:42', since: 7 }]);
+  });
+});

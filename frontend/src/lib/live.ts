@@ -185,6 +185,28 @@ export class LiveClient {
     this.connect();
   }
 
+  /**
+   * Drops the current connection and connects again at once, resubscribing
+   * with `since`: the socket is authenticated by the cookie when it opens,
+   * so this is needed after logging in or out.
+   */
+  reconnect(): void {
+    if (!this.running) return;
+    const s = this.sock;
+    this.sock = null;
+    this.open = false;
+    this.clearTimers();
+    if (s) {
+      s.onclose = s.onmessage = s.onerror = s.onopen = null;
+      s.close(1000);
+    }
+    for (const ch of this.channels.values()) ch.ready = false;
+    if (this.retryTimer !== null) this.clock.clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.attempt = 0;
+    this.connect();
+  }
+
   private setStatus(s: LiveStatus): void {
     if (s === this._status) return;
     this._status = s;
@@ -342,6 +364,11 @@ export class LiveClient {
 }
 
 let shared: LiveClient | null = null;
+
+/** Reconnects the app's live connection if there is one (after login or logout). */
+export function reconnectLive(): void {
+  shared?.reconnect();
+}
 
 /** The app's one live connection, to this origin's /api/v1/live. */
 export function liveClient(): LiveClient {

@@ -1,5 +1,6 @@
 // The signed-in user, shared by every page.
 import { api, setCsrfToken, type User } from './api';
+import { reconnectLive } from './live';
 
 export const session = $state<{ user: User | null; loaded: boolean; error: string }>({
   user: null,
@@ -22,6 +23,7 @@ export async function loadSession(): Promise<void> {
 export function signedIn(u: User): void {
   session.user = u;
   session.loaded = true;
+  reconnectLive();
   // Fetch /me once more for the CSRF token header, if the server hands one out.
   void api.me().then((x) => {
     if (x) session.user = x;
@@ -34,5 +36,6 @@ export async function logout(): Promise<void> {
   } finally {
     session.user = null;
     setCsrfToken(null);
+    reconnectLive();
   }
 }
