@@ -23,7 +23,7 @@ type transport interface {
 	SetReadLimit(limit int64)
 	SetPongHandler(h func(string) error)
 	SetPingHandler(h func(string) error)
-	Close() error
+	NetConn() net.Conn
 }
 
 // client is one connection: a bounded send queue drained by one writer
@@ -113,13 +113,41 @@ func (c *client) close(d Disconnect) {
 	})
 }
 
-// hardClose closes the socket unless ServeConn has already returned.
+// hardClose expires both deadlines of the socket (unless ServeConn has
+// already returned), which unblocks a writer stuck on a peer that does not
+// read and the reader. Closing is left to ServeConn's return: fasthttp
+// ignores Close on a hijacked conn and closes it after the handler.
 func (c *client) hardClose() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.finished && c.t != nil {
-		_ = c.t.Close()
+		_ = c.t.NetConn().SetDeadline(time.Now())
 	}
+}
+
+// refreshRead pushes the idle deadline back, unless the connection is
+// closing (then the close handshake's shorter deadline stays).
+func (c *client) refreshRead() {
+	c.mu.Lock()
+	if !c.dead && c.t != nil {
+		_ = c.t.NetConn().SetReadDeadline(time.Now().Add(c.h.cfg.IdleTimeout))
+	}
+	c.mu.Unlock()
+}
+
+// endRead gives the peer d to answer the close frame; the reader then ends.
+func (c *client) endRead(d time.Duration) {
+	c.mu.Lock()
+	if c.t != nil {
+		_ = c.t.NetConn().SetReadDeadline(time.Now().Add(d))
+	}
+	c.mu.Unlock()
+}
+
+func (c *client) isDead() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.dead
 }
 
 // take swaps the queue for the spare buffer and returns the frames to write.
@@ -154,11 +182,28 @@ func (c *client) writeLoop(done chan<- struct{}) {
 			c.mu.Lock()
 			d, libSent := c.disc, c.libSent
 			c.mu.Unlock()
-			if d.Code != DisconnectWriteError.Code && !libSent {
+			if d != DisconnectSlow && d != DisconnectWriteError && !libSent {
+				// Flush what is queued (error frames, the last events) first;
+				// a slow consumer's queue is what got it closed, so not there.
+				if batch := c.take(); len(batch) > 0 {
+					_ = c.t.SetWriteDeadline(time.Now().Add(time.Second))
+					for _, f := range batch {
+						if c.t.WriteMessage(websocket.TextMessage, f) != nil {
+							break
+						}
+					}
+					c.giveBack(batch)
+				}
+			}
+			if d != DisconnectWriteError && !libSent {
 				_ = c.t.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(d.Code, d.Reason),
 					time.Now().Add(time.Second))
+				// Wait briefly for the peer's close frame rather than cut
+				// the socket: a reset could destroy our close frame unread.
+				c.endRead(c.h.cfg.CloseGrace)
+			} else {
+				c.endRead(0)
 			}
-			_ = c.t.Close()
 			return
 		case <-c.notify:
 			batch := c.take()
@@ -169,7 +214,7 @@ func (c *client) writeLoop(done chan<- struct{}) {
 				if err := c.t.WriteMessage(websocket.TextMessage, f); err != nil {
 					c.giveBack(batch)
 					c.close(DisconnectWriteError)
-					_ = c.t.Close()
+					c.endRead(0)
 					return
 				}
 			}
@@ -179,7 +224,7 @@ func (c *client) writeLoop(done chan<- struct{}) {
 			// dead peer show up as a write error.
 			if err := c.t.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.h.cfg.WriteTimeout)); err != nil {
 				c.close(DisconnectWriteError)
-				_ = c.t.Close()
+				c.endRead(0)
 				return
 			}
 		}
@@ -199,18 +244,24 @@ func (h *Hub) serve(t transport, p Principal) {
 	if !h.register(c) {
 		_ = t.WriteControl(websocket.CloseMessage,
 			websocket.FormatCloseMessage(DisconnectShutdown.Code, DisconnectShutdown.Reason), time.Now().Add(time.Second))
-		_ = t.Close()
-		return
+		// Let the peer read the close frame before fasthttp closes the socket.
+		_ = t.SetReadDeadline(time.Now().Add(h.cfg.CloseGrace))
+		for {
+			if _, _, err := t.ReadMessage(); err != nil {
+				return
+			}
+		}
 	}
 	defer h.unregister(c)
 
 	t.SetReadLimit(h.cfg.ReadLimit)
-	_ = t.SetReadDeadline(time.Now().Add(h.cfg.IdleTimeout))
+	c.refreshRead()
 	t.SetPongHandler(func(string) error {
-		return t.SetReadDeadline(time.Now().Add(h.cfg.IdleTimeout))
+		c.refreshRead()
+		return nil
 	})
 	t.SetPingHandler(func(data string) error {
-		_ = t.SetReadDeadline(time.Now().Add(h.cfg.IdleTimeout))
+		c.refreshRead()
 		// A failed pong surfaces as a read or write error soon enough.
 		_ = t.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(h.cfg.WriteTimeout))
 		return nil
@@ -219,6 +270,9 @@ func (h *Hub) serve(t transport, p Principal) {
 	writerDone := make(chan struct{})
 	go c.writeLoop(writerDone)
 
+	// The reader runs until the socket fails. Once the connection is
+	// closing it only drains (waiting for the peer's close frame, within
+	// the deadline the writer set).
 	c.lastAt = time.Now()
 	for {
 		mt, msg, err := t.ReadMessage()
@@ -226,21 +280,18 @@ func (h *Hub) serve(t transport, p Principal) {
 			c.close(readErrorDisconnect(c, err))
 			break
 		}
-		_ = t.SetReadDeadline(time.Now().Add(h.cfg.IdleTimeout))
+		if c.isDead() {
+			continue
+		}
+		c.refreshRead()
 		if !c.allowFrame() {
 			continue
 		}
 		if mt != websocket.TextMessage {
 			c.close(DisconnectBadFrame)
-			break
-		}
-		h.handleFrame(c, msg)
-		select {
-		case <-c.closed:
-		default:
 			continue
 		}
-		break
+		h.handleFrame(c, msg)
 	}
 	<-writerDone
 	for name := range c.subs {

@@ -1,0 +1,173 @@
+package realtime
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hubtalks/hubtalks/migrations/testdb"
+)
+
+// appendEvents appends n events to channel, one transaction each, and
+// returns them as committed.
+func appendEvents(t testing.TB, db *sqlx.DB, l *Log, channel string, n int) []Event {
+	t.Helper()
+	out := make([]Event, 0, n)
+	for i := 0; i < n; i++ {
+		ev, err := appendOne(context.Background(), db, l, channel, map[string]any{"i": i, "body": "question"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, ev)
+	}
+	return out
+}
+
+func appendOne(ctx context.Context, db *sqlx.DB, l *Log, channel string, data any) (Event, error) {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return Event{}, err
+	}
+	defer tx.Rollback() //nolint:errcheck
+	ev, err := l.Append(ctx, tx, channel, "question.created", data)
+	if err != nil {
+		return Event{}, err
+	}
+	return ev, tx.Commit()
+}
+
+func TestLogAppendGapFreeUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	l := NewLog(db)
+	const writers, each = 20, 10
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				ctx := context.Background()
+				tx, err := db.BeginTxx(ctx, nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := l.Append(ctx, tx, "talk:1", "question.created", map[string]int{"w": w}); err != nil {
+					t.Error(err)
+					tx.Rollback()
+					return
+				}
+				// Every third transaction rolls back: its seq must not leave a gap.
+				if i%3 == 2 {
+					tx.Rollback()
+					continue
+				}
+				if err := tx.Commit(); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	evs, err := l.Since(context.Background(), "talk:1", 0, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed := writers * (each - each/3)
+	if len(evs) != committed {
+		t.Fatalf("got %d events, want %d", len(evs), committed)
+	}
+	for i, ev := range evs {
+		if ev.Seq != int64(i+1) {
+			t.Fatalf("event %d has seq %d: gap or duplicate", i, ev.Seq)
+		}
+	}
+	head, tail, err := l.Tail(context.Background(), "talk:1", 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if head != int64(committed) || len(tail) != 5 || tail[4].Seq != head || tail[0].Seq != head-4 {
+		t.Fatalf("Tail = %d %v", head, tail)
+	}
+	// Channels are independent.
+	other := appendEvents(t, db, l, "talk:1:staff", 1)
+	if other[0].Seq != 1 {
+		t.Fatalf("first staff seq = %d", other[0].Seq)
+	}
+}
+
+func TestLogAppendKeepsDataBytes(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	l := NewLog(db)
+	raw := json.RawMessage(`{"z":1,  "a":"<b>é</b>"}`)
+	ev, err := appendOne(context.Background(), db, l, "talk:5", raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := l.Since(context.Background(), "talk:5", 0, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 1 || string(got[0].Data) != string(raw) || string(encodeEvent(got[0])) != string(encodeEvent(ev)) {
+		t.Fatalf("replayed %s, live %s", encodeEvent(got[0]), encodeEvent(ev))
+	}
+	var f map[string]any
+	if err := json.Unmarshal(encodeEvent(ev), &f); err != nil {
+		t.Fatalf("frame is not JSON: %v", err)
+	}
+	if f["op"] != "event" || f["seq"].(float64) != 1 || f["type"] != "question.created" {
+		t.Fatalf("frame = %v", f)
+	}
+	if _, err := appendOne(context.Background(), db, l, "talks:5", raw); !errors.Is(err, ErrBadChannel) {
+		t.Fatalf("bad channel: err = %v", err)
+	}
+}
+
+func TestLogPruneKeepsNewestAndRecent(t *testing.T) {
+	t.Parallel()
+	db := testdb.New(t)
+	l := NewLog(db)
+	appendEvents(t, db, l, "talk:1", 10)
+	appendEvents(t, db, l, "talk:2", 2)
+	// Everything is younger than an hour: nothing goes.
+	if n, err := l.Prune(context.Background(), time.Hour, 3); err != nil || n != 0 {
+		t.Fatalf("prune young = %d, %v", n, err)
+	}
+	// Old enough: keep the newest 3 of each channel.
+	n, err := l.Prune(context.Background(), 0, 3)
+	if err != nil || n != 7 {
+		t.Fatalf("prune = %d, %v; want 7", n, err)
+	}
+	evs, _ := l.Since(context.Background(), "talk:1", 0, 100)
+	if len(evs) != 3 || evs[0].Seq != 8 {
+		t.Fatalf("talk:1 kept %v", evs)
+	}
+	evs, _ = l.Since(context.Background(), "talk:2", 0, 100)
+	if len(evs) != 2 {
+		t.Fatalf("talk:2 kept %v", evs)
+	}
+	// The counter is untouched: the next seq follows on.
+	next := appendEvents(t, db, l, "talk:1", 1)
+	if next[0].Seq != 11 {
+		t.Fatalf("next seq after prune = %d", next[0].Seq)
+	}
+}
+
+func TestParseChannel(t *testing.T) {
+	for name, want := range map[string]bool{
+		"talk:1": true, "talk:42:staff": true, "talk:0": false, "talk:01": false, "talk:": false,
+		"talk:1:staf": false, "talk:-1": false, "talk:1 ": false, "talks:1": false, "talk:1:staff:x": false,
+		"talk:9999999999999999999": false, "": false,
+	} {
+		if got := ValidChannel(name); got != want {
+			t.Errorf("ValidChannel(%q) = %v, want %v", name, got, want)
+		}
+	}
+}
