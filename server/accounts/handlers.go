@@ -21,7 +21,8 @@ func (a *Accounts) Routes(api fiber.Router) {
 	api.Get("/me", httpx.RequireUser, a.me)
 	api.Get("/me/export", httpx.RequireUser, a.export)
 	api.Delete("/me", httpx.RequireUser, a.erase)
-	api.Get("/users", httpx.RequireAdmin, a.listUsers)
+	// Moderators list users too (to pick speakers), without their emails.
+	api.Get("/users", httpx.RequireModerator, a.listUsers)
 	api.Patch("/users/:id", httpx.RequireAdmin, a.patchUser)
 }
 
@@ -197,6 +198,11 @@ func (a *Accounts) listUsers(c *fiber.Ctx) error {
 	users, err := a.store.ListUsers(httpx.Ctx(c), strings.TrimSpace(c.Query("q")), after, page.Limit+1)
 	if err != nil {
 		return err
+	}
+	if !httpx.CurrentUser(c).IsAdmin() {
+		for i := range users {
+			users[i].Email = ""
+		}
 	}
 	out := httpx.List[User]{Items: users}
 	if len(users) > page.Limit {
