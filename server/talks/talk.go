@@ -96,13 +96,16 @@ type row struct {
 	QAOpen               bool           `db:"qa_open"`
 	RecordingVideoID     sql.NullString `db:"recording_video_id"`
 	ICalSequence         int            `db:"ical_sequence"`
+	ConfirmedCount       int            `db:"confirmed_count"`
+	WaitlistCount        int            `db:"waitlist_count"`
 	CreatedAt            time.Time      `db:"created_at"`
 	UpdatedAt            time.Time      `db:"updated_at"`
 }
 
 const talkColumns = `t.id, t.slug, t.title, t.abstract, t.starts_at, t.ends_at, t.status, t.tags, t.language,
 	t.format, t.location, t.stream_url, t.capacity, t.registration_closes_at, t.qa_moderation,
-	t.qa_allow_anonymous, t.qa_open, t.recording_video_id, t.ical_sequence, t.created_at, t.updated_at`
+	t.qa_allow_anonymous, t.qa_open, t.recording_video_id, t.ical_sequence, t.confirmed_count, t.waitlist_count,
+	t.created_at, t.updated_at`
 
 const (
 	selectTalk     = `SELECT ` + talkColumns + ` FROM talks t WHERE t.id = $1`
@@ -117,6 +120,7 @@ func (r row) talk() Talk {
 		Status: r.Status, Tags: []string(r.Tags), Language: r.Language, Format: r.Format, Location: r.Location,
 		QA:        QA{Moderation: r.QAModeration, AllowAnonymous: r.QAAllowAnonymous, Open: r.QAOpen},
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ICalSequence: r.ICalSequence, Speakers: []Speaker{},
+		RegisteredCount: r.ConfirmedCount, WaitlistCount: r.WaitlistCount,
 	}
 	if t.Tags == nil {
 		t.Tags = []string{}
@@ -148,6 +152,13 @@ type Queryer interface {
 // particular: stream_url is removed (see Redact) and drafts are returned.
 // Callers that answer a request must call Visible and Redact for the viewer.
 func Load(ctx context.Context, q Queryer, id int64) (Talk, error) {
+	t, err := loadFull(ctx, q, id)
+	t.StreamURL = nil
+	return t, err
+}
+
+// loadFull is Load with the stream_url, for callers that decide who sees it.
+func loadFull(ctx context.Context, q Queryer, id int64) (Talk, error) {
 	var r row
 	err := sqlx.GetContext(ctx, q, &r, selectTalk, id)
 	if errors.Is(err, sql.ErrNoRows) {

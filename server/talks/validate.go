@@ -1,0 +1,247 @@
+package talks
+
+import (
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/hubtalks/hubtalks/server/httpx"
+)
+
+// input is the writable part of a talk as a client sends it. Times are read
+// as strings so that a malformed one is a 422 naming its field.
+type input struct {
+	Title                *string      `json:"title"`
+	Abstract             *string      `json:"abstract"`
+	StartsAt             *string      `json:"starts_at"`
+	EndsAt               *string      `json:"ends_at"`
+	Status               *string      `json:"status"`
+	Tags                 []string     `json:"tags"`
+	Language             *string      `json:"language"`
+	Format               *string      `json:"format"`
+	Location             *string      `json:"location"`
+	StreamURL            *string      `json:"stream_url"`
+	Capacity             *int         `json:"capacity"`
+	RegistrationClosesAt *string      `json:"registration_closes_at"`
+	Speakers             []speakerRef `json:"speakers"`
+	QA                   *qaInput     `json:"qa"`
+	present              map[string]bool
+	qaPresent            map[string]bool
+}
+
+type speakerRef struct {
+	ID int64 `json:"id"`
+}
+
+type qaInput struct {
+	Moderation     *string `json:"moderation"`
+	AllowAnonymous *bool   `json:"allow_anonymous"`
+	Open           *bool   `json:"open"`
+}
+
+// decodeInput reads the body strictly and records which fields it holds (so
+// PATCH can tell "absent" from "null").
+func decodeInput(body []byte) (input, error) {
+	var in input
+	if err := httpx.DecodeBytes(body, &in); err != nil {
+		return in, err
+	}
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return in, httpx.BadRequest("malformed_json", "the request body must be a JSON object")
+	}
+	in.present = map[string]bool{}
+	for k := range raw {
+		in.present[k] = true
+	}
+	in.qaPresent = map[string]bool{}
+	if q, ok := raw["qa"]; ok {
+		var qraw map[string]json.RawMessage
+		if json.Unmarshal(q, &qraw) == nil {
+			for k := range qraw {
+				in.qaPresent[k] = true
+			}
+		}
+	}
+	return in, nil
+}
+
+var languageRe = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+
+// Limits of a talk's fields.
+const (
+	maxTitle    = 200
+	minTitle    = 3
+	maxAbstract = 20000
+	maxTags     = 10
+	maxTag      = 40
+	maxLocation = 500
+	maxURL      = 2000
+	maxSpeakers = 20
+	maxCapacity = 1_000_000
+)
+
+// apply writes the present fields of in over t, checking each; the checks
+// that involve several fields run afterwards in checkTalk.
+func (in input) apply(t *Talk, v *httpx.Checker, speakers *[]int64) {
+	p := in.present
+	notNull := func(field string, isNil bool) bool {
+		if p[field] && isNil {
+			v.Add(field, "must not be null")
+			return false
+		}
+		return p[field]
+	}
+	if notNull("title", in.Title == nil) {
+		t.Title = *in.Title
+	}
+	if notNull("abstract", in.Abstract == nil) {
+		t.Abstract = *in.Abstract
+	}
+	if notNull("starts_at", in.StartsAt == nil) {
+		if at, ok := parseTime(*in.StartsAt); ok {
+			t.StartsAt = at
+		} else {
+			v.Add("starts_at", "must be an RFC 3339 time")
+		}
+	}
+	if notNull("ends_at", in.EndsAt == nil) {
+		if at, ok := parseTime(*in.EndsAt); ok {
+			t.EndsAt = at
+		} else {
+			v.Add("ends_at", "must be an RFC 3339 time")
+		}
+	}
+	if notNull("status", in.Status == nil) {
+		if *in.Status != StatusDraft && *in.Status != StatusScheduled {
+			v.Add("status", `must be "draft" or "scheduled" (use /cancel and /status for the others)`)
+		} else {
+			t.Status = *in.Status
+		}
+	}
+	if notNull("tags", in.Tags == nil) {
+		t.Tags = in.Tags
+	}
+	if notNull("language", in.Language == nil) {
+		t.Language = *in.Language
+	}
+	if notNull("format", in.Format == nil) {
+		t.Format = *in.Format
+	}
+	if notNull("location", in.Location == nil) {
+		t.Location = *in.Location
+	}
+	if p["stream_url"] {
+		t.StreamURL = in.StreamURL
+		if t.StreamURL != nil && *t.StreamURL == "" {
+			t.StreamURL = nil
+		}
+	}
+	if p["capacity"] {
+		t.Capacity = in.Capacity
+	}
+	if p["registration_closes_at"] {
+		t.RegistrationClosesAt = nil
+		if in.RegistrationClosesAt != nil {
+			if at, ok := parseTime(*in.RegistrationClosesAt); ok {
+				t.RegistrationClosesAt = &at
+			} else {
+				v.Add("registration_closes_at", "must be an RFC 3339 time or null")
+			}
+		}
+	}
+	if notNull("speakers", in.Speakers == nil) {
+		seen := map[int64]bool{}
+		ids := []int64{}
+		for _, s := range in.Speakers {
+			if s.ID <= 0 {
+				v.Add("speakers", "must be users given as {\"id\": …}")
+				break
+			}
+			if !seen[s.ID] {
+				seen[s.ID] = true
+				ids = append(ids, s.ID)
+			}
+		}
+		if len(ids) > maxSpeakers {
+			v.Add("speakers", "must be at most 20 users")
+		}
+		*speakers = ids
+	}
+	if notNull("qa", in.QA == nil) {
+		q := in.qaPresent
+		if q["moderation"] {
+			if in.QA.Moderation == nil || (*in.QA.Moderation != "pre" && *in.QA.Moderation != "post") {
+				v.Add("qa.moderation", `must be "pre" or "post"`)
+			} else {
+				t.QA.Moderation = *in.QA.Moderation
+			}
+		}
+		if q["allow_anonymous"] {
+			if in.QA.AllowAnonymous == nil {
+				v.Add("qa.allow_anonymous", "must be true or false")
+			} else {
+				t.QA.AllowAnonymous = *in.QA.AllowAnonymous
+			}
+		}
+		if q["open"] {
+			if in.QA.Open == nil {
+				v.Add("qa.open", "must be true or false")
+			} else {
+				t.QA.Open = *in.QA.Open
+			}
+		}
+	}
+}
+
+func parseTime(s string) (time.Time, bool) {
+	at, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return at.UTC(), true
+}
+
+// checkTalk checks a whole talk after the changes were applied.
+func checkTalk(t Talk, v *httpx.Checker) {
+	n := utf8.RuneCountInString(strings.TrimSpace(t.Title))
+	v.Check(n >= minTitle && n <= maxTitle, "title", "must be 3 to 200 characters")
+	v.Check(utf8.RuneCountInString(t.Abstract) <= maxAbstract, "abstract", "must be at most 20000 characters")
+	if !t.StartsAt.IsZero() && !t.EndsAt.IsZero() {
+		v.Check(t.EndsAt.After(t.StartsAt), "ends_at", "must be after starts_at")
+	}
+	v.Check(!t.StartsAt.IsZero(), "starts_at", "is required")
+	v.Check(!t.EndsAt.IsZero(), "ends_at", "is required")
+	if len(t.Tags) > maxTags {
+		v.Add("tags", "must be at most 10 tags")
+	}
+	for _, tag := range t.Tags {
+		if n := utf8.RuneCountInString(strings.TrimSpace(tag)); n < 1 || n > maxTag {
+			v.Add("tags", "each tag must be 1 to 40 characters")
+			break
+		}
+	}
+	v.Check(languageRe.MatchString(t.Language), "language", "must be a language code such as en or pt-BR")
+	v.Check(t.Format == "online" || t.Format == "onsite" || t.Format == "hybrid", "format", `must be "online", "onsite" or "hybrid"`)
+	v.Check(utf8.RuneCountInString(t.Location) <= maxLocation, "location", "must be at most 500 characters")
+	if t.StreamURL != nil {
+		v.Check(validURL(*t.StreamURL), "stream_url", "must be an http(s) URL")
+	}
+	if t.Capacity != nil {
+		v.Check(*t.Capacity >= 0 && *t.Capacity <= maxCapacity, "capacity", "must be from 0 to 1000000, or null for unlimited")
+	}
+	if t.RegistrationClosesAt != nil && !t.EndsAt.IsZero() {
+		v.Check(!t.RegistrationClosesAt.After(t.EndsAt), "registration_closes_at", "must not be after ends_at")
+	}
+}
+
+func validURL(s string) bool {
+	if len(s) > maxURL {
+		return false
+	}
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && !strings.ContainsAny(s, " \t\r\n")
+}
