@@ -1,0 +1,613 @@
+// Command hubtalks-load measures live fan-out of a running Hub Talks server:
+// it opens N WebSocket subscribers on talk:{id} (GET /api/v1/live, frames as
+// in docs/live-protocol.md), posts M questions at R per second through
+// POST /api/v1/talks/{id}/questions, and reports the connect rate, the
+// fan-out latency (question POSTed → event received) over every delivery,
+// deliveries per second, lost and duplicated events by seq, and — with
+// -server-pid — the server's memory per connection.
+//
+// It is bounded in count and time and only talks to loopback addresses.
+//
+//	hubtalks-load -url http://127.0.0.1:3000 -talk 1 -token $TOKEN \
+//	    -subscribers 10000 -questions 200 -rate 4 -server-pid $(pgrep -f 'hubtalks serve')
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/signal"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/fasthttp/websocket"
+)
+
+type config struct {
+	baseURL     string
+	talk        int64
+	subscribers int
+	questions   int
+	rate        float64
+	token       string
+	connectRate float64
+	serverPID   int
+	settle      time.Duration
+	maxDuration time.Duration
+	jsonOut     bool
+}
+
+const (
+	maxSubscribers = 60000
+	maxQuestions   = 100000
+	marker         = "hubload:"
+)
+
+func main() {
+	var cfg config
+	flag.StringVar(&cfg.baseURL, "url", "http://127.0.0.1:3000", "server base URL (loopback only)")
+	flag.Int64Var(&cfg.talk, "talk", 1, "talk id: subscribers follow talk:{id}, questions are posted to it")
+	flag.IntVar(&cfg.subscribers, "subscribers", 100, "WebSocket subscribers to open")
+	flag.IntVar(&cfg.questions, "questions", 20, "questions to post")
+	flag.Float64Var(&cfg.rate, "rate", 4, "questions per second")
+	flag.StringVar(&cfg.token, "token", "", "bearer token of a signed-in user, for posting questions")
+	flag.Float64Var(&cfg.connectRate, "connect-rate", 2000, "new WebSocket connections per second")
+	flag.IntVar(&cfg.serverPID, "server-pid", 0, "server process id: read its VmRSS before and after connecting")
+	flag.DurationVar(&cfg.settle, "settle", 10*time.Second, "how long to wait for the last deliveries after the last post")
+	flag.DurationVar(&cfg.maxDuration, "max-duration", 15*time.Minute, "hard limit on the whole run")
+	flag.BoolVar(&cfg.jsonOut, "json", false, "print the report as JSON")
+	flag.Parse()
+
+	if err := cfg.validate(); err != nil {
+		fmt.Fprintln(os.Stderr, "hubtalks-load:", err)
+		os.Exit(2)
+	}
+	if lim, err := raiseNoFile(uint64(cfg.subscribers) + 1024); err != nil {
+		fmt.Fprintf(os.Stderr, "hubtalks-load: raise RLIMIT_NOFILE: %v (limit %d)\n", err, lim)
+		if lim < uint64(cfg.subscribers)+64 {
+			os.Exit(1)
+		}
+	}
+	ctx, cancel := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	ctx, cancelMax := context.WithTimeout(ctx, cfg.maxDuration)
+	defer cancelMax()
+
+	rep, err := run(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "hubtalks-load:", err)
+	}
+	if rep != nil {
+		rep.print(os.Stdout, cfg.jsonOut)
+	}
+	if err != nil || (rep != nil && (rep.Lost > 0 || rep.Duplicated > 0 || rep.PostErrors > 0)) {
+		os.Exit(1)
+	}
+}
+
+func (c *config) validate() error {
+	u, err := url.Parse(c.baseURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("-url %q: want http(s)://host:port", c.baseURL)
+	}
+	host := u.Hostname()
+	ips, err := net.LookupIP(host)
+	if err != nil || len(ips) == 0 {
+		return fmt.Errorf("-url host %q does not resolve", host)
+	}
+	for _, ip := range ips {
+		if !ip.IsLoopback() {
+			return fmt.Errorf("-url host %q is not a loopback address: this tool only loads the local machine", host)
+		}
+	}
+	switch {
+	case c.talk <= 0:
+		return errors.New("-talk must be a positive id")
+	case c.subscribers < 1 || c.subscribers > maxSubscribers:
+		return fmt.Errorf("-subscribers must be 1..%d", maxSubscribers)
+	case c.questions < 0 || c.questions > maxQuestions:
+		return fmt.Errorf("-questions must be 0..%d", maxQuestions)
+	case c.questions > 0 && (c.rate <= 0 || c.rate > 10000):
+		return errors.New("-rate must be in (0, 10000]")
+	case c.questions > 0 && c.token == "":
+		return errors.New("-token is required to post questions")
+	case c.connectRate <= 0:
+		return errors.New("-connect-rate must be > 0")
+	}
+	return nil
+}
+
+// raiseNoFile raises the soft RLIMIT_NOFILE to at least want (up to the
+// hard limit, raising that too when allowed) and returns the new soft limit.
+func raiseNoFile(want uint64) (uint64, error) {
+	var lim syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return 0, err
+	}
+	if lim.Cur >= want {
+		return lim.Cur, nil
+	}
+	if lim.Max < want {
+		// Root may raise the hard limit.
+		try := syscall.Rlimit{Cur: want, Max: want}
+		if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &try); err == nil {
+			return want, nil
+		}
+		lim.Cur = lim.Max
+	} else {
+		lim.Cur = want
+	}
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		return lim.Cur, err
+	}
+	if lim.Cur < want {
+		return lim.Cur, fmt.Errorf("hard limit %d is below the %d needed", lim.Max, want)
+	}
+	return lim.Cur, nil
+}
+
+// subscriber is one WebSocket connection's bookkeeping. Only its own read
+// goroutine writes it until the run ends.
+type subscriber struct {
+	conn       *websocket.Conn
+	subscribed chan struct{}
+	lastSeq    int64 // -1 until subscribed
+	lat        []uint32
+	got        []uint8 // per question number: times received
+	lost       int64
+	dup        int64
+	events     int64
+	closeErr   error
+	closeCode  int
+}
+
+type report struct {
+	Subscribers      int     `json:"subscribers"`
+	Connected        int     `json:"connected"`
+	ConnectSeconds   float64 `json:"connect_seconds"`
+	ConnectPerSecond float64 `json:"connect_per_second"`
+	Questions        int     `json:"questions"`
+	Posted           int     `json:"posted"`
+	PostErrors       int     `json:"post_errors"`
+	PostP50Ms        float64 `json:"post_p50_ms"`
+	PostP99Ms        float64 `json:"post_p99_ms"`
+	Deliveries       int64   `json:"deliveries"`
+	Expected         int64   `json:"expected_deliveries"`
+	DeliveriesPerSec float64 `json:"deliveries_per_second"`
+	LatencyP50Ms     float64 `json:"fanout_p50_ms"`
+	LatencyP90Ms     float64 `json:"fanout_p90_ms"`
+	LatencyP99Ms     float64 `json:"fanout_p99_ms"`
+	LatencyMaxMs     float64 `json:"fanout_max_ms"`
+	Lost             int64   `json:"lost"`
+	Duplicated       int64   `json:"duplicated"`
+	SeqGaps          int64   `json:"seq_gaps"`
+	SeqDuplicates    int64   `json:"seq_duplicates"`
+	Disconnected     int     `json:"disconnected"`
+	ServerRSSBefore  int64   `json:"server_rss_before_kib,omitempty"`
+	ServerRSSAfter   int64   `json:"server_rss_after_kib,omitempty"`
+	KiBPerConnection float64 `json:"server_kib_per_connection,omitempty"`
+}
+
+func run(ctx context.Context, cfg config) (*report, error) {
+	base, _ := url.Parse(cfg.baseURL)
+	wsURL := *base
+	if base.Scheme == "https" {
+		wsURL.Scheme = "wss"
+	} else {
+		wsURL.Scheme = "ws"
+	}
+	wsURL.Path = strings.TrimSuffix(base.Path, "/") + "/api/v1/live"
+	channel := "talk:" + strconv.FormatInt(cfg.talk, 10)
+	runID := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+
+	rep := &report{Subscribers: cfg.subscribers, Questions: cfg.questions}
+	if cfg.serverPID > 0 {
+		rep.ServerRSSBefore = readRSS(cfg.serverPID)
+	}
+
+	// Connect at the configured rate.
+	dialer := &websocket.Dialer{
+		HandshakeTimeout: 30 * time.Second,
+		ReadBufferSize:   2048,
+		WriteBufferSize:  256,
+		NetDialContext:   (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+	}
+	subs := make([]*subscriber, cfg.subscribers)
+	var wg sync.WaitGroup
+	var connectErrs atomic.Int64
+	var firstErr atomic.Value
+	start := time.Now()
+	interval := time.Duration(float64(time.Second) / cfg.connectRate)
+	sem := make(chan struct{}, 256) // dials in flight
+	for i := range subs {
+		if ctx.Err() != nil {
+			break
+		}
+		if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
+			select {
+			case <-ctx.Done():
+			case <-time.After(d):
+			}
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			s, err := connect(ctx, dialer, wsURL.String(), channel, cfg.questions)
+			if err != nil {
+				connectErrs.Add(1)
+				firstErr.CompareAndSwap(nil, err)
+				return
+			}
+			subs[i] = s
+		}()
+	}
+	wg.Wait()
+	rep.ConnectSeconds = time.Since(start).Seconds()
+	var live []*subscriber
+	for _, s := range subs {
+		if s != nil {
+			live = append(live, s)
+		}
+	}
+	rep.Connected = len(live)
+	rep.ConnectPerSecond = float64(rep.Connected) / rep.ConnectSeconds
+	defer func() {
+		for _, s := range live {
+			s.conn.Close()
+		}
+	}()
+	if n := connectErrs.Load(); n > 0 {
+		fmt.Fprintf(os.Stderr, "hubtalks-load: %d connections failed; first error: %v\n", n, firstErr.Load())
+	}
+	if len(live) == 0 {
+		return rep, errors.New("no subscriber connected")
+	}
+
+	// Every subscriber reads from here on.
+	var readers sync.WaitGroup
+	for _, s := range live {
+		readers.Add(1)
+		go func() { defer readers.Done(); s.read(channel, runID) }()
+	}
+	deadline := time.After(60 * time.Second)
+	for _, s := range live {
+		select {
+		case <-s.subscribed:
+		case <-deadline:
+			return rep, errors.New("not every subscriber got its subscribed frame within 60 s")
+		case <-ctx.Done():
+			return rep, ctx.Err()
+		}
+	}
+	if cfg.serverPID > 0 {
+		rep.ServerRSSAfter = readRSS(cfg.serverPID)
+		if rep.ServerRSSAfter > 0 && rep.ServerRSSBefore > 0 {
+			rep.KiBPerConnection = float64(rep.ServerRSSAfter-rep.ServerRSSBefore) / float64(rep.Connected)
+		}
+	}
+
+	// Post the questions at the configured rate.
+	postStart := time.Now()
+	postLat, posted, postErrs := postQuestions(ctx, cfg, base, runID)
+	rep.Posted, rep.PostErrors = posted, postErrs
+	if len(postLat) > 0 {
+		sort.Slice(postLat, func(i, j int) bool { return postLat[i] < postLat[j] })
+		rep.PostP50Ms = float64(pct(postLat, 0.50)) / 1000
+		rep.PostP99Ms = float64(pct(postLat, 0.99)) / 1000
+	}
+
+	// Wait until every subscriber has every posted question, or settle.
+	expected := int64(posted) * int64(len(live))
+	settle := time.NewTimer(cfg.settle)
+	defer settle.Stop()
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	var lastDelivery time.Time
+wait:
+	for {
+		var total int64
+		for _, s := range live {
+			total += atomic.LoadInt64(&s.events)
+		}
+		if total >= expected {
+			lastDelivery = time.Now()
+			break
+		}
+		select {
+		case <-tick.C:
+		case <-settle.C:
+			lastDelivery = time.Now()
+			break wait
+		case <-ctx.Done():
+			lastDelivery = time.Now()
+			break wait
+		}
+	}
+	for _, s := range live {
+		s.conn.Close()
+	}
+	readers.Wait()
+
+	var all []uint32
+	for _, s := range live {
+		all = append(all, s.lat...)
+		rep.SeqGaps += s.lost
+		rep.SeqDuplicates += s.dup
+		for q := 0; q < posted; q++ {
+			switch n := s.got[q]; {
+			case n == 0:
+				rep.Lost++
+			case n > 1:
+				rep.Duplicated += int64(n - 1)
+			}
+		}
+		if s.closeCode != 0 {
+			rep.Disconnected++
+		}
+	}
+	rep.Deliveries = int64(len(all))
+	rep.Expected = expected
+	if d := lastDelivery.Sub(postStart).Seconds(); d > 0 {
+		rep.DeliveriesPerSec = float64(rep.Deliveries) / d
+	}
+	if len(all) > 0 {
+		sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+		rep.LatencyP50Ms = float64(pct(all, 0.50)) / 1000
+		rep.LatencyP90Ms = float64(pct(all, 0.90)) / 1000
+		rep.LatencyP99Ms = float64(pct(all, 0.99)) / 1000
+		rep.LatencyMaxMs = float64(all[len(all)-1]) / 1000
+	}
+	return rep, nil
+}
+
+func connect(ctx context.Context, d *websocket.Dialer, u, channel string, questions int) (*subscriber, error) {
+	conn, resp, err := d.DialContext(ctx, u, nil)
+	if err != nil {
+		if resp != nil {
+			return nil, fmt.Errorf("dial: %w (HTTP %d)", err, resp.StatusCode)
+		}
+		return nil, fmt.Errorf("dial: %w", err)
+	}
+	msg := `{"op":"subscribe","channel":"` + channel + `"}`
+	if err := conn.WriteMessage(websocket.TextMessage, []byte(msg)); err != nil {
+		conn.Close()
+		return nil, fmt.Errorf("subscribe: %w", err)
+	}
+	return &subscriber{
+		conn:       conn,
+		subscribed: make(chan struct{}),
+		lastSeq:    -1,
+		got:        make([]uint8, questions),
+		lat:        make([]uint32, 0, questions),
+	}, nil
+}
+
+// read consumes frames until the connection ends. It scans bytes instead
+// of decoding JSON so the load generator stays cheap next to the server.
+func (s *subscriber) read(channel, runID string) {
+	subscribedSent := false
+	prefix := []byte(marker + runID + ":")
+	for {
+		_, msg, err := s.conn.ReadMessage()
+		now := time.Now()
+		if err != nil {
+			s.closeErr = err
+			var ce *websocket.CloseError
+			if errors.As(err, &ce) {
+				s.closeCode = ce.Code
+			}
+			if !subscribedSent {
+				close(s.subscribed)
+			}
+			return
+		}
+		op := field(msg, `"op":"`)
+		switch string(op) {
+		case "subscribed":
+			if seq, ok := intField(msg, `"seq":`); ok {
+				s.lastSeq = seq
+			}
+			if !subscribedSent {
+				subscribedSent = true
+				close(s.subscribed)
+			}
+		case "event":
+			seq, hasSeq := intField(msg, `"seq":`)
+			if !hasSeq || s.lastSeq < 0 {
+				continue // presence, or before subscribed
+			}
+			switch {
+			case seq <= s.lastSeq:
+				s.dup++
+				continue
+			case seq > s.lastSeq+1:
+				s.lost += seq - s.lastSeq - 1
+			}
+			s.lastSeq = seq
+			// Our questions carry "hubload:<run>:<n>:<unix ns>" in the body.
+			i := bytes.Index(msg, prefix)
+			if i < 0 || string(field(msg, `"type":"`)) != "question.created" {
+				continue
+			}
+			rest := msg[i+len(prefix):]
+			colon := bytes.IndexByte(rest, ':')
+			if colon < 0 {
+				continue
+			}
+			q, err1 := strconv.Atoi(string(rest[:colon]))
+			end := colon + 1
+			for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+				end++
+			}
+			sent, err2 := strconv.ParseInt(string(rest[colon+1:end]), 10, 64)
+			if err1 != nil || err2 != nil || q < 0 || q >= len(s.got) {
+				continue
+			}
+			if s.got[q] < 255 {
+				s.got[q]++
+			}
+			if s.got[q] == 1 {
+				us := now.Sub(time.Unix(0, sent)).Microseconds()
+				if us < 0 {
+					us = 0
+				}
+				s.lat = append(s.lat, uint32(min(us, 1<<32-1)))
+				atomic.AddInt64(&s.events, 1)
+			}
+		}
+	}
+}
+
+// field returns the string value after key (up to the next quote).
+func field(msg []byte, key string) []byte {
+	i := bytes.Index(msg, []byte(key))
+	if i < 0 {
+		return nil
+	}
+	rest := msg[i+len(key):]
+	j := bytes.IndexByte(rest, '"')
+	if j < 0 {
+		return nil
+	}
+	return rest[:j]
+}
+
+// intField returns the integer after key, in the frame's envelope (the
+// envelope fields come before "data", which may contain anything).
+func intField(msg []byte, key string) (int64, bool) {
+	env := msg
+	if d := bytes.Index(msg, []byte(`"data":`)); d >= 0 {
+		env = msg[:d]
+	}
+	i := bytes.Index(env, []byte(key))
+	if i < 0 {
+		return 0, false
+	}
+	rest := env[i+len(key):]
+	end := 0
+	for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+		end++
+	}
+	v, err := strconv.ParseInt(string(rest[:end]), 10, 64)
+	return v, err == nil
+}
+
+// postQuestions posts cfg.questions questions at cfg.rate per second, each
+// in its own goroutine so a slow response does not delay the schedule.
+func postQuestions(ctx context.Context, cfg config, base *url.URL, runID string) (lat []uint32, posted, failed int) {
+	if cfg.questions == 0 {
+		return nil, 0, 0
+	}
+	endpoint := strings.TrimSuffix(base.String(), "/") + "/api/v1/talks/" + strconv.FormatInt(cfg.talk, 10) + "/questions"
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var firstErr error
+	interval := time.Duration(float64(time.Second) / cfg.rate)
+	start := time.Now()
+	for q := 0; q < cfg.questions; q++ {
+		if d := time.Until(start.Add(time.Duration(q) * interval)); d > 0 {
+			select {
+			case <-ctx.Done():
+				wg.Wait()
+				return lat, posted, failed + cfg.questions - q
+			case <-time.After(d):
+			}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sent := time.Now()
+			body, _ := json.Marshal(map[string]any{
+				"body":      fmt.Sprintf("Load test question %d %s%s:%d:%d", q, marker, runID, q, sent.UnixNano()),
+				"anonymous": false,
+			})
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+cfg.token)
+			resp, err := client.Do(req)
+			took := time.Since(sent)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				failed++
+				if firstErr == nil {
+					firstErr = err
+					fmt.Fprintf(os.Stderr, "hubtalks-load: post question: %v\n", err)
+				}
+				return
+			}
+			msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusCreated {
+				failed++
+				if firstErr == nil {
+					firstErr = fmt.Errorf("HTTP %d", resp.StatusCode)
+					fmt.Fprintf(os.Stderr, "hubtalks-load: post question: HTTP %d: %s\n", resp.StatusCode, msg)
+				}
+				return
+			}
+			posted++
+			lat = append(lat, uint32(min(took.Microseconds(), 1<<32-1)))
+		}()
+	}
+	wg.Wait()
+	return lat, posted, failed
+}
+
+func pct(sorted []uint32, p float64) uint32 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p*float64(len(sorted))+0.5) - 1
+	return sorted[max(0, min(i, len(sorted)-1))]
+}
+
+// readRSS returns VmRSS of pid in KiB (0 if unreadable).
+func readRSS(pid int) int64 {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+func (r *report) print(w io.Writer, asJSON bool) {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		_ = enc.Encode(r)
+		return
+	}
+	fmt.Fprintf(w, "subscribers      %d connected of %d in %.2fs (%.0f/s)\n", r.Connected, r.Subscribers, r.ConnectSeconds, r.ConnectPerSecond)
+	fmt.Fprintf(w, "questions        %d posted, %d failed (POST p50 %.1f ms, p99 %.1f ms)\n", r.Posted, r.PostErrors, r.PostP50Ms, r.PostP99Ms)
+	fmt.Fprintf(w, "deliveries       %d of %d expected, %.0f/s\n", r.Deliveries, r.Expected, r.DeliveriesPerSec)
+	fmt.Fprintf(w, "fan-out latency  p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms\n", r.LatencyP50Ms, r.LatencyP90Ms, r.LatencyP99Ms, r.LatencyMaxMs)
+	fmt.Fprintf(w, "lost             %d questions (seq gaps %d)\n", r.Lost, r.SeqGaps)
+	fmt.Fprintf(w, "duplicated       %d questions (seq repeats %d)\n", r.Duplicated, r.SeqDuplicates)
+	fmt.Fprintf(w, "disconnected     %d subscribers closed by the server\n", r.Disconnected)
+	if r.ServerRSSAfter > 0 {
+		fmt.Fprintf(w, "server memory    RSS %d → %d KiB: %.1f KiB per connection\n", r.ServerRSSBefore, r.ServerRSSAfter, r.KiBPerConnection)
+	}
+}

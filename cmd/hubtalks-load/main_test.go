@@ -1,0 +1,157 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	fws "github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"
+
+	"github.com/hubtalks/hubtalks/migrations"
+	"github.com/hubtalks/hubtalks/migrations/testdb"
+	"github.com/hubtalks/hubtalks/realtime"
+)
+
+// stubServer serves the two endpoints the load tool uses, with the real hub
+// and event log behind them: GET /api/v1/live and a minimal
+// POST /api/v1/talks/{id}/questions that stores a question.created event and
+// publishes it after commit (the real Q&A handler is server/'s).
+func stubServer(db *sqlx.DB) (*fiber.App, *realtime.Hub, context.CancelFunc) {
+	log := realtime.NewLog(db)
+	hub := realtime.NewHub(realtime.HubConfig{Log: log, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	ctx, cancel := context.WithCancel(context.Background())
+	go hub.Run(ctx) //nolint:errcheck
+	var nextID atomic.Int64
+	app := fiber.New(fiber.Config{DisableStartupMessage: true, Immutable: true})
+	app.Get("/api/v1/live", fws.New(func(c *fws.Conn) { hub.ServeConn(c, realtime.Principal{}) }))
+	app.Post("/api/v1/talks/:id/questions", func(c *fiber.Ctx) error {
+		if !strings.HasPrefix(c.Get("Authorization"), "Bearer ") {
+			return c.SendStatus(fiber.StatusUnauthorized)
+		}
+		talk, err := strconv.ParseInt(c.Params("id"), 10, 64)
+		if err != nil {
+			return c.SendStatus(fiber.StatusNotFound)
+		}
+		var in struct {
+			Body      string `json:"body"`
+			Anonymous bool   `json:"anonymous"`
+		}
+		if err := json.Unmarshal(c.Body(), &in); err != nil || in.Body == "" || len(in.Body) > 500 {
+			return c.SendStatus(fiber.StatusUnprocessableEntity)
+		}
+		now := time.Now().UTC()
+		q := map[string]any{"id": nextID.Add(1), "talk_id": talk, "body": in.Body, "author": nil,
+			"anonymous": in.Anonymous, "status": "approved", "pinned": false, "votes": 0, "voted": false,
+			"answers": []any{}, "created_at": now, "updated_at": now}
+		rctx, rcancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer rcancel()
+		tx, err := db.BeginTxx(rctx, nil)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback() //nolint:errcheck
+		ev, err := log.Append(rctx, tx, "talk:"+strconv.FormatInt(talk, 10), "question.created", q)
+		if err != nil {
+			return err
+		}
+		if err := tx.Commit(); err != nil {
+			return err
+		}
+		hub.Publish(rctx, ev)
+		return c.Status(fiber.StatusCreated).JSON(q)
+	})
+	return app, hub, cancel
+}
+
+func TestLoadToolAgainstStub(t *testing.T) {
+	db := testdb.New(t)
+	app, hub, cancel := stubServer(db)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go app.Listener(ln) //nolint:errcheck
+	t.Cleanup(func() {
+		ctx, c := context.WithTimeout(context.Background(), 5*time.Second)
+		hub.Shutdown(ctx)
+		c()
+		_ = app.Shutdown()
+		cancel()
+	})
+	cfg := config{
+		baseURL: "http://" + ln.Addr().String(), talk: 3, subscribers: 50, questions: 20, rate: 50,
+		token: "x", connectRate: 1000, serverPID: os.Getpid(), settle: 10 * time.Second, maxDuration: time.Minute,
+	}
+	if err := cfg.validate(); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := run(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Connected != 50 || rep.Posted != 20 || rep.Deliveries != 1000 || rep.Lost != 0 || rep.Duplicated != 0 ||
+		rep.SeqGaps != 0 || rep.SeqDuplicates != 0 || rep.LatencyP99Ms <= 0 || rep.ServerRSSAfter == 0 {
+		t.Fatalf("report = %+v", rep)
+	}
+	var sb strings.Builder
+	rep.print(&sb, false)
+	t.Log("\n" + sb.String())
+}
+
+func TestValidateRefusesNonLoopback(t *testing.T) {
+	for _, u := range []string{"http://8.8.8.8:3000", "ftp://127.0.0.1", "http://"} {
+		c := config{baseURL: u, talk: 1, subscribers: 1, connectRate: 1}
+		if err := c.validate(); err == nil {
+			t.Errorf("validate(%q) accepted", u)
+		}
+	}
+}
+
+// TestMain doubles as a stand-alone stub server for measuring with the
+// load tool in a separate process:
+//
+//	go test -c -o /tmp/loadstub ./cmd/hubtalks-load
+//	HUBTALKS_LOAD_STUB_ADDR=127.0.0.1:3999 DATABASE_URL=postgres://… /tmp/loadstub
+//
+// DATABASE_URL must point at a database with the migrations applied (the
+// stub applies them itself).
+func TestMain(m *testing.M) {
+	addr := os.Getenv("HUBTALKS_LOAD_STUB_ADDR")
+	if addr == "" {
+		os.Exit(m.Run())
+	}
+	db, err := sqlx.Open("postgres", os.Getenv("DATABASE_URL"))
+	if err != nil {
+		panic(err)
+	}
+	db.SetMaxOpenConns(20)
+	if _, err := migrations.Up(context.Background(), db.DB, nil); err != nil {
+		panic(err)
+	}
+	app, hub, cancel := stubServer(db)
+	go func() {
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+		<-sig
+		ctx, c := context.WithTimeout(context.Background(), 10*time.Second)
+		hub.Shutdown(ctx)
+		c()
+		_ = app.Shutdown()
+		cancel()
+	}()
+	if err := app.Listen(addr); err != nil {
+		panic(err)
+	}
+}

@@ -1,0 +1,157 @@
+package realtime
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// Benchmarks of the hub alone: no network, no database, no broker
+// subscription. Subscribers are in-memory sinks.
+//
+//	go test -run '^$' -bench Hub -benchtime 2000x ./realtime/
+
+// benchHub returns a hub with n subscribers on talk:1 (created through
+// acquire/join, as ServeConn would).
+func benchHub(b *testing.B, n int, tr func() transport) (*Hub, []*client) {
+	b.Helper()
+	h := NewHub(HubConfig{SendQueueMessages: 1 << 16, SendQueueBytes: 1 << 30})
+	b.Cleanup(h.cancel)
+	clients := make([]*client, n)
+	for i := range clients {
+		var t transport
+		if tr != nil {
+			t = tr()
+		}
+		c := newClient(h, Principal{}, t)
+		ch, err := h.acquire(context.Background(), "talk:1")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := h.join(context.Background(), ch, &sub{c: c}, nil); err != nil {
+			b.Fatal(err)
+		}
+		c.take() // the subscribed frame
+		clients[i] = c
+	}
+	return h, clients
+}
+
+var benchData = []byte(`{"id":123,"talk_id":1,"body":"How does the hub keep every seq in order across instances?","author":{"id":7,"display_name":"Ada"},"anonymous":false,"status":"approved","pinned":false,"votes":0,"voted":false,"answers":[],"created_at":"2026-11-27T10:00:00.123Z","updated_at":"2026-11-27T10:00:00.123Z"}`)
+
+// BenchmarkHubFanout measures Publish → every subscriber's queue, with the
+// queues drained in place (a writer that costs nothing). It reports
+// deliveries/s and allocations per delivery; the allocations are all per
+// event (encoding once, the broker payload), none per subscriber.
+func BenchmarkHubFanout(b *testing.B) {
+	for _, n := range []int{1, 100, 1000, 10000} {
+		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
+			h, clients := benchHub(b, n, nil)
+			at := time.Now()
+			ctx := context.Background()
+			var ms0, ms1 runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&ms0)
+			b.ResetTimer()
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				h.Publish(ctx, Event{Channel: "talk:1", Seq: int64(i + 1), Type: "question.created", At: at, Data: benchData})
+				for _, c := range clients {
+					c.giveBack(c.take())
+				}
+				if i%4096 == 0 {
+					drainPubq(h)
+				}
+			}
+			elapsed := time.Since(start)
+			b.StopTimer()
+			runtime.ReadMemStats(&ms1)
+			deliveries := float64(b.N) * float64(n)
+			b.ReportMetric(deliveries/elapsed.Seconds(), "deliveries/s")
+			b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/deliveries, "allocs/delivery")
+			b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(b.N), "allocs/event")
+		})
+	}
+}
+
+func drainPubq(h *Hub) {
+	for {
+		select {
+		case <-h.pubq:
+		default:
+			return
+		}
+	}
+}
+
+// BenchmarkHubFanoutWriters is the same with one real writer goroutine per
+// subscriber (the production writeLoop) writing to a transport that
+// discards: it includes the wake-ups and the queue hand-over.
+func BenchmarkHubFanoutWriters(b *testing.B) {
+	for _, n := range []int{100, 1000, 10000} {
+		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
+			var written atomic.Int64
+			h, clients := benchHub(b, n, func() transport { return newDiscard(&written) })
+			dones := make([]chan struct{}, len(clients))
+			for i, c := range clients {
+				dones[i] = make(chan struct{})
+				go c.writeLoop(dones[i])
+			}
+			b.Cleanup(func() {
+				for i, c := range clients {
+					c.close(DisconnectShutdown)
+					<-dones[i]
+				}
+			})
+			at := time.Now()
+			ctx := context.Background()
+			var ms0, ms1 runtime.MemStats
+			runtime.GC()
+			runtime.ReadMemStats(&ms0)
+			b.ResetTimer()
+			start := time.Now()
+			for i := 0; i < b.N; i++ {
+				h.Publish(ctx, Event{Channel: "talk:1", Seq: int64(i + 1), Type: "question.created", At: at, Data: benchData})
+				if i%4096 == 0 {
+					drainPubq(h)
+				}
+			}
+			want := int64(b.N) * int64(n)
+			for written.Load() < want {
+				runtime.Gosched()
+			}
+			elapsed := time.Since(start)
+			b.StopTimer()
+			runtime.ReadMemStats(&ms1)
+			b.ReportMetric(float64(want)/elapsed.Seconds(), "deliveries/s")
+			b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(want), "allocs/delivery")
+			if d := metricValue(h.m.slowDrops); d > 0 {
+				b.Fatalf("%v slow drops", d)
+			}
+		})
+	}
+}
+
+type discard struct {
+	n  *atomic.Int64
+	nc net.Conn
+}
+
+func newDiscard(n *atomic.Int64) *discard {
+	a, _ := net.Pipe()
+	return &discard{n: n, nc: a}
+}
+
+func (d *discard) ReadMessage() (int, []byte, error)         { select {} }
+func (d *discard) WriteMessage(int, []byte) error            { d.n.Add(1); return nil }
+func (d *discard) WriteControl(int, []byte, time.Time) error { return nil }
+func (d *discard) SetReadDeadline(time.Time) error           { return nil }
+func (d *discard) SetWriteDeadline(time.Time) error          { return nil }
+func (d *discard) SetReadLimit(int64)                        {}
+func (d *discard) SetPongHandler(func(string) error)         {}
+func (d *discard) SetPingHandler(func(string) error)         {}
+func (d *discard) NetConn() net.Conn                         { return d.nc }
