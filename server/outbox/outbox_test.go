@@ -1,0 +1,354 @@
+package outbox_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	"net"
+	"net/mail"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	ics "github.com/arran4/golang-ical"
+	"github.com/emersion/go-smtp"
+
+	"github.com/hubtalks/hubtalks/server/outbox"
+	"github.com/hubtalks/hubtalks/server/registrations"
+	"github.com/hubtalks/hubtalks/server/talks"
+	"github.com/hubtalks/hubtalks/server/testserver"
+)
+
+// smtpSink is a real SMTP server on 127.0.0.1 that keeps what it receives.
+type smtpSink struct {
+	mu   sync.Mutex
+	msgs [][]byte
+	srv  *smtp.Server
+	addr string
+}
+
+type sinkSession struct{ s *smtpSink }
+
+func (ss sinkSession) Reset()                               {}
+func (ss sinkSession) Logout() error                        { return nil }
+func (ss sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
+func (ss sinkSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
+func (ss sinkSession) Auth(string) (interface {
+	Next([]byte) ([]byte, bool, error)
+}, error) {
+	return nil, smtp.ErrAuthUnsupported
+}
+func (ss sinkSession) Data(r io.Reader) error {
+	b, err := io.ReadAll(r)
+	if err != nil {
+		return err
+	}
+	ss.s.mu.Lock()
+	ss.s.msgs = append(ss.s.msgs, b)
+	ss.s.mu.Unlock()
+	return nil
+}
+
+// startSink serves on addr ("127.0.0.1:0" for any port).
+func startSink(t *testing.T, addr string) *smtpSink {
+	t.Helper()
+	s := &smtpSink{}
+	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return sinkSession{s}, nil }))
+	s.srv.Domain = "localhost"
+	s.srv.AllowInsecureAuth = true
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.addr = ln.Addr().String()
+	go func() { _ = s.srv.Serve(ln) }()
+	t.Cleanup(func() { _ = s.srv.Close() })
+	return s
+}
+
+func (s *smtpSink) received() [][]byte {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([][]byte(nil), s.msgs...)
+}
+
+func mailer(t *testing.T, addr string) *outbox.SMTPMailer {
+	t.Helper()
+	u, _ := url.Parse("smtp://" + addr + "?from=talks@hubtalks.test")
+	m, err := outbox.NewSMTPMailer(u, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func worker(env *testserver.Env, m outbox.Mailer) *outbox.Worker {
+	cal := talks.CalendarConfig{BaseURL: "http://hubtalks.test", Timezone: mustZone("Europe/Brussels"), Organizer: "talks@hubtalks.test"}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	return outbox.NewWorker(env.DB, registrations.Composer{Cal: cal}, m, log)
+}
+
+func mustZone(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+func at(d time.Duration) string {
+	return time.Now().Add(d).UTC().Truncate(time.Second).Format(time.RFC3339)
+}
+
+func setup(t *testing.T, env *testserver.Env, n int) (talks.Talk, []testserver.User) {
+	t.Helper()
+	mod := env.NewUser("moderator")
+	var tk talks.Talk
+	testserver.Must(t, env.Post("/api/v1/talks", mod.Token, map[string]any{
+		"title": "Health data interoperability", "starts_at": at(72 * time.Hour), "ends_at": at(73 * time.Hour), "capacity": 1000,
+	}), 201).JSON(t, &tk)
+	var us []testserver.User
+	for i := 0; i < n; i++ {
+		u := env.NewUser("participant")
+		testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID), u.Token, nil), 201)
+		us = append(us, u)
+	}
+	return tk, us
+}
+
+// calendarPart finds the text/calendar attachment of a MIME message.
+func calendarPart(t *testing.T, raw []byte) (*mail.Message, string, []byte) {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var find func(ct string, body io.Reader, enc string) (string, []byte)
+	find = func(ct string, body io.Reader, enc string) (string, []byte) {
+		mt, params, err := mime.ParseMediaType(ct)
+		if err != nil {
+			t.Fatalf("content type %q: %v", ct, err)
+		}
+		if strings.HasPrefix(mt, "multipart/") {
+			mr := multipart.NewReader(body, params["boundary"])
+			for {
+				p, err := mr.NextRawPart()
+				if err != nil {
+					return "", nil
+				}
+				if c, b := find(p.Header.Get("Content-Type"), p, p.Header.Get("Content-Transfer-Encoding")); b != nil {
+					return c, b
+				}
+			}
+		}
+		if mt != "text/calendar" {
+			return "", nil
+		}
+		var r io.Reader = body
+		switch strings.ToLower(enc) {
+		case "base64":
+			r = base64.NewDecoder(base64.StdEncoding, body)
+		case "quoted-printable":
+			r = quotedprintable.NewReader(body)
+		}
+		b, err := io.ReadAll(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ct, b
+	}
+	ct, b := find(msg.Header.Get("Content-Type"), msg.Body, msg.Header.Get("Content-Transfer-Encoding"))
+	return msg, ct, b
+}
+
+func TestConfirmationOverSMTPWithCalendar(t *testing.T) {
+	env := testserver.New(t)
+	sink := startSink(t, "127.0.0.1:0")
+	tk, us := setup(t, env, 1)
+	n, err := worker(env, mailer(t, sink.addr)).ProcessOnce(context.Background())
+	if err != nil || n != 1 {
+		t.Fatalf("processed %d: %v", n, err)
+	}
+	got := sink.received()
+	if len(got) != 1 {
+		t.Fatalf("%d mails received", len(got))
+	}
+	msg, ct, body := calendarPart(t, got[0])
+	if !strings.Contains(msg.Header.Get("To"), us[0].Email) || !strings.Contains(msg.Header.Get("Subject"), "registered") {
+		t.Fatalf("headers %v", msg.Header)
+	}
+	if body == nil || !strings.Contains(ct, "method=REQUEST") {
+		t.Fatalf("no calendar attachment (%q) in\n%s", ct, got[0])
+	}
+	cal, err := ics.ParseCalendar(bytes.NewReader(body))
+	if err != nil {
+		t.Fatalf("attachment does not parse: %v\n%s", err, body)
+	}
+	if m := cal.CalendarProperties; len(m) == 0 || !strings.Contains(string(body), "METHOD:REQUEST") {
+		t.Fatalf("no METHOD:REQUEST in %s", body)
+	}
+	evs := cal.Events()
+	if len(evs) != 1 || evs[0].Id() != fmt.Sprintf("talk-%d@hubtalks.test", tk.ID) {
+		t.Fatalf("events %d", len(evs))
+	}
+	var sent *time.Time
+	_ = env.DB.Get(&sent, `SELECT sent_at FROM outbox WHERE talk_id = $1`, tk.ID)
+	if sent == nil {
+		t.Fatal("message not marked sent")
+	}
+	// Nothing more to send: a second pass sends nothing again.
+	if n, _ := worker(env, mailer(t, sink.addr)).ProcessOnce(context.Background()); n != 0 || len(sink.received()) != 1 {
+		t.Fatalf("second pass claimed %d", n)
+	}
+}
+
+func TestSMTPDownKeepsMessageUntilBack(t *testing.T) {
+	env := testserver.New(t)
+	// A port with nobody listening.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	tk, _ := setup(t, env, 1)
+	w := worker(env, mailer(t, addr))
+	if n, err := w.ProcessOnce(context.Background()); err != nil || n != 1 {
+		t.Fatalf("processed %d: %v", n, err)
+	}
+	var row struct {
+		Attempts int        `db:"attempts"`
+		LastErr  *string    `db:"last_error"`
+		SentAt   *time.Time `db:"sent_at"`
+		Due      bool       `db:"due"`
+	}
+	q := `SELECT attempts, last_error, sent_at, next_attempt_at <= now() AS due FROM outbox WHERE talk_id = $1`
+	if err := env.DB.Get(&row, q, tk.ID); err != nil {
+		t.Fatal(err)
+	}
+	if row.Attempts != 1 || row.LastErr == nil || row.SentAt != nil || row.Due {
+		t.Fatalf("after a failed send: %+v", row)
+	}
+	// Not due yet: the worker leaves it alone.
+	if n, _ := w.ProcessOnce(context.Background()); n != 0 {
+		t.Fatalf("retried before its backoff: %d", n)
+	}
+	// The server comes back, and the backoff has passed.
+	sink := startSink(t, addr)
+	if _, err := env.DB.Exec(`UPDATE outbox SET next_attempt_at = now() WHERE talk_id = $1`, tk.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := w.ProcessOnce(context.Background()); err != nil || n != 1 {
+		t.Fatalf("processed %d: %v", n, err)
+	}
+	if err := env.DB.Get(&row, q, tk.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(sink.received()) != 1 || row.SentAt == nil || row.Attempts != 2 {
+		t.Fatalf("after recovery: %d mails, %+v", len(sink.received()), row)
+	}
+}
+
+func TestTwoWorkersNeverSendTheSameMessage(t *testing.T) {
+	env := testserver.New(t)
+	sink := startSink(t, "127.0.0.1:0")
+	const n = 40
+	setup(t, env, n)
+	var wg sync.WaitGroup
+	claimed := make([]int, 2)
+	for i := 0; i < 2; i++ {
+		w := worker(env, mailer(t, sink.addr))
+		w.Batch = 3
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				got, err := w.ProcessOnce(context.Background())
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				if got == 0 {
+					return
+				}
+				claimed[i] += got
+			}
+		}()
+	}
+	wg.Wait()
+	ids := map[string]int{}
+	for _, raw := range sink.received() {
+		msg, err := mail.ReadMessage(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[msg.Header.Get("Message-Id")]++
+	}
+	for id, c := range ids {
+		if c != 1 {
+			t.Fatalf("%s sent %d times", id, c)
+		}
+	}
+	var unsent int
+	_ = env.DB.Get(&unsent, `SELECT count(*) FROM outbox WHERE sent_at IS NULL`)
+	if len(ids) != n || unsent != 0 || claimed[0]+claimed[1] != n {
+		t.Fatalf("%d distinct mails, %d unsent, claimed %v", len(ids), unsent, claimed)
+	}
+	t.Logf("worker claims: %v", claimed)
+}
+
+func TestRemindersOncePerWindow(t *testing.T) {
+	env := testserver.New(t)
+	mod := env.NewUser("moderator")
+	var soon, tomorrow talks.Talk
+	testserver.Must(t, env.Post("/api/v1/talks", mod.Token, map[string]any{"title": "Starting soon", "starts_at": at(30 * time.Minute), "ends_at": at(90 * time.Minute)}), 201).JSON(t, &soon)
+	testserver.Must(t, env.Post("/api/v1/talks", mod.Token, map[string]any{"title": "Tomorrow's talk", "starts_at": at(20 * time.Hour), "ends_at": at(21 * time.Hour)}), 201).JSON(t, &tomorrow)
+	u, late := env.NewUser("participant"), env.NewUser("participant")
+	for _, id := range []int64{soon.ID, tomorrow.ID} {
+		testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", id), u.Token, nil), 201)
+		testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", id), late.Token, nil), 201)
+	}
+	// u registered two days ago; late just now (a fresh confirmation is enough).
+	if _, err := env.DB.Exec(`UPDATE registrations SET confirmed_at = now() - interval '2 days' WHERE user_id = $1`, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	w := worker(env, outbox.LogMailer{Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	for i := 0; i < 2; i++ {
+		n, err := w.EnqueueReminders(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := map[int]int64{0: 2, 1: 0}[i]; n != want {
+			t.Fatalf("pass %d enqueued %d reminders, want %d", i, n, want)
+		}
+	}
+	var kinds []string
+	_ = env.DB.Select(&kinds, `SELECT kind || ':' || talk_id FROM outbox WHERE kind LIKE 'reminder%' AND user_id = $1 ORDER BY kind`, u.ID)
+	want := []string{fmt.Sprintf("reminder.1h:%d", soon.ID), fmt.Sprintf("reminder.24h:%d", tomorrow.ID)}
+	if strings.Join(kinds, ",") != strings.Join(want, ",") {
+		t.Fatalf("reminders %v, want %v", kinds, want)
+	}
+	// All messages compose and "send" to the log.
+	for {
+		n, err := w.ProcessOnce(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	var unsent int
+	_ = env.DB.Get(&unsent, `SELECT count(*) FROM outbox WHERE sent_at IS NULL OR last_error IS NOT NULL`)
+	if unsent != 0 {
+		t.Fatalf("%d messages unsent or failed", unsent)
+	}
+}
