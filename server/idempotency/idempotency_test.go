@@ -10,7 +10,9 @@ import (
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
 
-func at(d time.Duration) string { return time.Now().Add(d).UTC().Truncate(time.Second).Format(time.RFC3339) }
+func at(d time.Duration) string {
+	return time.Now().Add(d).UTC().Truncate(time.Second).Format(time.RFC3339)
+}
 
 func post(env *testserver.Env, path, token, key string, body any) *testserver.Response {
 	h := map[string]string{}
