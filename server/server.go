@@ -24,6 +24,7 @@ import (
 	"github.com/hubtalks/hubtalks/server/accounts"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
+	"github.com/hubtalks/hubtalks/server/moderation"
 	"github.com/hubtalks/hubtalks/server/ratelimit"
 )
 
@@ -36,6 +37,7 @@ type Config struct {
 	Accounts       accounts.Config
 	// RedisPrefix namespaces every Redis key and channel of this deployment.
 	RedisPrefix string
+	Moderation  moderation.Config // Q&A and threads: rate limits, blocked words, edit window, clock
 }
 
 // Deps are the connections the server uses; Redis may be nil (one instance).
@@ -59,7 +61,9 @@ type Server struct {
 	accounts *accounts.Accounts
 	hub      Hub
 	recorder *live.Recorder
-	draining atomic.Bool
+	// talkStatuses serves live-channel authorisation during reconnect storms.
+	talkStatuses *talkStatuses
+	draining     atomic.Bool
 }
 
 // BodyLimit is the largest request body accepted (413 beyond).
@@ -77,6 +81,7 @@ func newServer(cfg Config, deps Deps, reg *prometheus.Registry) *Server {
 		pub = deps.Hub
 	}
 	s.recorder = live.NewRecorder(deps.DB, pub)
+	s.talkStatuses = newTalkStatuses(2 * time.Second)
 	if s.cfg.SeriesTimezone == nil {
 		s.cfg.SeriesTimezone = time.UTC
 	}

@@ -1,0 +1,173 @@
+// Package modtest holds what the qa, threads and moderation tests share:
+// a server with a test moderation config, talks made directly in the
+// database, snapshots of the tables these domains own, and the stored
+// events of a channel.
+package modtest
+
+import (
+	"encoding/json"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/hubtalks/hubtalks/server"
+	"github.com/hubtalks/hubtalks/server/moderation"
+	"github.com/hubtalks/hubtalks/server/testserver"
+)
+
+// Clock is a test clock that can be moved forward.
+type Clock struct {
+	mu     sync.Mutex
+	offset time.Duration
+}
+
+// Now is the real time plus the offset.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return time.Now().Add(c.offset)
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.offset += d
+	c.mu.Unlock()
+}
+
+// Env is a test server with its clock.
+type Env struct {
+	*testserver.Env
+	Clock *Clock
+}
+
+// New builds a server whose moderation config has generous rate limits and
+// the test clock; change lets a test adjust it further. The server is shut
+// down (publishing coalesced votes) before the database goes away.
+func New(t testing.TB, change func(*moderation.Config), opts ...testserver.Option) *Env {
+	t.Helper()
+	clock := &Clock{}
+	opts = append(opts, testserver.WithConfig(func(c *server.Config) {
+		c.Moderation = moderation.Config{
+			QuestionRate: moderation.Rate{N: 1000, Per: time.Minute},
+			PostRate:     moderation.Rate{N: 1000, Per: time.Minute},
+			VoteRate:     moderation.Rate{N: 1000, Per: time.Minute},
+			FlagRate:     moderation.Rate{N: 1000, Per: time.Minute},
+			Now:          clock.Now,
+		}
+		if change != nil {
+			change(&c.Moderation)
+		}
+	}))
+	env := testserver.New(t, opts...)
+	t.Cleanup(func() { _ = env.Server.App().Shutdown() })
+	return &Env{Env: env, Clock: clock}
+}
+
+// TalkOpts describe a talk made by MakeTalk.
+type TalkOpts struct {
+	Status         string // default live
+	Moderation     string // default post
+	AllowAnonymous *bool  // default true
+	Open           *bool  // default true
+	Speakers       []int64
+}
+
+var talkSeq atomic.Int64
+
+// MakeTalk inserts a talk and its speakers and returns its id.
+func (e *Env) MakeTalk(o TalkOpts) int64 {
+	e.T.Helper()
+	if o.Status == "" {
+		o.Status = "live"
+	}
+	if o.Moderation == "" {
+		o.Moderation = "post"
+	}
+	anon, open := true, true
+	if o.AllowAnonymous != nil {
+		anon = *o.AllowAnonymous
+	}
+	if o.Open != nil {
+		open = *o.Open
+	}
+	var id int64
+	err := e.DB.Get(&id, `INSERT INTO talks (slug, title, starts_at, ends_at, status, qa_moderation, qa_allow_anonymous, qa_open)
+		VALUES ($1, 'A talk', now(), now() + interval '1 hour', $2, $3, $4, $5) RETURNING id`,
+		fmt.Sprintf("talk-%d-%d", talkSeq.Add(1), time.Now().UnixNano()), o.Status, o.Moderation, anon, open)
+	if err != nil {
+		e.T.Fatalf("make talk: %v", err)
+	}
+	for i, s := range o.Speakers {
+		if _, err := e.DB.Exec(`INSERT INTO talk_speakers (talk_id, user_id, position) VALUES ($1, $2, $3)`, id, s, i); err != nil {
+			e.T.Fatalf("add speaker: %v", err)
+		}
+	}
+	return id
+}
+
+// Snapshot is the content of every table these domains write, as text.
+func (e *Env) Snapshot() string {
+	e.T.Helper()
+	var out string
+	for _, q := range []string{
+		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM questions t`,
+		`SELECT coalesce(json_agg(t ORDER BY question_id, user_id), '[]') FROM question_votes t`,
+		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM answers t`,
+		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM threads t`,
+		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM posts t`,
+		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM flags t`,
+		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM moderation_log t`,
+		`SELECT coalesce(json_agg(t ORDER BY channel, seq), '[]') FROM events t`,
+		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM talks t`,
+	} {
+		var s string
+		if err := e.DB.Get(&s, q); err != nil {
+			e.T.Fatalf("snapshot: %v", err)
+		}
+		out += s + "\n"
+	}
+	return out
+}
+
+// Event is a stored event.
+type Event struct {
+	Seq  int64           `db:"seq"`
+	Type string          `db:"type"`
+	Data json.RawMessage `db:"data"`
+}
+
+// Events returns channel's stored events in order.
+func (e *Env) Events(channel string) []Event {
+	e.T.Helper()
+	var rows []struct {
+		Seq  int64  `db:"seq"`
+		Type string `db:"type"`
+		Data string `db:"data"`
+	}
+	if err := e.DB.Select(&rows, `SELECT seq, type, data::text AS data FROM events WHERE channel = $1 ORDER BY seq`, channel); err != nil {
+		e.T.Fatalf("events of %s: %v", channel, err)
+	}
+	evs := make([]Event, len(rows))
+	for i, r := range rows {
+		evs[i] = Event{Seq: r.Seq, Type: r.Type, Data: json.RawMessage(r.Data)}
+	}
+	return evs
+}
+
+// WaitFor polls cond until it holds or the deadline passes.
+func WaitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// Ptr returns a pointer to v.
+func Ptr[T any](v T) *T { return &v }

@@ -1,0 +1,404 @@
+package qa_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hubtalks/hubtalks/server/live"
+	"github.com/hubtalks/hubtalks/server/moderation"
+	"github.com/hubtalks/hubtalks/server/moderation/modtest"
+	"github.com/hubtalks/hubtalks/server/qa"
+	"github.com/hubtalks/hubtalks/server/testserver"
+)
+
+func ask(t *testing.T, env *modtest.Env, talkID int64, token string, body string, anonymous bool) qa.Question {
+	t.Helper()
+	var q qa.Question
+	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/questions", talkID), token, map[string]any{"body": body, "anonymous": anonymous}), 201).JSON(t, &q)
+	return q
+}
+
+func list(t *testing.T, env *modtest.Env, talkID int64, token, query string) []qa.Question {
+	t.Helper()
+	var l struct{ Items []qa.Question }
+	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/talks/%d/questions%s", talkID, query), token), 200).JSON(t, &l)
+	return l.Items
+}
+
+func ids(qs []qa.Question) []int64 {
+	out := []int64{}
+	for _, q := range qs {
+		out = append(out, q.ID)
+	}
+	return out
+}
+
+func TestHundredConcurrentVotes(t *testing.T) {
+	env := modtest.New(t, nil)
+	asker := env.NewUser("participant")
+	talk := env.MakeTalk(modtest.TalkOpts{})
+	q := ask(t, env, talk, asker.Token, "What about interoperability?", false)
+	voters := make([]testserver.User, 100)
+	for i := range voters {
+		voters[i] = env.NewUser("participant")
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 100)
+	for _, v := range voters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := env.Put(fmt.Sprintf("/api/v1/questions/%d/vote", q.ID), v.Token, nil)
+			if r.StatusCode != 200 {
+				errs <- fmt.Sprintf("vote: %d %s", r.StatusCode, r.Body)
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	var rows, counter int
+	if err := env.DB.Get(&rows, `SELECT count(*) FROM question_votes WHERE question_id = $1`, q.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.DB.Get(&counter, `SELECT votes FROM questions WHERE id = $1`, q.ID); err != nil {
+		t.Fatal(err)
+	}
+	if rows != 100 || counter != 100 {
+		t.Fatalf("votes: %d rows, counter %d; want 100", rows, counter)
+	}
+	// Voting again is harmless.
+	var vr struct {
+		Votes int
+		Voted bool
+	}
+	testserver.Must(t, env.Put(fmt.Sprintf("/api/v1/questions/%d/vote", q.ID), voters[0].Token, nil), 200).JSON(t, &vr)
+	if vr.Votes != 100 || !vr.Voted {
+		t.Fatalf("repeat vote: %+v", vr)
+	}
+	var last struct{ ID, Votes int64 }
+	var n int
+	modtest.WaitFor(t, "question.voted carrying 100", 5*time.Second, func() bool {
+		n = 0
+		for _, ev := range env.Events(live.TalkChannel(talk)) {
+			if ev.Type == "question.voted" {
+				n++
+				_ = json.Unmarshal(ev.Data, &last)
+			}
+		}
+		return last.Votes == 100
+	})
+	if last.ID != q.ID {
+		t.Fatalf("voted event for %d, want %d", last.ID, q.ID)
+	}
+	if n >= 100 {
+		t.Fatalf("%d question.voted events for 100 votes: not coalesced", n)
+	}
+	t.Logf("100 votes → %d question.voted events", n)
+}
+
+func TestPendingQuestionStaysOffThePublicUntilApproved(t *testing.T) {
+	env := modtest.New(t, nil)
+	asker, other, mod := env.NewUser("participant"), env.NewUser("participant"), env.NewUser("moderator")
+	talk := env.MakeTalk(modtest.TalkOpts{Moderation: "pre"})
+	q := ask(t, env, talk, asker.Token, "Is the data stored in the EU?", false)
+	if q.Status != "pending" {
+		t.Fatalf("status %q, want pending", q.Status)
+	}
+	for _, tok := range []string{"", asker.Token, other.Token} {
+		if got := list(t, env, talk, tok, ""); len(got) != 0 {
+			t.Fatalf("public list holds %v", ids(got))
+		}
+	}
+	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/talks/%d/questions?status=pending", talk), other.Token), 403)
+	for _, ev := range env.Events(live.TalkChannel(talk)) {
+		if strings.HasPrefix(ev.Type, "question.") {
+			t.Fatalf("public channel got %s %s for a pending question", ev.Type, ev.Data)
+		}
+	}
+	staff := env.Events(live.StaffChannel(talk))
+	if len(staff) != 1 || staff[0].Type != "question.created" {
+		t.Fatalf("staff channel: %+v", staff)
+	}
+	if got := list(t, env, talk, mod.Token, "?status=pending"); len(got) != 1 || got[0].ID != q.ID {
+		t.Fatalf("staff pending list: %v", ids(got))
+	}
+	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/questions/%d", q.ID), mod.Token, map[string]any{"status": "approved"}), 200)
+	if got := list(t, env, talk, other.Token, ""); len(got) != 1 || got[0].ID != q.ID || got[0].Status != "approved" {
+		t.Fatalf("public list after approval: %+v", got)
+	}
+	pub := env.Events(live.TalkChannel(talk))
+	if len(pub) != 1 || pub[0].Type != "question.created" {
+		t.Fatalf("public events after approval: %+v", pub)
+	}
+}
+
+func TestDismissedQuestionLeavesThePublic(t *testing.T) {
+	env := modtest.New(t, nil)
+	asker, other, speaker := env.NewUser("participant"), env.NewUser("participant"), env.NewUser("participant")
+	talk := env.MakeTalk(modtest.TalkOpts{Speakers: []int64{speaker.ID}})
+	q := ask(t, env, talk, asker.Token, "Off-topic question", false)
+	keep := ask(t, env, talk, asker.Token, "On-topic question", false)
+	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/questions/%d", q.ID), speaker.Token, map[string]any{"status": "dismissed", "reason": "off topic"}), 200)
+	if got := ids(list(t, env, talk, other.Token, "")); len(got) != 1 || got[0] != keep.ID {
+		t.Fatalf("public list after dismissal: %v", got)
+	}
+	testserver.Must(t, env.Put(fmt.Sprintf("/api/v1/questions/%d/vote", q.ID), other.Token, nil), 404)
+	pub := env.Events(live.TalkChannel(talk))
+	lastEv := pub[len(pub)-1]
+	if lastEv.Type != "question.removed" || string(lastEv.Data) != fmt.Sprintf(`{"id":%d}`, q.ID) {
+		t.Fatalf("last public event %s %s, want question.removed", lastEv.Type, lastEv.Data)
+	}
+	// Staff still see it and can restore it.
+	if got := list(t, env, talk, speaker.Token, "?status=dismissed"); len(got) != 1 {
+		t.Fatalf("staff dismissed list: %v", ids(got))
+	}
+	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/questions/%d", q.ID), speaker.Token, map[string]any{"status": "approved"}), 200)
+	if got := list(t, env, talk, other.Token, ""); len(got) != 2 {
+		t.Fatalf("public list after restore: %v", ids(got))
+	}
+	var actions []string
+	if err := env.DB.Select(&actions, `SELECT action FROM moderation_log WHERE talk_id = $1 ORDER BY id`, talk); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(actions, ",") != "dismiss,restore" {
+		t.Fatalf("log: %v", actions)
+	}
+}
+
+func TestOnePinnedQuestionUnderConcurrency(t *testing.T) {
+	env := modtest.New(t, nil)
+	asker, speaker, mod := env.NewUser("participant"), env.NewUser("participant"), env.NewUser("moderator")
+	talk := env.MakeTalk(modtest.TalkOpts{Speakers: []int64{speaker.ID}})
+	a := ask(t, env, talk, asker.Token, "Question A", false)
+	b := ask(t, env, talk, asker.Token, "Question B", false)
+	for i := 0; i < 25; i++ {
+		var wg sync.WaitGroup
+		codes := make([]int, 2)
+		for j, pin := range []struct {
+			tok string
+			id  int64
+		}{{speaker.Token, a.ID}, {mod.Token, b.ID}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[j] = env.Patch(fmt.Sprintf("/api/v1/questions/%d", pin.id), pin.tok, map[string]any{"pinned": true}).StatusCode
+			}()
+		}
+		wg.Wait()
+		if codes[0] != 200 || codes[1] != 200 {
+			t.Fatalf("round %d: pins answered %v", i, codes)
+		}
+		var pinned int
+		if err := env.DB.Get(&pinned, `SELECT count(*) FROM questions WHERE talk_id = $1 AND pinned`, talk); err != nil {
+			t.Fatal(err)
+		}
+		if pinned != 1 {
+			t.Fatalf("round %d: %d pinned questions", i, pinned)
+		}
+		testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/questions/%d", a.ID), mod.Token, map[string]any{"pinned": false}), 200)
+		testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/questions/%d", b.ID), mod.Token, map[string]any{"pinned": false}), 200)
+	}
+}
+
+func TestBodyIsStoredAsTyped(t *testing.T) {
+	env := modtest.New(t, nil)
+	u := env.NewUser("participant")
+	talk := env.MakeTalk(modtest.TalkOpts{})
+	body := `<script>alert(1)</script> & <img src=x onerror=alert(1)>`
+	q := ask(t, env, talk, u.Token, "  "+body+"\n", false)
+	if q.Body != body {
+		t.Fatalf("body %q", q.Body)
+	}
+	if got := list(t, env, talk, "", ""); len(got) != 1 || got[0].Body != body {
+		t.Fatalf("listed %+v", got)
+	}
+	pub := env.Events(live.TalkChannel(talk))
+	var ev qa.Question
+	if err := json.Unmarshal(pub[0].Data, &ev); err != nil || ev.Body != body {
+		t.Fatalf("event body %q (%v)", ev.Body, err)
+	}
+}
+
+func TestBodyLimits(t *testing.T) {
+	env := modtest.New(t, nil)
+	u := env.NewUser("participant")
+	talk := env.MakeTalk(modtest.TalkOpts{AllowAnonymous: modtest.Ptr(false)})
+	path := fmt.Sprintf("/api/v1/talks/%d/questions", talk)
+	for _, b := range []string{"", "   ", strings.Repeat("é", 501)} {
+		p := testserver.Must(t, env.Post(path, u.Token, map[string]any{"body": b}), 422).Problem(t)
+		if len(p.Errors) != 1 || p.Errors[0].Field != "body" {
+			t.Fatalf("problem %+v", p)
+		}
+	}
+	testserver.Must(t, env.Post(path, u.Token, map[string]any{"body": strings.Repeat("é", 500)}), 201)
+	p := testserver.Must(t, env.Post(path, u.Token, map[string]any{"body": "hi", "anonymous": true}), 422).Problem(t)
+	if p.Errors[0].Field != "anonymous" {
+		t.Fatalf("problem %+v", p)
+	}
+	p = testserver.Must(t, env.Post(path, u.Token, map[string]any{"body": "hi", "author_id": 1}), 422).Problem(t)
+	if p.Errors[0].Field != "author_id" {
+		t.Fatalf("problem %+v", p)
+	}
+}
+
+func TestAnonymousAuthorShownToModeratorsOnly(t *testing.T) {
+	env := modtest.New(t, nil)
+	asker, other, speaker, mod, admin := env.NewUser("participant"), env.NewUser("participant"), env.NewUser("participant"), env.NewUser("moderator"), env.NewUser("admin")
+	talk := env.MakeTalk(modtest.TalkOpts{Speakers: []int64{speaker.ID}})
+	q := ask(t, env, talk, asker.Token, "A delicate question", true)
+	if q.Author != nil {
+		t.Fatalf("author shown to the asker in the response: %+v", q.Author)
+	}
+	for name, tok := range map[string]string{"anonymous": "", "participant": other.Token, "author": asker.Token, "speaker": speaker.Token} {
+		if got := list(t, env, talk, tok, ""); got[0].Author != nil {
+			t.Errorf("%s sees the author %+v", name, got[0].Author)
+		}
+	}
+	for name, tok := range map[string]string{"moderator": mod.Token, "admin": admin.Token} {
+		if got := list(t, env, talk, tok, ""); got[0].Author == nil || got[0].Author.ID != asker.ID {
+			t.Errorf("%s does not see the author: %+v", name, got[0].Author)
+		}
+	}
+	for _, ch := range []string{live.TalkChannel(talk), live.StaffChannel(talk)} {
+		for _, ev := range env.Events(ch) {
+			if strings.Contains(string(ev.Data), asker.Name) || strings.Contains(string(ev.Data), `"author":{`) {
+				t.Errorf("%s event %s carries the author: %s", ch, ev.Type, ev.Data)
+			}
+		}
+	}
+}
+
+func TestQAClosed(t *testing.T) {
+	env := modtest.New(t, nil)
+	u, mod := env.NewUser("participant"), env.NewUser("moderator")
+	for _, o := range []modtest.TalkOpts{{Status: "ended"}, {Status: "cancelled"}, {Open: modtest.Ptr(false)}} {
+		talk := env.MakeTalk(o)
+		p := testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/questions", talk), u.Token, map[string]any{"body": "late?"}), 409).Problem(t)
+		if p.Code != "qa_closed" {
+			t.Fatalf("code %q", p.Code)
+		}
+	}
+	draft := env.MakeTalk(modtest.TalkOpts{Status: "draft"})
+	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/questions", draft), u.Token, map[string]any{"body": "draft?"}), 404)
+	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/talks/%d/questions", draft), u.Token), 404)
+	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/talks/%d/questions", draft), mod.Token), 200)
+	sched := env.MakeTalk(modtest.TalkOpts{Status: "scheduled"})
+	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/questions", sched), u.Token, map[string]any{"body": "before it starts"}), 201)
+}
+
+func TestRateLimits(t *testing.T) {
+	env := modtest.New(t, func(c *moderation.Config) {
+		c.QuestionRate = moderation.Rate{N: 2, Per: time.Minute}
+		c.VoteRate = moderation.Rate{N: 3, Per: time.Minute}
+	})
+	u := env.NewUser("participant")
+	talk := env.MakeTalk(modtest.TalkOpts{})
+	q := ask(t, env, talk, u.Token, "one", false)
+	ask(t, env, talk, u.Token, "two", false)
+	r := testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/questions", talk), u.Token, map[string]any{"body": "three"}), 429)
+	if r.Header.Get("Retry-After") == "" || r.Problem(t).Code != "rate_limited" {
+		t.Fatalf("429 without Retry-After or code: %v %s", r.Header, r.Body)
+	}
+	for i := 0; i < 3; i++ {
+		testserver.Must(t, env.Put(fmt.Sprintf("/api/v1/questions/%d/vote", q.ID), u.Token, nil), 200)
+	}
+	testserver.Must(t, env.Put(fmt.Sprintf("/api/v1/questions/%d/vote", q.ID), u.Token, nil), 429)
+	var n int
+	_ = env.DB.Get(&n, `SELECT count(*) FROM questions WHERE talk_id = $1`, talk)
+	if n != 2 {
+		t.Fatalf("%d questions stored", n)
+	}
+}
+
+func TestBlockedWordsHoldQuestions(t *testing.T) {
+	env := modtest.New(t, func(c *moderation.Config) { c.BlockedWords = []string{"Spam", "buy now"} })
+	u := env.NewUser("participant")
+	talk := env.MakeTalk(modtest.TalkOpts{})
+	if q := ask(t, env, talk, u.Token, "Is spamming allowed? Spammer here.", false); q.Status != "approved" {
+		t.Fatalf("a word containing a blocked word was held: %s", q.Status)
+	}
+	held := ask(t, env, talk, u.Token, "Great talk, BUY NOW at example.com", false)
+	if held.Status != "pending" {
+		t.Fatalf("status %q, want pending", held.Status)
+	}
+	if got := list(t, env, talk, "", ""); len(got) != 1 {
+		t.Fatalf("public list: %v", ids(got))
+	}
+	var entry struct {
+		Action  string
+		ActorID *int64 `db:"actor_id"`
+	}
+	if err := env.DB.Get(&entry, `SELECT action, actor_id FROM moderation_log WHERE target_type = 'question' AND target_id = $1`, held.ID); err != nil {
+		t.Fatal(err)
+	}
+	if entry.ActorID != nil || entry.Action != "hold_blocked_words" {
+		t.Fatalf("log entry %+v", entry)
+	}
+}
+
+func TestIdempotentAsk(t *testing.T) {
+	env := modtest.New(t, nil)
+	u := env.NewUser("participant")
+	talk := env.MakeTalk(modtest.TalkOpts{})
+	req := testserver.Req{Method: "POST", Path: fmt.Sprintf("/api/v1/talks/%d/questions", talk), Token: u.Token,
+		Body: map[string]any{"body": "once"}, Header: map[string]string{"Idempotency-Key": "k-1"}}
+	first := testserver.Must(t, env.Do(req), 201)
+	second := testserver.Must(t, env.Do(req), 201)
+	if string(first.Body) != string(second.Body) {
+		t.Fatalf("replay differs:\n%s\n%s", first.Body, second.Body)
+	}
+	var n int
+	_ = env.DB.Get(&n, `SELECT count(*) FROM questions WHERE talk_id = $1`, talk)
+	if n != 1 {
+		t.Fatalf("%d questions", n)
+	}
+}
+
+func TestListSortAndCursor(t *testing.T) {
+	env := modtest.New(t, nil)
+	u := env.NewUser("participant")
+	talk := env.MakeTalk(modtest.TalkOpts{})
+	var qs []qa.Question
+	for i := 0; i < 5; i++ {
+		qs = append(qs, ask(t, env, talk, u.Token, fmt.Sprintf("q%d", i), false))
+	}
+	for i, n := range []int{0, 2, 2, 1, 0} {
+		for j := 0; j < n; j++ {
+			v := env.NewUser("participant")
+			testserver.Must(t, env.Put(fmt.Sprintf("/api/v1/questions/%d/vote", qs[i].ID), v.Token, nil), 200)
+		}
+	}
+	want := []int64{qs[1].ID, qs[2].ID, qs[3].ID, qs[0].ID, qs[4].ID}
+	var got []int64
+	cursor := ""
+	for page := 0; page < 5; page++ {
+		var l struct {
+			Items      []qa.Question
+			NextCursor *string `json:"next_cursor"`
+		}
+		testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/talks/%d/questions?sort=top&limit=2&cursor=%s", talk, cursor), ""), 200).JSON(t, &l)
+		got = append(got, ids(l.Items)...)
+		if l.NextCursor == nil {
+			break
+		}
+		cursor = *l.NextCursor
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("top order %v, want %v", got, want)
+	}
+	recent := ids(list(t, env, talk, "", "?sort=recent"))
+	if fmt.Sprint(recent) != fmt.Sprint([]int64{qs[4].ID, qs[3].ID, qs[2].ID, qs[1].ID, qs[0].ID}) {
+		t.Fatalf("recent order %v", recent)
+	}
+	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/talks/%d/questions?sort=best", talk), ""), 422)
+	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/talks/%d/questions?cursor=zz", talk), ""), 422)
+	_ = http.StatusOK
+}
