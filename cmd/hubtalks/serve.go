@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -14,6 +16,9 @@ import (
 	"github.com/hubtalks/hubtalks/server"
 	"github.com/hubtalks/hubtalks/server/accounts"
 	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/outbox"
+	"github.com/hubtalks/hubtalks/server/registrations"
+	"github.com/hubtalks/hubtalks/server/talks"
 )
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
@@ -60,6 +65,23 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 	}
 
+	mailer, err := newMailer(cfg, log)
+	if err != nil {
+		return err
+	}
+	// The outbox worker sends confirmations, waitlist news and reminders; it
+	// runs in every instance (FOR UPDATE SKIP LOCKED keeps them apart) and
+	// stops with the server.
+	wctx, stopWorker := context.WithCancel(ctx)
+	workerDone := make(chan struct{})
+	go func() {
+		defer close(workerDone)
+		outbox.NewWorker(db, registrations.Composer{Cal: talks.CalendarConfig{
+			BaseURL: cfg.BaseURL, Timezone: cfg.SeriesTimezone, Organizer: mailer.from,
+		}}, mailer.Mailer, log).Run(wctx)
+	}()
+	defer func() { stopWorker(); <-workerDone }()
+
 	ln, err := net.Listen("tcp", ":"+strconv.Itoa(cfg.Port))
 	if err != nil {
 		return fmt.Errorf("PORT: %w", err)
@@ -70,6 +92,28 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	log.Info("stopped")
 	return nil
+}
+
+type mailerWithFrom struct {
+	outbox.Mailer
+	from string
+}
+
+// newMailer sends over SMTP when SMTP_URL is set, to the log otherwise. The
+// sender is SMTP_URL's ?from=, else hubtalks@ the host of BASE_URL.
+func newMailer(cfg config, log *slog.Logger) (mailerWithFrom, error) {
+	from := "hubtalks@localhost"
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
+		from = "hubtalks@" + u.Hostname()
+	}
+	if cfg.SMTPURL == nil {
+		return mailerWithFrom{outbox.LogMailer{Log: log}, from}, nil
+	}
+	m, err := outbox.NewSMTPMailer(cfg.SMTPURL, from)
+	if err != nil {
+		return mailerWithFrom{}, envError{"SMTP_URL", err.Error()}
+	}
+	return mailerWithFrom{m, m.From()}, nil
 }
 
 func isHTTPS(baseURL string) bool { return len(baseURL) > 8 && baseURL[:8] == "https://" }
