@@ -32,10 +32,18 @@ deps-test:
 
 test: deps-test frontend
 	scripts/with-test-services.sh $(MAKE) --no-print-directory test-go test-frontend
+	$(MAKE) --no-print-directory test-faults
+	scripts/vulncheck.sh
 
 test-go:
 	$(GO) vet ./...
+	$(GO) vet -tags faults ./server/faults/
 	$(GO) test -race -count=1 -timeout 25m ./...
+
+# Three real instances on a private PostgreSQL and Redis, broken on purpose.
+# It starts its own services (it stops and restarts them), so it runs alone.
+test-faults:
+	$(GO) test -tags faults -count=1 -timeout 10m -v ./server/faults/ 2>&1 | grep -Ev '^=== (RUN|PAUSE|CONT)'
 
 test-frontend:
 	cd frontend && npm run check && npm test

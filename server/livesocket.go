@@ -92,25 +92,25 @@ func (s *Server) AuthorizeChannel(ctx context.Context, p realtime.Principal, cha
 	if p.UserID != 0 {
 		u = &httpx.User{ID: p.UserID, Role: p.Role}
 	}
-	t, err := talks.Load(ctx, s.db, id)
+	status, err := s.talkStatuses.status(ctx, s.db, id)
 	if errors.Is(err, httpx.ErrNotFound) {
 		return errors.New("no such talk")
 	}
 	if err != nil {
 		return err
 	}
-	if !staff {
-		if ok, err := talks.Visible(ctx, s.db, t, u); err != nil || !ok {
-			return errors.New("no such talk")
-		}
+	if !staff && status != talks.StatusDraft {
 		return nil
 	}
 	isStaff, err := talks.IsStaff(ctx, s.db, id, u)
 	if err != nil {
 		return err
 	}
-	if !isStaff {
+	if !isStaff && staff {
 		return errors.New("staff channel")
+	}
+	if !isStaff { // a draft is invisible to all but its staff
+		return errors.New("no such talk")
 	}
 	return nil
 }
