@@ -47,13 +47,9 @@ func Seed(ctx context.Context, db *sqlx.DB, log *slog.Logger) ([]Login, error) {
 		}
 		ids[u.Email] = created.ID
 	}
-	for _, step := range steps {
-		if err := step(ctx, db, ids, log); err != nil {
-			return nil, err
-		}
+	// Each domain's part of the demo, in order; each is idempotent.
+	if err := seedTalks(ctx, db, ids, hash, log); err != nil {
+		return nil, err
 	}
 	return Users, nil
 }
-
-// steps are the other domains' parts of the demo, in order; each is idempotent.
-var steps []func(ctx context.Context, db *sqlx.DB, users map[string]int64, log *slog.Logger) error

@@ -1,0 +1,204 @@
+package demo
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/hubtalks/hubtalks/server/accounts"
+)
+
+// Participants are further demo accounts that fill the full talk (they
+// share Password but are not listed as logins).
+var participants = []Login{
+	{"lena@demo.hubtalks.test", "Lena Novak", "participant"},
+	{"tomas@demo.hubtalks.test", "Tomás Ruiz", "participant"},
+	{"amara@demo.hubtalks.test", "Amara Okafor", "participant"},
+	{"jonas@demo.hubtalks.test", "Jonas Berg", "participant"},
+}
+
+// demoTalk is one talk of the demo series; times are relative to the first
+// seeding. registrants register in this order (the first capacity are
+// confirmed, the rest waitlisted).
+type demoTalk struct {
+	slug, title, abstract string
+	start                 time.Duration // from now
+	length                time.Duration
+	status                string
+	tags                  []string
+	format, location      string
+	streamURL             string
+	capacity              *int
+	qaModeration          string
+	recording             string
+	speakers, registrants []string
+}
+
+func seats(n int) *int { return &n }
+
+const (
+	insertDemoTalk = `INSERT INTO talks (slug, title, abstract, starts_at, ends_at, status, tags, format, location,
+		stream_url, capacity, qa_moderation, recording_video_id)
+		VALUES (:slug, :title, :abstract, :starts_at, :ends_at, :status, :tags, :format, :location,
+		:stream_url, :capacity, :qa_moderation, :recording_video_id)
+		ON CONFLICT (slug) DO NOTHING RETURNING id`
+	insertDemoSpeaker = `INSERT INTO talk_speakers (talk_id, user_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
+	// One at a time with the talk locked, as the application does: the
+	// database refuses to confirm more than capacity.
+	insertDemoRegistration = `WITH t AS (SELECT id, (capacity IS NULL OR confirmed_count < capacity) AS room
+			FROM talks WHERE id = $1 FOR UPDATE)
+		INSERT INTO registrations (talk_id, user_id, status, confirmed_at)
+		SELECT t.id, $2, CASE WHEN t.room THEN 'confirmed' ELSE 'waitlisted' END, CASE WHEN t.room THEN now() END FROM t
+		ON CONFLICT DO NOTHING`
+)
+
+// series is the European mHealth Hub's Hub Talks, as a demo.
+func series() []demoTalk {
+	const sofia, kwame = "speaker@demo.hubtalks.test", "speaker2@demo.hubtalks.test"
+	const pia = "participant@demo.hubtalks.test"
+	day := 24 * time.Hour
+	return []demoTalk{
+		{
+			slug: "be-healthy-be-mobile-lessons-from-a-decade-of-mhealth", title: "Be He@lthy, Be Mobile: lessons from a decade of mHealth programmes",
+			abstract: "The WHO/ITU Be He@lthy, Be Mobile initiative has run text-message programmes for tobacco cessation, diabetes and ageing in more than a dozen countries. What worked at national scale, what did not, and what Europe's health systems can reuse.",
+			start:    -30*day + 15*time.Hour, length: 75 * time.Minute, status: "ended", tags: []string{"mhealth", "public-health", "who-itu"},
+			format: "online", capacity: seats(500), qaModeration: "post", recording: "mHubTalk001",
+			speakers: []string{kwame}, registrants: []string{pia},
+		},
+		{
+			slug: "digital-health-literacy-designing-for-everyone", title: "Digital health literacy: designing for everyone",
+			abstract: "A third of Europeans struggle to find, understand and use health information online. How to measure digital health literacy, and how to design apps and portals that work for older people, migrants and people with low literacy.",
+			start:    -14*day + 14*time.Hour, length: time.Hour, status: "ended", tags: []string{"health-literacy", "inclusion", "design"},
+			format: "hybrid", location: "Brussels, Résidence Palace", capacity: seats(200), qaModeration: "post", recording: "mHubTalk002",
+			speakers: []string{sofia},
+		},
+		{
+			slug: "ai-in-diagnostics-from-promise-to-practice", title: "AI in diagnostics: from promise to practice",
+			abstract: "Algorithms that read retinal scans, chest X-rays and skin lesions are reaching clinics. Evidence, the EU AI Act's requirements for high-risk medical AI, and what clinicians need before they trust a model. Questions are moderated before they appear.",
+			start:    40 * time.Minute, length: 90 * time.Minute, status: "scheduled", tags: []string{"ai", "diagnostics", "regulation"},
+			format: "online", streamURL: "https://www.youtube-nocookie.com/embed/live_stream?channel=UCmHealthHubDemo", capacity: nil, qaModeration: "pre",
+			speakers: []string{sofia, kwame}, registrants: []string{pia, "lena@demo.hubtalks.test"},
+		},
+		{
+			slug: "telemedicine-after-the-pandemic-what-stays", title: "Telemedicine after the pandemic: what stays?",
+			abstract: "Video consultations went from exception to routine in 2020. Which remote care models proved safe and cost-effective, how reimbursement changed across EU member states, and how to keep the human side of care.",
+			start:    7*day + 15*time.Hour, length: time.Hour, status: "scheduled", tags: []string{"telemedicine", "health-systems"},
+			format: "online", capacity: seats(300), qaModeration: "post",
+			speakers: []string{kwame}, registrants: []string{"tomas@demo.hubtalks.test"},
+		},
+		{
+			slug: "fhir-hands-on-health-data-interoperability", title: "Health data interoperability with HL7 FHIR: a hands-on session",
+			abstract: "Bring a laptop: we build a small app that reads and writes patient data through FHIR R4, map it to the European Health Data Space's formats, and discuss consent. Seats are limited to keep it hands-on; a waitlist moves automatically.",
+			start:    10*day + 13*time.Hour, length: 2 * time.Hour, status: "scheduled", tags: []string{"interoperability", "fhir", "ehds"},
+			format: "onsite", location: "Brussels, ITU Europe office, room 2.14", capacity: seats(3), qaModeration: "post",
+			speakers:    []string{sofia},
+			registrants: []string{"lena@demo.hubtalks.test", "tomas@demo.hubtalks.test", "amara@demo.hubtalks.test", pia, "jonas@demo.hubtalks.test"},
+		},
+		{
+			slug: "mhealth-for-noncommunicable-diseases-scaling-what-works", title: "mHealth for noncommunicable diseases: scaling what works",
+			abstract: "Diabetes, hypertension and COPD account for most of Europe's disease burden. Case studies of national mHealth services for self-management, and the evidence and financing that took them beyond the pilot.",
+			start:    21*day + 15*time.Hour, length: time.Hour, status: "scheduled", tags: []string{"ncd", "mhealth", "scale-up"},
+			format: "hybrid", location: "Geneva, WHO headquarters", capacity: seats(150), qaModeration: "post",
+			speakers: []string{kwame},
+		},
+		{
+			slug: "privacy-by-design-in-health-apps", title: "Privacy by design in health apps (GDPR and the EHDS)",
+			abstract: "Draft: what the GDPR and the European Health Data Space regulation ask of app makers, with a checklist.",
+			start:    35*day + 15*time.Hour, length: time.Hour, status: "draft", tags: []string{"privacy", "gdpr", "ehds"},
+			format: "online", capacity: seats(250), qaModeration: "post",
+			speakers: []string{sofia},
+		},
+	}
+}
+
+// seedTalks creates the demo series: past talks (one with a recording),
+// one starting within the hour with pre-moderated Q&A, upcoming ones, a full
+// talk with a waitlist, and a draft. A talk that exists (by slug) is left
+// alone, so seeding twice changes nothing.
+func seedTalks(ctx context.Context, db *sqlx.DB, users map[string]int64, hash string, log *slog.Logger) error {
+	store := accounts.NewStore(db)
+	for _, p := range participants {
+		id, err := ensureUser(ctx, db, store, p, hash)
+		if err != nil {
+			return err
+		}
+		users[p.Email] = id
+	}
+	now := time.Now().UTC().Truncate(time.Minute)
+	created := 0
+	for _, dt := range series() {
+		ok, err := seedTalk(ctx, db, dt, now, users)
+		if err != nil {
+			return fmt.Errorf("demo talk %s: %w", dt.slug, err)
+		}
+		if ok {
+			created++
+		}
+	}
+	log.Info("demo talks", "created", created)
+	return nil
+}
+
+func ensureUser(ctx context.Context, db *sqlx.DB, store *accounts.Store, u Login, hash string) (int64, error) {
+	created, err := store.CreateUser(ctx, u.Email, u.Name, hash, u.Role)
+	if errors.Is(err, accounts.ErrEmailTaken) {
+		var id int64
+		if err := db.GetContext(ctx, &id, `SELECT id FROM users WHERE lower(email) = lower($1)`, u.Email); err != nil {
+			return 0, fmt.Errorf("find demo user %s: %w", u.Email, err)
+		}
+		return id, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("create demo user %s: %w", u.Email, err)
+	}
+	return created.ID, nil
+}
+
+func seedTalk(ctx context.Context, db *sqlx.DB, dt demoTalk, now time.Time, users map[string]int64) (bool, error) {
+	tx, err := db.BeginTxx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	defer tx.Rollback() //nolint:errcheck
+	starts := now.Add(dt.start)
+	var stream, recording *string
+	if dt.streamURL != "" {
+		stream = &dt.streamURL
+	}
+	if dt.recording != "" {
+		recording = &dt.recording
+	}
+	q, args, err := tx.BindNamed(insertDemoTalk, map[string]any{
+		"slug": dt.slug, "title": dt.title, "abstract": dt.abstract, "starts_at": starts, "ends_at": starts.Add(dt.length),
+		"status": dt.status, "tags": pq.StringArray(dt.tags), "format": dt.format, "location": dt.location,
+		"stream_url": stream, "capacity": dt.capacity, "qa_moderation": dt.qaModeration, "recording_video_id": recording,
+	})
+	if err != nil {
+		return false, err
+	}
+	var id int64
+	err = tx.GetContext(ctx, &id, q, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil // seeded before
+	}
+	if err != nil {
+		return false, err
+	}
+	for i, email := range dt.speakers {
+		if _, err := tx.ExecContext(ctx, insertDemoSpeaker, id, users[email], i); err != nil {
+			return false, err
+		}
+	}
+	for _, email := range dt.registrants {
+		if _, err := tx.ExecContext(ctx, insertDemoRegistration, id, users[email]); err != nil {
+			return false, err
+		}
+	}
+	return true, tx.Commit()
+}

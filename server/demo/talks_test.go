@@ -1,0 +1,47 @@
+package demo_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"testing"
+
+	"github.com/hubtalks/hubtalks/migrations/testdb"
+	"github.com/hubtalks/hubtalks/server/demo"
+)
+
+func TestSeedTalksIsIdempotentAndBelievable(t *testing.T) {
+	db := testdb.New(t)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	snapshot := func() (s struct {
+		Talks, Regs, Speakers, Users, Confirmed, Waitlisted, LiveSoon, Past, Recorded, Drafts int
+	}) {
+		err := db.QueryRow(`SELECT (SELECT count(*) FROM talks), (SELECT count(*) FROM registrations),
+			(SELECT count(*) FROM talk_speakers), (SELECT count(*) FROM users),
+			(SELECT confirmed_count FROM talks WHERE slug = 'fhir-hands-on-health-data-interoperability'),
+			(SELECT waitlist_count FROM talks WHERE slug = 'fhir-hands-on-health-data-interoperability'),
+			(SELECT count(*) FROM talks WHERE status = 'scheduled' AND starts_at > now() AND starts_at <= now() + interval '1 hour' AND qa_moderation = 'pre'),
+			(SELECT count(*) FROM talks WHERE status = 'ended' AND ends_at < now()),
+			(SELECT count(*) FROM talks WHERE recording_video_id IS NOT NULL),
+			(SELECT count(*) FROM talks WHERE status = 'draft')`).Scan(&s.Talks, &s.Regs, &s.Speakers, &s.Users,
+			&s.Confirmed, &s.Waitlisted, &s.LiveSoon, &s.Past, &s.Recorded, &s.Drafts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if _, err := demo.Seed(context.Background(), db, log); err != nil {
+		t.Fatal(err)
+	}
+	first := snapshot()
+	if first.Talks < 6 || first.Confirmed != 3 || first.Waitlisted != 2 || first.LiveSoon != 1 || first.Past < 2 ||
+		first.Recorded < 1 || first.Drafts != 1 || first.Speakers < first.Talks {
+		t.Fatalf("demo series: %+v", first)
+	}
+	if _, err := demo.Seed(context.Background(), db, log); err != nil {
+		t.Fatal(err)
+	}
+	if second := snapshot(); second != first {
+		t.Fatalf("seeding twice changed %+v into %+v", first, second)
+	}
+}
