@@ -13,8 +13,8 @@ import (
 )
 
 // minSlugMatch is the shortest talk slug that may match inside an entry
-// title: shorter ones would match by accident.
-const minSlugMatch = 4
+// title: shorter ones ("apps", "ai") would match by accident.
+const minSlugMatch = 8
 
 // Import applies a parsed feed to a playlist in one transaction: entries are
 // matched to items by video id; a known video gets the feed's title,
@@ -128,7 +128,7 @@ func matchEntry(title string, talks []matchTalk) *matchTalk {
 			continue
 		}
 		slug := strings.ToLower(t.Slug)
-		if len(slug) < minSlugMatch || !strings.Contains(lt, slug) {
+		if len(slug) < minSlugMatch || !containsWord(lt, slug) {
 			continue
 		}
 		switch {
@@ -145,4 +145,25 @@ func matchEntry(title string, talks []matchTalk) *matchTalk {
 		return nil
 	}
 	return best
+}
+
+// containsWord reports whether sub occurs in s between non-alphanumeric
+// characters (or the ends), so "ai-triage" does not match "ai-triage-2".
+func containsWord(s, sub string) bool {
+	for from := 0; ; {
+		i := strings.Index(s[from:], sub)
+		if i < 0 {
+			return false
+		}
+		i += from
+		end := i + len(sub)
+		if (i == 0 || !isAlnum(s[i-1])) && (end == len(s) || !isAlnum(s[end])) {
+			return true
+		}
+		from = i + 1
+	}
+}
+
+func isAlnum(b byte) bool {
+	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b >= 0x80
 }
