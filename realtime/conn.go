@@ -26,8 +26,11 @@ type transport interface {
 	NetConn() net.Conn
 }
 
-// client is one connection: a bounded send queue drained by one writer
-// goroutine, and the subscriptions its reader goroutine manages.
+// client is one connection: a bounded send queue and the subscriptions its
+// reader goroutine manages. Its writer goroutine exists only while there is
+// something to write (frames, a ping, the close frame): an idle connection
+// costs one goroutine (fasthttp's, running ServeConn), not two, which is
+// most of the memory of an idle subscriber.
 type client struct {
 	h *Hub
 	p Principal
@@ -37,14 +40,14 @@ type client struct {
 	q        [][]byte // frames waiting for the writer
 	spare    [][]byte // the writer's previous batch, reused: no allocation per frame
 	qBytes   int      // bytes of non-forced frames in q
-	dead     bool     // closing: enqueue is a no-op
-	finished bool     // ServeConn returned: the transport belongs to the pool
+	writing  bool     // a writer goroutine is running
+	pingDue  bool     // the hub's pinger asked for a ping
+	nextPing time.Time
+	dead     bool // closing: enqueue is a no-op
+	finished bool // ServeConn returned: the transport belongs to the pool
 	disc     Disconnect
-	libSent  bool // the websocket library already sent the close frame
-
-	notify    chan struct{} // cap 1: q became non-empty
-	closed    chan struct{} // closed once by close()
-	closeOnce sync.Once
+	libSent  bool           // the websocket library already sent the close frame
+	writers  sync.WaitGroup // the writer goroutine, if any
 
 	// Owned by the reader goroutine.
 	subs   map[string]*subRef
@@ -59,14 +62,15 @@ type subRef struct {
 }
 
 func newClient(h *Hub, p Principal, t transport) *client {
-	return &client{
-		h:      h,
-		p:      p,
-		t:      t,
-		notify: make(chan struct{}, 1),
-		closed: make(chan struct{}),
-		subs:   make(map[string]*subRef),
-		tokens: h.cfg.FrameBurst,
+	return &client{h: h, p: p, t: t, tokens: h.cfg.FrameBurst, nextPing: time.Now().Add(h.cfg.PingEvery)}
+}
+
+// kickLocked starts the writer unless it is running. c.mu is held.
+func (c *client) kickLocked() {
+	if !c.writing {
+		c.writing = true
+		c.writers.Add(1)
+		go c.writeLoop()
 	}
 }
 
@@ -82,7 +86,6 @@ func (c *client) enqueue(frame []byte, force bool) bool {
 	}
 	if !force {
 		if c.qBytes+len(frame) > c.h.cfg.SendQueueBytes || len(c.q) >= c.h.cfg.SendQueueMessages {
-			c.dead = true
 			c.mu.Unlock()
 			c.h.m.slowDrops.Inc()
 			c.close(DisconnectSlow)
@@ -91,26 +94,39 @@ func (c *client) enqueue(frame []byte, force bool) bool {
 		c.qBytes += len(frame)
 	}
 	c.q = append(c.q, frame)
+	c.kickLocked()
 	c.mu.Unlock()
-	select {
-	case c.notify <- struct{}{}:
-	default:
-	}
 	return true
 }
 
+// requestPing asks the writer for a ping if one is due.
+func (c *client) requestPing(now time.Time) {
+	c.mu.Lock()
+	if !c.dead && !c.finished && now.After(c.nextPing) {
+		c.nextPing = now.Add(c.h.cfg.PingEvery)
+		c.pingDue = true
+		c.kickLocked()
+	}
+	c.mu.Unlock()
+}
+
 // close starts closing the connection with d; the first reason wins. The
-// writer sends the close frame. If the writer is stuck in a write to a peer
-// that does not read, the socket is closed under it after a grace period.
+// writer flushes and sends the close frame. If the writer is stuck on a
+// peer that does not read, the socket deadlines are cut after a grace
+// period.
 func (c *client) close(d Disconnect) {
-	c.closeOnce.Do(func() {
-		c.mu.Lock()
-		c.dead = true
-		c.disc = d
+	c.mu.Lock()
+	if c.dead {
 		c.mu.Unlock()
-		close(c.closed)
+		return
+	}
+	c.dead = true
+	c.disc = d
+	if !c.finished {
+		c.kickLocked()
 		time.AfterFunc(c.h.cfg.CloseGrace, c.hardClose)
-	})
+	}
+	c.mu.Unlock()
 }
 
 // hardClose expires both deadlines of the socket (unless ServeConn has
@@ -138,7 +154,7 @@ func (c *client) refreshRead() {
 // endRead gives the peer d to answer the close frame; the reader then ends.
 func (c *client) endRead(d time.Duration) {
 	c.mu.Lock()
-	if c.t != nil {
+	if c.t != nil && !c.finished {
 		_ = c.t.NetConn().SetReadDeadline(time.Now().Add(d))
 	}
 	c.mu.Unlock()
@@ -150,17 +166,6 @@ func (c *client) isDead() bool {
 	return c.dead
 }
 
-// take swaps the queue for the spare buffer and returns the frames to write.
-func (c *client) take() [][]byte {
-	c.mu.Lock()
-	batch := c.q
-	c.q = c.spare[:0]
-	c.spare = nil
-	c.qBytes = 0
-	c.mu.Unlock()
-	return batch
-}
-
 func (c *client) giveBack(batch [][]byte) {
 	clear(batch) // drop references to frames
 	c.mu.Lock()
@@ -170,71 +175,111 @@ func (c *client) giveBack(batch [][]byte) {
 	c.mu.Unlock()
 }
 
-// writeLoop is the connection's only writer: queued frames, pings and the
-// final close frame.
-func (c *client) writeLoop(done chan<- struct{}) {
-	defer close(done)
-	ping := time.NewTicker(c.h.cfg.PingEvery)
-	defer ping.Stop()
+// take swaps the queue for the spare buffer and returns the frames to write.
+func (c *client) take() [][]byte {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.takeLocked()
+}
+
+func (c *client) takeLocked() [][]byte {
+	batch := c.q
+	c.q = c.spare[:0]
+	c.spare = nil
+	c.qBytes = 0
+	return batch
+}
+
+// writeLoop is the connection's only writer while it runs: it writes what
+// is queued, a due ping, and finally the close frame, then exits when there
+// is nothing left. No write deadline is set per write: a peer that stops
+// reading overflows its queue (slow consumer) or goes silent (idle
+// timeout), and either way close cuts the deadlines under a stuck write.
+func (c *client) writeLoop() {
+	defer c.writers.Done()
 	for {
-		select {
-		case <-c.closed:
-			c.mu.Lock()
-			d, libSent := c.disc, c.libSent
+		c.mu.Lock()
+		if c.dead {
 			c.mu.Unlock()
-			if d != DisconnectSlow && d != DisconnectWriteError && !libSent {
-				// Flush what is queued (error frames, the last events) first;
-				// a slow consumer's queue is what got it closed, so not there.
-				if batch := c.take(); len(batch) > 0 {
-					_ = c.t.SetWriteDeadline(time.Now().Add(time.Second))
-					for _, f := range batch {
-						if c.t.WriteMessage(websocket.TextMessage, f) != nil {
-							break
-						}
-					}
-					c.giveBack(batch)
-				}
-			}
-			if d != DisconnectWriteError && !libSent {
-				_ = c.t.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(d.Code, d.Reason),
-					time.Now().Add(time.Second))
-				// Wait briefly for the peer's close frame rather than cut
-				// the socket: a reset could destroy our close frame unread.
-				c.endRead(c.h.cfg.CloseGrace)
-			} else {
-				c.endRead(0)
-			}
+			c.writeClose()
+			c.mu.Lock()
+			c.writing = false
+			c.mu.Unlock()
 			return
-		case <-c.notify:
-			batch := c.take()
-			if len(batch) > 0 {
-				_ = c.t.SetWriteDeadline(time.Now().Add(c.h.cfg.WriteTimeout))
+		}
+		batch, ping := c.takeLocked(), c.pingDue
+		c.pingDue = false
+		if len(batch) == 0 && !ping {
+			c.writing = false
+			c.mu.Unlock()
+			return
+		}
+		c.mu.Unlock()
+
+		for _, f := range batch {
+			if err := c.t.WriteMessage(websocket.TextMessage, f); err != nil {
+				c.giveBack(batch)
+				c.writeFailed()
+				return
 			}
-			for _, f := range batch {
-				if err := c.t.WriteMessage(websocket.TextMessage, f); err != nil {
-					c.giveBack(batch)
-					c.close(DisconnectWriteError)
-					c.endRead(0)
-					return
-				}
-			}
-			c.giveBack(batch)
-		case <-ping.C:
-			// Pings keep proxies from timing out an idle socket and make a
-			// dead peer show up as a write error.
+		}
+		c.giveBack(batch)
+		// Pings keep proxies from timing out an idle socket and make a dead
+		// peer show up as an error.
+		if ping {
 			if err := c.t.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.h.cfg.WriteTimeout)); err != nil {
-				c.close(DisconnectWriteError)
-				c.endRead(0)
+				c.writeFailed()
 				return
 			}
 		}
 	}
 }
 
+func (c *client) writeFailed() {
+	c.mu.Lock()
+	if !c.dead {
+		c.dead = true
+		c.disc = DisconnectWriteError
+	}
+	c.writing = false
+	c.mu.Unlock()
+	c.endRead(0)
+}
+
+// writeClose flushes what is queued (error frames, the last events; not for
+// a slow consumer, whose queue is what got it closed) and sends the close
+// frame, then gives the peer a moment to answer it rather than cutting the
+// socket: a reset could destroy the close frame unread.
+func (c *client) writeClose() {
+	c.mu.Lock()
+	d, libSent := c.disc, c.libSent
+	var batch [][]byte
+	if d != DisconnectSlow && d != DisconnectWriteError && !libSent {
+		batch = c.takeLocked()
+	}
+	c.mu.Unlock()
+	if len(batch) > 0 {
+		_ = c.t.SetWriteDeadline(time.Now().Add(time.Second))
+		for _, f := range batch {
+			if c.t.WriteMessage(websocket.TextMessage, f) != nil {
+				break
+			}
+		}
+		c.giveBack(batch)
+	}
+	if d == DisconnectWriteError || libSent {
+		c.endRead(0)
+		return
+	}
+	_ = c.t.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(d.Code, d.Reason), time.Now().Add(time.Second))
+	c.endRead(c.h.cfg.CloseGrace)
+}
+
 // ServeConn runs one live connection until it ends: it registers the
 // connection, reads client frames in the calling goroutine, writes from one
-// writer goroutine, and unregisters before returning (contrib/websocket
-// pools the Conn as soon as the handler returns, so nothing may keep it).
+// writer goroutine at a time, and unregisters before returning
+// (contrib/websocket pools the Conn as soon as the handler returns, so
+// nothing may keep it).
 func (h *Hub) ServeConn(conn *websocket.Conn, p Principal) {
 	h.serve(conn.Conn, p)
 }
@@ -267,9 +312,6 @@ func (h *Hub) serve(t transport, p Principal) {
 		return nil
 	})
 
-	writerDone := make(chan struct{})
-	go c.writeLoop(writerDone)
-
 	// The reader runs until the socket fails. Once the connection is
 	// closing it only drains (waiting for the peer's close frame, within
 	// the deadline the writer set).
@@ -293,7 +335,7 @@ func (h *Hub) serve(t transport, p Principal) {
 		}
 		h.handleFrame(c, msg)
 	}
-	<-writerDone
+	c.writers.Wait()
 	for name := range c.subs {
 		h.unsubscribe(c, name)
 	}
@@ -404,6 +446,9 @@ func (h *Hub) subscribe(c *client, name string, since *int64) {
 		h.log.Warn("live subscribe: replay failed", "channel", name, "err", err)
 		c.enqueue(encodeError(CodeUnavailable, "try again shortly", name), true)
 		return
+	}
+	if c.subs == nil {
+		c.subs = make(map[string]*subRef, 1)
 	}
 	c.subs[name] = &subRef{ch: ch, s: s}
 	h.m.subscriptions.Inc()

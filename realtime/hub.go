@@ -232,8 +232,9 @@ func (h *Hub) authorize(ctx context.Context, p Principal, name string) error {
 // presence.
 func (h *Hub) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	wg.Add(3)
+	wg.Add(4)
 	go func() { defer wg.Done(); h.publishLoop(ctx) }()
+	go func() { defer wg.Done(); h.pingLoop(ctx) }()
 	go func() {
 		defer wg.Done()
 		for ctx.Err() == nil {
@@ -313,6 +314,32 @@ func (h *Hub) enqueuePublish(it pubItem) {
 	case h.pubq <- it:
 	default:
 		h.m.brokerDropped.Inc()
+	}
+}
+
+// pingLoop asks every connection for a ping once per PingEvery (25 s:
+// below the 30-60 s idle timeouts of common proxies and load balancers),
+// from one goroutine for all connections instead of a ticker each.
+func (h *Hub) pingLoop(ctx context.Context) {
+	t := time.NewTicker(min(time.Second, h.cfg.PingEvery/5))
+	defer t.Stop()
+	var all []*client
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			h.mu.Lock()
+			all = all[:0]
+			for c := range h.clients {
+				all = append(all, c)
+			}
+			h.mu.Unlock()
+			for _, c := range all {
+				c.requestPing(now)
+			}
+			clear(all)
+		}
 	}
 }
 

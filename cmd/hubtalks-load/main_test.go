@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net"
+	"net/http"
+	_ "net/http/pprof"
 	"os"
 	"os/signal"
 	"strconv"
@@ -141,6 +143,9 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	app, hub, cancel := stubServer(db)
+	if pp := os.Getenv("HUBTALKS_LOAD_STUB_PPROF"); pp != "" {
+		go http.ListenAndServe(pp, nil) //nolint:errcheck // net/http/pprof on loopback, for profiling runs
+	}
 	go func() {
 		sig := make(chan os.Signal, 1)
 		signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
