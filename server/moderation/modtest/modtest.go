@@ -108,23 +108,26 @@ func (e *Env) MakeTalk(o TalkOpts) int64 {
 	return id
 }
 
-// Snapshot is the content of every table these domains write, as text.
-func (e *Env) Snapshot() string {
+// Snapshot is the content of every row these domains keep about one talk
+// (its questions, votes, answers, threads, posts, flags, log entries,
+// events, and the talk itself), as text.
+func (e *Env) Snapshot(talkID int64) string {
 	e.T.Helper()
 	var out string
 	for _, q := range []string{
-		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM questions t`,
-		`SELECT coalesce(json_agg(t ORDER BY question_id, user_id), '[]') FROM question_votes t`,
-		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM answers t`,
-		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM threads t`,
-		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM posts t`,
-		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM flags t`,
-		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM moderation_log t`,
-		`SELECT coalesce(json_agg(t ORDER BY channel, seq), '[]') FROM events t`,
-		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM talks t`,
+		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM questions t WHERE talk_id = $1`,
+		`SELECT coalesce(json_agg(t ORDER BY question_id, user_id), '[]') FROM question_votes t
+			WHERE question_id IN (SELECT id FROM questions WHERE talk_id = $1)`,
+		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM answers t WHERE question_id IN (SELECT id FROM questions WHERE talk_id = $1)`,
+		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM threads t WHERE talk_id = $1`,
+		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM posts t WHERE thread_id IN (SELECT id FROM threads WHERE talk_id = $1)`,
+		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM flags t WHERE talk_id = $1`,
+		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM moderation_log t WHERE talk_id = $1`,
+		`SELECT coalesce(json_agg(t ORDER BY channel, seq), '[]') FROM events t WHERE channel IN ('talk:' || $1, 'talk:' || $1 || ':staff')`,
+		`SELECT coalesce(json_agg(t ORDER BY id), '[]') FROM talks t WHERE id = $1`,
 	} {
 		var s string
-		if err := e.DB.Get(&s, q); err != nil {
+		if err := e.DB.Get(&s, q, talkID); err != nil {
 			e.T.Fatalf("snapshot: %v", err)
 		}
 		out += s + "\n"

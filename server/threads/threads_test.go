@@ -1,0 +1,158 @@
+package threads_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubtalks/hubtalks/server/live"
+	"github.com/hubtalks/hubtalks/server/moderation/modtest"
+	"github.com/hubtalks/hubtalks/server/testserver"
+	"github.com/hubtalks/hubtalks/server/threads"
+)
+
+func newThread(t *testing.T, env *modtest.Env, talk int64, tok string) threads.Thread {
+	t.Helper()
+	var th threads.Thread
+	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/threads", talk), tok, map[string]any{"title": "Slides?", "body": "Where are the slides?"}), 201).JSON(t, &th)
+	return th
+}
+
+func TestLockedThreadRefusesPosts(t *testing.T) {
+	env := modtest.New(t, nil)
+	u, mod := env.NewUser("participant"), env.NewUser("moderator")
+	talk := env.MakeTalk(modtest.TalkOpts{})
+	th := newThread(t, env, talk, u.Token)
+	var p threads.Post
+	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": "first"}), 201).JSON(t, &p)
+	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/threads/%d", th.ID), mod.Token, map[string]any{"locked": true, "reason": "heated"}), 200)
+	for _, tok := range []string{u.Token, mod.Token} {
+		pr := testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), tok, map[string]any{"body": "more"}), 423).Problem(t)
+		if pr.Code != "thread_locked" {
+			t.Fatalf("code %q", pr.Code)
+		}
+	}
+	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/posts/%d", p.ID), u.Token, map[string]any{"body": "edit"}), 423)
+	var n int
+	_ = env.DB.Get(&n, `SELECT count(*) FROM posts WHERE thread_id = $1`, th.ID)
+	if n != 1 {
+		t.Fatalf("%d posts", n)
+	}
+	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/threads/%d", th.ID), mod.Token, map[string]any{"locked": false}), 200)
+	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": "again"}), 201)
+	var reason string
+	_ = env.DB.Get(&reason, `SELECT reason FROM moderation_log WHERE action = 'lock' AND target_id = $1`, th.ID)
+	if reason != "heated" {
+		t.Fatalf("lock reason %q", reason)
+	}
+}
+
+func TestEditsWithinTheWindowOnly(t *testing.T) {
+	env := modtest.New(t, nil)
+	u := env.NewUser("participant")
+	talk := env.MakeTalk(modtest.TalkOpts{})
+	th := newThread(t, env, talk, u.Token)
+	var p threads.Post
+	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": "frist"}), 201).JSON(t, &p)
+	env.Clock.Advance(14 * time.Minute)
+	var edited threads.Post
+	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/posts/%d", p.ID), u.Token, map[string]any{"body": "first"}), 200).JSON(t, &edited)
+	if edited.Body != "first" || edited.EditedAt == nil {
+		t.Fatalf("edited %+v", edited)
+	}
+	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/threads/%d", th.ID), u.Token, map[string]any{"title": "Slides, please"}), 200)
+	env.Clock.Advance(2 * time.Minute)
+	pr := testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/posts/%d", p.ID), u.Token, map[string]any{"body": "late"}), 403).Problem(t)
+	if pr.Code != "edit_window_closed" {
+		t.Fatalf("code %q", pr.Code)
+	}
+	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/threads/%d", th.ID), u.Token, map[string]any{"title": "late"}), 403)
+	var body, title string
+	_ = env.DB.Get(&body, `SELECT body FROM posts WHERE id = $1`, p.ID)
+	_ = env.DB.Get(&title, `SELECT title FROM threads WHERE id = $1`, th.ID)
+	if body != "first" || title != "Slides, please" {
+		t.Fatalf("stored %q / %q", body, title)
+	}
+}
+
+func TestRepliesOneLevelDeep(t *testing.T) {
+	env := modtest.New(t, nil)
+	u := env.NewUser("participant")
+	talk := env.MakeTalk(modtest.TalkOpts{})
+	th, other := newThread(t, env, talk, u.Token), newThread(t, env, talk, u.Token)
+	var top, reply, elsewhere threads.Post
+	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": "top"}), 201).JSON(t, &top)
+	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": "reply", "parent_id": top.ID}), 201).JSON(t, &reply)
+	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", other.ID), u.Token, map[string]any{"body": "x"}), 201).JSON(t, &elsewhere)
+	for _, parent := range []int64{reply.ID, elsewhere.ID, 999999} {
+		pr := testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": "deep", "parent_id": parent}), 422).Problem(t)
+		if pr.Errors[0].Field != "parent_id" {
+			t.Fatalf("problem %+v", pr)
+		}
+	}
+	var got struct {
+		threads.Thread
+		Posts []threads.Post
+	}
+	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/threads/%d", th.ID), ""), 200).JSON(t, &got)
+	if len(got.Posts) != 2 || got.Posts[1].ParentID == nil || *got.Posts[1].ParentID != top.ID || got.PostCount != 2 {
+		t.Fatalf("thread %+v", got)
+	}
+}
+
+func TestHiddenItemsAreStaffOnly(t *testing.T) {
+	env := modtest.New(t, nil)
+	u, other, speaker, mod := env.NewUser("participant"), env.NewUser("participant"), env.NewUser("participant"), env.NewUser("moderator")
+	talk := env.MakeTalk(modtest.TalkOpts{Speakers: []int64{speaker.ID}})
+	th := newThread(t, env, talk, u.Token)
+	var p threads.Post
+	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": "<script>alert(1)</script> secret"}), 201).JSON(t, &p)
+	if p.Body != "<script>alert(1)</script> secret" {
+		t.Fatalf("body %q", p.Body)
+	}
+	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/posts/%d", p.ID), mod.Token, map[string]any{"hidden": true}), 200)
+	var got struct{ Posts []threads.Post }
+	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/threads/%d", th.ID), other.Token), 200).JSON(t, &got)
+	if len(got.Posts) != 0 {
+		t.Fatalf("participant sees hidden post")
+	}
+	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/threads/%d", th.ID), speaker.Token), 200).JSON(t, &got)
+	if len(got.Posts) != 1 {
+		t.Fatalf("speaker does not see hidden post")
+	}
+	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/threads/%d", th.ID), mod.Token, map[string]any{"hidden": true}), 200)
+	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/threads/%d", th.ID), other.Token), 404)
+	var l struct{ Items []threads.Thread }
+	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/talks/%d/threads", talk), other.Token), 200).JSON(t, &l)
+	if len(l.Items) != 0 {
+		t.Fatalf("participant lists hidden thread")
+	}
+	for _, ev := range env.Events(live.TalkChannel(talk)) {
+		if ev.Type == "post.updated" && strings.Contains(string(ev.Data), "secret") {
+			t.Fatalf("public channel carries the hidden post's text: %s", ev.Data)
+		}
+	}
+}
+
+func TestBlockedWordsHidePosts(t *testing.T) {
+	env := modtest.New(t, nil) // default list
+	u := env.NewUser("participant")
+	talk := env.MakeTalk(modtest.TalkOpts{})
+	th := newThread(t, env, talk, u.Token)
+	var p threads.Post
+	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": "Best CASINO BONUS here"}), 201).JSON(t, &p)
+	if !p.Hidden {
+		t.Fatalf("post not hidden")
+	}
+	for _, ev := range env.Events(live.TalkChannel(talk)) {
+		if ev.Type == "post.created" {
+			t.Fatalf("hidden post on the public channel")
+		}
+	}
+	var n int
+	_ = env.DB.Get(&n, `SELECT count(*) FROM moderation_log WHERE action = 'hide_blocked_words' AND actor_id IS NULL AND target_id = $1`, p.ID)
+	if n != 1 {
+		t.Fatalf("%d system log entries", n)
+	}
+}
