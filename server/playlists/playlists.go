@@ -5,6 +5,7 @@
 package playlists
 
 import (
+	"context"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -72,4 +73,9 @@ func (p *Playlists) Routes(api fiber.Router) {
 	api.Patch("/playlists/:id/items/:item_id", httpx.RequireModerator, p.patchItem)
 	api.Delete("/playlists/:id/items/:item_id", httpx.RequireModerator, p.deleteItem)
 	api.Post("/playlists/:id/import", httpx.RequireModerator, p.importFeed)
+}
+
+// Get reads one playlist with its items in order (the command line uses it).
+func (p *Playlists) Get(ctx context.Context, id int64) (Playlist, error) {
+	return loadPlaylist(ctx, p.db, id)
 }
