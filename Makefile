@@ -48,5 +48,11 @@ test-faults:
 test-frontend:
 	cd frontend && npm run check && npm test
 
+# 1,000 live clients and steady traffic for SOAK_DURATION (default 10m);
+# reports memory, goroutines and open files at start and end.
+SOAK_DURATION ?= 10m
+soak:
+	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -tags faults -count=1 -timeout 0 -v -run TestSoak ./server/faults/
+
 clean:
 	rm -rf bin frontend/dist/assets frontend/dist/index.html

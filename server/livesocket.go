@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"runtime/debug"
 	"strconv"
 	"strings"
 
@@ -56,6 +57,11 @@ func (s *Server) mountLive(api fiber.Router) {
 		c.Locals("principal", p)
 		return c.Next()
 	}, websocket.New(func(conn *websocket.Conn) {
+		defer func() {
+			if r := recover(); r != nil {
+				s.log.Error("live connection panicked", "panic", r, "stack", string(debug.Stack()))
+			}
+		}()
 		p, _ := conn.Locals("principal").(realtime.Principal)
 		s.hub.ServeConn(conn, p)
 	}, websocket.Config{
@@ -63,7 +69,7 @@ func (s *Server) mountLive(api fiber.Router) {
 		Origins:         []string{"*"},
 		ReadBufferSize:  1024,
 		WriteBufferSize: 1024,
-		RecoverHandler:  func(conn *websocket.Conn) { s.log.Error("live connection panicked") },
+		RecoverHandler:  func(conn *websocket.Conn) {}, // the handler recovers and logs; never echo a panic to the client
 	}))
 }
 
