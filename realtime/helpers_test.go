@@ -18,6 +18,8 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/hubtalks/hubtalks/migrations/testdb"
 )
 
 // instance is one "server instance": a hub and a Fiber app serving /live on
@@ -305,3 +307,12 @@ func checkContiguous(t testing.TB, who string, seqs []int64, from, to int64) {
 }
 
 func i64(v int64) *int64 { return &v }
+
+// newDB is a fresh migrated database with a small pool: the PostgreSQL
+// server is shared with other packages' tests.
+func newDB(t testing.TB) *sqlx.DB {
+	db := testdb.New(t)
+	db.SetMaxOpenConns(8)
+	db.SetMaxIdleConns(4)
+	return db
+}

@@ -136,9 +136,10 @@ type Hub struct {
 	healthy atomic.Bool
 	pollNow chan struct{}
 
-	replaySem chan struct{}
-	replayMu  sync.Mutex
-	replays   map[replayKey]*replayCall
+	replaySem     chan struct{}
+	replayMu      sync.Mutex
+	replays       map[replayKey]*replayCall
+	replayQueries atomic.Int64 // log reads for replay (tests)
 
 	presenceKeys map[string]bool // channels whose presence field this instance wrote; Run's goroutine only
 }
@@ -836,17 +837,31 @@ type replayKey struct {
 }
 
 type replayCall struct {
-	done chan struct{}
-	evs  []Event
-	err  error
+	done    chan struct{}
+	evs     []Event
+	err     error
+	expires time.Time // set when done: until then later callers reuse the result
 }
 
+// replayShare is how long a finished replay read keeps serving callers with
+// the same since. Reusing an older read is safe: join continues from its
+// last seq (through the in-memory cache, or another read) up to the live
+// position.
+const replayShare = 2 * time.Second
+
 // replayRead reads events after `after` from the log for a subscribe.
-// Concurrent reads of the same range share one query, and at most four run
-// at once, so a mass reconnect costs PostgreSQL a handful of queries.
+// Reads of the same range share one query (concurrent ones, and for
+// replayShare after it finished), and at most four run at once, so a mass
+// reconnect costs PostgreSQL a handful of queries rather than one per client.
 func (h *Hub) replayRead(ctx context.Context, name string, after int64) ([]Event, error) {
 	key := replayKey{name, after}
+	now := time.Now()
 	h.replayMu.Lock()
+	for k, call := range h.replays {
+		if !call.expires.IsZero() && now.After(call.expires) {
+			delete(h.replays, k)
+		}
+	}
 	if call, ok := h.replays[key]; ok {
 		h.replayMu.Unlock()
 		select {
@@ -862,7 +877,11 @@ func (h *Hub) replayRead(ctx context.Context, name string, after int64) ([]Event
 
 	defer func() {
 		h.replayMu.Lock()
-		delete(h.replays, key)
+		if call.err != nil {
+			delete(h.replays, key)
+		} else {
+			call.expires = time.Now().Add(replayShare)
+		}
 		h.replayMu.Unlock()
 		close(call.done)
 	}()
@@ -873,6 +892,7 @@ func (h *Hub) replayRead(ctx context.Context, name string, after int64) ([]Event
 		return nil, call.err
 	}
 	defer func() { <-h.replaySem }()
+	h.replayQueries.Add(1)
 	call.evs, call.err = h.cfg.Log.Since(ctx, name, after, h.cfg.MaxReplay+1)
 	return call.evs, call.err
 }

@@ -19,7 +19,7 @@ import (
 
 // twoInstances starts two hubs sharing one database and one Redis prefix.
 func twoInstances(t *testing.T, tweak func(*HubConfig)) (*instance, *instance) {
-	db := testdb.New(t)
+	db := newDB(t)
 	rdb, prefix := testdb.Redis(t)
 	a := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix, tweak: tweak})
 	b := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix, tweak: tweak})
@@ -111,7 +111,7 @@ func TestConcurrentPublishersSameOrder(t *testing.T) {
 // subscriber on both ends with every seq exactly once, in order.
 func TestRedisOutage(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
+	db := newDB(t)
 	srv := testdb.StartRedisServer(t)
 	a := newInstance(t, db, instanceOpts{rdb: srv.Client(), prefix: "x:"})
 	b := newInstance(t, db, instanceOpts{rdb: srv.Client(), prefix: "x:"})
@@ -155,7 +155,7 @@ func TestRedisOutage(t *testing.T) {
 // in-memory cache (instance A) and from the log (instance B, tiny cache).
 func TestReconnectWithSince(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
+	db := newDB(t)
 	rdb, prefix := testdb.Redis(t)
 	a := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix})
 	b := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix, tweak: func(c *HubConfig) { c.CacheSize = 2 }})
@@ -198,7 +198,7 @@ func TestReconnectWithSince(t *testing.T) {
 // published (R5): each client gets every seq after since once, in order.
 func TestReplayRacesLiveEvents(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
+	db := newDB(t)
 	rdb, prefix := testdb.Redis(t)
 	a := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix})
 	b := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix, tweak: func(c *HubConfig) { c.CacheSize = 3 }})
@@ -240,7 +240,7 @@ func TestReplayRacesLiveEvents(t *testing.T) {
 
 func TestSinceOlderThanRetention(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
+	db := newDB(t)
 	l := NewLog(db)
 	appendEvents(t, db, l, "talk:4", 10)
 	if n, err := l.Prune(context.Background(), 0, 3); err != nil || n != 7 {
@@ -302,7 +302,7 @@ func (c *wsClient) waitOp2(op string) []wireFrame {
 // never waits for it.
 func TestSlowConsumerDropped(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
+	db := newDB(t)
 	in := newInstance(t, db, instanceOpts{tweak: func(c *HubConfig) {
 		c.SendQueueBytes = 64 << 10
 		c.CloseGrace = 200 * time.Millisecond
@@ -377,7 +377,7 @@ func TestSlowConsumerDropped(t *testing.T) {
 
 func TestFrameTooBigCloses1009(t *testing.T) {
 	t.Parallel()
-	in := newInstance(t, testdb.New(t), instanceOpts{})
+	in := newInstance(t, newDB(t), instanceOpts{})
 	c := dial(t, in.url)
 	c.send(map[string]string{"op": "ping"})
 	c.waitOp("pong", "")
@@ -397,7 +397,7 @@ func TestFrameTooBigCloses1009(t *testing.T) {
 
 func TestShutdownCloses1012(t *testing.T) {
 	t.Parallel()
-	in := newInstance(t, testdb.New(t), instanceOpts{})
+	in := newInstance(t, newDB(t), instanceOpts{})
 	var cs []*wsClient
 	for i := 0; i < 5; i++ {
 		c := dial(t, in.url)
@@ -431,7 +431,7 @@ func TestShutdownCloses1012(t *testing.T) {
 
 func TestProtocolErrors(t *testing.T) {
 	t.Parallel()
-	in := newInstance(t, testdb.New(t), instanceOpts{})
+	in := newInstance(t, newDB(t), instanceOpts{})
 	c := dial(t, in.url)
 	expectErr := func(code, channel string) {
 		t.Helper()
@@ -481,7 +481,7 @@ func TestProtocolErrors(t *testing.T) {
 
 func TestRateLimitCloses1008(t *testing.T) {
 	t.Parallel()
-	in := newInstance(t, testdb.New(t), instanceOpts{})
+	in := newInstance(t, newDB(t), instanceOpts{})
 	c := dial(t, in.url)
 	for i := 0; i < 200; i++ {
 		if err := c.conn.WriteMessage(websocket.TextMessage, []byte(`{"op":"ping"}`)); err != nil {
@@ -506,7 +506,7 @@ func TestRateLimitCloses1008(t *testing.T) {
 
 func TestIdleTimeout(t *testing.T) {
 	t.Parallel()
-	in := newInstance(t, testdb.New(t), instanceOpts{tweak: func(c *HubConfig) { c.IdleTimeout = 300 * time.Millisecond }})
+	in := newInstance(t, newDB(t), instanceOpts{tweak: func(c *HubConfig) { c.IdleTimeout = 300 * time.Millisecond }})
 	c := dial(t, in.url)
 	if code := c.waitClose(); code != 1001 {
 		t.Fatalf("close code = %d, want 1001", code)
@@ -515,7 +515,7 @@ func TestIdleTimeout(t *testing.T) {
 
 func TestPingsKeepIdleClientAlive(t *testing.T) {
 	t.Parallel()
-	in := newInstance(t, testdb.New(t), instanceOpts{tweak: func(c *HubConfig) {
+	in := newInstance(t, newDB(t), instanceOpts{tweak: func(c *HubConfig) {
 		c.IdleTimeout = 400 * time.Millisecond
 		c.PingEvery = 50 * time.Millisecond
 	}})
@@ -561,7 +561,7 @@ func TestDisconnectUserEverywhere(t *testing.T) {
 // through Redis; presence has no seq.
 func TestPresenceAcrossInstances(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
+	db := newDB(t)
 	rdb, prefix := testdb.Redis(t)
 	tweak := func(c *HubConfig) {
 		c.PresenceEvery = 100 * time.Millisecond
@@ -616,4 +616,52 @@ func metricValue(c prometheus.Collector) float64 {
 		return pb.Counter.GetValue()
 	}
 	return pb.Gauge.GetValue()
+}
+
+// TestMassReconnectSharesReplayReads: many clients coming back with the same
+// since (beyond the in-memory cache) cost the log one read, not one each.
+func TestMassReconnectSharesReplayReads(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	l := NewLog(db)
+	appendEvents(t, db, l, "talk:8", 30)
+	in := newInstance(t, db, instanceOpts{tweak: func(c *HubConfig) { c.CacheSize = 4 }})
+	const n = 60
+	clients := make([]*wsClient, n)
+	var wg sync.WaitGroup
+	for i := range clients {
+		wg.Add(1)
+		go func() { defer wg.Done(); clients[i] = dial(t, in.url) }()
+	}
+	wg.Wait()
+	for _, c := range clients {
+		c.subscribe("talk:8", i64(10))
+	}
+	for _, c := range clients {
+		fs := c.waitOp2("subscribed")
+		if f := fs[len(fs)-1]; f.Recovered == nil || !*f.Recovered || f.Seq != 30 {
+			t.Fatalf("subscribed = %s", f.raw)
+		}
+		checkContiguous(t, "replay", eventSeqs(fs, "talk:8"), 11, 30)
+	}
+	if q := in.hub.replayQueries.Load(); q > 3 {
+		t.Fatalf("%d clients caused %d replay queries", n, q)
+	}
+}
+
+// TestRunPrunesTheLog: the hub's background job applies retention.
+func TestRunPrunesTheLog(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	l := NewLog(db)
+	appendEvents(t, db, l, "talk:6", 20)
+	newInstance(t, db, instanceOpts{tweak: func(c *HubConfig) {
+		c.PruneEvery = 50 * time.Millisecond
+		c.Retention = time.Millisecond
+		c.RetentionEvents = 5
+	}})
+	waitFor(t, "pruned to the newest 5", func() bool {
+		evs, err := l.Since(context.Background(), "talk:6", 0, 100)
+		return err == nil && len(evs) == 5 && evs[0].Seq == 16
+	})
 }

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-
-	"github.com/hubtalks/hubtalks/migrations/testdb"
 )
 
 // appendEvents appends n events to channel, one transaction each, and
@@ -43,7 +41,7 @@ func appendOne(ctx context.Context, db *sqlx.DB, l *Log, channel string, data an
 
 func TestLogAppendGapFreeUnderConcurrency(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
+	db := newDB(t)
 	l := NewLog(db)
 	const writers, each = 20, 10
 	var wg sync.WaitGroup
@@ -104,7 +102,7 @@ func TestLogAppendGapFreeUnderConcurrency(t *testing.T) {
 
 func TestLogAppendKeepsDataBytes(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
+	db := newDB(t)
 	l := NewLog(db)
 	raw := json.RawMessage(`{"z":1,  "a":"<b>é</b>"}`)
 	ev, err := appendOne(context.Background(), db, l, "talk:5", raw)
@@ -132,7 +130,7 @@ func TestLogAppendKeepsDataBytes(t *testing.T) {
 
 func TestLogPruneKeepsNewestAndRecent(t *testing.T) {
 	t.Parallel()
-	db := testdb.New(t)
+	db := newDB(t)
 	l := NewLog(db)
 	appendEvents(t, db, l, "talk:1", 10)
 	appendEvents(t, db, l, "talk:2", 2)

@@ -79,6 +79,7 @@ func stubServer(db *sqlx.DB) (*fiber.App, *realtime.Hub, context.CancelFunc) {
 
 func TestLoadToolAgainstStub(t *testing.T) {
 	db := testdb.New(t)
+	db.SetMaxOpenConns(8) // the PostgreSQL server is shared with other tests
 	app, hub, cancel := stubServer(db)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
