@@ -6,6 +6,7 @@
 package realtime
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -369,7 +370,7 @@ func (h *Hub) publishLoop(ctx context.Context) {
 
 func (h *Hub) onBrokerMessage(topic string, payload []byte) {
 	if name, ok := strings.CutPrefix(topic, "ev:"); ok {
-		sp := strings.IndexByte(string(payload[:min(len(payload), 24)]), ' ')
+		sp := bytes.IndexByte(payload[:min(len(payload), 24)], ' ')
 		if sp <= 0 {
 			return
 		}

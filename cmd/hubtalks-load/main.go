@@ -402,8 +402,10 @@ func connect(ctx context.Context, d *websocket.Dialer, u, channel string, questi
 func (s *subscriber) read(channel, runID string) {
 	subscribedSent := false
 	prefix := []byte(marker + runID + ":")
+	buf := make([]byte, 0, 2048) // reused: the reader allocates nothing per frame
 	for {
-		_, msg, err := s.conn.ReadMessage()
+		msg, err := readFrame(s.conn, buf[:0])
+		buf = msg[:0]
 		now := time.Now()
 		if err != nil {
 			s.closeErr = err
@@ -469,6 +471,27 @@ func (s *subscriber) read(channel, runID string) {
 				s.lat = append(s.lat, uint32(min(us, 1<<32-1)))
 				atomic.AddInt64(&s.events, 1)
 			}
+		}
+	}
+}
+
+// readFrame reads the next message into buf (growing it when needed).
+func readFrame(conn *websocket.Conn, buf []byte) ([]byte, error) {
+	_, r, err := conn.NextReader()
+	if err != nil {
+		return buf, err
+	}
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return buf, err
 		}
 	}
 }
