@@ -70,7 +70,25 @@ type storedKey struct {
 // Idempotency-Key from a signed-in user, the key is claimed and the response
 // stored in that same transaction, or a stored response is replayed.
 func Run(c *fiber.Ctx, rec *live.Recorder, fn func(tx *live.Tx) (Result, error)) error {
+	return RunWith(c, rec, Options{}, fn)
+}
+
+// Options tune RunWith.
+type Options struct {
+	// AfterCommit runs after a successful commit and before the response is
+	// written (and not for a replay); its error is the request's error.
+	AfterCommit func(ctx context.Context) error
+}
+
+// RunWith is Run with options.
+func RunWith(c *fiber.Ctx, rec *live.Recorder, opts Options, fn func(tx *live.Tx) (Result, error)) error {
 	ctx := httpx.Ctx(c)
+	after := func() error {
+		if opts.AfterCommit == nil {
+			return nil
+		}
+		return opts.AfterCommit(ctx)
+	}
 	key := c.Get(Header)
 	user := httpx.CurrentUser(c)
 	if key == "" || user == nil {
@@ -81,6 +99,9 @@ func Run(c *fiber.Ctx, rec *live.Recorder, fn func(tx *live.Tx) (Result, error))
 			return err
 		})
 		if err != nil {
+			return err
+		}
+		if err := after(); err != nil {
 			return err
 		}
 		return write(c, res)
@@ -141,6 +162,9 @@ func Run(c *fiber.Ctx, rec *live.Recorder, fn func(tx *live.Tx) (Result, error))
 			c.Set(fiber.HeaderContentType, *replay.ContentType)
 		}
 		return c.Status(*replay.Status).Send(replay.Response)
+	}
+	if err := after(); err != nil {
+		return err
 	}
 	if body == nil {
 		return c.SendStatus(res.Status)

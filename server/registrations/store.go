@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -30,18 +31,23 @@ const (
 
 	// register takes the talk's row lock, then inserts the registration as
 	// confirmed when there is room, else waitlisted, and writes its message to
-	// the outbox: one statement, so the lock is held as briefly as possible.
-	// The lock orders registrations of a talk: seq (from a sequence read
-	// under the lock) is their arrival order, which is the waitlist's order.
-	// No row comes back when the talk is closed (re-checked under the lock)
-	// or the user is already registered.
-	register = `WITH t AS (
+	// the outbox: one statement, so that run on its own (an implicit
+	// transaction) it commits as soon as it has executed, with no client
+	// round trip while the lock is held. The commit is asynchronous
+	// (set_config: this transaction only) so that the lock is not held while
+	// the disk syncs either; callers make it durable with WaitDurable before
+	// they answer. The lock orders registrations of a talk: seq (from a
+	// sequence read under the lock) is their arrival order, the waitlist's
+	// order. No row comes back when the talk is closed (checked under the
+	// lock), missing, or the user is already registered.
+	register = `WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true) AS v),
+		t AS (
 			SELECT id, capacity, confirmed_count, waitlist_count,
 				(capacity IS NULL OR confirmed_count < capacity) AS room
-			FROM talks
+			FROM talks, cfg
 			WHERE id = $1 AND status IN ('scheduled', 'live') AND ends_at > now()
 			  AND (registration_closes_at IS NULL OR registration_closes_at > now())
-			FOR UPDATE
+			FOR UPDATE OF talks
 		), ins AS (
 			INSERT INTO registrations (talk_id, user_id, status, confirmed_at)
 			SELECT t.id, $2, CASE WHEN t.room THEN 'confirmed' ELSE 'waitlisted' END,
@@ -63,6 +69,12 @@ const (
 			CASE WHEN r.status = 'waitlisted' THEN (SELECT count(*) FROM registrations w
 				WHERE w.talk_id = r.talk_id AND w.status = 'waitlisted' AND w.seq <= r.seq) END AS waitlist_position
 		FROM registrations r WHERE r.talk_id = $1 AND r.user_id = $2`
+
+	// waitDurable is a transaction with an xid, committed synchronously: it
+	// returns once the WAL is flushed up to its own commit record, and so past
+	// the commit records of every transaction this connection's callers
+	// committed before it.
+	waitDurable = `SELECT txid_current()`
 
 	lockTalkStatus = `SELECT status FROM talks WHERE id = $1 FOR UPDATE`
 	deleteMine     = `DELETE FROM registrations WHERE talk_id = $1 AND user_id = $2 AND status <> 'cancelled'
@@ -122,11 +134,30 @@ var (
 	errMissing = errors.New("no such talk")
 )
 
-// Register registers userID for talkID in tx. created is false when the
-// user was already registered (the existing registration is returned).
-func Register(ctx context.Context, tx sqlx.ExtContext, talkID, userID int64) (Registration, bool, error) {
+// Register registers userID for talkID, on its own (q is the database:
+// the statement is its own transaction) or inside a transaction. created is
+// false when the user was already registered (the existing registration is
+// returned). The commit is asynchronous: call WaitDurable before answering.
+func Register(ctx context.Context, q sqlx.ExtContext, talkID, userID int64) (Registration, bool, error) {
+	return registerWith(ctx, q, func(r *Registration) error {
+		return sqlx.GetContext(ctx, q, r, register, talkID, userID)
+	}, talkID, userID)
+}
+
+// registerWith runs the register statement through run (ad hoc, or a
+// prepared statement) and q for the rest.
+func registerWith(ctx context.Context, q sqlx.ExtContext, run func(*Registration) error, talkID, userID int64) (Registration, bool, error) {
+	var r Registration
+	err := run(&r)
+	if err == nil {
+		return r, true, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return Registration{}, false, fmt.Errorf("register user %d for talk %d: %w", userID, talkID, err)
+	}
+	// Nothing inserted: the talk is missing or closed, or the user is registered.
 	var st state
-	err := sqlx.GetContext(ctx, tx, &st, selectState, talkID, userID)
+	err = sqlx.GetContext(ctx, q, &st, selectState, talkID, userID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Registration{}, false, errMissing
 	}
@@ -134,26 +165,61 @@ func Register(ctx context.Context, tx sqlx.ExtContext, talkID, userID int64) (Re
 		return Registration{}, false, fmt.Errorf("registration state of talk %d: %w", talkID, err)
 	}
 	if st.RegStatus.Valid && st.RegStatus.String != "cancelled" {
-		r, err := get(ctx, tx, talkID, userID)
-		return r, false, err
-	}
-	if !st.Open || st.RegStatus.Valid {
-		return Registration{}, false, errClosed
-	}
-	var r Registration
-	err = sqlx.GetContext(ctx, tx, &r, register, talkID, userID)
-	if errors.Is(err, sql.ErrNoRows) {
-		// Closed meanwhile, or registered by a concurrent request of the same user.
-		r, err := get(ctx, tx, talkID, userID)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && r.Status == "cancelled") {
+		r, err := get(ctx, q, talkID, userID)
+		if errors.Is(err, sql.ErrNoRows) { // cancelled meanwhile
 			return Registration{}, false, errClosed
 		}
 		return r, false, err
 	}
-	if err != nil {
-		return Registration{}, false, fmt.Errorf("register user %d for talk %d: %w", userID, talkID, err)
+	return Registration{}, false, errClosed
+}
+
+// Prepared is the register statement prepared once per connection: it is
+// the hot path (parsed and planned once, one round trip per call).
+type Prepared struct {
+	db   *sqlx.DB
+	mu   sync.Mutex
+	stmt *sqlx.Stmt
+}
+
+// NewPrepared prepares lazily, on first use, so that building the server
+// needs no database.
+func NewPrepared(db *sqlx.DB) *Prepared { return &Prepared{db: db} }
+
+func (p *Prepared) get(ctx context.Context) (*sqlx.Stmt, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.stmt == nil {
+		stmt, err := p.db.PreparexContext(ctx, register)
+		if err != nil {
+			return nil, fmt.Errorf("prepare register: %w", err)
+		}
+		p.stmt = stmt
 	}
-	return r, true, nil
+	return p.stmt, nil
+}
+
+// Register is the package's Register on its own transaction, prepared.
+func (p *Prepared) Register(ctx context.Context, talkID, userID int64) (Registration, bool, error) {
+	stmt, err := p.get(ctx)
+	if err != nil {
+		return Registration{}, false, err
+	}
+	return registerWith(ctx, p.db, func(r *Registration) error {
+		return stmt.GetContext(ctx, r, talkID, userID)
+	}, talkID, userID)
+}
+
+// WaitDurable returns once every transaction committed before the call is
+// flushed to disk: Register commits asynchronously (see asyncCommit) so that
+// the talk's row lock is not held while the disk syncs, and the handler
+// calls this before it answers, so a registration is never acknowledged
+// before it is durable. Many concurrent waits share one flush.
+func WaitDurable(ctx context.Context, db sqlx.ExecerContext) error {
+	if _, err := db.ExecContext(ctx, waitDurable); err != nil {
+		return fmt.Errorf("wait for durable commit: %w", err)
+	}
+	return nil
 }
 
 func get(ctx context.Context, q sqlx.QueryerContext, talkID, userID int64) (Registration, error) {
