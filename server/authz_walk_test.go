@@ -1,0 +1,224 @@
+package server_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hubtalks/hubtalks/server/testserver"
+)
+
+// The walk's callers. Speakers of *this* talk and authors are covered by the
+// domain matrices (qa, threads); here every route meets the roles that must
+// be refused somewhere: nobody, a participant, a speaker of another talk.
+var walkRoles = []string{"nobody", "participant", "other-speaker", "moderator", "admin"}
+
+// allowedBy says whether a caller with walk role may succeed, given the
+// route's x-roles from openapi.json.
+func allowedBy(xroles []string, role string) bool {
+	for _, r := range xroles {
+		switch r {
+		case "anyone":
+			return true
+		case "signed-in":
+			if role != "nobody" {
+				return true
+			}
+		case "staff-of-talk", "speaker-of-talk", "moderator":
+			if role == "moderator" || role == "admin" {
+				return true
+			}
+		case "admin":
+			if role == "admin" {
+				return true
+			}
+		case "author":
+			// The walk's callers never author the fixtures.
+		default:
+			panic("unknown x-roles value " + strconv.Quote(r))
+		}
+	}
+	return false
+}
+
+// fixture is one fresh set of resources for one call.
+type fixture struct {
+	talk, question, thread, post, playlist, item, flag, user, speaker int64
+	tokens                                                            map[string]string
+	authorEmail                                                       string
+}
+
+func newFixture(t *testing.T, env *testserver.Env, admin testserver.User) fixture {
+	t.Helper()
+	f := fixture{tokens: map[string]string{}}
+	speaker := env.NewUser("participant")
+	other := env.NewUser("participant")
+	author := env.NewUser("participant")
+	f.speaker, f.user, f.authorEmail = speaker.ID, author.ID, author.Email
+	f.tokens["participant"] = env.NewUser("participant").Token
+	f.tokens["other-speaker"] = other.Token
+	f.tokens["moderator"] = env.NewUser("moderator").Token
+	f.tokens["admin"] = env.NewUser("admin").Token // not the fixture maker: callers may log out or erase themselves
+	id := func(r *testserver.Response) int64 {
+		var v struct {
+			ID int64 `json:"id"`
+		}
+		r.JSON(t, &v)
+		return v.ID
+	}
+	start := time.Now().Add(48 * time.Hour).UTC().Truncate(time.Minute)
+	talkBody := func(title string, speakerID int64) map[string]any {
+		return map[string]any{"title": title, "starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339),
+			"status": "scheduled", "speakers": []map[string]int64{{"id": speakerID}}, "capacity": 100}
+	}
+	f.talk = id(testserver.Must(t, env.Post("/api/v1/talks", admin.Token, talkBody("Walk talk", speaker.ID)), 201))
+	testserver.Must(t, env.Post("/api/v1/talks", admin.Token, talkBody("Another talk", other.ID)), 201)
+	f.question = id(testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/questions", f.talk), author.Token, map[string]any{"body": "Is this walked?", "anonymous": false}), 201))
+	f.thread = id(testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/threads", f.talk), author.Token, map[string]any{"title": "A thread to walk", "body": "Opening post"}), 201))
+	f.post = id(testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", f.thread), author.Token, map[string]any{"body": "A reply"}), 201))
+	f.flag = id(testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/posts/%d/flags", f.post), speaker.Token, map[string]any{"reason": "off topic"}), 201))
+	f.playlist = id(testserver.Must(t, env.Post("/api/v1/playlists", admin.Token, map[string]any{"title": "Hub Talks recordings"}), 201))
+	pl := testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/playlists/%d/items", f.playlist), admin.Token, map[string]any{"video_id": "dQw4w9WgXcQ", "title": "First video"}), 201)
+	f.item = id(pl)
+	return f
+}
+
+// concrete fills a path template for fixture f.
+func (f fixture) concrete(path string) string {
+	byPrefix := []struct {
+		prefix string
+		id     int64
+	}{
+		{"/api/v1/talks/{id}", f.talk}, {"/api/v1/questions/{id}", f.question}, {"/api/v1/threads/{id}", f.thread},
+		{"/api/v1/posts/{id}", f.post}, {"/api/v1/playlists/{id}", f.playlist}, {"/api/v1/moderation/flags/{id}", f.flag},
+		{"/api/v1/users/{id}", f.user}, {"/api/v1/speakers/{id}", f.speaker},
+	}
+	for _, b := range byPrefix {
+		if strings.HasPrefix(path, b.prefix) {
+			path = strings.Replace(path, "{id}", strconv.FormatInt(b.id, 10), 1)
+		}
+	}
+	return strings.Replace(path, "{item_id}", strconv.FormatInt(f.item, 10), 1)
+}
+
+// validBodies are requests that succeed for an allowed caller, so a missing
+// permission check shows up as a 2xx.
+func validBody(method, path string, f fixture) (any, map[string]string) {
+	feed, _ := os.ReadFile("playlists/testdata/feed.xml")
+	atom := map[string]string{"Content-Type": "application/atom+xml"}
+	start := time.Now().Add(72 * time.Hour).UTC().Truncate(time.Minute)
+	switch method + " " + path {
+	case "POST /api/v1/auth/signup":
+		return map[string]any{"email": fmt.Sprintf("walker%d@example.org", time.Now().UnixNano()), "password": "walk the routes", "display_name": "Walker"}, nil
+	case "POST /api/v1/auth/login":
+		return map[string]any{"email": f.authorEmail, "password": testserver.TestPassword}, nil
+	case "PATCH /api/v1/users/{id}":
+		return map[string]any{"role": "moderator"}, nil
+	case "POST /api/v1/talks":
+		return map[string]any{"title": "Created on a walk", "starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339)}, nil
+	case "PATCH /api/v1/talks/{id}":
+		return map[string]any{"title": "Renamed on a walk"}, nil
+	case "POST /api/v1/talks/{id}/status":
+		return map[string]any{"status": "live"}, nil
+	case "POST /api/v1/talks/{id}/questions":
+		return map[string]any{"body": "Walking question", "anonymous": false}, nil
+	case "PATCH /api/v1/questions/{id}":
+		return map[string]any{"status": "answered"}, nil
+	case "POST /api/v1/questions/{id}/answers":
+		return map[string]any{"body": "Walking answer"}, nil
+	case "POST /api/v1/questions/{id}/flags", "POST /api/v1/posts/{id}/flags":
+		return map[string]any{"reason": "walking"}, nil
+	case "POST /api/v1/talks/{id}/threads":
+		return map[string]any{"title": "Walking thread", "body": "Walking body"}, nil
+	case "POST /api/v1/threads/{id}/posts":
+		return map[string]any{"body": "Walking post"}, nil
+	case "PATCH /api/v1/threads/{id}":
+		return map[string]any{"locked": true}, nil
+	case "PATCH /api/v1/posts/{id}":
+		return map[string]any{"hidden": true}, nil
+	case "PATCH /api/v1/moderation/flags/{id}":
+		return map[string]any{"status": "resolved"}, nil
+	case "POST /api/v1/playlists":
+		return map[string]any{"title": "Walking playlist"}, nil
+	case "PATCH /api/v1/playlists/{id}":
+		return map[string]any{"title": "Renamed playlist"}, nil
+	case "POST /api/v1/playlists/{id}/items":
+		return map[string]any{"video_id": "9bZkp7q19f0", "title": "Second video"}, nil
+	case "PATCH /api/v1/playlists/{id}/items/{item_id}":
+		return map[string]any{"title": "Renamed video"}, nil
+	case "POST /api/v1/playlists/{id}/import":
+		return feed, atom
+	}
+	return nil, nil
+}
+
+// TestAuthorizationWalk calls every route of openapi.json as every walk role
+// and fails on any 2xx that the route's x-roles do not allow.
+func TestAuthorizationWalk(t *testing.T) {
+	t.Parallel()
+	env := testserver.New(t)
+	admin := env.NewUser("admin")
+	var doc struct {
+		Paths map[string]map[string]struct {
+			XRoles []string `json:"x-roles"`
+		} `json:"paths"`
+	}
+	testserver.Must(t, env.Get("/api/v1/openapi.json", ""), 200).JSON(t, &doc)
+	type route struct{ method, path string }
+	var routes []route
+	for path, ops := range doc.Paths {
+		for method := range ops {
+			routes = append(routes, route{strings.ToUpper(method), path})
+		}
+	}
+	sort.Slice(routes, func(i, j int) bool { return routes[i].path+routes[i].method < routes[j].path+routes[j].method })
+	checked := 0
+	for _, r := range routes {
+		succeeded := false
+		xroles := doc.Paths[r.path][strings.ToLower(r.method)].XRoles
+		if len(xroles) == 0 {
+			t.Errorf("%s %s has no x-roles in openapi.json", r.method, r.path)
+			continue
+		}
+		for _, role := range walkRoles {
+			f := newFixture(t, env, admin)
+			body, header := validBody(r.method, r.path, f)
+			resp := env.Do(testserver.Req{Method: r.method, Path: f.concrete(r.path), Token: f.tokens[role], Body: body, Header: header})
+			ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+			if resp.StatusCode >= 500 {
+				t.Errorf("%s %s as %s: %d %s", r.method, r.path, role, resp.StatusCode, resp.Body)
+			}
+			if ok && !allowedBy(xroles, role) {
+				t.Errorf("%s %s answered %d to %s; x-roles %v allow only %v", r.method, r.path, resp.StatusCode, role, xroles, xroles)
+			}
+			if !ok && resp.StatusCode != 401 && resp.StatusCode != 403 && resp.StatusCode != 404 && allowedBy(xroles, role) && testing.Verbose() {
+				t.Logf("%s %s as %s (allowed): %d %s", r.method, r.path, role, resp.StatusCode, truncate(resp.Body))
+			}
+			succeeded = succeeded || ok
+			checked++
+		}
+		// A route no allowed caller could use proves nothing: its body is wrong.
+		if !succeeded {
+			t.Errorf("%s %s: no caller succeeded, so the walk cannot tell a missing permission check", r.method, r.path)
+		}
+	}
+	if checked < 100 {
+		t.Fatalf("only %d calls made: the walk is broken", checked)
+	}
+}
+
+func truncate(b []byte) string {
+	if len(b) > 200 {
+		b = b[:200]
+	}
+	var v any
+	if json.Unmarshal(b, &v) != nil {
+		return string(b)
+	}
+	return string(b)
+}
