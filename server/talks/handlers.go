@@ -257,7 +257,7 @@ func (h *Handlers) patch(c *fiber.Ctx) error {
 				return err
 			}
 		}
-		if raised(old.Capacity, t.Capacity) {
+		if raised(old.Capacity, t.Capacity) && (t.Status == StatusScheduled || t.Status == StatusLive) {
 			if _, err := Promote(ctx, tx, id); err != nil {
 				return err
 			}

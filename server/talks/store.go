@@ -94,14 +94,13 @@ const MessagePromoted = "registration.promoted"
 
 // Filter is a listing request.
 type Filter struct {
-	From, To  *time.Time
-	Status    *string
-	Tag       *string
-	Q         *string
-	Viewer    *httpx.User
-	Limit     int
-	After     *cursor
-	BaseQuery string
+	From, To *time.Time
+	Status   *string
+	Tag      *string
+	Q        *string
+	Viewer   *httpx.User
+	Limit    int
+	After    *cursor
 }
 
 type cursor struct {

@@ -13,7 +13,9 @@ import (
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
 
-func at(d time.Duration) string { return time.Now().Add(d).UTC().Truncate(time.Second).Format(time.RFC3339) }
+func at(d time.Duration) string {
+	return time.Now().Add(d).UTC().Truncate(time.Second).Format(time.RFC3339)
+}
 
 func newTalk(t *testing.T, env *testserver.Env, token string, extra map[string]any) talks.Talk {
 	t.Helper()
