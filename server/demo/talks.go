@@ -81,7 +81,7 @@ func series() []demoTalk {
 		{
 			slug: "ai-in-diagnostics-from-promise-to-practice", title: "AI in diagnostics: from promise to practice",
 			abstract: "Algorithms that read retinal scans, chest X-rays and skin lesions are reaching clinics. Evidence, the EU AI Act's requirements for high-risk medical AI, and what clinicians need before they trust a model. Questions are moderated before they appear.",
-			start:    40 * time.Minute, length: 90 * time.Minute, status: "scheduled", tags: []string{"ai", "diagnostics", "regulation"},
+			start:    40 * time.Minute, fromNow: true, length: 90 * time.Minute, status: "scheduled", tags: []string{"ai", "diagnostics", "regulation"},
 			format: "online", streamURL: "https://www.youtube-nocookie.com/embed/live_stream?channel=UCmHealthHubDemo", capacity: nil, qaModeration: "pre",
 			speakers: []string{sofia, kwame}, registrants: []string{pia, "lena@demo.hubtalks.test"},
 		},
@@ -166,7 +166,10 @@ func seedTalk(ctx context.Context, db *sqlx.DB, dt demoTalk, now time.Time, user
 		return false, err
 	}
 	defer tx.Rollback() //nolint:errcheck
-	starts := now.Add(dt.start)
+	starts := now.Truncate(24 * time.Hour).Add(dt.start)
+	if dt.fromNow {
+		starts = now.Add(dt.start)
+	}
 	var stream, recording *string
 	if dt.streamURL != "" {
 		stream = &dt.streamURL
