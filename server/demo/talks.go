@@ -28,7 +28,8 @@ var participants = []Login{
 // confirmed, the rest waitlisted).
 type demoTalk struct {
 	slug, title, abstract string
-	start                 time.Duration // from now
+	start                 time.Duration // from today 00:00 UTC, or from now when fromNow
+	fromNow               bool
 	length                time.Duration
 	status                string
 	tags                  []string
