@@ -419,3 +419,8 @@ func (a *App) get(path string) *http.Response {
 	}
 	return resp
 }
+
+// contextFor is a bounded context for one action on the tab.
+func contextFor(tab *Tab) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(tab.ctx, waitFor)
+}
