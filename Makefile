@@ -6,7 +6,7 @@ FRONTEND_SRC := $(shell find frontend/src -type f 2>/dev/null) frontend/index.ht
                 frontend/vite.config.ts $(wildcard frontend/svelte.config.js frontend/tsconfig.json)
 GO_SRC    := $(shell find cmd server realtime migrations frontend/embed.go -name '*.go' -o -name '*.sql' -o -name '*.json' 2>/dev/null | grep -v node_modules)
 
-.PHONY: run test test-go test-frontend deps deps-test frontend build vet clean soak test-faults
+.PHONY: fuzz run test test-go test-frontend deps deps-test frontend build vet clean soak test-faults
 
 run: deps build
 	scripts/run.sh
@@ -31,7 +31,7 @@ deps-test:
 	scripts/deps.sh test
 
 test: deps-test frontend
-	scripts/with-test-services.sh $(MAKE) --no-print-directory test-go test-frontend
+	scripts/with-test-services.sh $(MAKE) --no-print-directory test-go test-frontend fuzz
 	$(MAKE) --no-print-directory test-faults
 	scripts/vulncheck.sh
 
@@ -39,6 +39,17 @@ test-go:
 	$(GO) vet ./...
 	$(GO) vet -tags faults ./server/faults/
 	$(GO) test -race -count=1 -timeout 25m ./...
+
+# A short run of every fuzz target (seed corpora in each package's testdata/).
+FUZZTIME ?= 10s
+FUZZ_TARGETS := ./server/httpx:FuzzDecode ./server:FuzzAPIBodies ./server:FuzzLiveFrames ./server:FuzzCalendar \
+                ./server/playlists:FuzzParseFeed
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
+	  out=$$($(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s $$pkg 2>&1); rc=$$?; \
+	  echo "$$out" | grep -v '^{' | tail -n 3; [ $$rc -eq 0 ] || exit 1; \
+	done
 
 # Three real instances on a private PostgreSQL and Redis, broken on purpose.
 # It starts its own services (it stops and restarts them), so it runs alone.

@@ -73,6 +73,8 @@ func (s *Server) problemFor(c *fiber.Ctx, err error) *httpx.Problem {
 	switch {
 	case errors.Is(err, httpx.ErrNotFound):
 		return httpx.NotFound("not found")
+	case isBadText(err):
+		return httpx.Invalid(httpx.FieldError{Field: "body", Message: "holds characters the database cannot store"})
 	case isUnavailable(err):
 		s.log.Warn("dependency unavailable", "request_id", c.Locals("requestid"), "route", c.Route().Path, "err", err)
 		return httpx.Unavailable("the service is briefly unavailable; retry shortly")
@@ -83,6 +85,13 @@ func (s *Server) problemFor(c *fiber.Ctx, err error) *httpx.Problem {
 
 func (s *Server) logError(c *fiber.Ctx, err error) {
 	s.log.Error("request failed", "request_id", c.Locals("requestid"), "method", c.Method(), "route", c.Route().Path, "err", err)
+}
+
+// isBadText reports text PostgreSQL refuses (NUL, invalid encoding): the
+// client's data, so a 422 rather than a 500. Decode catches most first.
+func isBadText(err error) bool {
+	var pqErr *pq.Error
+	return errors.As(err, &pqErr) && (pqErr.Code == "22021" || pqErr.Code == "22P05")
 }
 
 // isUnavailable tells a database or network outage (retryable: 503) from a bug.

@@ -33,7 +33,44 @@ func DecodeBytes(body []byte, dst any) error {
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return BadRequest("malformed_json", "the request body must hold exactly one JSON value")
 	}
+	// PostgreSQL text cannot hold NUL; say which field has one.
+	if bytes.Contains(body, []byte(`\u0000`)) {
+		var v any
+		if json.Unmarshal(body, &v) == nil {
+			if field, ok := findNUL(v, ""); ok {
+				return Invalid(FieldError{Field: field, Message: "must not contain NUL characters"})
+			}
+		}
+	}
 	return nil
+}
+
+// findNUL returns the path (a.b[2]) of the first string holding a NUL.
+func findNUL(v any, path string) (string, bool) {
+	switch x := v.(type) {
+	case string:
+		return path, strings.ContainsRune(x, 0)
+	case map[string]any:
+		for k, e := range x {
+			p := k
+			if path != "" {
+				p = path + "." + k
+			}
+			if strings.ContainsRune(k, 0) {
+				return p, true
+			}
+			if f, ok := findNUL(e, p); ok {
+				return f, true
+			}
+		}
+	case []any:
+		for i, e := range x {
+			if f, ok := findNUL(e, path+"["+strconv.Itoa(i)+"]"); ok {
+				return f, true
+			}
+		}
+	}
+	return "", false
 }
 
 func decodeProblem(err error) error {

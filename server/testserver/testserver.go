@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -93,6 +94,12 @@ func New(t testing.TB, opts ...Option) *Env {
 type testWriter struct{ t testing.TB }
 
 func (w testWriter) Write(p []byte) (int, error) {
+	defer func() {
+		// Inside a fuzz target the F may not log: fall back to stderr.
+		if recover() != nil {
+			_, _ = os.Stderr.Write(p)
+		}
+	}()
 	w.t.Log(strings.TrimSpace(string(p)))
 	return len(p), nil
 }
@@ -256,4 +263,12 @@ func Must(t testing.TB, r *Response, want int) *Response {
 		t.Fatalf("status %d, want %d; body %s", r.StatusCode, want, r.Body)
 	}
 	return r
+}
+
+// For returns the same server reporting to t (inside fuzz targets and
+// subtests the outer test must not be used).
+func (e *Env) For(t testing.TB) *Env {
+	c := *e
+	c.T = t
+	return &c
 }
