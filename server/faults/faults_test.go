@@ -172,24 +172,32 @@ func (w *world) head(t *testing.T) int64 {
 }
 
 // converge waits until every client holds every event up to the head, then
-// checks order, gaps and duplicates. It returns how long convergence took.
+// checks order, gaps and duplicates. Writes still in flight and coalesced
+// vote events (≤ 250 ms) may add events after traffic stops, so the head
+// must hold still for a moment before it counts as final. It returns how
+// long convergence took.
 func (w *world) converge(t *testing.T, within time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
-	head := w.head(t)
 	deadline := time.Now().Add(within)
+	var head int64
 	for {
+		head = w.head(t)
 		behind := 0
 		for _, cl := range w.clients {
 			if _, last, _, _, _ := cl.snapshot(); last < head {
 				behind++
 			}
 		}
-		if behind == 0 {
-			break
-		}
 		if time.Now().After(deadline) {
 			t.Fatalf("%d of %d clients still behind seq %d after %s", behind, len(w.clients), head, within)
+		}
+		if behind == 0 {
+			time.Sleep(500 * time.Millisecond) // two vote-coalescing windows
+			if w.head(t) == head {
+				break
+			}
+			continue
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
