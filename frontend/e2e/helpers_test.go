@@ -17,6 +17,7 @@ import (
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/hubtalks/hubtalks/frontend"
 	"github.com/hubtalks/hubtalks/realtime"
@@ -313,6 +314,9 @@ func (tab *Tab) fail(format string, args ...any) {
 	if loc, err := chromedp.Run(ctx, chromedp.Location()); err == nil {
 		msg += "\nlocation: " + loc
 	}
+	if text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(document.querySelector('main')?.innerText ?? '').slice(0, 2000)`)); err == nil {
+		msg += "\npage text:\n  " + strings.ReplaceAll(strings.TrimSpace(text), "\n", "\n  ")
+	}
 	if c := tab.Console(); len(c) > 0 {
 		msg += "\nconsole:\n  " + strings.Join(c, "\n  ")
 	}
@@ -423,4 +427,14 @@ func (a *App) get(path string) *http.Response {
 // contextFor is a bounded context for one action on the tab.
 func contextFor(tab *Tab) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(tab.ctx, waitFor)
+}
+
+// clearField empties a field as a person does (select all, delete), so the
+// app sees the input events.
+func clearField(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Focus(chromedp.CSS(sel)),
+		chromedp.KeyEvent("a", chromedp.KeyModifiers(chromedp.ModifierCtrl)),
+		chromedp.KeyEvent(kb.Backspace),
+	)
 }

@@ -1,0 +1,104 @@
+package e2e
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/hubtalks/hubtalks/server/testserver"
+)
+
+// TestDiscussionAndStaffPages: the rest of the app against the real server.
+// A participant starts a discussion thread and another person sees it live
+// and replies; a moderator locks it and the participant's reply form goes;
+// the moderator edits the talk in the editor; recordings, "my talks", the
+// account page and login work.
+func TestDiscussionAndStaffPages(t *testing.T) {
+	app := startApp(t)
+	mod := app.Env.NewUser("moderator")
+	pia := app.Env.NewUser("participant")
+	talk := app.createTalk(mod, "Health data spaces in practice", "post")
+	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", talk.ID), pia.Token, nil), 201)
+
+	b := newBrowser(t, app)
+	part := b.Tab("participant", &pia)
+	moritz := b.Tab("moderator", &mod)
+
+	// Discussion: thread, live to the other person, reply, lock.
+	moritz.Open(talk.Path("/live?tab=discussion"))
+	moritz.Visible(tid("new-thread"))
+	part.Open(talk.Path("/live?tab=discussion"))
+	part.Click(tid("new-thread"))
+	title, body := "Secondary use of data", "Who decides which researchers get access?"
+	part.Type(tid("thread-title"), title)
+	part.Type(tid("thread-body"), body)
+	part.Click(tid("thread-submit"))
+	part.Until("the thread to open", `document.querySelector(`+js(tid("thread"))+`)?.textContent.includes(`+js(body)+`)`)
+	var threadID int64
+	if err := app.Env.DB.Get(&threadID, `SELECT id FROM threads WHERE talk_id = $1 AND title = $2`, talk.ID, title); err != nil {
+		t.Fatalf("thread in the database: %v", err)
+	}
+	moritz.Until("the new thread, live", `[...document.querySelectorAll(`+js(tid("thread-item"))+`)].some(t => t.textContent.includes(`+js(title)+`))`)
+	moritz.Click(tid("thread-item") + " button")
+	moritz.Type(tid("post-body"), "A data access body, under the EHDS.")
+	moritz.Click(tid("post-submit"))
+	part.Until("the moderator's post, live", `document.querySelector(`+js(tid("post"))+`)?.textContent.includes('data access body')`)
+	part.Click(tid("post") + " button")
+	part.Type(tid("reply-body"), "Thanks!")
+	part.Click(tid("reply-submit"))
+	moritz.Until("the reply, live", `[...document.querySelectorAll(`+js(tid("post"))+`)].some(p => p.textContent.includes('Thanks!'))`)
+	moritz.Click(tid("lock-thread"))
+	part.Until("the thread to lock for the participant", `!document.querySelector(`+js(tid("post-body"))+`) && document.querySelector(`+js(tid("thread"))+`).textContent.includes('locked')`)
+	var locked bool
+	var posts int
+	if err := app.Env.DB.QueryRowx(`SELECT locked, (SELECT count(*) FROM posts WHERE thread_id = $1) FROM threads WHERE id = $1`, threadID).Scan(&locked, &posts); err != nil || !locked || posts != 2 {
+		t.Fatalf("thread in the database: locked %v, %d posts, %v", locked, posts, err)
+	}
+
+	// The editor changes the talk.
+	moritz.Open(talk.Path("/edit"))
+	moritz.Visible(tid("talk-title-input"))
+	moritz.do("clear the title", clearField(tid("talk-title-input")))
+	moritz.Type(tid("talk-title-input"), "Health data spaces, in practice")
+	moritz.do("clear the capacity", clearField(tid("talk-capacity")))
+	moritz.Type(tid("talk-capacity"), "500")
+	moritz.Click(tid("talk-save"))
+	moritz.Until("saved", `[...document.querySelectorAll('form [role="status"]')].some(s => s.textContent === 'Saved.')`)
+	var newTitle string
+	var capacity int
+	if err := app.Env.DB.QueryRowx(`SELECT title, capacity FROM talks WHERE id = $1`, talk.ID).Scan(&newTitle, &capacity); err != nil || newTitle != "Health data spaces, in practice" || capacity != 500 {
+		t.Fatalf("talk in the database: %q, capacity %d, %v", newTitle, capacity, err)
+	}
+
+	part.Open(talk.Path(""))
+	part.Until("the new title on the talk page", `document.querySelector(`+js(tid("talk-title"))+`)?.textContent === 'Health data spaces, in practice'`)
+
+	// Recordings linked to a talk.
+	pl := testserver.Must(t, app.Env.Post("/api/v1/playlists", mod.Token, map[string]any{"title": "Hub Talks 2026", "description": "All recordings"}), 201)
+	var playlist struct{ ID int64 }
+	pl.JSON(t, &playlist)
+	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/playlists/%d/items", playlist.ID), mod.Token,
+		map[string]any{"video_id": "dQw4w9WgXcQ", "title": "Health data spaces (recording)", "talk_id": talk.ID}), 201)
+	part.Open("/recordings")
+	part.Click(tid("playlist-item") + " h3 a")
+	part.Until("the recording's talk", `location.pathname === `+js(talk.Path(""))+` && document.querySelector(`+js(tid("talk-title"))+`)`)
+
+	// My talks and the account page.
+	part.Open("/me/talks")
+	part.Until("the registered talk", `document.querySelector(`+js(tid("my-talks"))+`)?.textContent.includes('Health data spaces, in practice')`)
+	part.Open("/account")
+	part.Visible(tid("export"))
+	part.Visible(tid("delete-account"))
+
+	// Logging out and in again.
+	part.Click(tid("logout"))
+	part.Visible(tid("login-link"))
+	part.Open("/login")
+	part.Type(tid("login-email"), pia.Email)
+	part.Type(tid("login-password"), testserver.TestPassword)
+	part.Click(tid("login-submit"))
+	part.Visible(tid("logout"))
+
+	for _, tab := range []*Tab{part, moritz} {
+		noCSPViolations(tab)
+	}
+}
