@@ -31,7 +31,8 @@ func dbQuestion(t *testing.T, app *App, id int64) (status string, pinned bool, v
 // TestLiveQuestionJourney: a participant signs up in the browser, registers,
 // opens the live room and asks (pre-moderated); a moderator approves it and
 // it appears for the participant and for a second browser, which upvotes
-// it; the speaker pins and answers it and the participant sees both. No one
+// it; the speaker starts the session, pins and answers the question, and the
+// participant sees all three. No one
 // reloads a page.
 func TestLiveQuestionJourney(t *testing.T) {
 	app := startApp(t)
@@ -107,6 +108,13 @@ func TestLiveQuestionJourney(t *testing.T) {
 	// 4. The speaker pins it and answers it; the participant sees both.
 	sofia := b2.Tab("speaker", &speaker)
 	sofia.Open(talk.Path("/console"))
+	sofia.Click(tid("start-session"))
+	sofia.Visible(tid("end-session"))
+	pia.Until("the talk to go live for the participant", `document.querySelector('.room-head')?.textContent.includes('Live now')`)
+	var talkStatus string
+	if err := app.Env.DB.Get(&talkStatus, `SELECT status FROM talks WHERE id = $1`, talk.ID); err != nil || talkStatus != "live" {
+		t.Fatalf("talk status in the database: %q, %v", talkStatus, err)
+	}
 	sofia.Click(qsel(qid, tid("pin")))
 	sofia.Until("the pin to hold", `document.querySelector(`+js(tid("pinned-question")+" "+qsel(qid, ""))+`)`)
 	pia.Until("the pinned question on top", `document.querySelector(`+js(tid("pinned-question"))+`)?.textContent.includes(`+js(body)+`)`)
