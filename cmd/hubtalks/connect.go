@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -10,8 +11,22 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
+// oneRoundTrip asks lib/pq to send a parameterised query in one round trip
+// (binary_parameters skips its separate Describe step). Our only []byte
+// parameters are bytea values, which that mode sends as binary.
+func oneRoundTrip(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" || u.Query().Has("binary_parameters") {
+		return dsn
+	}
+	q := u.Query()
+	q.Set("binary_parameters", "yes")
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 func openDB(ctx context.Context, dsn string) (*sqlx.DB, error) {
-	db, err := sqlx.Open("postgres", dsn)
+	db, err := sqlx.Open("postgres", oneRoundTrip(dsn))
 	if err != nil {
 		return nil, fmt.Errorf("DATABASE_URL: %w", err)
 	}

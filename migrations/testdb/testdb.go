@@ -80,6 +80,12 @@ func withDatabase(dsn, name string) (string, error) {
 		return "", fmt.Errorf("parse test database url: %w", err)
 	}
 	u.Path = "/" + name
+	// As in production (cmd/hubtalks): one round trip per parameterised query.
+	q := u.Query()
+	if !q.Has("binary_parameters") {
+		q.Set("binary_parameters", "yes")
+		u.RawQuery = q.Encode()
+	}
 	return u.String(), nil
 }
 

@@ -23,17 +23,14 @@ const (
 	selectUserByID = `SELECT id, email, display_name, role, created_at
 		FROM users WHERE id = $1 AND deleted_at IS NULL`
 	insertSession = `INSERT INTO sessions (user_id, token_hash, expires_at) VALUES ($1, $2, $3) RETURNING id`
-	// The session lookup also slides last_used_at, at most once a minute so
-	// that a busy client does not write on every request.
-	selectSession = `WITH s AS (
-			SELECT id, user_id FROM sessions
-			WHERE token_hash = $1 AND expires_at > now() AND last_used_at > now() - $2::interval
-		), touched AS (
-			UPDATE sessions SET last_used_at = now()
-			WHERE id = (SELECT id FROM s) AND last_used_at < now() - interval '1 minute'
-		)
-		SELECT s.id AS session_id, u.id, u.email, u.display_name, u.role
-		FROM s JOIN users u ON u.id = s.user_id WHERE u.deleted_at IS NULL`
+	// The session lookup is read-only; touchSession slides last_used_at, at
+	// most once a minute, so that a busy client does not write on every request.
+	selectSession = `SELECT s.id AS session_id, s.last_used_at < now() - interval '1 minute' AS stale,
+			u.id, u.email, u.display_name, u.role
+		FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = $1 AND s.expires_at > now() AND s.last_used_at > now() - $2::interval
+		  AND u.deleted_at IS NULL`
+	touchSession       = `UPDATE sessions SET last_used_at = now() WHERE id = $1`
 	deleteSession      = `DELETE FROM sessions WHERE id = $1`
 	deleteUserSessions = `DELETE FROM sessions WHERE user_id = $1`
 	deleteExpired      = `DELETE FROM sessions WHERE expires_at < now() OR last_used_at < now() - $1::interval`
@@ -133,6 +130,7 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, ttl time.Durati
 
 type sessionUser struct {
 	SessionID   int64  `db:"session_id"`
+	Stale       bool   `db:"stale"`
 	ID          int64  `db:"id"`
 	Email       string `db:"email"`
 	DisplayName string `db:"display_name"`
@@ -147,6 +145,11 @@ func (s *Store) sessionUser(ctx context.Context, token string, idle time.Duratio
 	}
 	if err != nil {
 		return nil, fmt.Errorf("load session: %w", err)
+	}
+	if su.Stale {
+		if _, err := s.db.ExecContext(ctx, touchSession, su.SessionID); err != nil {
+			return nil, fmt.Errorf("touch session %d: %w", su.SessionID, err)
+		}
 	}
 	return &su, nil
 }
