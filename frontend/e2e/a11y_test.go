@@ -46,7 +46,7 @@ func axeCheck(tab *Tab, page string, axe string) {
 // TestAccessibility: no serious or critical axe-core violations on the
 // schedule, a talk page, the live room (with questions, a pinned one and an
 // answer), the talk console's pending queue and the moderation page; on a
-// desktop and a 360 px wide phone.
+// desktop and a 360 px wide phone, where no page may scroll sideways.
 func TestAccessibility(t *testing.T) {
 	app := startApp(t)
 	axeJS, err := os.ReadFile(filepath.Join("..", "node_modules", "axe-core", "axe.min.js"))
@@ -104,6 +104,9 @@ func TestAccessibility(t *testing.T) {
 			p.tab.Open(p.path)
 			p.tab.Visible(p.ready)
 			axeCheck(p.tab, fmt.Sprintf("%s at %d px", p.name, width), string(axeJS))
+			if over := eval[int](p.tab, `document.documentElement.scrollWidth - window.innerWidth`); over > 0 {
+				p.tab.fail("%s at %d px scrolls sideways by %d px", p.name, width, over)
+			}
 		}
 	}
 	for _, tab := range []*Tab{anon, part, moritz} {
