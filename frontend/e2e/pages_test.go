@@ -11,7 +11,7 @@ import (
 // A participant starts a discussion thread and another person sees it live
 // and replies; a moderator locks it and the participant's reply form goes;
 // the moderator edits the talk in the editor; recordings, "my talks", the
-// account page and login work.
+// account page (export, erasure) and login work.
 func TestDiscussionAndStaffPages(t *testing.T) {
 	app := startApp(t)
 	mod := app.Env.NewUser("moderator")
@@ -97,6 +97,22 @@ func TestDiscussionAndStaffPages(t *testing.T) {
 	part.Type(tid("login-password"), testserver.TestPassword)
 	part.Click(tid("login-submit"))
 	part.Visible(tid("logout"))
+
+	// Data export, then erasure.
+	part.Open("/account")
+	part.Click(tid("export"))
+	part.Until("the export to finish", `!document.querySelector(`+js(tid("export"))+`).disabled`)
+	if eval[bool](part, `!!document.querySelector('main [role="alert"]')`) {
+		part.fail("the export failed")
+	}
+	part.Click(tid("delete-account"))
+	part.Type(tid("delete-confirm-input"), "delete")
+	part.Click(tid("delete-confirm"))
+	part.Until("signed out on the schedule", `location.pathname === '/' && document.querySelector(`+js(tid("login-link"))+`)`)
+	var left int
+	if err := app.Env.DB.Get(&left, `SELECT count(*) FROM users WHERE lower(email) = lower($1)`, pia.Email); err != nil || left != 0 {
+		t.Fatalf("after erasure, %d users with the email (%v)", left, err)
+	}
 
 	for _, tab := range []*Tab{part, moritz} {
 		noCSPViolations(tab)
