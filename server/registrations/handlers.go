@@ -32,15 +32,15 @@ import (
 
 // Handlers serve the registration routes.
 type Handlers struct {
-	db       *sqlx.DB
-	rec      *live.Recorder
-	prepared *Prepared
+	db      *sqlx.DB
+	rec     *live.Recorder
+	batcher *Batcher
 }
 
 // New builds the registrations domain and hooks it into account erasure and
 // export.
 func New(db *sqlx.DB, rec *live.Recorder, acc *accounts.Accounts) *Handlers {
-	h := &Handlers{db: db, rec: rec, prepared: NewPrepared(db)}
+	h := &Handlers{db: db, rec: rec, batcher: NewBatcher(db, DefaultBatchSize, batchTimeout)}
 	if acc != nil {
 		acc.OnErase(func(ctx context.Context, tx *sqlx.Tx, userID int64) error {
 			if err := Erase(ctx, tx, userID); err != nil {
@@ -68,9 +68,14 @@ func closedProblem() *httpx.Problem {
 	return httpx.Conflict("registration_closed", "this talk no longer takes registrations")
 }
 
+// batchTimeout is the deadline of one batch of registrations (a request's
+// own deadline, see httpx.WithDeadline, is 5 s).
+const batchTimeout = 5 * time.Second
+
 // register answers 201 with a new registration, or 200 with the existing
-// one. Without an Idempotency-Key the registration is one statement on its
-// own, the fastest path through the talk's row lock; with one it runs in the
+// one. Without an Idempotency-Key the registration goes through the talk's
+// batcher: one statement and one durability wait for every registration of
+// the talk that arrived meanwhile (see Batcher); with one it runs in the
 // key's transaction.
 func (h *Handlers) register(c *fiber.Ctx) error {
 	id, err := httpx.ID(c, "id")
@@ -80,11 +85,8 @@ func (h *Handlers) register(c *fiber.Ctx) error {
 	ctx := httpx.Ctx(c)
 	user := httpx.CurrentUser(c)
 	if c.Get(idempotency.Header) == "" {
-		res, err := h.answer(ctx, h.db, id, user, h.prepared.Register)
+		res, err := h.answer(ctx, h.db, id, user, h.batcher.Register) // durable when it returns
 		if err != nil {
-			return err
-		}
-		if err := WaitDurable(ctx, h.db); err != nil {
 			return err
 		}
 		return c.Status(res.Status).JSON(res.Body)

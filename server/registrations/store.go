@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -155,63 +154,34 @@ func registerWith(ctx context.Context, q sqlx.ExtContext, run func(*Registration
 	if !errors.Is(err, sql.ErrNoRows) {
 		return Registration{}, false, fmt.Errorf("register user %d for talk %d: %w", userID, talkID, err)
 	}
-	// Nothing inserted: the talk is missing or closed, or the user is registered.
+	r, err = existingOrClosed(ctx, q, talkID, userID)
+	return r, false, err
+}
+
+// existingOrClosed tells a user whose registration inserted nothing why:
+// the talk is missing (errMissing) or closed (errClosed), or the user's
+// existing registration.
+func existingOrClosed(ctx context.Context, q sqlx.QueryerContext, talkID, userID int64) (Registration, error) {
 	var st state
-	err = sqlx.GetContext(ctx, q, &st, selectState, talkID, userID)
+	err := sqlx.GetContext(ctx, q, &st, selectState, talkID, userID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Registration{}, false, errMissing
+		return Registration{}, errMissing
 	}
 	if err != nil {
-		return Registration{}, false, fmt.Errorf("registration state of talk %d: %w", talkID, err)
+		return Registration{}, fmt.Errorf("registration state of talk %d: %w", talkID, err)
 	}
 	if st.RegStatus.Valid && st.RegStatus.String != "cancelled" {
 		r, err := get(ctx, q, talkID, userID)
 		if errors.Is(err, sql.ErrNoRows) { // cancelled meanwhile
-			return Registration{}, false, errClosed
+			return Registration{}, errClosed
 		}
-		return r, false, err
+		return r, err
 	}
-	return Registration{}, false, errClosed
-}
-
-// Prepared is the register statement prepared once per connection: it is
-// the hot path (parsed and planned once, one round trip per call).
-type Prepared struct {
-	db   *sqlx.DB
-	mu   sync.Mutex
-	stmt *sqlx.Stmt
-}
-
-// NewPrepared prepares lazily, on first use, so that building the server
-// needs no database.
-func NewPrepared(db *sqlx.DB) *Prepared { return &Prepared{db: db} }
-
-func (p *Prepared) get(ctx context.Context) (*sqlx.Stmt, error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.stmt == nil {
-		stmt, err := p.db.PreparexContext(ctx, register)
-		if err != nil {
-			return nil, fmt.Errorf("prepare register: %w", err)
-		}
-		p.stmt = stmt
-	}
-	return p.stmt, nil
-}
-
-// Register is the package's Register on its own transaction, prepared.
-func (p *Prepared) Register(ctx context.Context, talkID, userID int64) (Registration, bool, error) {
-	stmt, err := p.get(ctx)
-	if err != nil {
-		return Registration{}, false, err
-	}
-	return registerWith(ctx, p.db, func(r *Registration) error {
-		return stmt.GetContext(ctx, r, talkID, userID)
-	}, talkID, userID)
+	return Registration{}, errClosed
 }
 
 // WaitDurable returns once every transaction committed before the call is
-// flushed to disk: Register commits asynchronously (see asyncCommit) so that
+// flushed to disk: Register and the batches commit asynchronously so that
 // the talk's row lock is not held while the disk syncs, and the handler
 // calls this before it answers, so a registration is never acknowledged
 // before it is durable. Many concurrent waits share one flush.
