@@ -26,7 +26,7 @@ type memoryMsg struct {
 }
 
 // memoryQueue is the per-subscriber queue length.
-const memoryQueue = 65536
+const memoryQueue = 16384
 
 // NewMemoryBroker returns an in-process broker.
 func NewMemoryBroker() *MemoryBroker {

@@ -78,7 +78,7 @@ func newInstance(t *testing.T, db *sqlx.DB, o instanceOpts) *instance {
 		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
 		h.Shutdown(sctx)
 		scancel()
-		_ = app.Shutdown()
+		_ = app.ShutdownWithTimeout(5 * time.Second)
 		cancel()
 		<-runDone
 	})

@@ -958,7 +958,8 @@ func (h *Hub) disconnectLocal(userID int64) {
 // Shutdown refuses new connections, closes every tracked socket with 1012
 // (fasthttp does not track hijacked connections, so app.Shutdown alone
 // would leave them open) and waits until every ServeConn has returned or
-// ctx is done, in which case the remaining sockets are cut.
+// ctx is done, in which case the remaining sockets are cut (and Shutdown
+// returns at most CloseGrace later).
 func (h *Hub) Shutdown(ctx context.Context) {
 	h.mu.Lock()
 	h.closing = true
@@ -978,7 +979,16 @@ func (h *Hub) Shutdown(ctx context.Context) {
 		for _, c := range all {
 			c.hardClose()
 		}
-		<-done
+		// Cut sockets make every handler return at once; do not hang the
+		// process on one that does not.
+		select {
+		case <-done:
+		case <-time.After(h.cfg.CloseGrace):
+			h.mu.Lock()
+			n := len(h.clients)
+			h.mu.Unlock()
+			h.log.Error("live hub: connections still open after shutdown", "count", n)
+		}
 	}
 	h.cancel()
 }

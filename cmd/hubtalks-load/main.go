@@ -303,7 +303,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 
 	// Post the questions at the configured rate.
 	postStart := time.Now()
-	postLat, posted, postErrs := postQuestions(ctx, cfg, base, runID)
+	postLat, postedOK, posted, postErrs := postQuestions(ctx, cfg, base, runID)
 	rep.Posted, rep.PostErrors = posted, postErrs
 	if len(postLat) > 0 {
 		sort.Slice(postLat, func(i, j int) bool { return postLat[i] < postLat[j] })
@@ -341,16 +341,22 @@ wait:
 	for _, s := range live {
 		s.conn.Close()
 	}
-	readers.Wait()
+	readersDone := make(chan struct{})
+	go func() { readers.Wait(); close(readersDone) }()
+	select {
+	case <-readersDone:
+	case <-time.After(10 * time.Second):
+		return rep, errors.New("subscriber readers did not stop within 10 s of closing their sockets")
+	}
 
 	var all []uint32
 	for _, s := range live {
 		all = append(all, s.lat...)
 		rep.SeqGaps += s.lost
 		rep.SeqDuplicates += s.dup
-		for q := 0; q < posted; q++ {
-			switch n := s.got[q]; {
-			case n == 0:
+		for q, n := range s.got {
+			switch {
+			case n == 0 && postedOK[q]:
 				rep.Lost++
 			case n > 1:
 				rep.Duplicated += int64(n - 1)
@@ -532,9 +538,10 @@ func intField(msg []byte, key string) (int64, bool) {
 
 // postQuestions posts cfg.questions questions at cfg.rate per second, each
 // in its own goroutine so a slow response does not delay the schedule.
-func postQuestions(ctx context.Context, cfg config, base *url.URL, runID string) (lat []uint32, posted, failed int) {
+func postQuestions(ctx context.Context, cfg config, base *url.URL, runID string) (lat []uint32, ok []bool, posted, failed int) {
+	ok = make([]bool, cfg.questions)
 	if cfg.questions == 0 {
-		return nil, 0, 0
+		return nil, ok, 0, 0
 	}
 	endpoint := strings.TrimSuffix(base.String(), "/") + "/api/v1/talks/" + strconv.FormatInt(cfg.talk, 10) + "/questions"
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
@@ -548,7 +555,7 @@ func postQuestions(ctx context.Context, cfg config, base *url.URL, runID string)
 			select {
 			case <-ctx.Done():
 				wg.Wait()
-				return lat, posted, failed + cfg.questions - q
+				return lat, ok, posted, failed + cfg.questions - q
 			case <-time.After(d):
 			}
 		}
@@ -586,11 +593,12 @@ func postQuestions(ctx context.Context, cfg config, base *url.URL, runID string)
 				return
 			}
 			posted++
+			ok[q] = true
 			lat = append(lat, uint32(min(took.Microseconds(), 1<<32-1)))
 		}()
 	}
 	wg.Wait()
-	return lat, posted, failed
+	return lat, ok, posted, failed
 }
 
 func pct(sorted []uint32, p float64) uint32 {

@@ -90,7 +90,7 @@ func TestLoadToolAgainstStub(t *testing.T) {
 		ctx, c := context.WithTimeout(context.Background(), 5*time.Second)
 		hub.Shutdown(ctx)
 		c()
-		_ = app.Shutdown()
+		_ = app.ShutdownWithTimeout(5 * time.Second)
 		cancel()
 	})
 	cfg := config{
