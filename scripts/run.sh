@@ -25,6 +25,8 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 export PORT=${PORT:-3000}
+# A browser may open the demo as localhost or 127.0.0.1: both may use the live socket.
+export ALLOWED_ORIGINS=${ALLOWED_ORIGINS:-http://127.0.0.1:$PORT}
 "$bin" migrate
 "$bin" seed
 echo

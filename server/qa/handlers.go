@@ -69,7 +69,11 @@ func (d *Domain) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Askers see their own questions awaiting moderation in the default list
+	// (nobody else does), so a reload does not seem to lose them.
+	ownPending := false
 	if !staff {
+		ownPending = len(statuses) == 0 && u != nil
 		for _, st := range statuses {
 			if !public(st) {
 				return httpx.Forbidden("only staff of this talk see " + st + " questions")
@@ -84,9 +88,9 @@ func (d *Domain) list(c *fiber.Ctx) error {
 	var rows []questionRow
 	has := page.Cursor != ""
 	if sort == "top" {
-		err = d.db.SelectContext(ctx, &rows, listTop, talkID, callerID(u), pq.Array(statuses), has, cur.Votes, cur.At, cur.ID, page.Limit+1)
+		err = d.db.SelectContext(ctx, &rows, listTop, talkID, callerID(u), pq.Array(statuses), has, cur.Votes, cur.At, cur.ID, page.Limit+1, ownPending)
 	} else {
-		err = d.db.SelectContext(ctx, &rows, listRecent, talkID, callerID(u), pq.Array(statuses), has, cur.At, cur.ID, page.Limit+1)
+		err = d.db.SelectContext(ctx, &rows, listRecent, talkID, callerID(u), pq.Array(statuses), has, cur.At, cur.ID, page.Limit+1, ownPending)
 	}
 	if err != nil {
 		return fmt.Errorf("list questions of talk %d: %w", talkID, err)

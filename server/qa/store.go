@@ -39,13 +39,13 @@ const (
 	listTop = `SELECT ` + questionColumns + `,
 			EXISTS (SELECT 1 FROM question_votes v WHERE v.question_id = q.id AND v.user_id = $2) AS voted
 		FROM questions q JOIN users u ON u.id = q.author_id
-		WHERE q.talk_id = $1 AND q.status = ANY($3)
+		WHERE q.talk_id = $1 AND (q.status = ANY($3) OR ($9 AND q.status = 'pending' AND q.author_id = $2))
 		  AND (NOT $4 OR q.votes < $5 OR (q.votes = $5 AND (q.created_at, q.id) > ($6, $7)))
 		ORDER BY q.votes DESC, q.created_at, q.id LIMIT $8`
 	listRecent = `SELECT ` + questionColumns + `,
 			EXISTS (SELECT 1 FROM question_votes v WHERE v.question_id = q.id AND v.user_id = $2) AS voted
 		FROM questions q JOIN users u ON u.id = q.author_id
-		WHERE q.talk_id = $1 AND q.status = ANY($3)
+		WHERE q.talk_id = $1 AND (q.status = ANY($3) OR ($8 AND q.status = 'pending' AND q.author_id = $2))
 		  AND (NOT $4 OR (q.created_at, q.id) < ($5, $6))
 		ORDER BY q.created_at DESC, q.id DESC LIMIT $7`
 
