@@ -146,15 +146,7 @@ func NewBatcher(db *sqlx.DB, size int, timeout time.Duration) *Batcher {
 // has run, its registration stands whatever happens to ctx.
 func (b *Batcher) Register(ctx context.Context, talkID, userID int64) (Registration, bool, error) {
 	w := &waiter{ctx: ctx, userID: userID, done: make(chan outcome, 1)}
-	b.mu.Lock()
-	q := b.queues[talkID]
-	if q == nil {
-		q = &talkQueue{}
-		b.queues[talkID] = q
-		go b.run(talkID, q)
-	}
-	q.waiting = append(q.waiting, w)
-	b.mu.Unlock()
+	b.enqueue(talkID, w)
 	select {
 	case o := <-w.done:
 		return o.reg, o.created, o.err
@@ -166,6 +158,20 @@ func (b *Batcher) Register(ctx context.Context, talkID, userID int64) (Registrat
 		}
 		return Registration{}, false, fmt.Errorf("wait for registration of user %d for talk %d: %w", userID, talkID, ctx.Err())
 	}
+}
+
+// enqueue appends ws to talkID's queue, creating it (and its goroutine)
+// when the talk has none.
+func (b *Batcher) enqueue(talkID int64, ws ...*waiter) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	q := b.queues[talkID]
+	if q == nil {
+		q = &talkQueue{}
+		b.queues[talkID] = q
+		go b.run(talkID, q)
+	}
+	q.waiting = append(q.waiting, ws...)
 }
 
 // run serves one talk's queue until it is empty, one batch at a time, then

@@ -1,0 +1,39 @@
+package registrations
+
+import "context"
+
+// Test hooks for the external tests.
+var (
+	ErrClosed  = errClosed
+	ErrMissing = errMissing
+)
+
+// Queued reports how many requests wait in talkID's queue, how many its
+// batches took since the queue was created, and whether the queue exists.
+func (b *Batcher) Queued(talkID int64) (waiting, taken int, ok bool) { return b.queued(talkID) }
+
+// Queues is the number of talks with a queue (each has one goroutine).
+func (b *Batcher) Queues() int { return b.queueCount() }
+
+// Outcome is what one request of RegisterMany is told.
+type Outcome struct {
+	Reg     Registration
+	Created bool
+	Err     error
+}
+
+// RegisterMany queues one request per user id, all at once and in order
+// (so that they go in one batch when none runs), and waits for them.
+func (b *Batcher) RegisterMany(ctx context.Context, talkID int64, userIDs []int64) []Outcome {
+	ws := make([]*waiter, len(userIDs))
+	for i, id := range userIDs {
+		ws[i] = &waiter{ctx: ctx, userID: id, done: make(chan outcome, 1)}
+	}
+	b.enqueue(talkID, ws...)
+	out := make([]Outcome, len(ws))
+	for i, w := range ws {
+		o := <-w.done
+		out[i] = Outcome{o.reg, o.created, o.err}
+	}
+	return out
+}
