@@ -3,7 +3,9 @@
 // in docs/live-protocol.md), posts M questions at R per second through
 // POST /api/v1/talks/{id}/questions, and reports the connect rate, the
 // fan-out latency (question POSTed → event received) over every delivery,
-// deliveries per second, lost and duplicated events by seq, and — with
+// the same from the event's server-side "at" timestamp (which leaves out the
+// HTTP request before the insert), deliveries per second, lost and
+// duplicated events by seq, and — with
 // -server-pid — the server's memory per connection.
 //
 // It is bounded in count and time and only talks to loopback addresses.
@@ -164,9 +166,10 @@ func raiseNoFile(want uint64) (uint64, error) {
 type subscriber struct {
 	conn       *websocket.Conn
 	subscribed chan struct{}
-	lastSeq    int64 // -1 until subscribed
-	lat        []uint32
-	got        []uint8 // per question number: times received
+	lastSeq    int64    // -1 until subscribed
+	lat        []uint32 // µs from POST sent to receipt
+	latAt      []uint32 // µs from the event's server-side "at" to receipt
+	got        []uint8  // per question number: times received
 	lost       int64
 	dup        int64
 	events     int64
@@ -191,6 +194,10 @@ type report struct {
 	LatencyP90Ms     float64 `json:"fanout_p90_ms"`
 	LatencyP99Ms     float64 `json:"fanout_p99_ms"`
 	LatencyMaxMs     float64 `json:"fanout_max_ms"`
+	HubP50Ms         float64 `json:"hub_p50_ms"`
+	HubP90Ms         float64 `json:"hub_p90_ms"`
+	HubP99Ms         float64 `json:"hub_p99_ms"`
+	HubMaxMs         float64 `json:"hub_max_ms"`
 	Lost             int64   `json:"lost"`
 	Duplicated       int64   `json:"duplicated"`
 	SeqGaps          int64   `json:"seq_gaps"`
@@ -349,9 +356,10 @@ wait:
 		return rep, errors.New("subscriber readers did not stop within 10 s of closing their sockets")
 	}
 
-	var all []uint32
+	var all, allAt []uint32
 	for _, s := range live {
 		all = append(all, s.lat...)
+		allAt = append(allAt, s.latAt...)
 		rep.SeqGaps += s.lost
 		rep.SeqDuplicates += s.dup
 		for q, n := range s.got {
@@ -378,6 +386,13 @@ wait:
 		rep.LatencyP99Ms = float64(pct(all, 0.99)) / 1000
 		rep.LatencyMaxMs = float64(all[len(all)-1]) / 1000
 	}
+	if len(allAt) > 0 {
+		sort.Slice(allAt, func(i, j int) bool { return allAt[i] < allAt[j] })
+		rep.HubP50Ms = float64(pct(allAt, 0.50)) / 1000
+		rep.HubP90Ms = float64(pct(allAt, 0.90)) / 1000
+		rep.HubP99Ms = float64(pct(allAt, 0.99)) / 1000
+		rep.HubMaxMs = float64(allAt[len(allAt)-1]) / 1000
+	}
 	return rep, nil
 }
 
@@ -400,6 +415,7 @@ func connect(ctx context.Context, d *websocket.Dialer, u, channel string, questi
 		lastSeq:    -1,
 		got:        make([]uint8, questions),
 		lat:        make([]uint32, 0, questions),
+		latAt:      make([]uint32, 0, questions),
 	}, nil
 }
 
@@ -475,6 +491,9 @@ func (s *subscriber) read(channel, runID string) {
 					us = 0
 				}
 				s.lat = append(s.lat, uint32(min(us, 1<<32-1)))
+				if at, err := time.Parse(time.RFC3339Nano, string(field(msg, `"at":"`))); err == nil {
+					s.latAt = append(s.latAt, uint32(min(max(now.Sub(at).Microseconds(), 0), 1<<32-1)))
+				}
 				atomic.AddInt64(&s.events, 1)
 			}
 		}
@@ -635,6 +654,7 @@ func (r *report) print(w io.Writer, asJSON bool) {
 	fmt.Fprintf(w, "questions        %d posted, %d failed (POST p50 %.1f ms, p99 %.1f ms)\n", r.Posted, r.PostErrors, r.PostP50Ms, r.PostP99Ms)
 	fmt.Fprintf(w, "deliveries       %d of %d expected, %.0f/s\n", r.Deliveries, r.Expected, r.DeliveriesPerSec)
 	fmt.Fprintf(w, "fan-out latency  p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms\n", r.LatencyP50Ms, r.LatencyP90Ms, r.LatencyP99Ms, r.LatencyMaxMs)
+	fmt.Fprintf(w, "  from event at  p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms (server-stamped, ms resolution: store+publish+fan-out)\n", r.HubP50Ms, r.HubP90Ms, r.HubP99Ms, r.HubMaxMs)
 	fmt.Fprintf(w, "lost             %d questions (seq gaps %d)\n", r.Lost, r.SeqGaps)
 	fmt.Fprintf(w, "duplicated       %d questions (seq repeats %d)\n", r.Duplicated, r.SeqDuplicates)
 	fmt.Fprintf(w, "disconnected     %d subscribers closed by the server\n", r.Disconnected)
