@@ -13,8 +13,9 @@ import (
 // BenchmarkRegistrationsHotTalk measures registrations per second on one
 // talk through the HTTP API: a real listener, 64 concurrent net/http clients
 // with keep-alive, b.N distinct users (each registration is new: 201), the
-// first 1,000 confirmed and the rest waitlisted. Every registration takes the
-// same talk row lock, so this is the worst case for contention.
+// first 1,000 confirmed and the rest waitlisted. Every registration needs the
+// same talk row lock, so this is the worst case for contention; the talk's
+// batcher takes it once per batch of the registrations queued meanwhile.
 //
 //	go test -run '^$' -bench RegistrationsHotTalk -benchtime 8000x ./server/registrations/
 //

@@ -28,17 +28,16 @@ const (
 		FROM talks t LEFT JOIN registrations r ON r.talk_id = t.id AND r.user_id = $2
 		WHERE t.id = $1`
 
-	// register takes the talk's row lock, then inserts the registration as
-	// confirmed when there is room, else waitlisted, and writes its message to
-	// the outbox: one statement, so that run on its own (an implicit
-	// transaction) it commits as soon as it has executed, with no client
-	// round trip while the lock is held. The commit is asynchronous
-	// (set_config: this transaction only) so that the lock is not held while
-	// the disk syncs either; callers make it durable with WaitDurable before
-	// they answer. The lock orders registrations of a talk: seq (from a
-	// sequence read under the lock) is their arrival order, the waitlist's
-	// order. No row comes back when the talk is closed (checked under the
-	// lock), missing, or the user is already registered.
+	// register is one registration on its own: the path of requests with an
+	// Idempotency-Key, in the key's transaction (the others go in batches,
+	// see registerBatch). It takes the talk's row lock, then inserts the
+	// registration as confirmed when there is room, else waitlisted, and
+	// writes its message to the outbox. The commit is asynchronous
+	// (set_config: this transaction only); callers make it durable with
+	// WaitDurable before they answer. The lock orders registrations of a
+	// talk: seq (from a sequence read under the lock) is their arrival order,
+	// the waitlist's order. No row comes back when the talk is closed
+	// (checked under the lock), missing, or the user is already registered.
 	register = `WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true) AS v),
 		t AS (
 			SELECT id, capacity, confirmed_count, waitlist_count,
@@ -143,8 +142,7 @@ func Register(ctx context.Context, q sqlx.ExtContext, talkID, userID int64) (Reg
 	}, talkID, userID)
 }
 
-// registerWith runs the register statement through run (ad hoc, or a
-// prepared statement) and q for the rest.
+// registerWith runs the register statement through run and q for the rest.
 func registerWith(ctx context.Context, q sqlx.ExtContext, run func(*Registration) error, talkID, userID int64) (Registration, bool, error) {
 	var r Registration
 	err := run(&r)
