@@ -51,7 +51,7 @@ type HubConfig struct {
 	PresenceEvery     time.Duration // default 2s
 	PingEvery         time.Duration // default 25s
 	IdleTimeout       time.Duration // default 60s
-	WriteTimeout      time.Duration // default 10s
+	WriteTimeout      time.Duration // deadline of ping/pong control writes, default 10s
 	CloseGrace        time.Duration // default 2s: how long a close frame may take before the socket is cut
 	QueryTimeout      time.Duration // default 5s
 	ReadLimit         int64         // default 16 KiB
