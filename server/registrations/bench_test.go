@@ -1,12 +1,14 @@
 package registrations_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/hubtalks/hubtalks/server/registrations"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
 
@@ -72,6 +74,56 @@ func BenchmarkRegistrationsHotTalk(b *testing.B) {
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "regs/s")
 	conf, wait, _, _ := counts(b, env, tk.ID)
 	if conf+wait != b.N || conf > 1000 {
+		b.Fatalf("%d confirmed + %d waitlisted, want %d", conf, wait, b.N)
+	}
+}
+
+// BenchmarkRegistrationsHotTalkBatcher is BenchmarkRegistrationsHotTalk
+// without HTTP and sessions: 64 goroutines call the talk's batcher directly,
+// which shows what the batches themselves sustain.
+//
+//	go test -run '^$' -bench RegistrationsHotTalkBatcher -benchtime 20000x ./server/registrations/
+func BenchmarkRegistrationsHotTalkBatcher(b *testing.B) {
+	env := testserver.New(b)
+	env.DB.SetMaxOpenConns(40)
+	env.DB.SetMaxIdleConns(40)
+	mod := env.NewUser("moderator")
+	tk := newTalk(b, env, mod.Token, map[string]any{"capacity": 1000, "title": "Hot talk"})
+	var ids []int64
+	if err := env.DB.Select(&ids, `INSERT INTO users (email, display_name, password_hash)
+		SELECT 'bench' || g || '@example.org', 'Bench ' || g, 'x' FROM generate_series(1, $1) g RETURNING id`, b.N); err != nil {
+		b.Fatal(err)
+	}
+	bt := registrations.NewBatcher(env.DB, registrations.DefaultBatchSize, 5*time.Second)
+	const clients = 64
+	var next atomic.Int64
+	var failed atomic.Int64
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for w := 0; w < clients; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(ids) {
+					return
+				}
+				if _, created, err := bt.Register(context.Background(), tk.ID, ids[i]); err != nil || !created {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d registrations failed", n)
+	}
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "regs/s")
+	if conf, wait, _, _ := counts(b, env, tk.ID); conf+wait != b.N || conf > 1000 {
 		b.Fatalf("%d confirmed + %d waitlisted, want %d", conf, wait, b.N)
 	}
 }
