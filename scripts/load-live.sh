@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Measures the live hub end to end: one `hubtalks serve` (in-process broker,
+# or Redis when REDIS_URL is set) on a private PostgreSQL, N WebSocket
+# subscribers on one talk, M questions posted at R per second through the
+# HTTP API, reported by cmd/hubtalks-load. Everything stays on loopback.
+#   scripts/load-live.sh [subscribers=10000] [questions=200] [rate=4] [runs=1]
+set -euo pipefail
+subs=${1:-10000} questions=${2:-200} rate=${3:-4} runs=${4:-1}
+root=$(cd "$(dirname "$0")/.." && pwd)
+tmp=$(mktemp -d /tmp/hubtalks-load.XXXXXX); chmod 755 "$tmp"
+server=""
+cleanup() {
+  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  "$root/scripts/pg.sh" stop "$tmp/pg" || true
+  rm -rf "$tmp"
+}
+trap cleanup EXIT INT TERM
+
+(cd "$root" && go build -o "$tmp/hubtalks" ./cmd/hubtalks && go build -o "$tmp/hubtalks-load" ./cmd/hubtalks-load)
+admin=$("$root/scripts/pg.sh" start "$tmp/pg")
+psql "$admin" -qc "CREATE DATABASE hubtalks" >/dev/null
+export DATABASE_URL=${admin/\/postgres\?/\/hubtalks?}
+port=$(( 20000 + RANDOM % 20000 ))
+export PORT=$port BASE_URL=http://127.0.0.1:$port LOG_LEVEL=${LOG_LEVEL:-warn}
+"$tmp/hubtalks" migrate 2>/dev/null
+"$tmp/hubtalks" users create --email load@example.org --password 'load test password' --role admin >/dev/null
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+"$tmp/hubtalks" serve 2>"$tmp/serve.log" & server=$!
+for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+token=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/auth/login" -H 'Content-Type: application/json' \
+  -d '{"email":"load@example.org","password":"load test password"}' | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
+talk=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/talks" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
+  -d '{"title":"Load test talk","starts_at":"2030-01-01T10:00:00Z","ends_at":"2030-01-01T11:00:00Z","status":"scheduled"}' \
+  | sed -n 's/^{"id":\([0-9]*\).*/\1/p')
+echo "server pid $server on :$port, talk $talk; $subs subscribers, $questions questions at $rate/s" >&2
+for run in $(seq 1 "$runs"); do
+  echo "--- run $run" >&2
+  "$tmp/hubtalks-load" -url "http://127.0.0.1:$port" -talk "$talk" -token "$token" -subscribers "$subs" \
+    -questions "$questions" -rate "$rate" -server-pid "$server" ${LOAD_FLAGS:-}
+done
