@@ -21,7 +21,7 @@ admin=$("$root/scripts/pg.sh" start "$tmp/pg")
 psql "$admin" -qc "CREATE DATABASE hubtalks" >/dev/null
 export DATABASE_URL=${admin/\/postgres\?/\/hubtalks?}
 port=$(( 20000 + RANDOM % 20000 ))
-export PORT=$port BASE_URL=http://127.0.0.1:$port LOG_LEVEL=${LOG_LEVEL:-warn}
+export PORT=$port BASE_URL=http://127.0.0.1:$port LOG_LEVEL=${LOG_LEVEL:-warn} DEBUG_ADDR=${DEBUG_ADDR:-}
 "$tmp/hubtalks" migrate 2>/dev/null
 "$tmp/hubtalks" users create --email load@example.org --password 'load test password' --role admin >/dev/null
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"

@@ -31,6 +31,11 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		return err
 	}
 	log := newLogger(stderr, cfg.LogLevel)
+	if addr := getenv("DEBUG_ADDR"); addr != "" {
+		if err := startDebug(addr, log); err != nil {
+			return err
+		}
+	}
 	db, err := openDB(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
