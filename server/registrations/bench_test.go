@@ -30,16 +30,18 @@ import (
 //	echo 'INSERT INTO bench_rows (talk_id, user_id) VALUES (1, :client_id);' > insert.sql
 //	pgbench -h 127.0.0.1 -U postgres -n -c 64 -j 2 -T 10 -f insert.sql t3_pgbench
 //
-// Measured 2026-11-27 on the shared 2-CPU box, 3 alternating runs each,
-// medians: pgbench 17,100 tps, this benchmark 3,500 regs/s (ratio 0.20;
-// load average 7–14 from other work). Single runs in quieter moments gave
-// 5,200–5,500 regs/s against 16,000–19,000 tps (about 0.3). Before group
-// commit: ~2,000 regs/s (0.10). The batches are no longer the limit: the
-// batcher alone (BenchmarkRegistrationsHotTalkBatcher, no HTTP) sustains
-// 11,000–15,000 regs/s. Per request the HTTP path adds the session lookup,
-// an unprepared join parsed and planned on every request (that query alone
-// under pgbench: 12,700/s unprepared, 32,800/s prepared), and the in-process
-// HTTP client and server share the two CPUs with PostgreSQL.
+// Measured 2026-11-27 on the shared 2-CPU box (other work running: load
+// average 7–16), four sets of 3 alternating runs, medians per set: pgbench
+// 17,100–19,700 tps, this benchmark 3,500–4,000 regs/s: ratio 0.19–0.21
+// (single runs in quieter moments: 5,200–6,100 against 16,000–19,000, about
+// 0.33). The code before group commit, run alternately with it: 2,200
+// against 4,800 regs/s. The batches are no longer the limit: the batcher
+// alone (BenchmarkRegistrationsHotTalkBatcher, no HTTP) sustains
+// 11,000–15,000 regs/s. The box is CPU-bound during this benchmark; per
+// request the HTTP path adds the session lookup, an unprepared join parsed
+// and planned on every request (that query alone under pgbench: 12,700/s
+// unprepared, 32,800/s prepared; preparing it gave +15–40% here), and the
+// in-process HTTP client and server share the two CPUs with PostgreSQL.
 //
 // The pool keeps all of its 40 connections (production: 40 open, 20 idle) idle so that the numbers
 // measure the registration, not connection churn.
