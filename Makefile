@@ -2,6 +2,9 @@
 # Both install what they need (apt-get) and start private services.
 
 GO        ?= go
+# Go 1.26.10 fixes standard-library vulnerabilities that govulncheck reports
+# for 1.26.8; the go command fetches it once through the module proxy.
+export GOTOOLCHAIN ?= go1.26.10
 FRONTEND_SRC := $(shell find frontend/src -type f 2>/dev/null) frontend/index.html frontend/package.json \
                 frontend/vite.config.ts $(wildcard frontend/svelte.config.js frontend/tsconfig.json)
 GO_SRC    := $(shell find cmd server realtime migrations frontend/embed.go -name '*.go' -o -name '*.sql' -o -name '*.json' 2>/dev/null | grep -v node_modules)
