@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -68,10 +70,39 @@ type userWithHash struct {
 var ErrEmailTaken = errors.New("email already registered")
 
 // Store is the accounts' SQL.
-type Store struct{ db *sqlx.DB }
+type Store struct {
+	db *sqlx.DB
+	// The session lookup runs on every authenticated request: prepared (per
+	// pooled connection, by database/sql), it skips planning each time.
+	sessionStmt atomic.Pointer[sqlx.Stmt]
+	mu          sync.Mutex
+	lastPrepare time.Time
+}
 
 // NewStore wraps db.
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// sessionQuery is the prepared session lookup, or nil while it cannot be
+// prepared (the database is down); preparing is retried every few seconds.
+func (s *Store) sessionQuery() *sqlx.Stmt {
+	if stmt := s.sessionStmt.Load(); stmt != nil {
+		return stmt
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if stmt := s.sessionStmt.Load(); stmt != nil || time.Since(s.lastPrepare) < 5*time.Second {
+		return stmt
+	}
+	s.lastPrepare = time.Now()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	stmt, err := s.db.PreparexContext(ctx, selectSession)
+	if err != nil {
+		return nil
+	}
+	s.sessionStmt.Store(stmt)
+	return stmt
+}
 
 // CreateUser inserts a user whose password is already hashed.
 func (s *Store) CreateUser(ctx context.Context, email, name, passwordHash, role string) (User, error) {
@@ -139,7 +170,13 @@ type sessionUser struct {
 
 func (s *Store) sessionUser(ctx context.Context, token string, idle time.Duration) (*sessionUser, error) {
 	var su sessionUser
-	err := s.db.GetContext(ctx, &su, selectSession, hashToken(token), fmt.Sprintf("%d seconds", int(idle.Seconds())))
+	var err error
+	args := []any{hashToken(token), fmt.Sprintf("%d seconds", int(idle.Seconds()))}
+	if stmt := s.sessionQuery(); stmt != nil {
+		err = stmt.GetContext(ctx, &su, args...)
+	} else { // the database was down when we first tried to prepare
+		err = s.db.GetContext(ctx, &su, selectSession, args...)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
