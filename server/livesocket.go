@@ -6,6 +6,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
@@ -67,8 +68,13 @@ func (s *Server) mountLive(api fiber.Router) {
 	}, websocket.Config{
 		// Origin was checked above; an empty list would mean "*" to the library.
 		Origins:         []string{"*"},
-		ReadBufferSize:  1024,
+		// Client frames are small (subscribe, ping); a 16 KiB frame is still
+		// read, in pieces. Every idle connection keeps this buffer.
+		ReadBufferSize:  512,
 		WriteBufferSize: 1024,
+		// Idle connections hold no write buffer: it is taken from the pool
+		// for each write (most sockets are idle between events).
+		WriteBufferPool: &sync.Pool{},
 		RecoverHandler:  func(conn *websocket.Conn) {}, // the handler recovers and logs; never echo a panic to the client
 	}))
 }
