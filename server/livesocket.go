@@ -67,7 +67,7 @@ func (s *Server) mountLive(api fiber.Router) {
 		s.hub.ServeConn(conn, p)
 	}, websocket.Config{
 		// Origin was checked above; an empty list would mean "*" to the library.
-		Origins:         []string{"*"},
+		Origins: []string{"*"},
 		// Client frames are small (subscribe, ping); a 16 KiB frame is still
 		// read, in pieces. Every idle connection keeps this buffer.
 		ReadBufferSize:  512,

@@ -73,6 +73,7 @@ func (a *Accounts) erase(c *fiber.Ctx) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("erase user %d: %w", uid, err)
 	}
+	a.store.sessions.evict(0, uid)
 	a.clearCookie(c)
 	a.disconnect(uid)
 	return c.SendStatus(fiber.StatusNoContent)

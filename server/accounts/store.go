@@ -77,10 +77,16 @@ type Store struct {
 	sessionStmt atomic.Pointer[sqlx.Stmt]
 	mu          sync.Mutex
 	lastPrepare time.Time
+	sessions    *sessionCache // nil: no caching (commands, tests that make users)
 }
 
 // NewStore wraps db.
 func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+
+// newCachingStore is the server's store: session lookups are cached briefly.
+func newCachingStore(db *sqlx.DB) *Store {
+	return &Store{db: db, sessions: newSessionCache(sessionCacheTTL)}
+}
 
 // sessionQuery is the prepared session lookup, or nil while it cannot be
 // prepared (the database is down); preparing is retried every few seconds.
@@ -169,9 +175,13 @@ type sessionUser struct {
 }
 
 func (s *Store) sessionUser(ctx context.Context, token string, idle time.Duration) (*sessionUser, error) {
+	hash := hashToken(token)
+	if su, ok := s.sessions.get(hash); ok {
+		return &su, nil
+	}
 	var su sessionUser
 	var err error
-	args := []any{hashToken(token), fmt.Sprintf("%d seconds", int(idle.Seconds()))}
+	args := []any{hash, fmt.Sprintf("%d seconds", int(idle.Seconds()))}
 	if stmt := s.sessionQuery(); stmt != nil {
 		err = stmt.GetContext(ctx, &su, args...)
 	} else { // the database was down when we first tried to prepare
@@ -187,7 +197,9 @@ func (s *Store) sessionUser(ctx context.Context, token string, idle time.Duratio
 		if _, err := s.db.ExecContext(ctx, touchSession, su.SessionID); err != nil {
 			return nil, fmt.Errorf("touch session %d: %w", su.SessionID, err)
 		}
+		su.Stale = false
 	}
+	s.sessions.put(hash, su)
 	return &su, nil
 }
 
@@ -195,6 +207,7 @@ func (s *Store) deleteSession(ctx context.Context, id int64) error {
 	if _, err := s.db.ExecContext(ctx, deleteSession, id); err != nil {
 		return fmt.Errorf("delete session %d: %w", id, err)
 	}
+	s.sessions.evict(id, 0)
 	return nil
 }
 
@@ -224,7 +237,11 @@ func (s *Store) SetRole(ctx context.Context, id int64, role string) (User, error
 	if _, err := tx.ExecContext(ctx, deleteUserSessions, id); err != nil {
 		return u, fmt.Errorf("end sessions of user %d: %w", id, err)
 	}
-	return u, tx.Commit()
+	if err := tx.Commit(); err != nil {
+		return u, fmt.Errorf("set role of user %d: %w", id, err)
+	}
+	s.sessions.evict(0, id)
+	return u, nil
 }
 
 // SetRoleByEmail is the command line's way to promote a user.
