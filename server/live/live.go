@@ -74,3 +74,17 @@ func TalkChannel(talkID int64) string { return fmt.Sprintf("talk:%d", talkID) }
 
 // StaffChannel is the staff-only channel of a talk.
 func StaffChannel(talkID int64) string { return fmt.Sprintf("talk:%d:staff", talkID) }
+
+// AwaitDurable returns once everything committed before the call is on disk.
+// A hot row's writers commit asynchronously (synchronous_commit off, for
+// their transaction only) so that its lock is not held while the disk
+// syncs; they call this before answering, so nothing is acknowledged before
+// it is durable. It is a transaction with an xid, committed synchronously:
+// its commit waits for the WAL up to its own commit record, past every
+// earlier commit record.
+func AwaitDurable(ctx context.Context, db sqlx.ExecerContext) error {
+	if _, err := db.ExecContext(ctx, `SELECT txid_current()`); err != nil {
+		return fmt.Errorf("wait for durable commit: %w", err)
+	}
+	return nil
+}

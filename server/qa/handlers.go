@@ -227,6 +227,9 @@ func (d *Domain) setVote(c *fiber.Ctx, on bool) error {
 	if err := d.db.GetContext(ctx, &votes, stmt, id, u.ID); err != nil {
 		return fmt.Errorf("vote on question %d: %w", id, err)
 	}
+	if err := live.AwaitDurable(ctx, d.db); err != nil {
+		return err
+	}
 	d.votes.touch(id)
 	return c.JSON(voteResponse{ID: id, Votes: votes, Voted: on})
 }

@@ -59,13 +59,19 @@ const (
 
 	// The vote statements change the vote row and the counter together, so
 	// votes always equals the number of rows; the question's row lock
-	// serialises concurrent voters of one question.
-	addVote = `WITH ins AS (
-			INSERT INTO question_votes (question_id, user_id) VALUES ($1, $2)
+	// serialises concurrent voters of one question. Each is one statement
+	// committed asynchronously (its own transaction only), so the hot row's
+	// lock is not held while the disk syncs; the handler then waits with
+	// live.AwaitDurable before it answers.
+	addVote = `WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true) AS v),
+		ins AS (
+			INSERT INTO question_votes (question_id, user_id) SELECT $1, $2 FROM cfg
 			ON CONFLICT DO NOTHING RETURNING 1)
 		UPDATE questions SET votes = votes + (SELECT count(*) FROM ins) WHERE id = $1 RETURNING votes`
-	removeVote = `WITH del AS (
-			DELETE FROM question_votes WHERE question_id = $1 AND user_id = $2 RETURNING 1)
+	removeVote = `WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true) AS v),
+		del AS (
+			DELETE FROM question_votes WHERE question_id = $1 AND user_id = $2
+			  AND (SELECT v FROM cfg) IS NOT NULL RETURNING 1)
 		UPDATE questions SET votes = votes - (SELECT count(*) FROM del) WHERE id = $1 RETURNING votes`
 	// lockVotes reads the count to publish under the question's row lock, so
 	// two flushes of one question commit (and take their seq) in count order.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
 
@@ -67,12 +68,6 @@ const (
 			CASE WHEN r.status = 'waitlisted' THEN (SELECT count(*) FROM registrations w
 				WHERE w.talk_id = r.talk_id AND w.status = 'waitlisted' AND w.seq <= r.seq) END AS waitlist_position
 		FROM registrations r WHERE r.talk_id = $1 AND r.user_id = $2`
-
-	// waitDurable is a transaction with an xid, committed synchronously: it
-	// returns once the WAL is flushed up to its own commit record, and so past
-	// the commit records of every transaction this connection's callers
-	// committed before it.
-	waitDurable = `SELECT txid_current()`
 
 	lockTalkStatus = `SELECT status FROM talks WHERE id = $1 FOR UPDATE`
 	deleteMine     = `DELETE FROM registrations WHERE talk_id = $1 AND user_id = $2 AND status <> 'cancelled'
@@ -183,12 +178,7 @@ func existingOrClosed(ctx context.Context, q sqlx.QueryerContext, talkID, userID
 // the talk's row lock is not held while the disk syncs, and the handler
 // calls this before it answers, so a registration is never acknowledged
 // before it is durable. Many concurrent waits share one flush.
-func WaitDurable(ctx context.Context, db sqlx.ExecerContext) error {
-	if _, err := db.ExecContext(ctx, waitDurable); err != nil {
-		return fmt.Errorf("wait for durable commit: %w", err)
-	}
-	return nil
-}
+func WaitDurable(ctx context.Context, db sqlx.ExecerContext) error { return live.AwaitDurable(ctx, db) }
 
 func get(ctx context.Context, q sqlx.QueryerContext, talkID, userID int64) (Registration, error) {
 	var r Registration
