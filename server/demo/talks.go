@@ -169,7 +169,7 @@ func seedTalk(ctx context.Context, db *sqlx.DB, dt demoTalk, now time.Time, user
 	defer tx.Rollback() //nolint:errcheck
 	starts := now.Truncate(24 * time.Hour).Add(dt.start)
 	if dt.fromNow {
-		starts = now.Add(dt.start)
+		starts = now.Add(dt.start).Round(5 * time.Minute) // a believable start time
 	}
 	var stream, recording *string
 	if dt.streamURL != "" {
