@@ -114,26 +114,43 @@ func NewWorker(db *sqlx.DB, composer Composer, mailer Mailer, log *slog.Logger) 
 	return &Worker{db: db, composer: composer, mailer: mailer, log: log, Batch: 20, Interval: 2 * time.Second, MaxBackoff: time.Hour}
 }
 
+// roundTimeout bounds one round of the worker (a batch of sends, the
+// reminders, the purge).
+const roundTimeout = 2 * time.Minute
+
 // Run works until ctx ends: it sends due messages, enqueues reminders every
 // minute and purges old idempotency keys every hour.
 func (w *Worker) Run(ctx context.Context) {
 	var lastReminders, lastPurge time.Time
+	// Every round of work is bounded: a hung database or mail server must
+	// not stall the worker for good.
+	bounded := func(f func(context.Context) error) error {
+		cctx, cancel := context.WithTimeout(ctx, roundTimeout)
+		defer cancel()
+		return f(cctx)
+	}
 	for {
 		now := time.Now()
 		if now.Sub(lastReminders) >= time.Minute {
-			if _, err := w.EnqueueReminders(ctx); err != nil && ctx.Err() == nil {
+			err := bounded(func(ctx context.Context) error { _, err := w.EnqueueReminders(ctx); return err })
+			if err != nil && ctx.Err() == nil {
 				w.log.Error("outbox reminders", "err", err)
 			}
 			lastReminders = now
 		}
 		if now.Sub(lastPurge) >= time.Hour {
-			if _, err := idempotency.Purge(ctx, w.db, idempotency.KeyTTL); err != nil && ctx.Err() == nil {
+			err := bounded(func(ctx context.Context) error {
+				_, err := idempotency.Purge(ctx, w.db, idempotency.KeyTTL)
+				return err
+			})
+			if err != nil && ctx.Err() == nil {
 				w.log.Error("purge idempotency keys", "err", err)
 			}
 			lastPurge = now
 		}
 		for ctx.Err() == nil {
-			n, err := w.ProcessOnce(ctx)
+			var n int
+			err := bounded(func(ctx context.Context) (err error) { n, err = w.ProcessOnce(ctx); return err })
 			if err != nil {
 				if ctx.Err() == nil {
 					w.log.Error("outbox", "err", err)
