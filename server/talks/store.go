@@ -2,8 +2,6 @@ package talks
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -168,19 +166,7 @@ func Feed(ctx context.Context, q Queryer) ([]Talk, error) {
 
 // lockForUpdate reads the talk with its row locked until the end of tx.
 func lockForUpdate(ctx context.Context, tx *sqlx.Tx, id int64) (Talk, error) {
-	var r row
-	err := sqlx.GetContext(ctx, tx, &r, lockTalk, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Talk{}, fmt.Errorf("talk %d: %w", id, httpx.ErrNotFound)
-	}
-	if err != nil {
-		return Talk{}, fmt.Errorf("lock talk %d: %w", id, err)
-	}
-	ts := []Talk{r.talk()}
-	if err := attachSpeakers(ctx, tx, ts); err != nil {
-		return Talk{}, err
-	}
-	return ts[0], nil
+	return loadOne(ctx, tx, lockTalk, "lock", id)
 }
 
 // Slugify makes the URL name of a title: lowercase ASCII letters and digits

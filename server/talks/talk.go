@@ -159,13 +159,18 @@ func Load(ctx context.Context, q Queryer, id int64) (Talk, error) {
 
 // loadFull is Load with the stream_url, for callers that decide who sees it.
 func loadFull(ctx context.Context, q Queryer, id int64) (Talk, error) {
+	return loadOne(ctx, q, selectTalk, "load", id)
+}
+
+// loadOne reads one talk with query (which takes its id) and its speakers.
+func loadOne(ctx context.Context, q Queryer, query, verb string, id int64) (Talk, error) {
 	var r row
-	err := sqlx.GetContext(ctx, q, &r, selectTalk, id)
+	err := sqlx.GetContext(ctx, q, &r, query, id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Talk{}, fmt.Errorf("talk %d: %w", id, httpx.ErrNotFound)
 	}
 	if err != nil {
-		return Talk{}, fmt.Errorf("load talk %d: %w", id, err)
+		return Talk{}, fmt.Errorf("%s talk %d: %w", verb, id, err)
 	}
 	ts := []Talk{r.talk()}
 	if err := attachSpeakers(ctx, q, ts); err != nil {
