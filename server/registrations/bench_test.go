@@ -22,26 +22,14 @@ import (
 //	go test -run '^$' -bench RegistrationsHotTalk -benchtime 8000x ./server/registrations/
 //
 // Compare with pgbench on the same PostgreSQL, a one-row insert per
-// transaction with 64 clients:
+// transaction with 64 clients, alternating: scripts/bench-registrations.sh.
 //
-//	createdb -h 127.0.0.1 -U postgres t3_pgbench
-//	psql -h 127.0.0.1 -U postgres -d t3_pgbench -c 'CREATE TABLE bench_rows (id bigserial PRIMARY KEY,
-//	  talk_id bigint NOT NULL, user_id bigint NOT NULL, created_at timestamptz NOT NULL DEFAULT now())'
-//	echo 'INSERT INTO bench_rows (talk_id, user_id) VALUES (1, :client_id);' > insert.sql
-//	pgbench -h 127.0.0.1 -U postgres -n -c 64 -j 2 -T 10 -f insert.sql t3_pgbench
-//
-// Measured 2026-11-27 on the shared 2-CPU box (other work running: load
-// average 7–16), four sets of 3 alternating runs, medians per set: pgbench
-// 17,100–19,700 tps, this benchmark 3,500–4,000 regs/s: ratio 0.19–0.21
-// (single runs in quieter moments: 5,200–6,100 against 16,000–19,000, about
-// 0.33). The code before group commit, run alternately with it: 2,200
-// against 4,800 regs/s. The batches are no longer the limit: the batcher
-// alone (BenchmarkRegistrationsHotTalkBatcher, no HTTP) sustains
-// 11,000–15,000 regs/s. The box is CPU-bound during this benchmark; per
-// request the HTTP path adds the session lookup, an unprepared join parsed
-// and planned on every request (that query alone under pgbench: 12,700/s
-// unprepared, 32,800/s prepared; preparing it gave +15–40% here), and the
-// in-process HTTP client and server share the two CPUs with PostgreSQL.
+// Measured 2026-11-27 on the quiet 2-CPU box, medians of 3 alternating runs:
+// 8,300 regs/s against pgbench's 33,100 tps (ratio 0.25). The batcher alone
+// (BenchmarkRegistrationsHotTalkBatcher, no HTTP) sustains 11,000–15,000
+// regs/s; each client's cycle adds the HTTP round trip and one synchronous
+// durability wait, and the in-process HTTP client and server share the two
+// CPUs with PostgreSQL.
 //
 // The pool keeps all of its 40 connections (production: 40 open, 20 idle) idle so that the numbers
 // measure the registration, not connection churn.
