@@ -50,6 +50,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	} else {
 		close(hubDone)
 	}
+	go s.pruneSessions(hubCtx)
 	var before func(context.Context)
 	if s.hub != nil {
 		before = s.hub.Shutdown
@@ -58,4 +59,25 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	stopHub()
 	<-hubDone
 	return err
+}
+
+// pruneSessions deletes expired and idle sessions every hour until ctx ends.
+func (s *Server) pruneSessions(ctx context.Context) {
+	if s.cfg.Accounts.SessionIdle <= 0 {
+		return // no idle limit configured: nothing is "idle"
+	}
+	t := time.NewTicker(time.Hour)
+	defer t.Stop()
+	for {
+		pctx, cancel := context.WithTimeout(ctx, time.Minute)
+		if _, err := s.accounts.Store().PruneSessions(pctx, s.cfg.Accounts.SessionIdle); err != nil && ctx.Err() == nil {
+			s.log.Warn("prune sessions", "err", err)
+		}
+		cancel()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
