@@ -142,12 +142,7 @@ func attachItems(ctx context.Context, q queryer, ps []Playlist) error {
 	if len(ps) == 0 {
 		return nil
 	}
-	ids := make([]int64, len(ps))
-	byID := make(map[int64]*Playlist, len(ps))
-	for i := range ps {
-		ids[i] = ps[i].ID
-		byID[ps[i].ID] = &ps[i]
-	}
+	ids, byID := httpx.IndexByID(ps, func(it *Playlist) int64 { return it.ID })
 	var rows []itemRow
 	if err := sqlx.SelectContext(ctx, q, &rows, selectItems, pq.Array(ids)); err != nil {
 		return fmt.Errorf("load playlist items: %w", err)

@@ -190,12 +190,7 @@ func attachAnswers(ctx context.Context, q queryer, qs []Question) error {
 	if len(qs) == 0 {
 		return nil
 	}
-	ids := make([]int64, len(qs))
-	byID := make(map[int64]*Question, len(qs))
-	for i := range qs {
-		ids[i] = qs[i].ID
-		byID[qs[i].ID] = &qs[i]
-	}
+	ids, byID := httpx.IndexByID(qs, func(it *Question) int64 { return it.ID })
 	var rows []answerRow
 	if err := sqlx.SelectContext(ctx, q, &rows, selectAnswers, pq.Array(ids)); err != nil {
 		return fmt.Errorf("load answers: %w", err)

@@ -15,6 +15,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/hubtalks/hubtalks/server/httpx"
 )
 
 // Config says how the exports name the series and where it lives.
@@ -111,12 +113,7 @@ func (s *Schedule) loadTalks(ctx context.Context, query string, args ...any) ([]
 	if len(ts) == 0 {
 		return ts, nil
 	}
-	ids := make([]int64, len(ts))
-	byID := make(map[int64]*talk, len(ts))
-	for i := range ts {
-		ids[i] = ts[i].ID
-		byID[ts[i].ID] = &ts[i]
-	}
+	ids, byID := httpx.IndexByID(ts, func(it *talk) int64 { return it.ID })
 	rows, err := s.db.QueryContext(ctx, selectSpeakers, pq.Array(ids))
 	if err != nil {
 		return nil, fmt.Errorf("load speakers: %w", err)

@@ -183,12 +183,7 @@ func attachSpeakers(ctx context.Context, q Queryer, ts []Talk) error {
 	if len(ts) == 0 {
 		return nil
 	}
-	ids := make([]int64, len(ts))
-	byID := make(map[int64]*Talk, len(ts))
-	for i := range ts {
-		ids[i] = ts[i].ID
-		byID[ts[i].ID] = &ts[i]
-	}
+	ids, byID := httpx.IndexByID(ts, func(it *Talk) int64 { return it.ID })
 	rows, err := q.QueryxContext(ctx, selectSpeakers, pq.Array(ids))
 	if err != nil {
 		return fmt.Errorf("load speakers: %w", err)
