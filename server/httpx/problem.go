@@ -35,12 +35,10 @@ func NewProblem(status int, code, detail string) *Problem {
 	return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: code, Detail: detail}
 }
 
-// Errors every domain shares. Domain-specific codes are built with NewProblem
-// next to the handler that uses them.
-var (
-	ErrNotFound = errors.New("not found")
-	ErrConflict = errors.New("conflict")
-)
+// ErrNotFound is the sentinel every store wraps for a missing row; the error
+// handler answers it with 404. Other codes are built with NewProblem next to
+// the handler that uses them.
+var ErrNotFound = errors.New("not found")
 
 func BadRequest(code, detail string) *Problem { return NewProblem(http.StatusBadRequest, code, detail) }
 func NotFound(detail string) *Problem         { return NewProblem(http.StatusNotFound, "not_found", detail) }
