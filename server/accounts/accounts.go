@@ -68,7 +68,7 @@ type Accounts struct {
 
 // New builds the accounts domain. sockets may be nil.
 func New(cfg Config, db *sqlx.DB, limiter ratelimit.Limiter, sockets SocketCloser, log *slog.Logger) *Accounts {
-	return &Accounts{cfg: cfg, db: db, store: newCachingStore(db), limiter: limiter, sockets: sockets, log: log, exporters: map[string]Exporter{}}
+	return &Accounts{cfg: cfg, db: db, store: newCachingStore(db, cfg.SessionIdle), limiter: limiter, sockets: sockets, log: log, exporters: map[string]Exporter{}}
 }
 
 // Store exposes the accounts' SQL to the command line.

@@ -310,3 +310,74 @@ func TestConcurrentSignupsSameEmail(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// Many first requests at once share session queries (see sessionLoader):
+// each must still be answered as its own user, and a bad token among them
+// as nobody.
+func TestConcurrentSessionLookupsKeepIdentities(t *testing.T) {
+	t.Parallel()
+	env := testserver.New(t)
+	const users, rounds = 60, 3
+	us := make([]testserver.User, users)
+	for i := range us {
+		us[i] = env.NewUser("participant")
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, users*rounds+rounds*20)
+	for round := 0; round < rounds; round++ {
+		for i := range us {
+			wg.Add(1)
+			go func(u testserver.User) {
+				defer wg.Done()
+				r := env.Get("/api/v1/me", u.Token)
+				var me struct {
+					ID int64 `json:"id"`
+				}
+				if r.StatusCode != http.StatusOK {
+					errs <- "status " + strconv.Itoa(r.StatusCode)
+					return
+				}
+				r.JSON(t, &me)
+				if me.ID != u.ID {
+					errs <- "user " + strconv.FormatInt(u.ID, 10) + " answered as " + strconv.FormatInt(me.ID, 10)
+				}
+			}(us[i])
+		}
+		for i := 0; i < 20; i++ {
+			wg.Add(1)
+			go func(i int) {
+				defer wg.Done()
+				if r := env.Get("/api/v1/me", strings.Repeat("x", 40)+strconv.Itoa(i)); r.StatusCode != http.StatusUnauthorized {
+					errs <- "bad token: status " + strconv.Itoa(r.StatusCode)
+				}
+			}(i)
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}
+
+// A session ends when unused for the idle time or past its expiry; using it
+// slides its last use (at most once a minute).
+func TestSessionIdleExpiryAndSliding(t *testing.T) {
+	t.Parallel()
+	env := testserver.New(t)
+	sliding, idle, expired := env.NewUser("participant"), env.NewUser("participant"), env.NewUser("participant")
+	env.DB.MustExec(`UPDATE sessions SET last_used_at = now() - interval '10 minutes' WHERE user_id = $1`, sliding.ID)
+	env.DB.MustExec(`UPDATE sessions SET last_used_at = now() - interval '15 days' WHERE user_id = $1`, idle.ID)
+	env.DB.MustExec(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1`, expired.ID)
+	testserver.Must(t, env.Get("/api/v1/me", sliding.Token), http.StatusOK)
+	var secs float64
+	if err := env.DB.Get(&secs, `SELECT extract(epoch FROM now() - last_used_at) FROM sessions WHERE user_id = $1`, sliding.ID); err != nil {
+		t.Fatal(err)
+	}
+	if age := time.Duration(secs * float64(time.Second)); age > time.Minute {
+		t.Fatalf("last use is %v old after a request: not slid", age)
+	}
+	for _, u := range []testserver.User{idle, expired} {
+		testserver.Must(t, env.Get("/api/v1/me", u.Token), http.StatusUnauthorized)
+	}
+}

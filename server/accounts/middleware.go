@@ -21,7 +21,7 @@ func (a *Accounts) Authenticate(c *fiber.Ctx) error {
 	if token == "" {
 		return c.Next()
 	}
-	su, err := a.store.sessionUser(httpx.Ctx(c), token, a.cfg.SessionIdle)
+	su, err := a.store.sessionUser(httpx.Ctx(c), token)
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (a *Accounts) originAllowed(origin string) bool {
 
 // UserForToken finds the user of a raw session token (nil when it is not valid).
 func (a *Accounts) UserForToken(ctx context.Context, token string) (*httpx.User, error) {
-	su, err := a.store.sessionUser(ctx, token, a.cfg.SessionIdle)
+	su, err := a.store.sessionUser(ctx, token)
 	if err != nil || su == nil {
 		return nil, err
 	}

@@ -25,14 +25,15 @@ const (
 	selectUserByID = `SELECT id, email, display_name, role, created_at
 		FROM users WHERE id = $1 AND deleted_at IS NULL`
 	insertSession = `INSERT INTO sessions (user_id, token_hash, expires_at) VALUES ($1, $2, $3) RETURNING id`
-	// The session lookup is read-only; touchSession slides last_used_at, at
-	// most once a minute, so that a busy client does not write on every request.
-	selectSession = `SELECT s.id AS session_id, s.last_used_at < now() - interval '1 minute' AS stale,
+	// The session lookup is read-only; touchSessions slides last_used_at, at
+	// most once a minute, so that a busy client does not write on every
+	// request. It looks up several tokens at once (see sessionLoader).
+	selectSessions = `SELECT s.token_hash, s.id AS session_id, s.last_used_at < now() - interval '1 minute' AS stale,
 			u.id, u.email, u.display_name, u.role
 		FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = $1 AND s.expires_at > now() AND s.last_used_at > now() - $2::interval
+		WHERE s.token_hash = ANY ($1::bytea[]) AND s.expires_at > now() AND s.last_used_at > now() - $2::interval
 		  AND u.deleted_at IS NULL`
-	touchSession       = `UPDATE sessions SET last_used_at = now() WHERE id = $1`
+	touchSessions      = `UPDATE sessions SET last_used_at = now() WHERE id = ANY ($1::bigint[])`
 	deleteSession      = `DELETE FROM sessions WHERE id = $1`
 	deleteUserSessions = `DELETE FROM sessions WHERE user_id = $1`
 	deleteExpired      = `DELETE FROM sessions WHERE expires_at < now() OR last_used_at < now() - $1::interval`
@@ -77,15 +78,23 @@ type Store struct {
 	sessionStmt atomic.Pointer[sqlx.Stmt]
 	mu          sync.Mutex
 	lastPrepare time.Time
+	sessionIdle time.Duration // a session unused this long has ended
 	sessions    *sessionCache // nil: no caching (commands, tests that make users)
+	loader      *sessionLoader
 }
 
 // NewStore wraps db.
-func NewStore(db *sqlx.DB) *Store { return &Store{db: db} }
+func NewStore(db *sqlx.DB) *Store { return newStore(db, DefaultConfig().SessionIdle, nil) }
 
 // newCachingStore is the server's store: session lookups are cached briefly.
-func newCachingStore(db *sqlx.DB) *Store {
-	return &Store{db: db, sessions: newSessionCache(sessionCacheTTL)}
+func newCachingStore(db *sqlx.DB, sessionIdle time.Duration) *Store {
+	return newStore(db, sessionIdle, newSessionCache(sessionCacheTTL))
+}
+
+func newStore(db *sqlx.DB, sessionIdle time.Duration, cache *sessionCache) *Store {
+	s := &Store{db: db, sessionIdle: sessionIdle, sessions: cache}
+	s.loader = &sessionLoader{fetch: s.fetchSessions}
+	return s
 }
 
 // sessionQuery is the prepared session lookup, or nil while it cannot be
@@ -102,7 +111,7 @@ func (s *Store) sessionQuery() *sqlx.Stmt {
 	s.lastPrepare = time.Now()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	stmt, err := s.db.PreparexContext(ctx, selectSession)
+	stmt, err := s.db.PreparexContext(ctx, selectSessions)
 	if err != nil {
 		return nil
 	}
@@ -174,33 +183,53 @@ type sessionUser struct {
 	Role        string `db:"role"`
 }
 
-func (s *Store) sessionUser(ctx context.Context, token string, idle time.Duration) (*sessionUser, error) {
+// sessionUser finds the live session of token and its user (nil when there
+// is none): from the cache, else through the loader.
+func (s *Store) sessionUser(ctx context.Context, token string) (*sessionUser, error) {
 	hash := hashToken(token)
 	if su, ok := s.sessions.get(hash); ok {
 		return &su, nil
 	}
-	var su sessionUser
-	var err error
-	args := []any{hash, fmt.Sprintf("%d seconds", int(idle.Seconds()))}
-	if stmt := s.sessionQuery(); stmt != nil {
-		err = stmt.GetContext(ctx, &su, args...)
-	} else { // the database was down when we first tried to prepare
-		err = s.db.GetContext(ctx, &su, selectSession, args...)
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("load session: %w", err)
-	}
-	if su.Stale {
-		if _, err := s.db.ExecContext(ctx, touchSession, su.SessionID); err != nil {
-			return nil, fmt.Errorf("touch session %d: %w", su.SessionID, err)
-		}
-		su.Stale = false
+	su, ok, err := s.loader.load(ctx, hash)
+	if err != nil || !ok {
+		return nil, err
 	}
 	s.sessions.put(hash, su)
 	return &su, nil
+}
+
+// fetchSessions looks up the live sessions of several token hashes in one
+// query, keyed by hash, and slides the stale ones' last use.
+func (s *Store) fetchSessions(ctx context.Context, hashes [][]byte) (map[string]sessionUser, error) {
+	var rows []struct {
+		TokenHash []byte `db:"token_hash"`
+		sessionUser
+	}
+	args := []any{pq.ByteaArray(hashes), fmt.Sprintf("%d seconds", int(s.sessionIdle.Seconds()))}
+	var err error
+	if stmt := s.sessionQuery(); stmt != nil {
+		err = stmt.SelectContext(ctx, &rows, args...)
+	} else { // the database was down when we first tried to prepare
+		err = s.db.SelectContext(ctx, &rows, selectSessions, args...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load %d sessions: %w", len(hashes), err)
+	}
+	found := make(map[string]sessionUser, len(rows))
+	var stale []int64
+	for _, r := range rows {
+		if r.Stale {
+			stale = append(stale, r.SessionID)
+			r.Stale = false
+		}
+		found[string(r.TokenHash)] = r.sessionUser
+	}
+	if len(stale) > 0 {
+		if _, err := s.db.ExecContext(ctx, touchSessions, pq.Array(stale)); err != nil {
+			return nil, fmt.Errorf("touch %d sessions: %w", len(stale), err)
+		}
+	}
+	return found, nil
 }
 
 func (s *Store) deleteSession(ctx context.Context, id int64) error {

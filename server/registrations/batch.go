@@ -24,10 +24,14 @@ import (
 const (
 	// registerBatch registers the users of $2, in their order (the queue's
 	// order), for talk $1. It takes the talk's row lock first (the initplan
-	// (SELECT id FROM t) runs before anything else reads registrations),
+	// EXISTS (SELECT FROM t) runs before anything else reads registrations),
 	// then locks the batch's existing registrations of the talk (FOR KEY
 	// SHARE: a registration deleted by a transaction that held the talk's
-	// lock before this one is skipped, so its user registers anew). The new
+	// lock before this one is skipped, so its user registers anew). They are
+	// looked up one primary-key probe per user (the LATERAL subquery keeps
+	// the planner from scanning all of a hot talk's registrations, which it
+	// did with talk_id = X AND user_id = ANY: each batch then cost time in
+	// proportion to the talk's registrations). The new
 	// registrations are numbered in queue order: the first ones up to the
 	// room left are confirmed, the others waitlisted with consecutive
 	// positions. They are inserted in that order (ORDER BY c.ord), so
@@ -60,9 +64,10 @@ const (
 			  AND (registration_closes_at IS NULL OR registration_closes_at > now())
 			FOR UPDATE OF talks
 		), ex AS MATERIALIZED (
-			SELECT r.user_id FROM registrations r
-			WHERE r.talk_id = (SELECT id FROM t) AND r.user_id = ANY ($2::bigint[])
-			FOR KEY SHARE
+			SELECT r.user_id FROM unnest($2::bigint[]) AS u (user_id),
+				LATERAL (SELECT user_id FROM registrations
+					WHERE talk_id = $1 AND user_id = u.user_id FOR KEY SHARE) r
+			WHERE EXISTS (SELECT FROM t)
 		), cand AS MATERIALIZED (
 			SELECT u.user_id, u.ord, row_number() OVER (ORDER BY u.ord) AS n
 			FROM unnest($2::bigint[]) WITH ORDINALITY AS u (user_id, ord)

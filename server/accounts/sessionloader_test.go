@@ -1,0 +1,101 @@
+package accounts
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The loader's grouping, with a fetch that holds the first query open: the
+// lookups that arrive meanwhile go together in one next query, and each
+// gets its own answer.
+func TestSessionLoaderGroupsWaitingLookups(t *testing.T) {
+	release := make(chan struct{})
+	var mu sync.Mutex
+	var groups [][]string
+	l := &sessionLoader{fetch: func(ctx context.Context, hashes [][]byte) (map[string]sessionUser, error) {
+		mu.Lock()
+		var g []string
+		for _, h := range hashes {
+			g = append(g, string(h))
+		}
+		groups = append(groups, g)
+		first := len(groups) == 1
+		mu.Unlock()
+		if first {
+			<-release
+		}
+		found := map[string]sessionUser{}
+		for i, h := range hashes {
+			if string(h) != "unknown" {
+				found[string(h)] = sessionUser{ID: int64(i + 1), DisplayName: string(h)}
+			}
+		}
+		return found, nil
+	}}
+	type answer struct {
+		name  string
+		su    sessionUser
+		found bool
+		err   error
+	}
+	answers := make(chan answer, 20)
+	ask := func(name string) {
+		su, found, err := l.load(context.Background(), []byte(name))
+		answers <- answer{name, su, found, err}
+	}
+	go ask("first")
+	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(groups) == 1 })
+	for i := 0; i < 10; i++ {
+		go ask(fmt.Sprintf("user%d", i))
+	}
+	go ask("unknown")
+	waitFor(t, func() bool { l.mu.Lock(); defer l.mu.Unlock(); return len(l.waiting) == 11 })
+	close(release)
+	for i := 0; i < 12; i++ {
+		a := <-answers
+		switch {
+		case a.err != nil:
+			t.Errorf("%s: %v", a.name, a.err)
+		case a.name == "unknown" && a.found:
+			t.Errorf("unknown token found: %+v", a.su)
+		case a.name != "unknown" && (!a.found || a.su.DisplayName != a.name):
+			t.Errorf("%s answered with %+v (found %v)", a.name, a.su, a.found)
+		}
+	}
+	if len(groups) != 2 || len(groups[1]) != 11 {
+		t.Fatalf("queries %v: want the first alone, then the 11 that waited together", groups)
+	}
+}
+
+func TestSessionLoaderErrorsAndDeadlines(t *testing.T) {
+	boom := errors.New("database down")
+	block := make(chan struct{})
+	l := &sessionLoader{fetch: func(ctx context.Context, hashes [][]byte) (map[string]sessionUser, error) {
+		if string(hashes[0]) == "slow" {
+			<-block
+		}
+		return nil, boom
+	}}
+	if _, _, err := l.load(context.Background(), []byte("a")); !errors.Is(err, boom) {
+		t.Fatalf("err %v, want the fetch's", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, _, err := l.load(ctx, []byte("slow")); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err %v, want the caller's deadline", err)
+	}
+	close(block)
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+	}
+}
