@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
 # Registrations per second on one hot talk (64 HTTP clients, the Go benchmark
 # BenchmarkRegistrationsHotTalk) against pgbench's one-row insert with 64
-# clients on the same PostgreSQL, alternating, RUNS times each.
+# clients on the same PostgreSQL, alternating, RUNS times each; prints each
+# run, the medians and their ratio (the goal is at least 1/3).
 # Needs HUBTALKS_TEST_DATABASE_URL (a role that may create databases).
 set -euo pipefail
 runs=${RUNS:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 admin=${HUBTALKS_TEST_DATABASE_URL:?set HUBTALKS_TEST_DATABASE_URL}
 db="hubtalks_pgbench_$$"
+work=$(mktemp -d)
 psql "$admin" -qc "CREATE DATABASE $db" >/dev/null
-trap 'psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null' EXIT
+trap 'psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; rm -rf "$work"' EXIT
 dsn=${admin%%\?*}; dsn="${dsn%/*}/$db?${admin#*\?}"
 psql "$dsn" -qc "CREATE TABLE bench_rows (id bigserial PRIMARY KEY, talk_id bigint NOT NULL, user_id bigint NOT NULL)"
-script=$(mktemp); echo 'INSERT INTO bench_rows (talk_id, user_id) VALUES (1, :client_id);' > "$script"
+echo 'INSERT INTO bench_rows (talk_id, user_id) VALUES (1, :client_id);' > "$work/insert.sql"
 cd "$root"
-go test -c -o /tmp/registrations.test ./server/registrations/ >/dev/null
+go test -c -o "$work/registrations.test" ./server/registrations/ >/dev/null
 for i in $(seq 1 "$runs"); do
-  pgbench "$dsn" -n -c 64 -j 2 -T 10 -f "$script" 2>/dev/null | sed -n 's/^tps = \([0-9.]*\).*/pgbench tps \1/p'
-  /tmp/registrations.test -test.run '^$' -test.bench 'RegistrationsHotTalk$' -test.benchtime 8000x 2>/dev/null | grep -o '[0-9.]* regs/s' | sed 's/^/hubtalks /'
+  pgbench "$dsn" -n -c 64 -j 2 -T 10 -f "$work/insert.sql" 2>/dev/null \
+    | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | tee -a "$work/pgbench" | sed 's/^/pgbench tps /'
+  "$work/registrations.test" -test.run '^$' -test.bench 'RegistrationsHotTalk$' -test.benchtime 8000x 2>/dev/null \
+    | grep -o '[0-9.]* regs/s' | cut -d' ' -f1 | tee -a "$work/hubtalks" | sed 's/^/hubtalks regs\/s /'
 done
-rm -f "$script"
+median() { sort -g "$1" | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
+p=$(median "$work/pgbench"); h=$(median "$work/hubtalks")
+awk -v p="$p" -v h="$h" 'BEGIN {printf "median: hubtalks %.0f regs/s, pgbench %.0f tps, ratio %.2f\n", h, p, h / p}'

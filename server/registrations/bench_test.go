@@ -24,15 +24,21 @@ import (
 // Compare with pgbench on the same PostgreSQL, a one-row insert per
 // transaction with 64 clients, alternating: scripts/bench-registrations.sh.
 //
-// Measured 2026-11-27 on the quiet 2-CPU box, medians of 3 alternating runs:
-// 8,300 regs/s against pgbench's 33,100 tps (ratio 0.25). The batcher alone
-// (BenchmarkRegistrationsHotTalkBatcher, no HTTP) sustains 11,000–15,000
-// regs/s; each client's cycle adds the HTTP round trip and one synchronous
-// durability wait, and the in-process HTTP client and server share the two
-// CPUs with PostgreSQL.
+// Measured 2026-11-27 on the 2-CPU box (busy: pgbench ranged 11,900–16,500
+// tps), medians of 5 alternating runs: 7,130 regs/s against pgbench's
+// 15,190 tps (ratio 0.47). Each request costs about 120 µs of the test
+// process's CPU (half of it the net/http client) and 100 µs of
+// PostgreSQL's: one share of a grouped session lookup (accounts'
+// sessionLoader) and one share of a registration batch. Before the session
+// lookups were grouped and the batch's check for existing registrations
+// became a primary-key probe per user (it used to scan all of the hot talk's
+// registrations), the same script gave 3,900 against 11,300 (0.34) that
+// morning, and 8,300 against 33,100 (0.25) on a quieter day. The batcher
+// alone (BenchmarkRegistrationsHotTalkBatcher, no HTTP) sustains
+// 13,000–17,000 regs/s.
 //
-// The pool keeps all of its 40 connections (production: 40 open, 20 idle) idle so that the numbers
-// measure the registration, not connection churn.
+// The pool keeps all of its 40 connections (production: 40 open, 20 idle)
+// idle so that the numbers measure the registration, not connection churn.
 func BenchmarkRegistrationsHotTalk(b *testing.B) {
 	env := testserver.New(b)
 	env.DB.SetMaxOpenConns(40)
