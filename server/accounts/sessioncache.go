@@ -14,6 +14,9 @@ type sessionCache struct {
 	ttl    time.Duration
 	mu     sync.Mutex
 	byHash map[string]cachedSession
+	// evictions counts evict calls: a lookup that started before one may
+	// have read a session that is revoked now, so its result is not cached.
+	evictions uint64
 }
 
 type cachedSession struct {
@@ -41,13 +44,27 @@ func (c *sessionCache) get(hash []byte) (sessionUser, bool) {
 	return e.su, true
 }
 
-func (c *sessionCache) put(hash []byte, su sessionUser) {
+// mark is taken before a lookup and handed to put with its result.
+func (c *sessionCache) mark() uint64 {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.evictions
+}
+
+// put caches a lookup's result unless a session was evicted since mark.
+func (c *sessionCache) put(hash []byte, su sessionUser, mark uint64) {
 	if c == nil {
 		return
 	}
 	now := time.Now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.evictions != mark {
+		return
+	}
 	if len(c.byHash) >= 50_000 {
 		for k, e := range c.byHash {
 			if now.After(e.until) {
@@ -68,6 +85,7 @@ func (c *sessionCache) evict(sessionID, userID int64) {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.evictions++
 	for k, e := range c.byHash {
 		if (sessionID > 0 && e.su.SessionID == sessionID) || (userID > 0 && e.su.ID == userID) {
 			delete(c.byHash, k)

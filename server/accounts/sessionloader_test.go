@@ -99,3 +99,19 @@ func waitFor(t *testing.T, cond func() bool) {
 		}
 	}
 }
+
+// A lookup that was under way when a session was revoked (logout, role
+// change) must not put what it read into the cache.
+func TestSessionCacheSkipsLookupsOverlappingAnEviction(t *testing.T) {
+	c := newSessionCache(time.Minute)
+	mark := c.mark()
+	c.evict(7, 0)
+	c.put([]byte("a"), sessionUser{SessionID: 7, ID: 1}, mark)
+	if _, ok := c.get([]byte("a")); ok {
+		t.Fatal("a lookup that overlapped an eviction was cached")
+	}
+	c.put([]byte("a"), sessionUser{SessionID: 7, ID: 1}, c.mark())
+	if _, ok := c.get([]byte("a")); !ok {
+		t.Fatal("a lookup with no eviction meanwhile was not cached")
+	}
+}

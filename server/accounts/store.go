@@ -190,11 +190,12 @@ func (s *Store) sessionUser(ctx context.Context, token string) (*sessionUser, er
 	if su, ok := s.sessions.get(hash); ok {
 		return &su, nil
 	}
+	mark := s.sessions.mark()
 	su, ok, err := s.loader.load(ctx, hash)
 	if err != nil || !ok {
 		return nil, err
 	}
-	s.sessions.put(hash, su)
+	s.sessions.put(hash, su, mark)
 	return &su, nil
 }
 
