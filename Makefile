@@ -51,7 +51,8 @@ fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
 	  out=$$($(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s $$pkg 2>&1); rc=$$?; \
-	  echo "$$out" | grep -v '^{' | tail -n 3; [ $$rc -eq 0 ] || exit 1; \
+	  if [ $$rc -eq 0 ]; then echo "$$out" | grep -v '^{' | tail -n 3; \
+	  else echo "$$out" | grep -v '"level":"\(INFO\|DEBUG\)"' | tail -n 60; exit 1; fi; \
 	done
 
 # Three real instances on a private PostgreSQL and Redis, broken on purpose.
