@@ -26,7 +26,8 @@ import (
 //
 // Measured 2026-11-27 on the 2-CPU box (busy: pgbench ranged 11,900–16,500
 // tps), medians of 5 alternating runs: 7,130 regs/s against pgbench's
-// 15,190 tps (ratio 0.47). Each request costs about 120 µs of the test
+// 15,190 tps (ratio 0.47); a later series of 5 gave 6,345 against 9,630
+// (0.66). Each request costs about 120 µs of the test
 // process's CPU (half of it the net/http client) and 100 µs of
 // PostgreSQL's: one share of a grouped session lookup (accounts'
 // sessionLoader) and one share of a registration batch. Before the session
