@@ -26,9 +26,8 @@ type sessionLookup struct {
 }
 
 type sessionLookupResult struct {
-	su    *sessionUser
-	found bool
-	err   error
+	su  *sessionUser // nil: no live session
+	err error
 }
 
 // maxSessionGroup bounds one query's tokens.
@@ -38,8 +37,8 @@ const maxSessionGroup = 256
 // requests, so no single request's context.
 const sessionFetchTimeout = 5 * time.Second
 
-// load returns the session of hash, or found false when there is none.
-func (l *sessionLoader) load(ctx context.Context, hash []byte) (sessionUser, bool, error) {
+// load returns the session of hash, or nil when there is none.
+func (l *sessionLoader) load(ctx context.Context, hash []byte) (*sessionUser, error) {
 	lk := &sessionLookup{hash: hash, done: make(chan sessionLookupResult, 1)}
 	l.mu.Lock()
 	l.waiting = append(l.waiting, lk)
@@ -50,12 +49,9 @@ func (l *sessionLoader) load(ctx context.Context, hash []byte) (sessionUser, boo
 	l.mu.Unlock()
 	select {
 	case r := <-lk.done:
-		if r.err != nil || !r.found {
-			return sessionUser{}, false, r.err
-		}
-		return *r.su, true, nil
+		return r.su, r.err
 	case <-ctx.Done():
-		return sessionUser{}, false, fmt.Errorf("wait for session lookup: %w", ctx.Err())
+		return nil, fmt.Errorf("wait for session lookup: %w", ctx.Err())
 	}
 }
 
@@ -90,7 +86,10 @@ func (l *sessionLoader) serve(group []*sessionLookup) {
 			lk.done <- sessionLookupResult{err: err}
 			continue
 		}
-		su, ok := found[string(lk.hash)]
-		lk.done <- sessionLookupResult{su: &su, found: ok}
+		var r sessionLookupResult
+		if su, ok := found[string(lk.hash)]; ok {
+			r.su = &su
+		}
+		lk.done <- r
 	}
 }

@@ -37,33 +37,32 @@ func TestSessionLoaderGroupsWaitingLookups(t *testing.T) {
 		return found, nil
 	}}
 	type answer struct {
-		name  string
-		su    sessionUser
-		found bool
-		err   error
+		name string
+		su   *sessionUser
+		err  error
 	}
 	answers := make(chan answer, 20)
 	ask := func(name string) {
-		su, found, err := l.load(context.Background(), []byte(name))
-		answers <- answer{name, su, found, err}
+		su, err := l.load(context.Background(), []byte(name))
+		answers <- answer{name, su, err}
 	}
 	go ask("first")
-	waitFor(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(groups) == 1 })
+	waitFor(t, "the first query", func() bool { mu.Lock(); defer mu.Unlock(); return len(groups) == 1 })
 	for i := 0; i < 10; i++ {
 		go ask(fmt.Sprintf("user%d", i))
 	}
 	go ask("unknown")
-	waitFor(t, func() bool { l.mu.Lock(); defer l.mu.Unlock(); return len(l.waiting) == 11 })
+	waitFor(t, "11 waiting lookups", func() bool { l.mu.Lock(); defer l.mu.Unlock(); return len(l.waiting) == 11 })
 	close(release)
 	for i := 0; i < 12; i++ {
 		a := <-answers
 		switch {
 		case a.err != nil:
 			t.Errorf("%s: %v", a.name, a.err)
-		case a.name == "unknown" && a.found:
-			t.Errorf("unknown token found: %+v", a.su)
-		case a.name != "unknown" && (!a.found || a.su.DisplayName != a.name):
-			t.Errorf("%s answered with %+v (found %v)", a.name, a.su, a.found)
+		case a.name == "unknown" && a.su != nil:
+			t.Errorf("unknown token found: %+v", *a.su)
+		case a.name != "unknown" && (a.su == nil || a.su.DisplayName != a.name):
+			t.Errorf("%s answered with %+v", a.name, a.su)
 		}
 	}
 	if len(groups) != 2 || len(groups[1]) != 11 {
@@ -80,22 +79,22 @@ func TestSessionLoaderErrorsAndDeadlines(t *testing.T) {
 		}
 		return nil, boom
 	}}
-	if _, _, err := l.load(context.Background(), []byte("a")); !errors.Is(err, boom) {
+	if _, err := l.load(context.Background(), []byte("a")); !errors.Is(err, boom) {
 		t.Fatalf("err %v, want the fetch's", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, _, err := l.load(ctx, []byte("slow")); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := l.load(ctx, []byte("slow")); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("err %v, want the caller's deadline", err)
 	}
 	close(block)
 }
 
-func waitFor(t *testing.T, cond func() bool) {
+func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("timed out")
+			t.Fatalf("timed out waiting for %s", what)
 		}
 	}
 }

@@ -191,12 +191,12 @@ func (s *Store) sessionUser(ctx context.Context, token string) (*sessionUser, er
 		return &su, nil
 	}
 	mark := s.sessions.mark()
-	su, ok, err := s.loader.load(ctx, hash)
-	if err != nil || !ok {
+	su, err := s.loader.load(ctx, hash)
+	if err != nil || su == nil {
 		return nil, err
 	}
-	s.sessions.put(hash, su, mark)
-	return &su, nil
+	s.sessions.put(hash, *su, mark)
+	return su, nil
 }
 
 // fetchSessions looks up the live sessions of several token hashes in one
