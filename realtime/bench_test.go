@@ -35,7 +35,7 @@ func benchHub(b *testing.B, n int, tr func() transport) (*Hub, []*client) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := h.join(context.Background(), ch, &sub{c: c}, nil); err != nil {
+		if err := h.join(ch, &sub{c: c}, nil); err != nil {
 			b.Fatal(err)
 		}
 		c.take() // the subscribed frame

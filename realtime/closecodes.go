@@ -35,3 +35,7 @@ var (
 	// DisconnectWriteError: writing to the socket failed; nothing to send.
 	DisconnectWriteError = Disconnect{Code: 1006, Reason: "write failed", Reconnect: true}
 )
+
+// DisconnectTooMany: the user or address already holds the most live sockets
+// allowed (a connection that raced past the upgrade's 429).
+var DisconnectTooMany = Disconnect{Code: 1008, Reason: "too many connections", Reconnect: false}

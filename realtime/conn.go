@@ -47,13 +47,16 @@ type client struct {
 	finished bool // ServeConn returned: the transport belongs to the pool
 	disc     Disconnect
 	libSent  bool           // the websocket library already sent the close frame
+	room     chan struct{}  // closed when the writer takes the queue (a replay waits on it)
 	writers  sync.WaitGroup // the writer goroutine, if any
 
 	// Owned by the reader goroutine.
-	subs   map[string]*subRef
-	tokens float64
-	lastAt time.Time
-	excess int
+	subs      map[string]*subRef
+	tokens    float64
+	lastAt    time.Time
+	excess    int
+	subTokens float64
+	subLastAt time.Time
 }
 
 type subRef struct {
@@ -62,7 +65,9 @@ type subRef struct {
 }
 
 func newClient(h *Hub, p Principal, t transport) *client {
-	return &client{h: h, p: p, t: t, tokens: h.cfg.FrameBurst, nextPing: time.Now().Add(h.cfg.PingEvery)}
+	now := time.Now()
+	return &client{h: h, p: p, t: t, tokens: h.cfg.FrameBurst, subTokens: h.cfg.SubscribeBurst, subLastAt: now,
+		nextPing: now.Add(h.cfg.PingEvery)}
 }
 
 // kickLocked starts the writer unless it is running. c.mu is held.
@@ -75,9 +80,10 @@ func (c *client) kickLocked() {
 }
 
 // enqueue queues frame for the writer without blocking. A forced frame
-// (replay, control replies) bypasses the queue limit; any other frame that
-// would overflow it closes the connection as a slow consumer, so one stuck
-// client never holds up a fan-out.
+// (small control replies: subscribed, error, pong) bypasses the queue limit;
+// any other frame that would overflow it closes the connection as a slow
+// consumer, so one stuck client never holds up a fan-out. Replayed events
+// go through enqueueFrames, which waits for room instead.
 func (c *client) enqueue(frame []byte, force bool) bool {
 	c.mu.Lock()
 	if c.dead {
@@ -97,6 +103,93 @@ func (c *client) enqueue(frame []byte, force bool) bool {
 	c.kickLocked()
 	c.mu.Unlock()
 	return true
+}
+
+// fitsLocked reports whether n more frames of size bytes fit in the queue.
+func (c *client) fitsLocked(n, size int) bool {
+	return c.qBytes+size <= c.h.cfg.SendQueueBytes && len(c.q)+n <= c.h.cfg.SendQueueMessages
+}
+
+// enqueueAll queues all frames if they fit in the budget now, or none.
+func (c *client) enqueueAll(frames []*frame) bool {
+	size := 0
+	for _, f := range frames {
+		size += len(f.b)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.dead || !c.fitsLocked(len(frames), size) {
+		return false
+	}
+	for _, f := range frames {
+		c.q = append(c.q, f.b)
+	}
+	c.qBytes += size
+	if len(frames) > 0 {
+		c.kickLocked()
+	}
+	return true
+}
+
+// enqueueFrames queues replayed frames within the budget, waiting for the
+// writer to take the queue whenever the next frame does not fit. It returns
+// false once the connection is closing (a client that does not read is
+// closed by the write deadline).
+func (c *client) enqueueFrames(frames []*frame) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, f := range frames {
+		for !c.dead && c.qBytes > 0 && !c.fitsLocked(1, len(f.b)) {
+			if !c.waitLocked() {
+				return false
+			}
+		}
+		if c.dead {
+			return false
+		}
+		c.q = append(c.q, f.b)
+		c.qBytes += len(f.b)
+		c.kickLocked()
+	}
+	return !c.dead
+}
+
+// waitRoom waits until the queue holds at most low bytes; false when the
+// connection is closing.
+func (c *client) waitRoom(ctx context.Context, low int) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for !c.dead && c.qBytes > low {
+		if ctx.Err() != nil || !c.waitLocked() {
+			return false
+		}
+	}
+	return !c.dead
+}
+
+// waitLocked releases c.mu until the writer takes the queue or the
+// connection closes, and takes it again; false when the hub stops.
+func (c *client) waitLocked() bool {
+	if c.room == nil {
+		c.room = make(chan struct{})
+	}
+	room := c.room
+	c.mu.Unlock()
+	defer c.mu.Lock()
+	select {
+	case <-room:
+		return true
+	case <-c.h.ctx.Done():
+		return false
+	}
+}
+
+// signalRoomLocked wakes a replay waiting for room.
+func (c *client) signalRoomLocked() {
+	if c.room != nil {
+		close(c.room)
+		c.room = nil
+	}
 }
 
 // requestPing asks the writer for a ping if one is due.
@@ -122,6 +215,7 @@ func (c *client) close(d Disconnect) {
 	}
 	c.dead = true
 	c.disc = d
+	c.signalRoomLocked()
 	if !c.finished {
 		c.kickLocked()
 		time.AfterFunc(c.h.cfg.CloseGrace, c.hardClose)
@@ -187,14 +281,15 @@ func (c *client) takeLocked() [][]byte {
 	c.q = c.spare[:0]
 	c.spare = nil
 	c.qBytes = 0
+	c.signalRoomLocked()
 	return batch
 }
 
 // writeLoop is the connection's only writer while it runs: it writes what
 // is queued, a due ping, and finally the close frame, then exits when there
-// is nothing left. No write deadline is set per write: a peer that stops
-// reading overflows its queue (slow consumer) or goes silent (idle
-// timeout), and either way close cuts the deadlines under a stuck write.
+// is nothing left. Every write has the WriteTimeout deadline: a peer that
+// stops reading is cut when the write blocks that long, whatever it was
+// sent (its queue may never overflow if nothing new arrives).
 func (c *client) writeLoop() {
 	defer c.writers.Done()
 	for {
@@ -217,9 +312,10 @@ func (c *client) writeLoop() {
 		c.mu.Unlock()
 
 		for _, f := range batch {
+			_ = c.t.SetWriteDeadline(time.Now().Add(c.h.cfg.WriteTimeout))
 			if err := c.t.WriteMessage(websocket.TextMessage, f); err != nil {
 				c.giveBack(batch)
-				c.writeFailed()
+				c.writeFailed(err)
 				return
 			}
 		}
@@ -228,19 +324,27 @@ func (c *client) writeLoop() {
 		// peer show up as an error.
 		if ping {
 			if err := c.t.WriteControl(websocket.PingMessage, nil, time.Now().Add(c.h.cfg.WriteTimeout)); err != nil {
-				c.writeFailed()
+				c.writeFailed(err)
 				return
 			}
 		}
 	}
 }
 
-func (c *client) writeFailed() {
+// writeFailed ends the connection after a failed write. A write that timed
+// out is a slow consumer: the peer stopped reading.
+func (c *client) writeFailed(err error) {
+	var ne net.Error
+	timeout := errors.As(err, &ne) && ne.Timeout()
 	c.mu.Lock()
 	if !c.dead {
 		c.dead = true
 		c.disc = DisconnectWriteError
+		if timeout {
+			c.h.m.slowDrops.Inc()
+		}
 	}
+	c.signalRoomLocked()
 	c.writing = false
 	c.mu.Unlock()
 	c.endRead(0)
@@ -286,9 +390,9 @@ func (h *Hub) ServeConn(conn *websocket.Conn, p Principal) {
 
 func (h *Hub) serve(t transport, p Principal) {
 	c := newClient(h, p, t)
-	if !h.register(c) {
+	if ok, d := h.register(c); !ok {
 		_ = t.WriteControl(websocket.CloseMessage,
-			websocket.FormatCloseMessage(DisconnectShutdown.Code, DisconnectShutdown.Reason), time.Now().Add(time.Second))
+			websocket.FormatCloseMessage(d.Code, d.Reason), time.Now().Add(time.Second))
 		// Let the peer read the close frame before fasthttp closes the socket.
 		_ = t.SetReadDeadline(time.Now().Add(h.cfg.CloseGrace))
 		for {
@@ -388,6 +492,21 @@ func (c *client) allowFrame() bool {
 	return false
 }
 
+// allowSubscribe is the per-connection token bucket on subscribes and
+// unsubscribes: churning subscriptions (each may start a replay) is
+// refused with a rate_limited error frame.
+func (c *client) allowSubscribe() bool {
+	now := time.Now()
+	cfg := &c.h.cfg
+	c.subTokens = min(cfg.SubscribeBurst, c.subTokens+now.Sub(c.subLastAt).Seconds()*cfg.SubscribeRate)
+	c.subLastAt = now
+	if c.subTokens < 1 {
+		return false
+	}
+	c.subTokens--
+	return true
+}
+
 func (h *Hub) handleFrame(c *client, msg []byte) {
 	var f clientFrame
 	if err := json.Unmarshal(msg, &f); err != nil {
@@ -395,9 +514,16 @@ func (h *Hub) handleFrame(c *client, msg []byte) {
 		return
 	}
 	switch f.Op {
-	case "subscribe":
-		h.subscribe(c, f.Channel, f.Since)
-	case "unsubscribe":
+	case "subscribe", "unsubscribe":
+		c.dropRevoked()
+		if !c.allowSubscribe() {
+			c.enqueue(encodeError(CodeRateLimited, "too many subscription changes: slow down", f.Channel), true)
+			return
+		}
+		if f.Op == "subscribe" {
+			h.subscribe(c, f.Channel, f.Since)
+			return
+		}
 		if _, ok := c.subs[f.Channel]; !ok {
 			c.enqueue(encodeError(CodeNotSubscribed, "not subscribed", f.Channel), true)
 			return
@@ -407,6 +533,15 @@ func (h *Hub) handleFrame(c *client, msg []byte) {
 		c.enqueue(pongFrame, true)
 	default:
 		c.enqueue(encodeError(CodeUnknownOp, "unknown op", ""), true)
+	}
+}
+
+// dropRevoked forgets the subscriptions that a recheck ended.
+func (c *client) dropRevoked() {
+	for name, ref := range c.subs {
+		if ref.s.revoked.Load() {
+			c.h.unsubscribe(c, name)
+		}
 	}
 }
 
@@ -431,7 +566,12 @@ func (h *Hub) subscribe(c *client, name string, since *int64) {
 	ctx, cancel := context.WithTimeout(h.ctx, h.cfg.QueryTimeout)
 	defer cancel()
 	if err := h.authorize(ctx, c.p, name); err != nil {
-		c.enqueue(encodeError(CodeForbidden, "not allowed on this channel", name), true)
+		if errors.Is(err, ErrForbidden) {
+			c.enqueue(encodeError(CodeForbidden, "not allowed on this channel", name), true)
+		} else {
+			h.log.Warn("live subscribe: authorisation unavailable", "channel", name, "err", err)
+			c.enqueue(encodeError(CodeUnavailable, "try again shortly", name), true)
+		}
 		return
 	}
 	ch, err := h.acquire(ctx, name)
@@ -441,10 +581,12 @@ func (h *Hub) subscribe(c *client, name string, since *int64) {
 		return
 	}
 	s := &sub{c: c}
-	if err := h.join(ctx, ch, s, since); err != nil {
+	if err := h.join(ch, s, since); err != nil {
 		h.release(ch)
-		h.log.Warn("live subscribe: replay failed", "channel", name, "err", err)
-		c.enqueue(encodeError(CodeUnavailable, "try again shortly", name), true)
+		if !errors.Is(err, errClientGone) {
+			h.log.Warn("live subscribe: replay failed", "channel", name, "err", err)
+			c.enqueue(encodeError(CodeUnavailable, "try again shortly", name), true)
+		}
 		return
 	}
 	if c.subs == nil {
@@ -461,8 +603,10 @@ func (h *Hub) unsubscribe(c *client, name string) {
 	}
 	delete(c.subs, name)
 	ref.ch.mu.Lock()
-	ref.ch.removeSub(ref.s)
+	removed := ref.ch.removeSubLocked(ref.s)
 	ref.ch.mu.Unlock()
 	h.release(ref.ch)
-	h.m.subscriptions.Dec()
+	if removed {
+		h.m.subscriptions.Dec()
+	}
 }

@@ -40,13 +40,13 @@ type instanceOpts struct {
 func newInstance(t *testing.T, db *sqlx.DB, o instanceOpts) *instance {
 	t.Helper()
 	cfg := HubConfig{
-		Log:           NewLog(db),
+		History:       NewLog(db),
 		Registry:      prometheus.NewRegistry(),
 		PollHealthy:   time.Second,
 		PollUnhealthy: 100 * time.Millisecond,
 		Authorize: func(_ context.Context, p Principal, channel string) error {
 			if _, staff, _ := ParseChannel(channel); staff && p.Role != "moderator" {
-				return errors.New("staff only")
+				return fmt.Errorf("staff only: %w", ErrForbidden)
 			}
 			return nil
 		},
@@ -82,7 +82,7 @@ func newInstance(t *testing.T, db *sqlx.DB, o instanceOpts) *instance {
 		cancel()
 		<-runDone
 	})
-	inst := &instance{hub: h, url: "ws://" + ln.Addr().String() + "/live", db: db, log: cfg.Log}
+	inst := &instance{hub: h, url: "ws://" + ln.Addr().String() + "/live", db: db, log: cfg.History}
 	waitFor(t, "broker healthy", func() bool { return h.healthy.Load() })
 	return inst
 }

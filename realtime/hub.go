@@ -1,116 +1,26 @@
 // Package realtime is the live hub of Hub Talks: it fans events out from the
 // PostgreSQL event log to WebSocket subscribers on every instance, with
-// gap-free per-channel seqs, replay on reconnect (`since`), a Broker between
-// instances (in-process or Redis pub/sub), presence, and graceful shutdown.
-// The wire contract is docs/live-protocol.md. It never imports server/.
+// gap-free per-channel seqs, paged replay on reconnect (`since`), a Broker
+// between instances (in-process or Redis pub/sub), presence, re-authorised
+// subscriptions and graceful shutdown. The wire contract is
+// docs/live-protocol.md. It never imports server/.
+//
+// Files by concept: config.go (HubConfig), hub.go (the hub and its
+// connections), bridge.go (the broker and its wire format), stream.go
+// (per-channel ordering and cache), recovery.go (gap repair and log
+// polling), replay.go (subscribe with since), redact.go (rewriting the log),
+// recheck.go (authorisation that stays true), conn.go (one socket).
 package realtime
 
 import (
-	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 )
-
-// HubConfig configures a Hub. Zero values take the defaults noted.
-type HubConfig struct {
-	Log    *Log   // the event log (required for replay, gap repair and polling)
-	Broker Broker // between instances; nil: NewMemoryBroker()
-	Logger *slog.Logger
-	// Authorize decides whether p may follow channel; an error refuses it
-	// (error frame "forbidden"). nil allows talk:{id} and refuses staff channels.
-	Authorize func(ctx context.Context, p Principal, channel string) error
-	Registry  prometheus.Registerer // metrics; nil: not registered
-
-	// Redis, when set, holds presence counts so viewers are counted across
-	// instances; keys start with RedisPrefix. nil: local counts only.
-	Redis       redis.UniversalClient
-	RedisPrefix string
-	InstanceID  string // default: random
-
-	SendQueueBytes    int           // per connection, default 1 MiB
-	SendQueueMessages int           // per connection, default 4096
-	CacheSize         int           // recent events kept in memory per channel for replay, default 1024
-	MaxReplay         int           // most events one subscribe replays, default 10,000
-	Retention         time.Duration // keep events at least this long, default 24h
-	RetentionEvents   int64         // and at least this many per channel, default 10,000
-	PruneEvery        time.Duration // default 10m
-	PollHealthy       time.Duration // log position check while the broker is up, default 5s
-	PollUnhealthy     time.Duration // log polling while the broker is down, default 500ms
-	PresenceEvery     time.Duration // default 2s
-	PingEvery         time.Duration // default 25s
-	IdleTimeout       time.Duration // default 60s
-	WriteTimeout      time.Duration // deadline of ping/pong control writes, default 10s
-	CloseGrace        time.Duration // default 2s: how long a close frame may take before the socket is cut
-	QueryTimeout      time.Duration // default 5s
-	ReadLimit         int64         // default 16 KiB
-	MaxSubscriptions  int           // per connection, default 64
-	FrameRate         float64       // client frames per second, default 20
-	FrameBurst        float64       // default 40
-	FrameExcessLimit  int           // frames over the limit before close 1008, default 50
-
-	// SkipPublish is a test hook: when it returns true for an event, Publish
-	// delivers it locally but does not send it to the broker, as if the
-	// broker had lost it.
-	SkipPublish func(Event) bool
-}
-
-func (c *HubConfig) defaults() {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	defInt := func(d *int, v int) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	defInt(&c.SendQueueBytes, 1<<20)
-	defInt(&c.SendQueueMessages, 4096)
-	defInt(&c.CacheSize, 1024)
-	defInt(&c.MaxReplay, 10000)
-	defInt(&c.MaxSubscriptions, 64)
-	defInt(&c.FrameExcessLimit, 50)
-	if c.RetentionEvents <= 0 {
-		c.RetentionEvents = 10000
-	}
-	def(&c.Retention, 24*time.Hour)
-	def(&c.PruneEvery, 10*time.Minute)
-	def(&c.PollHealthy, 5*time.Second)
-	def(&c.PollUnhealthy, 500*time.Millisecond)
-	def(&c.PresenceEvery, 2*time.Second)
-	def(&c.PingEvery, 25*time.Second)
-	def(&c.IdleTimeout, 60*time.Second)
-	def(&c.WriteTimeout, 10*time.Second)
-	def(&c.CloseGrace, 2*time.Second)
-	def(&c.QueryTimeout, 5*time.Second)
-	if c.ReadLimit <= 0 {
-		c.ReadLimit = 16 << 10
-	}
-	if c.FrameRate <= 0 {
-		c.FrameRate = 20
-	}
-	if c.FrameBurst <= 0 {
-		c.FrameBurst = 40
-	}
-	if c.InstanceID == "" {
-		b := make([]byte, 8)
-		_, _ = rand.Read(b)
-		c.InstanceID = hex.EncodeToString(b)
-	}
-}
 
 // Hub fans events out to this instance's subscribers. Each channel with
 // local subscribers tracks the last seq it delivered; events reach it from
@@ -130,12 +40,14 @@ type Hub struct {
 	channels map[string]*channel
 	clients  map[*client]struct{}
 	byUser   map[int64]map[*client]struct{}
+	byAddr   map[string]int
 	closing  bool
 	conns    sync.WaitGroup
 
-	pubq    chan pubItem
-	healthy atomic.Bool
-	pollNow chan struct{}
+	pubq     chan pubItem
+	healthy  atomic.Bool
+	pollNow  chan struct{}
+	recheckq chan string
 
 	replaySem     chan struct{}
 	replayMu      sync.Mutex
@@ -143,45 +55,6 @@ type Hub struct {
 	replayQueries atomic.Int64 // log reads for replay (tests)
 
 	presenceKeys map[string]bool // channels whose presence field this instance wrote; Run's goroutine only
-}
-
-type pubItem struct {
-	topic   string
-	payload []byte
-}
-
-// frame is one encoded event, shared by every subscriber.
-type frame struct {
-	seq int64
-	b   []byte
-}
-
-type sub struct {
-	c     *client
-	after int64 // events with seq <= after are not sent (already replayed or seen)
-}
-
-// channel is the per-instance state of one channel with local subscribers.
-type channel struct {
-	name   string
-	public bool
-	refs   int // guarded by Hub.mu: subscribers plus subscribes in progress
-
-	ready chan struct{} // closed when init is done
-	err   error         // init error, set before ready closes
-
-	mu        sync.Mutex
-	inited    bool
-	last      int64 // last seq delivered on this instance
-	subs      []*sub
-	cache     []*frame // ring of the newest events, contiguous, ending at last
-	cacheHead int      // index of the oldest cached frame
-	cacheLen  int
-	pending   map[int64]*frame // arrived ahead of a gap
-	target    int64            // head seen in the log by polling
-	repairing bool
-	viewers   int  // last presence count sent
-	joined    bool // a subscriber joined since the last presence event
 }
 
 // NewHub returns a hub; call Run to connect it to the broker.
@@ -198,7 +71,7 @@ func NewHub(cfg HubConfig) *Hub {
 		cfg.Logger.Warn("live hub: metric not registered", "err", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	h := &Hub{
+	return &Hub{
 		cfg:          cfg,
 		log:          cfg.Logger,
 		broker:       cfg.Broker,
@@ -208,13 +81,14 @@ func NewHub(cfg HubConfig) *Hub {
 		channels:     make(map[string]*channel),
 		clients:      make(map[*client]struct{}),
 		byUser:       make(map[int64]map[*client]struct{}),
+		byAddr:       make(map[string]int),
 		pubq:         make(chan pubItem, 8192),
 		pollNow:      make(chan struct{}, 1),
+		recheckq:     make(chan string, 256),
 		replaySem:    make(chan struct{}, 4),
 		replays:      make(map[replayKey]*replayCall),
 		presenceKeys: make(map[string]bool),
 	}
-	return h
 }
 
 func (h *Hub) authorize(ctx context.Context, p Principal, name string) error {
@@ -222,7 +96,7 @@ func (h *Hub) authorize(ctx context.Context, p Principal, name string) error {
 		return h.cfg.Authorize(ctx, p, name)
 	}
 	if _, staff, _ := ParseChannel(name); staff {
-		return errors.New("staff channel")
+		return fmt.Errorf("staff channel: %w", ErrForbidden)
 	}
 	return nil
 }
@@ -230,28 +104,16 @@ func (h *Hub) authorize(ctx context.Context, p Principal, name string) error {
 // Run connects the hub to the broker and runs its background work until ctx
 // is done: the one broker subscription, the broker publisher, log polling
 // (fast while the broker is unhealthy, a slow position check otherwise, which
-// also catches a lost last event on an idle channel), retention pruning and
-// presence.
+// also catches a lost last event on an idle channel), retention pruning,
+// re-authorisation and presence.
 func (h *Hub) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	wg.Add(4)
+	wg.Add(5)
 	go func() { defer wg.Done(); h.publishLoop(ctx) }()
 	go func() { defer wg.Done(); h.pingLoop(ctx) }()
-	go func() {
-		defer wg.Done()
-		for ctx.Err() == nil {
-			err := h.broker.Subscribe(ctx, h.onBrokerMessage, h.onBrokerHealth)
-			if err != nil && ctx.Err() == nil {
-				h.log.Error("live hub: broker subscription failed", "err", err)
-				h.onBrokerHealth(false)
-				select {
-				case <-ctx.Done():
-				case <-time.After(time.Second):
-				}
-			}
-		}
-	}()
+	go func() { defer wg.Done(); h.subscribeLoop(ctx) }()
 	go func() { defer wg.Done(); h.presenceLoop(ctx) }()
+	go func() { defer wg.Done(); h.recheckLoop(ctx) }()
 
 	prune := time.NewTicker(h.cfg.PruneEvery)
 	defer prune.Stop()
@@ -263,16 +125,7 @@ func (h *Hub) Run(ctx context.Context) error {
 			wg.Wait()
 			return nil
 		case <-prune.C:
-			if h.cfg.Log != nil {
-				pctx, cancel := context.WithTimeout(ctx, time.Minute)
-				n, err := h.cfg.Log.Prune(pctx, h.cfg.Retention, h.cfg.RetentionEvents)
-				cancel()
-				if err != nil {
-					h.log.Warn("live hub: pruning the event log failed", "err", err)
-				} else if n > 0 {
-					h.log.Info("live hub: pruned the event log", "deleted", n)
-				}
-			}
+			h.prune(ctx)
 		case <-h.pollNow:
 			h.pollHeads(ctx)
 		case <-poll.C:
@@ -286,36 +139,18 @@ func (h *Hub) Run(ctx context.Context) error {
 	}
 }
 
-// Publish delivers committed events: to local subscribers at once, and to
-// the other instances through the broker (asynchronously, in order). Call it
-// after the transaction that appended them has committed. It never blocks
-// on the broker: if the broker is down or behind, the other instances catch
-// up from the log.
-func (h *Hub) Publish(ctx context.Context, events ...Event) {
-	for _, ev := range events {
-		if ev.Seq <= 0 || !ValidChannel(ev.Channel) {
-			h.log.Error("live hub: publish of an event without seq or with a bad channel", "channel", ev.Channel, "seq", ev.Seq)
-			continue
-		}
-		f := &frame{seq: ev.Seq, b: encodeEvent(ev)}
-		h.m.published.Inc()
-		h.ingest(ev.Channel, f)
-		if h.cfg.SkipPublish != nil && h.cfg.SkipPublish(ev) {
-			continue
-		}
-		payload := make([]byte, 0, 21+len(f.b))
-		payload = strconv.AppendInt(payload, ev.Seq, 10)
-		payload = append(payload, ' ')
-		payload = append(payload, f.b...)
-		h.enqueuePublish(pubItem{topic: "ev:" + ev.Channel, payload: payload})
+// prune deletes what the retention no longer keeps.
+func (h *Hub) prune(ctx context.Context) {
+	if h.cfg.History == nil {
+		return
 	}
-}
-
-func (h *Hub) enqueuePublish(it pubItem) {
-	select {
-	case h.pubq <- it:
-	default:
-		h.m.brokerDropped.Inc()
+	pctx, cancel := context.WithTimeout(ctx, time.Minute)
+	n, err := h.cfg.History.Prune(pctx, h.cfg.retention())
+	cancel()
+	if err != nil {
+		h.log.Warn("live hub: pruning the event log failed", "err", err)
+	} else if n > 0 {
+		h.log.Info("live hub: pruned the event log", "deleted", n)
 	}
 }
 
@@ -331,12 +166,7 @@ func (h *Hub) pingLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			h.mu.Lock()
-			all = all[:0]
-			for c := range h.clients {
-				all = append(all, c)
-			}
-			h.mu.Unlock()
+			all = h.allClients(all[:0])
 			for _, c := range all {
 				c.requestPing(now)
 			}
@@ -345,564 +175,49 @@ func (h *Hub) pingLoop(ctx context.Context) {
 	}
 }
 
-// publishLoop sends to the broker from one goroutine, so one instance's
-// messages keep their order.
-func (h *Hub) publishLoop(ctx context.Context) {
-	var lastWarn time.Time
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case it := <-h.pubq:
-			pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-			err := h.broker.Publish(pctx, it.topic, it.payload)
-			cancel()
-			if err != nil && ctx.Err() == nil {
-				h.m.brokerDropped.Inc()
-				if time.Since(lastWarn) > 10*time.Second {
-					lastWarn = time.Now()
-					h.log.Warn("live hub: broker publish failed; other instances will catch up from the log", "err", err)
-				}
-			}
-		}
-	}
-}
-
-func (h *Hub) onBrokerMessage(topic string, payload []byte) {
-	if name, ok := strings.CutPrefix(topic, "ev:"); ok {
-		sp := bytes.IndexByte(payload[:min(len(payload), 24)], ' ')
-		if sp <= 0 {
-			return
-		}
-		seq, err := strconv.ParseInt(string(payload[:sp]), 10, 64)
-		if err != nil || seq <= 0 {
-			return
-		}
-		h.ingest(name, &frame{seq: seq, b: payload[sp+1:]})
-		return
-	}
-	if topic == "ctl" {
-		if id, ok := strings.CutPrefix(string(payload), "disconnect:"); ok {
-			if uid, err := strconv.ParseInt(id, 10, 64); err == nil {
-				h.disconnectLocal(uid)
-			}
-		}
-	}
-}
-
-func (h *Hub) onBrokerHealth(ok bool) {
-	h.healthy.Store(ok)
-	if ok {
-		h.m.brokerHealthy.Set(1)
-		// Catch up on whatever was published while the subscription was down.
-		select {
-		case h.pollNow <- struct{}{}:
-		default:
-		}
-	} else {
-		h.m.brokerHealthy.Set(0)
-	}
-}
-
-// ingest takes an event for channel name from any source.
-func (h *Hub) ingest(name string, f *frame) {
+// allClients appends every connection to buf.
+func (h *Hub) allClients(buf []*client) []*client {
 	h.mu.Lock()
-	ch := h.channels[name]
-	h.mu.Unlock()
-	if ch == nil {
-		return // nobody here follows it
+	defer h.mu.Unlock()
+	for c := range h.clients {
+		buf = append(buf, c)
 	}
-	ch.mu.Lock()
-	h.acceptLocked(ch, f)
-	ch.mu.Unlock()
+	return buf
 }
 
-// acceptLocked delivers f if it is the next seq, drops it if already
-// delivered, and otherwise parks it and starts a gap repair.
-func (h *Hub) acceptLocked(ch *channel, f *frame) {
-	if !ch.inited {
-		ch.pending[f.seq] = f
-		return
-	}
-	switch {
-	case f.seq <= ch.last:
-		return
-	case f.seq == ch.last+1:
-		h.deliverLocked(ch, f)
-		h.drainPendingLocked(ch)
-	default:
-		ch.pending[f.seq] = f
-		h.startRepairLocked(ch)
-	}
-}
+// ErrTooManySockets refuses a connection over a per-user or per-address cap.
+var ErrTooManySockets = errors.New("too many live connections")
 
-func (h *Hub) drainPendingLocked(ch *channel) {
-	for len(ch.pending) > 0 {
-		f, ok := ch.pending[ch.last+1]
-		if !ok {
-			break
-		}
-		delete(ch.pending, f.seq)
-		h.deliverLocked(ch, f)
-	}
-	if len(ch.pending) > 0 {
-		for seq := range ch.pending {
-			if seq <= ch.last {
-				delete(ch.pending, seq)
-			}
-		}
-	}
-}
-
-// deliverLocked hands f to every subscriber's queue. Enqueueing never
-// blocks (a full queue closes that one connection), so holding ch.mu here
-// keeps replay+subscribe atomic with respect to live events without letting
-// one client slow the rest.
-func (h *Hub) deliverLocked(ch *channel, f *frame) {
-	ch.last = f.seq
-	ch.pushCache(f)
-	n := 0
-	for _, s := range ch.subs {
-		if f.seq > s.after {
-			s.c.enqueue(f.b, false)
-			n++
-		}
-	}
-	if n > 0 {
-		h.m.deliveries.Add(float64(n))
-	}
-}
-
-func (ch *channel) pushCache(f *frame) {
-	if len(ch.cache) == 0 {
-		return
-	}
-	if ch.cacheLen < len(ch.cache) {
-		ch.cache[(ch.cacheHead+ch.cacheLen)%len(ch.cache)] = f
-		ch.cacheLen++
-		return
-	}
-	ch.cache[ch.cacheHead] = f
-	ch.cacheHead = (ch.cacheHead + 1) % len(ch.cache)
-}
-
-func (ch *channel) resetCache() {
-	clear(ch.cache)
-	ch.cacheHead, ch.cacheLen = 0, 0
-}
-
-// cacheFirst is the oldest cached seq (last+1 when the cache is empty).
-func (ch *channel) cacheFirst() int64 {
-	return ch.last - int64(ch.cacheLen) + 1
-}
-
-// cacheAfter calls fn for each cached frame with seq > after, oldest first.
-func (ch *channel) cacheAfter(after int64, fn func(*frame)) {
-	for i := 0; i < ch.cacheLen; i++ {
-		f := ch.cache[(ch.cacheHead+i)%len(ch.cache)]
-		if f.seq > after {
-			fn(f)
-		}
-	}
-}
-
-func (ch *channel) addSubLocked(s *sub) {
-	ch.subs = append(ch.subs, s)
-	ch.joined = true
-}
-
-func (ch *channel) removeSub(s *sub) {
-	for i, x := range ch.subs {
-		if x == s {
-			last := len(ch.subs) - 1
-			ch.subs[i] = ch.subs[last]
-			ch.subs[last] = nil
-			ch.subs = ch.subs[:last]
-			return
-		}
-	}
-}
-
-func (h *Hub) startRepairLocked(ch *channel) {
-	if ch.repairing || h.cfg.Log == nil {
-		return
-	}
-	ch.repairing = true
-	go h.repair(ch)
-}
-
-// repair fetches from the log every event between what ch delivered and
-// the highest seq it knows of, then delivers them and whatever was parked.
-func (h *Hub) repair(ch *channel) {
-	backoff := 100 * time.Millisecond
-	for {
-		ch.mu.Lock()
-		from, to := ch.last, ch.target
-		for seq := range ch.pending {
-			to = max(to, seq)
-		}
-		if to <= from || h.ctx.Err() != nil {
-			ch.repairing = false
-			ch.mu.Unlock()
-			return
-		}
-		ch.mu.Unlock()
-
-		ctx, cancel := context.WithTimeout(h.ctx, h.cfg.QueryTimeout)
-		evs, err := h.cfg.Log.Range(ctx, ch.name, from, to)
-		cancel()
-		if err != nil {
-			h.log.Warn("live hub: gap repair failed, retrying", "channel", ch.name, "from", from, "to", to, "err", err)
-			select {
-			case <-h.ctx.Done():
-			case <-time.After(backoff):
-			}
-			backoff = min(2*backoff, 5*time.Second)
-			continue
-		}
-		backoff = 100 * time.Millisecond
-
-		ch.mu.Lock()
-		if ch.last == from && (len(evs) == 0 || evs[0].Seq != from+1) {
-			// The log no longer has from+1 (pruned): a gap-free stream is
-			// impossible. Disconnect this channel's subscribers so they
-			// reconnect with since and learn recovered:false.
-			h.log.Error("live hub: events missing from the log; resetting channel", "channel", ch.name, "from", from, "to", to)
-			for _, s := range ch.subs {
-				s.c.close(DisconnectInternal)
-			}
-			ch.last = to
-			if len(evs) > 0 {
-				ch.last = evs[0].Seq - 1
-			}
-			ch.resetCache()
-		}
-		for _, ev := range evs {
-			if ev.Seq == ch.last+1 {
-				h.m.gapRepairs.Inc()
-				h.deliverLocked(ch, &frame{seq: ev.Seq, b: encodeEvent(ev)})
-			}
-		}
-		h.drainPendingLocked(ch)
-		ch.mu.Unlock()
-	}
-}
-
-// pollHeads compares every local channel with the log and repairs the ones
-// that are behind. While the broker is healthy this is a cheap safety net
-// (one query per instance per PollHealthy); while it is not, it is how
-// events from other instances arrive.
-func (h *Hub) pollHeads(ctx context.Context) {
-	if h.cfg.Log == nil {
-		return
-	}
+// Admit reports whether p may open one more live socket on this instance
+// (MaxSocketsPerUser for a signed-in user, MaxSocketsPerAddr per client
+// address). Call it before the upgrade so the refusal can be a 429; the
+// connection is counted again when it registers.
+func (h *Hub) Admit(p Principal) error {
 	h.mu.Lock()
-	names := make([]string, 0, len(h.channels))
-	for name := range h.channels {
-		names = append(names, name)
-	}
-	h.mu.Unlock()
-	if len(names) == 0 {
-		return
-	}
-	qctx, cancel := context.WithTimeout(ctx, h.cfg.QueryTimeout)
-	heads, err := h.cfg.Log.Heads(qctx, names)
-	cancel()
-	if err != nil {
-		if ctx.Err() == nil {
-			h.log.Warn("live hub: polling the event log failed", "err", err)
-		}
-		return
-	}
-	for name, head := range heads {
-		h.mu.Lock()
-		ch := h.channels[name]
-		h.mu.Unlock()
-		if ch == nil {
-			continue
-		}
-		ch.mu.Lock()
-		if ch.inited && head > ch.last {
-			ch.target = max(ch.target, head)
-			h.startRepairLocked(ch)
-		}
-		ch.mu.Unlock()
-	}
+	defer h.mu.Unlock()
+	return h.admitLocked(p)
 }
 
-// acquire returns the state of channel name, creating and loading it (head
-// plus the newest CacheSize events, one query) for the first subscriber.
-// Every acquire is paired with a release.
-func (h *Hub) acquire(ctx context.Context, name string) (*channel, error) {
-	h.mu.Lock()
-	ch := h.channels[name]
-	if ch != nil {
-		ch.refs++
-		h.mu.Unlock()
-		select {
-		case <-ch.ready:
-		case <-ctx.Done():
-			h.release(ch)
-			return nil, ctx.Err()
-		}
-		if ch.err != nil {
-			h.release(ch)
-			return nil, ch.err
-		}
-		return ch, nil
+func (h *Hub) admitLocked(p Principal) error {
+	if p.UserID != 0 && len(h.byUser[p.UserID]) >= h.cfg.MaxSocketsPerUser {
+		return ErrTooManySockets
 	}
-	_, staff, _ := ParseChannel(name)
-	ch = &channel{
-		name:    name,
-		public:  !staff,
-		refs:    1,
-		ready:   make(chan struct{}),
-		pending: make(map[int64]*frame),
-		cache:   make([]*frame, h.cfg.CacheSize),
+	if p.Addr != "" && h.byAddr[p.Addr] >= h.cfg.MaxSocketsPerAddr {
+		return ErrTooManySockets
 	}
-	h.channels[name] = ch
-	h.mu.Unlock()
-
-	var head int64
-	var evs []Event
-	var err error
-	if h.cfg.Log != nil {
-		// Not the subscriber's ctx: others may be waiting on this load.
-		lctx, cancel := context.WithTimeout(h.ctx, h.cfg.QueryTimeout)
-		head, evs, err = h.cfg.Log.Tail(lctx, name, h.cfg.CacheSize)
-		cancel()
-	}
-	if err != nil {
-		ch.err = fmt.Errorf("load channel %s: %w", name, err)
-		h.mu.Lock()
-		if h.channels[name] == ch {
-			delete(h.channels, name)
-		}
-		h.mu.Unlock()
-		close(ch.ready)
-		h.release(ch)
-		return nil, ch.err
-	}
-	ch.mu.Lock()
-	ch.last = head
-	if len(evs) > 0 && evs[len(evs)-1].Seq == head {
-		for i, ev := range evs {
-			if i > 0 && ev.Seq != evs[i-1].Seq+1 {
-				ch.resetCache() // not contiguous: keep only what follows
-			}
-			ch.pushCache(&frame{seq: ev.Seq, b: encodeEvent(ev)})
-		}
-	}
-	ch.inited = true
-	h.drainPendingLocked(ch)
-	if len(ch.pending) > 0 {
-		h.startRepairLocked(ch)
-	}
-	ch.mu.Unlock()
-	close(ch.ready)
-	return ch, nil
+	return nil
 }
 
-// release drops one reference; the last one removes the channel.
-func (h *Hub) release(ch *channel) {
-	h.mu.Lock()
-	ch.refs--
-	if ch.refs == 0 && h.channels[ch.name] == ch {
-		delete(h.channels, ch.name)
-	}
-	h.mu.Unlock()
-}
-
-// join adds s to ch and queues, in this order: the replayed events after
-// since, the subscribed frame, then (from deliverLocked) live events. The
-// replay and the switch to live happen under ch.mu, so nothing slips
-// between them and nothing is sent twice.
-func (h *Hub) join(ctx context.Context, ch *channel, s *sub, since *int64) error {
-	c := s.c
-	if since == nil {
-		ch.mu.Lock()
-		s.after = ch.last
-		ch.addSubLocked(s)
-		c.enqueue(encodeSubscribed(ch.name, ch.last, nil), true)
-		ch.mu.Unlock()
-		return nil
-	}
-	S := *since
-	var fetched []Event // (S, through] read from the log
-	through := S
-	for attempt := 0; ; attempt++ {
-		ch.mu.Lock()
-		L := ch.last
-		switch {
-		case S > L:
-			// The client has seen more than this instance has delivered
-			// (it came from a faster instance), or since is bogus.
-			ch.mu.Unlock()
-			heads, err := h.cfg.logOrNil().headsOf(ctx, ch.name)
-			if err != nil {
-				return err
-			}
-			ch.mu.Lock()
-			if S > heads {
-				h.joinUnrecoveredLocked(ch, s)
-				ch.mu.Unlock()
-				return nil
-			}
-			if S <= ch.last {
-				ch.mu.Unlock()
-				continue
-			}
-			s.after = S
-			ch.addSubLocked(s)
-			c.enqueue(encodeSubscribed(ch.name, S, ptr(true)), true)
-			ch.target = max(ch.target, heads)
-			h.startRepairLocked(ch)
-			ch.mu.Unlock()
-			h.m.replayTrue.Inc()
-			return nil
-
-		case through >= L || ch.cacheFirst() <= through+1:
-			// What was fetched plus the cache covers (S, L].
-			for _, ev := range fetched {
-				c.enqueue(encodeEvent(ev), true)
-			}
-			ch.cacheAfter(through, func(f *frame) { c.enqueue(f.b, true) })
-			s.after = max(L, through)
-			ch.addSubLocked(s)
-			c.enqueue(encodeSubscribed(ch.name, s.after, ptr(true)), true)
-			if through > L {
-				ch.target = max(ch.target, through)
-				h.startRepairLocked(ch)
-			}
-			ch.mu.Unlock()
-			h.m.replayTrue.Inc()
-			return nil
-		}
-		ch.mu.Unlock()
-
-		if h.cfg.Log == nil || len(fetched) >= h.cfg.MaxReplay || attempt > 10 {
-			ch.mu.Lock()
-			h.joinUnrecoveredLocked(ch, s)
-			ch.mu.Unlock()
-			return nil
-		}
-		evs, err := h.replayRead(ctx, ch.name, through)
-		if err != nil {
-			return err
-		}
-		if len(evs) == 0 || evs[0].Seq != through+1 {
-			// Pruned: the log cannot give everything after since.
-			ch.mu.Lock()
-			h.joinUnrecoveredLocked(ch, s)
-			ch.mu.Unlock()
-			return nil
-		}
-		fetched = append(fetched, evs...)
-		through = evs[len(evs)-1].Seq
-		if len(fetched) > h.cfg.MaxReplay {
-			ch.mu.Lock()
-			h.joinUnrecoveredLocked(ch, s)
-			ch.mu.Unlock()
-			return nil
-		}
-	}
-}
-
-// joinUnrecoveredLocked subscribes s from now on and tells the client it
-// must reload state over HTTP.
-func (h *Hub) joinUnrecoveredLocked(ch *channel, s *sub) {
-	s.after = ch.last
-	ch.addSubLocked(s)
-	s.c.enqueue(encodeSubscribed(ch.name, ch.last, ptr(false)), true)
-	h.m.replayFalse.Inc()
-}
-
-func ptr[T any](v T) *T { return &v }
-
-func (c *HubConfig) logOrNil() *Log { return c.Log }
-
-func (l *Log) headsOf(ctx context.Context, name string) (int64, error) {
-	if l == nil {
-		return 0, nil
-	}
-	heads, err := l.Heads(ctx, []string{name})
-	if err != nil {
-		return 0, err
-	}
-	return heads[name], nil
-}
-
-type replayKey struct {
-	channel string
-	after   int64
-}
-
-type replayCall struct {
-	done    chan struct{}
-	evs     []Event
-	err     error
-	expires time.Time // set when done: until then later callers reuse the result
-}
-
-// replayShare is how long a finished replay read keeps serving callers with
-// the same since. Reusing an older read is safe: join continues from its
-// last seq (through the in-memory cache, or another read) up to the live
-// position.
-const replayShare = 2 * time.Second
-
-// replayRead reads events after `after` from the log for a subscribe.
-// Reads of the same range share one query (concurrent ones, and for
-// replayShare after it finished), and at most four run at once, so a mass
-// reconnect costs PostgreSQL a handful of queries rather than one per client.
-func (h *Hub) replayRead(ctx context.Context, name string, after int64) ([]Event, error) {
-	key := replayKey{name, after}
-	now := time.Now()
-	h.replayMu.Lock()
-	for k, call := range h.replays {
-		if !call.expires.IsZero() && now.After(call.expires) {
-			delete(h.replays, k)
-		}
-	}
-	if call, ok := h.replays[key]; ok {
-		h.replayMu.Unlock()
-		select {
-		case <-call.done:
-			return call.evs, call.err
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		}
-	}
-	call := &replayCall{done: make(chan struct{})}
-	h.replays[key] = call
-	h.replayMu.Unlock()
-
-	defer func() {
-		h.replayMu.Lock()
-		if call.err != nil {
-			delete(h.replays, key)
-		} else {
-			call.expires = time.Now().Add(replayShare)
-		}
-		h.replayMu.Unlock()
-		close(call.done)
-	}()
-	select {
-	case h.replaySem <- struct{}{}:
-	case <-ctx.Done():
-		call.err = ctx.Err()
-		return nil, call.err
-	}
-	defer func() { <-h.replaySem }()
-	h.replayQueries.Add(1)
-	call.evs, call.err = h.cfg.Log.Since(ctx, name, after, h.cfg.MaxReplay+1)
-	return call.evs, call.err
-}
-
-func (h *Hub) register(c *client) bool {
+// register adds c to the hub; it fails while shutting down or when c is
+// over a socket cap (sockets that raced past Admit).
+func (h *Hub) register(c *client) (bool, Disconnect) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.closing {
-		return false
+		return false, DisconnectShutdown
+	}
+	if h.admitLocked(c.p) != nil {
+		return false, DisconnectTooMany
 	}
 	h.conns.Add(1)
 	h.clients[c] = struct{}{}
@@ -914,8 +229,11 @@ func (h *Hub) register(c *client) bool {
 		}
 		set[c] = struct{}{}
 	}
+	if c.p.Addr != "" {
+		h.byAddr[c.p.Addr]++
+	}
 	h.m.connections.Inc()
-	return true
+	return true, Disconnect{}
 }
 
 func (h *Hub) unregister(c *client) {
@@ -925,6 +243,11 @@ func (h *Hub) unregister(c *client) {
 		delete(set, c)
 		if len(set) == 0 {
 			delete(h.byUser, c.p.UserID)
+		}
+	}
+	if c.p.Addr != "" {
+		if h.byAddr[c.p.Addr]--; h.byAddr[c.p.Addr] <= 0 {
+			delete(h.byAddr, c.p.Addr)
 		}
 	}
 	h.mu.Unlock()
@@ -940,7 +263,7 @@ func (h *Hub) DisconnectUser(userID int64) {
 		return
 	}
 	h.disconnectLocal(userID)
-	h.enqueuePublish(pubItem{topic: "ctl", payload: []byte("disconnect:" + strconv.FormatInt(userID, 10))})
+	h.publishControl(ctlDisconnect, userID)
 }
 
 func (h *Hub) disconnectLocal(userID int64) {

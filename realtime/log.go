@@ -22,28 +22,35 @@ WITH s AS (
     ON CONFLICT (channel) DO UPDATE SET seq = channel_seqs.seq + 1
     RETURNING seq
 )
-INSERT INTO events (channel, seq, type, data)
-SELECT $1, s.seq, $2, $3 FROM s
+INSERT INTO events (channel, seq, type, subject, data)
+SELECT $1, s.seq, $2, $3, $4 FROM s
 RETURNING seq, created_at`
 
-	// selectSince reads events after a seq, oldest first.
-	selectSince = `
+	// selectPage reads a page of events after a seq, oldest first.
+	selectPage = `
 SELECT seq, type, data, created_at FROM events
 WHERE channel = $1 AND seq > $2
 ORDER BY seq
 LIMIT $3`
 
-	// selectRange reads events in (from, to], oldest first.
+	// selectRange reads events in (from, to], oldest first, with the
+	// channel's redaction count from the same snapshot.
 	selectRange = `
-SELECT seq, type, data, created_at FROM events
-WHERE channel = $1 AND seq > $2 AND seq <= $3
-ORDER BY seq`
+SELECT e.seq, e.type, e.data, e.created_at,
+       coalesce((SELECT n FROM channel_redactions WHERE channel = $1), 0) AS redactions
+FROM events e
+WHERE e.channel = $1 AND e.seq > $2 AND e.seq <= $3
+ORDER BY e.seq`
 
-	// selectTail reads the head of a channel and its newest events up to it
-	// in one statement, so both come from the same snapshot.
+	// selectTail reads the head of a channel, its redaction count and its
+	// newest events up to the head in one statement, so all come from the
+	// same snapshot.
 	selectTail = `
-WITH h AS (SELECT coalesce(max(seq), 0) AS head FROM channel_seqs WHERE channel = $1)
-SELECT h.head, e.seq, e.type, e.data, e.created_at
+WITH h AS (
+    SELECT coalesce((SELECT seq FROM channel_seqs WHERE channel = $1), 0) AS head,
+           coalesce((SELECT n FROM channel_redactions WHERE channel = $1), 0) AS redactions
+)
+SELECT h.head, h.redactions, e.seq, e.type, e.data, e.created_at
 FROM h LEFT JOIN LATERAL (
     SELECT seq, type, data, created_at FROM events
     WHERE channel = $1 AND seq <= h.head
@@ -51,16 +58,20 @@ FROM h LEFT JOIN LATERAL (
 ) e ON true
 ORDER BY e.seq`
 
-	// selectHeads reads the current seq of many channels.
-	selectHeads = `SELECT channel, seq FROM channel_seqs WHERE channel = ANY($1)`
+	// selectHeads reads the current seq and redaction count of many channels.
+	selectHeads = `
+SELECT s.channel, s.seq, coalesce(r.n, 0) AS redactions
+FROM channel_seqs s LEFT JOIN channel_redactions r ON r.channel = s.channel
+WHERE s.channel = ANY($1)`
 
-	// pruneBatch deletes a batch of events that are both older than the age
-	// limit and outside the newest keep events of their channel.
+	// pruneBatch deletes a batch of events that are older than keepAge and
+	// either older than maxAge (>= keepAge) or outside the newest keep
+	// events of their channel.
 	pruneBatch = `
 DELETE FROM events WHERE ctid = ANY (ARRAY(
     SELECT e.ctid FROM events e JOIN channel_seqs c ON c.channel = e.channel
     WHERE e.created_at < clock_timestamp() - make_interval(secs => $1)
-      AND e.seq <= c.seq - $2
+      AND (e.created_at < clock_timestamp() - make_interval(secs => $4) OR e.seq <= c.seq - $2)
     LIMIT $3))`
 
 	// pruneLock keeps concurrent instances from pruning at the same time.
@@ -88,16 +99,34 @@ func (r eventRow) event(channel string) Event {
 }
 
 // Append stores the event inside the caller's transaction, assigning the next
-// gap-free per-channel seq. data is encoded with encoding/json unless it is
-// already a json.RawMessage or []byte holding JSON. The event becomes visible
-// (and must be passed to Hub.Publish) only after tx commits.
-func (l *Log) Append(ctx context.Context, tx *sqlx.Tx, channel, typ string, data any) (Event, error) {
+// gap-free per-channel seq. subject names the resource the event is about
+// ("question:17"): Restate finds the event by it. data is encoded with
+// encoding/json unless it is already a json.RawMessage or []byte holding
+// JSON. The event becomes visible (and must be passed to Hub.Publish) only
+// after tx commits.
+func (l *Log) Append(ctx context.Context, tx sqlx.QueryerContext, channel, typ, subject string, data any) (Event, error) {
 	if !ValidChannel(channel) {
 		return Event{}, fmt.Errorf("append event to %q: %w", channel, ErrBadChannel)
 	}
 	if typ == "" || typ == PresenceType {
 		return Event{}, fmt.Errorf("append event to %q: bad type %q", channel, typ)
 	}
+	if subject == "" {
+		return Event{}, fmt.Errorf("append %s to %s: no subject", typ, channel)
+	}
+	raw, err := encodeData(data)
+	if err != nil {
+		return Event{}, fmt.Errorf("append event to %s: %w", channel, err)
+	}
+	var r eventRow
+	if err := tx.QueryRowxContext(ctx, appendEvent, channel, typ, subject, string(raw)).Scan(&r.Seq, &r.CreatedAt); err != nil {
+		return Event{}, fmt.Errorf("append event to %s: %w", channel, err)
+	}
+	return Event{Channel: channel, Seq: r.Seq, Type: typ, At: r.CreatedAt.UTC(), Data: raw}, nil
+}
+
+// encodeData returns data as JSON text.
+func encodeData(data any) ([]byte, error) {
 	var raw []byte
 	switch d := data.(type) {
 	case json.RawMessage:
@@ -107,7 +136,7 @@ func (l *Log) Append(ctx context.Context, tx *sqlx.Tx, channel, typ string, data
 	default:
 		b, err := json.Marshal(data)
 		if err != nil {
-			return Event{}, fmt.Errorf("append event to %s: encode data: %w", channel, err)
+			return nil, fmt.Errorf("encode data: %w", err)
 		}
 		raw = b
 	}
@@ -115,20 +144,16 @@ func (l *Log) Append(ctx context.Context, tx *sqlx.Tx, channel, typ string, data
 		raw = []byte("null")
 	}
 	if !json.Valid(raw) {
-		return Event{}, fmt.Errorf("append event to %s: data is not valid JSON", channel)
+		return nil, errors.New("data is not valid JSON")
 	}
-	var r eventRow
-	if err := tx.QueryRowxContext(ctx, appendEvent, channel, typ, string(raw)).Scan(&r.Seq, &r.CreatedAt); err != nil {
-		return Event{}, fmt.Errorf("append event to %s: %w", channel, err)
-	}
-	return Event{Channel: channel, Seq: r.Seq, Type: typ, At: r.CreatedAt.UTC(), Data: raw}, nil
+	return raw, nil
 }
 
-// Since returns up to limit events of channel with seq > since, oldest first.
-func (l *Log) Since(ctx context.Context, channel string, since int64, limit int) ([]Event, error) {
+// Page returns up to limit events of channel with seq > after, oldest first.
+func (l *Log) Page(ctx context.Context, channel string, after int64, limit int) ([]Event, error) {
 	var rows []eventRow
-	if err := l.db.SelectContext(ctx, &rows, selectSince, channel, since, limit); err != nil {
-		return nil, fmt.Errorf("read events of %s since %d: %w", channel, since, err)
+	if err := l.db.SelectContext(ctx, &rows, selectPage, channel, after, limit); err != nil {
+		return nil, fmt.Errorf("read events of %s after %d: %w", channel, after, err)
 	}
 	out := make([]Event, len(rows))
 	for i, r := range rows {
@@ -137,28 +162,41 @@ func (l *Log) Since(ctx context.Context, channel string, since int64, limit int)
 	return out, nil
 }
 
-// Range returns the events of channel with from < seq <= to, oldest first.
-func (l *Log) Range(ctx context.Context, channel string, from, to int64) ([]Event, error) {
-	var rows []eventRow
+// Range returns the events of channel with from < seq <= to, oldest first,
+// and the channel's redaction count (0 when there are no events).
+func (l *Log) Range(ctx context.Context, channel string, from, to int64) ([]Event, int64, error) {
+	var rows []struct {
+		eventRow
+		Redactions int64 `db:"redactions"`
+	}
 	if err := l.db.SelectContext(ctx, &rows, selectRange, channel, from, to); err != nil {
-		return nil, fmt.Errorf("read events of %s in (%d,%d]: %w", channel, from, to, err)
+		return nil, 0, fmt.Errorf("read events of %s in (%d,%d]: %w", channel, from, to, err)
 	}
 	out := make([]Event, len(rows))
+	var redactions int64
 	for i, r := range rows {
 		out[i] = r.event(channel)
+		redactions = r.Redactions
 	}
-	return out, nil
+	return out, redactions, nil
 }
 
-// Tail returns the channel's current seq (0 when it has none) and up to n of
-// its newest events, oldest first, read from one snapshot.
-func (l *Log) Tail(ctx context.Context, channel string, n int) (int64, []Event, error) {
+// Head is a channel's position in the log: its last seq and how many times
+// its stored events were rewritten (Restate, RenamePerson).
+type Head struct {
+	Seq        int64
+	Redactions int64
+}
+
+// Tail returns the channel's head (zero when it has none) and up to n of its
+// newest events, oldest first, read from one snapshot.
+func (l *Log) Tail(ctx context.Context, channel string, n int) (Head, []Event, error) {
 	rows, err := l.db.QueryContext(ctx, selectTail, channel, n)
 	if err != nil {
-		return 0, nil, fmt.Errorf("read tail of %s: %w", channel, err)
+		return Head{}, nil, fmt.Errorf("read tail of %s: %w", channel, err)
 	}
 	defer rows.Close()
-	var head int64
+	var head Head
 	var out []Event
 	for rows.Next() {
 		var (
@@ -167,34 +205,34 @@ func (l *Log) Tail(ctx context.Context, channel string, n int) (int64, []Event, 
 			data []byte
 			at   *time.Time
 		)
-		if err := rows.Scan(&head, &seq, &typ, &data, &at); err != nil {
-			return 0, nil, fmt.Errorf("read tail of %s: %w", channel, err)
+		if err := rows.Scan(&head.Seq, &head.Redactions, &seq, &typ, &data, &at); err != nil {
+			return Head{}, nil, fmt.Errorf("read tail of %s: %w", channel, err)
 		}
 		if seq != nil {
 			out = append(out, Event{Channel: channel, Seq: *seq, Type: *typ, At: at.UTC(), Data: json.RawMessage(data)})
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return 0, nil, fmt.Errorf("read tail of %s: %w", channel, err)
+		return Head{}, nil, fmt.Errorf("read tail of %s: %w", channel, err)
 	}
 	return head, out, nil
 }
 
-// Heads returns the current seq of each channel that has one.
-func (l *Log) Heads(ctx context.Context, channels []string) (map[string]int64, error) {
+// Heads returns the head of each channel that has one.
+func (l *Log) Heads(ctx context.Context, channels []string) (map[string]Head, error) {
 	rows, err := l.db.QueryContext(ctx, selectHeads, pq.Array(channels))
 	if err != nil {
 		return nil, fmt.Errorf("read channel heads: %w", err)
 	}
 	defer rows.Close()
-	out := make(map[string]int64, len(channels))
+	out := make(map[string]Head, len(channels))
 	for rows.Next() {
 		var ch string
-		var seq int64
-		if err := rows.Scan(&ch, &seq); err != nil {
+		var h Head
+		if err := rows.Scan(&ch, &h.Seq, &h.Redactions); err != nil {
 			return nil, fmt.Errorf("read channel heads: %w", err)
 		}
-		out[ch] = seq
+		out[ch] = h
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read channel heads: %w", err)
@@ -202,14 +240,22 @@ func (l *Log) Heads(ctx context.Context, channels []string) (map[string]int64, e
 	return out, nil
 }
 
-// Prune deletes events that are older than maxAge AND not among the newest
-// keep events of their channel, so at least that much history always stays
-// replayable. It returns how many it deleted. Only one instance prunes at a
-// time; the others return 0 at once.
-func (l *Log) Prune(ctx context.Context, maxAge time.Duration, keep int64) (int64, error) {
+// Retention is how long the log keeps events: at least KeepAge or the
+// newest KeepEvents of each channel, whichever is more, and never longer
+// than MaxAge (which wins over both).
+type Retention struct {
+	KeepAge    time.Duration
+	KeepEvents int64
+	MaxAge     time.Duration
+}
+
+// Prune deletes the events that r no longer keeps and returns how many it
+// deleted. Only one instance prunes at a time; the others return 0 at once.
+func (l *Log) Prune(ctx context.Context, r Retention) (int64, error) {
+	keepAge := min(r.KeepAge, r.MaxAge)
 	var total int64
 	for {
-		n, locked, err := l.pruneOnce(ctx, maxAge, keep, 5000)
+		n, locked, err := l.pruneOnce(ctx, keepAge, r.KeepEvents, r.MaxAge, 5000)
 		if err != nil {
 			return total, err
 		}
@@ -220,7 +266,7 @@ func (l *Log) Prune(ctx context.Context, maxAge time.Duration, keep int64) (int6
 	}
 }
 
-func (l *Log) pruneOnce(ctx context.Context, maxAge time.Duration, keep int64, batch int) (int64, bool, error) {
+func (l *Log) pruneOnce(ctx context.Context, keepAge time.Duration, keep int64, maxAge time.Duration, batch int) (int64, bool, error) {
 	tx, err := l.db.BeginTxx(ctx, nil)
 	if err != nil {
 		return 0, false, fmt.Errorf("prune events: %w", err)
@@ -233,7 +279,7 @@ func (l *Log) pruneOnce(ctx context.Context, maxAge time.Duration, keep int64, b
 	if !locked {
 		return 0, false, nil
 	}
-	res, err := tx.ExecContext(ctx, pruneBatch, maxAge.Seconds(), keep, batch)
+	res, err := tx.ExecContext(ctx, pruneBatch, keepAge.Seconds(), keep, batch, maxAge.Seconds())
 	if err != nil {
 		return 0, true, fmt.Errorf("prune events: %w", err)
 	}

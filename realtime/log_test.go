@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -26,13 +27,23 @@ func appendEvents(t testing.TB, db *sqlx.DB, l *Log, channel string, n int) []Ev
 	return out
 }
 
+// subjectOf names a test event's subject: question:{i} when data has an i.
+func subjectOf(data any) string {
+	if m, ok := data.(map[string]any); ok {
+		if i, ok := m["i"].(int); ok {
+			return fmt.Sprintf("question:%d", i)
+		}
+	}
+	return "question:0"
+}
+
 func appendOne(ctx context.Context, db *sqlx.DB, l *Log, channel string, data any) (Event, error) {
 	tx, err := db.BeginTxx(ctx, nil)
 	if err != nil {
 		return Event{}, err
 	}
 	defer tx.Rollback() //nolint:errcheck
-	ev, err := l.Append(ctx, tx, channel, "question.created", data)
+	ev, err := l.Append(ctx, tx, channel, "question.created", subjectOf(data), data)
 	if err != nil {
 		return Event{}, err
 	}
@@ -56,7 +67,7 @@ func TestLogAppendGapFreeUnderConcurrency(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if _, err := l.Append(ctx, tx, "talk:1", "question.created", map[string]int{"w": w}); err != nil {
+				if _, err := l.Append(ctx, tx, "talk:1", "question.created", "question:1", map[string]int{"w": w}); err != nil {
 					t.Error(err)
 					tx.Rollback()
 					return
@@ -73,7 +84,7 @@ func TestLogAppendGapFreeUnderConcurrency(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	evs, err := l.Since(context.Background(), "talk:1", 0, 10000)
+	evs, err := l.Page(context.Background(), "talk:1", 0, 10000)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,10 +97,11 @@ func TestLogAppendGapFreeUnderConcurrency(t *testing.T) {
 			t.Fatalf("event %d has seq %d: gap or duplicate", i, ev.Seq)
 		}
 	}
-	head, tail, err := l.Tail(context.Background(), "talk:1", 5)
+	h, tail, err := l.Tail(context.Background(), "talk:1", 5)
 	if err != nil {
 		t.Fatal(err)
 	}
+	head := h.Seq
 	if head != int64(committed) || len(tail) != 5 || tail[4].Seq != head || tail[0].Seq != head-4 {
 		t.Fatalf("Tail = %d %v", head, tail)
 	}
@@ -109,7 +121,7 @@ func TestLogAppendKeepsDataBytes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := l.Since(context.Background(), "talk:5", 0, 10)
+	got, err := l.Page(context.Background(), "talk:5", 0, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,19 +147,19 @@ func TestLogPruneKeepsNewestAndRecent(t *testing.T) {
 	appendEvents(t, db, l, "talk:1", 10)
 	appendEvents(t, db, l, "talk:2", 2)
 	// Everything is younger than an hour: nothing goes.
-	if n, err := l.Prune(context.Background(), time.Hour, 3); err != nil || n != 0 {
+	if n, err := l.Prune(context.Background(), Retention{KeepAge: time.Hour, KeepEvents: 3, MaxAge: 24 * time.Hour}); err != nil || n != 0 {
 		t.Fatalf("prune young = %d, %v", n, err)
 	}
 	// Old enough: keep the newest 3 of each channel.
-	n, err := l.Prune(context.Background(), 0, 3)
+	n, err := l.Prune(context.Background(), Retention{KeepEvents: 3, MaxAge: 24 * time.Hour})
 	if err != nil || n != 7 {
 		t.Fatalf("prune = %d, %v; want 7", n, err)
 	}
-	evs, _ := l.Since(context.Background(), "talk:1", 0, 100)
+	evs, _ := l.Page(context.Background(), "talk:1", 0, 100)
 	if len(evs) != 3 || evs[0].Seq != 8 {
 		t.Fatalf("talk:1 kept %v", evs)
 	}
-	evs, _ = l.Since(context.Background(), "talk:2", 0, 100)
+	evs, _ = l.Page(context.Background(), "talk:2", 0, 100)
 	if len(evs) != 2 {
 		t.Fatalf("talk:2 kept %v", evs)
 	}

@@ -14,6 +14,7 @@ type metrics struct {
 	gapRepairs    prometheus.Counter
 	brokerHealthy prometheus.Gauge
 	brokerDropped prometheus.Counter
+	revoked       prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, []error) {
@@ -37,13 +38,15 @@ func newMetrics(reg prometheus.Registerer) (*metrics, []error) {
 			Name: "hubtalks_live_broker_healthy", Help: "1 when the broker subscription is up, 0 while the hub polls the log instead."}),
 		brokerDropped: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "hubtalks_live_broker_publish_failures_total", Help: "Broker publishes that failed or were dropped (other instances catch up from the log)."}),
+		revoked: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "hubtalks_live_subscriptions_revoked_total", Help: "Subscriptions ended because they were no longer allowed (role, speakers or talk status changed)."}),
 	}
 	m.replayTrue = m.replays.WithLabelValues("true")
 	m.replayFalse = m.replays.WithLabelValues("false")
 	var errs []error
 	if reg != nil {
 		for _, c := range []prometheus.Collector{m.connections, m.subscriptions, m.published, m.deliveries,
-			m.slowDrops, m.replays, m.gapRepairs, m.brokerHealthy, m.brokerDropped} {
+			m.slowDrops, m.replays, m.gapRepairs, m.brokerHealthy, m.brokerDropped, m.revoked} {
 			if err := reg.Register(c); err != nil {
 				errs = append(errs, err)
 			}

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"time"
@@ -18,10 +19,17 @@ type Event struct {
 }
 
 // Principal is who holds a connection. UserID 0 is an anonymous viewer.
+// Addr is the client's address, for the per-address socket cap.
 type Principal struct {
 	UserID int64
 	Role   string
+	Addr   string
 }
+
+// ErrForbidden is what an Authorize hook wraps to refuse a channel; any
+// other error means authorisation could not be decided now (the database
+// is unavailable) and takes nothing away.
+var ErrForbidden = errors.New("forbidden")
 
 // PresenceType is the only event type without a seq: it is never stored.
 const PresenceType = "presence"

@@ -10,11 +10,11 @@ import (
 
 // NewWithHub builds the server together with its realtime hub: the Redis
 // broker (and Redis presence) when deps.Redis is set, else in-process.
-// hubCfg may tune the hub (tests); its Log, Broker, Authorize and Registry
+// hubCfg may tune the hub (tests); its History, Broker, Authorize and Registry
 // are filled in here.
 func NewWithHub(cfg Config, deps Deps, hubCfg realtime.HubConfig) (*Server, *realtime.Hub) {
 	var s *Server
-	hubCfg.Log = realtime.NewLog(deps.DB)
+	hubCfg.History = realtime.NewLog(deps.DB)
 	hubCfg.Logger = deps.Log
 	if deps.Redis != nil {
 		hubCfg.Broker = realtime.NewRedisBroker(deps.Redis, cfg.RedisPrefix, deps.Log)

@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"errors"
+	"fmt"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -21,6 +22,7 @@ import (
 type Hub interface {
 	live.Hub
 	ServeConn(conn *websocket.Conn, p realtime.Principal)
+	Admit(p realtime.Principal) error
 	Shutdown(ctx context.Context)
 	DisconnectUser(userID int64)
 }
@@ -51,9 +53,14 @@ func (s *Server) mountLive(api fiber.Router) {
 			}
 			httpx.SetUser(c, u)
 		}
-		var p realtime.Principal
+		p := realtime.Principal{Addr: c.IP()}
 		if u := httpx.CurrentUser(c); u != nil {
-			p = realtime.Principal{UserID: u.ID, Role: u.Role}
+			p.UserID, p.Role = u.ID, u.Role
+		}
+		if err := s.hub.Admit(p); err != nil {
+			c.Set(fiber.HeaderRetryAfter, "30")
+			return httpx.NewProblem(fiber.StatusTooManyRequests, "too_many_connections",
+				"this account or address already holds the most live connections allowed; close another tab or try again later")
 		}
 		c.Locals("principal", p)
 		return c.Next()
@@ -90,15 +97,12 @@ func containsFold(list []string, s string) bool {
 
 // AuthorizeChannel decides who may follow a channel: talk:{id} is public
 // (for talks that are not drafts); talk:{id}:staff is for staff of that talk.
+// A refusal wraps realtime.ErrForbidden; any other error means it could not
+// be decided now.
 func (s *Server) AuthorizeChannel(ctx context.Context, p realtime.Principal, channel string) error {
-	rest, ok := strings.CutPrefix(channel, "talk:")
+	id, staff, ok := realtime.ParseChannel(channel)
 	if !ok {
-		return errors.New("unknown channel")
-	}
-	idPart, staff := strings.CutSuffix(rest, ":staff")
-	id, err := strconv.ParseInt(idPart, 10, 64)
-	if err != nil || id <= 0 {
-		return errors.New("unknown channel")
+		return fmt.Errorf("unknown channel: %w", realtime.ErrForbidden)
 	}
 	var u *httpx.User
 	if p.UserID != 0 {
@@ -106,7 +110,7 @@ func (s *Server) AuthorizeChannel(ctx context.Context, p realtime.Principal, cha
 	}
 	status, err := s.talkStatuses.status(ctx, s.db, id)
 	if errors.Is(err, httpx.ErrNotFound) {
-		return errors.New("no such talk")
+		return fmt.Errorf("no such talk: %w", realtime.ErrForbidden)
 	}
 	if err != nil {
 		return err
@@ -119,10 +123,10 @@ func (s *Server) AuthorizeChannel(ctx context.Context, p realtime.Principal, cha
 		return err
 	}
 	if !isStaff && staff {
-		return errors.New("staff channel")
+		return fmt.Errorf("staff channel: %w", realtime.ErrForbidden)
 	}
 	if !isStaff { // a draft is invisible to all but its staff
-		return errors.New("no such talk")
+		return fmt.Errorf("no such talk: %w", realtime.ErrForbidden)
 	}
 	return nil
 }

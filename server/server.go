@@ -81,7 +81,7 @@ func newServer(cfg Config, deps Deps, reg *prometheus.Registry) *Server {
 		pub = deps.Hub
 	}
 	s.recorder = live.NewRecorder(deps.DB, pub)
-	s.talkStatuses = newTalkStatuses(2 * time.Second)
+	s.talkStatuses = newTalkStatuses(time.Second)
 	if s.cfg.SeriesTimezone == nil {
 		s.cfg.SeriesTimezone = time.UTC
 	}
@@ -96,7 +96,7 @@ func newServer(cfg Config, deps Deps, reg *prometheus.Registry) *Server {
 	if deps.Hub != nil {
 		sockets = deps.Hub
 	}
-	s.accounts = accounts.New(s.cfg.Accounts, deps.DB, s.limiter, sockets, deps.Log)
+	s.accounts = accounts.New(s.cfg.Accounts, deps.DB, s.recorder, s.limiter, sockets, deps.Log)
 
 	s.app = fiber.New(fiber.Config{
 		AppName:                 "hubtalks",

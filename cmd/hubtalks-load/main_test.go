@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -32,7 +33,7 @@ import (
 // publishes it after commit (the real Q&A handler is server/'s).
 func stubServer(db *sqlx.DB) (*fiber.App, *realtime.Hub, context.CancelFunc) {
 	log := realtime.NewLog(db)
-	hub := realtime.NewHub(realtime.HubConfig{Log: log, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	hub := realtime.NewHub(realtime.HubConfig{History: log, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	ctx, cancel := context.WithCancel(context.Background())
 	go hub.Run(ctx) //nolint:errcheck
 	var nextID atomic.Int64
@@ -64,7 +65,7 @@ func stubServer(db *sqlx.DB) (*fiber.App, *realtime.Hub, context.CancelFunc) {
 			return err
 		}
 		defer tx.Rollback() //nolint:errcheck
-		ev, err := log.Append(rctx, tx, "talk:"+strconv.FormatInt(talk, 10), "question.created", q)
+		ev, err := log.Append(rctx, tx, "talk:"+strconv.FormatInt(talk, 10), "question.created", fmt.Sprintf("question:%v", q["id"]), q)
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/ratelimit"
 )
 
@@ -49,7 +50,7 @@ type SocketCloser interface{ DisconnectUser(userID int64) }
 
 // Eraser removes or anonymises what one domain keeps about a user when the
 // account is erased; it runs inside the erasing transaction.
-type Eraser func(ctx context.Context, tx *sqlx.Tx, userID int64) error
+type Eraser func(ctx context.Context, tx *live.Tx, userID int64) error
 
 // Exporter returns what one domain keeps about a user, for GET /me/export.
 type Exporter func(ctx context.Context, db *sqlx.DB, userID int64) (any, error)
@@ -58,6 +59,7 @@ type Exporter func(ctx context.Context, db *sqlx.DB, userID int64) (any, error)
 type Accounts struct {
 	cfg       Config
 	db        *sqlx.DB
+	rec       *live.Recorder
 	store     *Store
 	limiter   ratelimit.Limiter
 	sockets   SocketCloser
@@ -67,8 +69,9 @@ type Accounts struct {
 }
 
 // New builds the accounts domain. sockets may be nil.
-func New(cfg Config, db *sqlx.DB, limiter ratelimit.Limiter, sockets SocketCloser, log *slog.Logger) *Accounts {
-	return &Accounts{cfg: cfg, db: db, store: newCachingStore(db, cfg.SessionIdle), limiter: limiter, sockets: sockets, log: log, exporters: map[string]Exporter{}}
+func New(cfg Config, db *sqlx.DB, rec *live.Recorder, limiter ratelimit.Limiter, sockets SocketCloser, log *slog.Logger) *Accounts {
+	return &Accounts{cfg: cfg, db: db, rec: rec, store: newCachingStore(db, cfg.SessionIdle), limiter: limiter, sockets: sockets,
+		log: log, exporters: map[string]Exporter{}}
 }
 
 // Store exposes the accounts' SQL to the command line.

@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/live"
 )
 
 type exportedUser struct {
@@ -50,31 +51,33 @@ func (a *Accounts) export(c *fiber.Ctx) error {
 }
 
 // erase anonymises the account in one transaction with every domain's part:
-// questions and posts stay, under "Former participant".
+// questions and posts stay, under ErasedName, and the live event log names
+// the person that way too (a replay shows what HTTP shows).
 func (a *Accounts) erase(c *fiber.Ctx) error {
 	ctx := httpx.Ctx(c)
 	uid := httpx.CurrentUser(c).ID
-	tx, err := a.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("erase user %d: %w", uid, err)
-	}
-	defer tx.Rollback() //nolint:errcheck
-	for _, e := range a.erasers {
-		if err := e(ctx, tx, uid); err != nil {
+	err := a.rec.InTx(ctx, func(tx *live.Tx) error {
+		for _, e := range a.erasers {
+			if err := e(ctx, tx, uid); err != nil {
+				return fmt.Errorf("erase user %d: %w", uid, err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, deleteUserSessions, uid); err != nil {
+			return fmt.Errorf("erase sessions of user %d: %w", uid, err)
+		}
+		if _, err := tx.ExecContext(ctx, eraseUser, uid, ErasedName); err != nil {
 			return fmt.Errorf("erase user %d: %w", uid, err)
 		}
-	}
-	if _, err := tx.ExecContext(ctx, deleteUserSessions, uid); err != nil {
-		return fmt.Errorf("erase sessions of user %d: %w", uid, err)
-	}
-	if _, err := tx.ExecContext(ctx, eraseUser, uid); err != nil {
-		return fmt.Errorf("erase user %d: %w", uid, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("erase user %d: %w", uid, err)
+		return tx.RenamePerson(uid, ErasedName)
+	})
+	if err != nil {
+		return err
 	}
 	a.store.sessions.evict(0, uid)
 	a.clearCookie(c)
 	a.disconnect(uid)
 	return c.SendStatus(fiber.StatusNoContent)
 }
+
+// ErasedName is the display name of an erased account, wherever it appears.
+const ErasedName = "Former participant"

@@ -46,7 +46,7 @@ const (
 	// Erasing keeps the row (questions and posts keep their author id) but
 	// removes everything that identifies the person.
 	eraseUser = `UPDATE users SET email = 'erased-' || id || '@erased.invalid',
-		display_name = 'Former participant', password_hash = '', role = 'participant',
+		display_name = $2, password_hash = '', role = 'participant',
 		deleted_at = now(), updated_at = now()
 		WHERE id = $1 AND deleted_at IS NULL`
 	selectUserExport     = `SELECT id, email, display_name, role, created_at, updated_at FROM users WHERE id = $1`

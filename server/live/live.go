@@ -6,6 +6,7 @@ package live
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/jmoiron/sqlx"
 
@@ -15,6 +16,8 @@ import (
 // Hub is what the server needs of the realtime hub to publish.
 type Hub interface {
 	Publish(ctx context.Context, events ...realtime.Event)
+	Redacted(reds ...realtime.Redaction)
+	Recheck(channels ...string)
 }
 
 // Recorder runs transactions that may emit events.
@@ -29,23 +32,59 @@ func NewRecorder(db *sqlx.DB, hub Hub) *Recorder {
 	return &Recorder{db: db, log: realtime.NewLog(db), hub: hub}
 }
 
-// Tx is a transaction that collects the events it emits.
+// Tx is a transaction that collects the events it emits, the stored
+// events it rewrites and the channels whose subscribers it may have taken
+// away, for the hub after commit.
 type Tx struct {
 	*sqlx.Tx
-	ctx    context.Context
-	log    *realtime.Log
-	events []realtime.Event
+	ctx        context.Context
+	log        *realtime.Log
+	events     []realtime.Event
+	redactions []realtime.Redaction
+	rechecks   []string
 }
 
-// Emit appends an event to channel's log in this transaction.
-func (t *Tx) Emit(channel, eventType string, data any) error {
-	ev, err := t.log.Append(t.ctx, t.Tx, channel, eventType, data)
+// Subject names the resource an event is about, e.g. Subject("question", 17).
+func Subject(kind string, id int64) string { return kind + ":" + strconv.FormatInt(id, 10) }
+
+// Emit appends an event about subject to channel's log in this transaction.
+func (t *Tx) Emit(channel, eventType, subject string, data any) error {
+	ev, err := t.log.Append(t.ctx, t.Tx, channel, eventType, subject, data)
 	if err != nil {
 		return fmt.Errorf("emit %s on %s: %w", eventType, channel, err)
 	}
 	t.events = append(t.events, ev)
 	return nil
 }
+
+// Restate rewrites the stored events of the given subjects on channel into
+// what the channel's viewers see of them now (a replay must not show what a
+// moderator has since hidden).
+func (t *Tx) Restate(channel string, rs ...realtime.Restatement) error {
+	red, changed, err := t.log.Restate(t.ctx, t.Tx, channel, rs)
+	if err != nil {
+		return err
+	}
+	if changed {
+		t.redactions = append(t.redactions, red)
+	}
+	return nil
+}
+
+// RenamePerson gives user userID the display name name in every stored
+// event that names them (account erasure).
+func (t *Tx) RenamePerson(userID int64, name string) error {
+	reds, err := t.log.RenamePerson(t.ctx, t.Tx, userID, name)
+	if err != nil {
+		return err
+	}
+	t.redactions = append(t.redactions, reds...)
+	return nil
+}
+
+// Recheck asks every instance, after commit, to authorise the channels'
+// subscriptions again.
+func (t *Tx) Recheck(channels ...string) { t.rechecks = append(t.rechecks, channels...) }
 
 // InTx runs fn in a transaction; when fn succeeds and the commit does, the
 // emitted events go to the hub. When fn fails nothing is written.
@@ -62,12 +101,29 @@ func (r *Recorder) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err := stx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	if r.hub != nil && len(tx.events) > 0 {
-		// The request's context may end as soon as the handler returns.
-		r.hub.Publish(context.WithoutCancel(ctx), tx.events...)
-	}
+	r.committed(ctx, tx.redactions, tx.events, tx.rechecks)
 	return nil
 }
+
+// committed hands the hub what a committed transaction did, in the order
+// instances must learn it: rewritten events first (so no cache keeps their
+// old form past the new events), then the new events, then rechecks.
+func (r *Recorder) committed(ctx context.Context, reds []realtime.Redaction, events []realtime.Event, rechecks []string) {
+	if r.hub == nil {
+		return
+	}
+	if len(reds) > 0 {
+		r.hub.Redacted(reds...)
+	}
+	if len(events) > 0 {
+		// The request's context may end as soon as the handler returns.
+		r.hub.Publish(context.WithoutCancel(ctx), events...)
+	}
+	if len(rechecks) > 0 {
+		r.hub.Recheck(rechecks...)
+	}
+}
+
 
 // TalkChannel is the public channel of a talk.
 func TalkChannel(talkID int64) string { return fmt.Sprintf("talk:%d", talkID) }

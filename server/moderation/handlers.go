@@ -9,6 +9,7 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/accounts"
 	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
 
@@ -20,7 +21,7 @@ func (m *Moderation) Mount(api fiber.Router, acc *accounts.Accounts) {
 	api.Get("/talks/:id/moderation-log", httpx.RequireUser, m.listLog)
 	if acc != nil {
 		// Flags stay in the queue, but no longer say who raised them.
-		acc.OnErase(func(ctx context.Context, tx *sqlx.Tx, userID int64) error {
+		acc.OnErase(func(ctx context.Context, tx *live.Tx, userID int64) error {
 			if _, err := tx.ExecContext(ctx, clearReporter, userID); err != nil {
 				return fmt.Errorf("clear flag reporter %d: %w", userID, err)
 			}

@@ -189,25 +189,43 @@ func Reason(v *httpx.Checker, s *string) string {
 	return t
 }
 
-// Publish emits an event by the channel rule of this package: always on the
-// talk's staff channel with staffData, and on its public channel with
-// publicData unless that is nil.
-func Publish(tx *live.Tx, talkID int64, typ string, staffData, publicData any) error {
-	if err := tx.Emit(live.StaffChannel(talkID), typ, staffData); err != nil {
+// TalkRef is the talk an event belongs to, as far as the channel rule
+// needs it.
+type TalkRef struct {
+	ID     int64
+	Status string
+}
+
+// Publish emits an event about subject by the channel rule of this package:
+// always on the talk's staff channel with staffData, and on its public
+// channel with publicData unless that is nil or the talk is a draft (a
+// draft emits nothing in public).
+func Publish(tx *live.Tx, talk TalkRef, typ, subject string, staffData, publicData any) error {
+	if err := tx.Emit(live.StaffChannel(talk.ID), typ, subject, staffData); err != nil {
 		return err
 	}
 	if publicData == nil {
 		return nil
 	}
-	return tx.Emit(live.TalkChannel(talkID), typ, publicData)
+	return PublishPublic(tx, talk, typ, subject, publicData)
 }
 
-// LockTalk takes the talk's row lock for the rest of tx: moderation
-// changes of one talk (pins above all) are serialised by it.
-func LockTalk(ctx context.Context, tx *live.Tx, talkID int64) error {
-	var id int64
-	if err := tx.GetContext(ctx, &id, lockTalk, talkID); err != nil {
-		return fmt.Errorf("lock talk %d: %w", talkID, err)
+// PublishPublic emits an event on the talk's public channel only, unless
+// the talk is a draft.
+func PublishPublic(tx *live.Tx, talk TalkRef, typ, subject string, data any) error {
+	if talk.Status == "draft" {
+		return nil
 	}
-	return nil
+	return tx.Emit(live.TalkChannel(talk.ID), typ, subject, data)
+}
+
+// LockTalk takes the talk's row lock for the rest of tx (moderation
+// changes of one talk, pins above all, are serialised by it) and returns
+// the talk.
+func LockTalk(ctx context.Context, tx *live.Tx, talkID int64) (TalkRef, error) {
+	t := TalkRef{ID: talkID}
+	if err := tx.GetContext(ctx, &t.Status, lockTalk, talkID); err != nil {
+		return t, fmt.Errorf("lock talk %d: %w", talkID, err)
+	}
+	return t, nil
 }

@@ -14,7 +14,7 @@ import (
 )
 
 const (
-	lockTalk = `SELECT id FROM talks WHERE id = $1 FOR UPDATE`
+	lockTalk = `SELECT status FROM talks WHERE id = $1 FOR UPDATE`
 
 	insertLog = `INSERT INTO moderation_log (talk_id, actor_id, action, target_type, target_id, reason, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7)`
@@ -127,6 +127,14 @@ type Flag struct {
 	UpdatedAt time.Time `json:"updated_at"`
 }
 
+// flagEvent is a flag as the staff channel carries it: without its
+// reporter (speakers follow that channel too; moderators see who reported
+// over HTTP). The outer field shadows Flag's in JSON.
+type flagEvent struct {
+	Flag
+	Reporter *Person `json:"reporter,omitempty"`
+}
+
 type flagRow struct {
 	ID           int64         `db:"id"`
 	TalkID       int64         `db:"talk_id"`
@@ -168,7 +176,7 @@ func (m *Moderation) createFlag(ctx context.Context, talkID int64, target Target
 			return fmt.Errorf("flag %s %d: %w", target.Type, target.ID, err)
 		}
 		out, created = r.flag(), true
-		return tx.Emit(live.StaffChannel(talkID), "flag.created", out)
+		return tx.Emit(live.StaffChannel(talkID), "flag.created", live.Subject("flag", out.ID), flagEvent{Flag: out})
 	})
 	return out, created, err
 }

@@ -244,8 +244,7 @@ func syncTalks(ctx context.Context, tx *live.Tx, talkIDs ...int64) error {
 		if err != nil {
 			return err
 		}
-		t.StreamURL = nil
-		if err := tx.Emit(live.TalkChannel(id), "talk.updated", t); err != nil {
+		if err := talks.EmitUpdated(tx, t); err != nil {
 			return err
 		}
 	}

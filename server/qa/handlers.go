@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/lib/pq"
 
+	"github.com/hubtalks/hubtalks/realtime"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/idempotency"
 	"github.com/hubtalks/hubtalks/server/live"
@@ -157,13 +158,14 @@ func (d *Domain) ask(c *fiber.Ctx) error {
 	}
 	// With an Idempotency-Key, a retry replays this response and asks nothing twice.
 	return idempotency.Run(c, d.mod.Recorder, func(tx *live.Tx) (idempotency.Result, error) {
-		out, err := d.insertQuestion(ctx, tx, talkID, u, body, req.Anonymous, status, held)
+		out, err := d.insertQuestion(ctx, tx, moderation.TalkRef{ID: talkID, Status: t.Status}, u, body, req.Anonymous, status, held)
 		return idempotency.Result{Status: fiber.StatusCreated, Body: out}, err
 	})
 }
 
 // insertQuestion stores a new question with its log entry and events.
-func (d *Domain) insertQuestion(ctx context.Context, tx *live.Tx, talkID int64, u *httpx.User, body string, anonymous bool, status string, held bool) (Question, error) {
+func (d *Domain) insertQuestion(ctx context.Context, tx *live.Tx, talk moderation.TalkRef, u *httpx.User, body string, anonymous bool, status string, held bool) (Question, error) {
+	talkID := talk.ID
 	var id int64
 	if err := tx.GetContext(ctx, &id, insertQuestion, talkID, u.ID, body, anonymous, status, d.mod.Now()); err != nil {
 		return Question{}, fmt.Errorf("insert question: %w", err)
@@ -183,7 +185,7 @@ func (d *Domain) insertQuestion(ctx context.Context, tx *live.Tx, talkID int64, 
 	if public(status) {
 		pub = ev
 	}
-	if err := moderation.Publish(tx, talkID, "question.created", ev, pub); err != nil {
+	if err := moderation.Publish(tx, talk, "question.created", live.Subject("question", id), ev, pub); err != nil {
 		return Question{}, err
 	}
 	return loadQuestion(ctx, tx, id, u.ID, u.IsModerator())
@@ -310,7 +312,8 @@ type lockedQuestion struct {
 // status, pin (unpinning any other question of the talk first), the log
 // entries and the events, all or nothing.
 func (d *Domain) moderate(ctx context.Context, tx *live.Tx, talkID, id, actorID int64, req patchRequest, reason string) error {
-	if err := moderation.LockTalk(ctx, tx, talkID); err != nil {
+	talk, err := moderation.LockTalk(ctx, tx, talkID)
+	if err != nil {
 		return err
 	}
 	var q lockedQuestion
@@ -367,33 +370,46 @@ func (d *Domain) moderate(ctx context.Context, tx *live.Tx, talkID, id, actorID 
 		return fmt.Errorf("update question %d: %w", id, err)
 	}
 	for _, other := range unpinned {
-		if err := d.publishUpdate(ctx, tx, other, true); err != nil {
+		if err := d.publishUpdate(ctx, tx, talk, other, true); err != nil {
 			return err
 		}
 	}
-	return d.publishUpdate(ctx, tx, id, public(q.Status))
+	return d.publishUpdate(ctx, tx, talk, id, public(q.Status))
 }
 
 // publishUpdate emits the question's new state: question.updated on staff;
 // on public, question.created when it just became visible, question.updated
-// while it stays visible, question.removed when it stopped being visible.
-func (d *Domain) publishUpdate(ctx context.Context, tx *live.Tx, id int64, wasPublic bool) error {
+// while it stays visible, and question.removed when it stopped being
+// visible, which also becomes what every earlier public event of the
+// question (and of its answers) now says: a replay must not bring it back.
+func (d *Domain) publishUpdate(ctx context.Context, tx *live.Tx, talk moderation.TalkRef, id int64, wasPublic bool) error {
 	ev, err := loadQuestion(ctx, tx, id, 0, false)
 	if err != nil {
 		return err
 	}
-	if err := tx.Emit(live.StaffChannel(ev.TalkID), "question.updated", ev); err != nil {
+	subject := live.Subject("question", id)
+	if err := tx.Emit(live.StaffChannel(talk.ID), "question.updated", subject, ev); err != nil {
 		return err
 	}
 	switch isPublic := public(ev.Status); {
 	case isPublic && !wasPublic:
-		return tx.Emit(live.TalkChannel(ev.TalkID), "question.created", ev)
+		return moderation.PublishPublic(tx, talk, "question.created", subject, ev)
 	case isPublic:
-		return tx.Emit(live.TalkChannel(ev.TalkID), "question.updated", ev)
+		return moderation.PublishPublic(tx, talk, "question.updated", subject, ev)
 	case wasPublic:
-		return tx.Emit(live.TalkChannel(ev.TalkID), "question.removed", map[string]int64{"id": id})
+		removed := removedQuestion{ID: id}
+		if err := moderation.PublishPublic(tx, talk, "question.removed", subject, removed); err != nil {
+			return err
+		}
+		return tx.Restate(live.TalkChannel(talk.ID), realtime.Restatement{Subject: subject, Type: "question.removed", Data: removed})
 	}
 	return nil
+}
+
+// removedQuestion is question.removed: all the public learns of a question
+// that is no longer visible.
+type removedQuestion struct {
+	ID int64 `json:"id"`
 }
 
 type answerRequest struct {
@@ -450,7 +466,10 @@ func (d *Domain) answer(c *fiber.Ctx) error {
 		if public(status) {
 			pub = out
 		}
-		return moderation.Publish(tx, a.TalkID, "answer.created", out, pub)
+		// Answers share their question's subject: they leave the public
+		// record with it.
+		return moderation.Publish(tx, moderation.TalkRef{ID: a.TalkID, Status: a.TalkStatus}, "answer.created",
+			live.Subject("question", id), out, pub)
 	})
 	if err != nil {
 		return err

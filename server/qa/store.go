@@ -75,7 +75,8 @@ const (
 		UPDATE questions SET votes = votes - (SELECT count(*) FROM del) WHERE id = $1 RETURNING votes`
 	// lockVotes reads the count to publish under the question's row lock, so
 	// two flushes of one question commit (and take their seq) in count order.
-	lockVotes = `SELECT talk_id, status, votes FROM questions WHERE id = $1 FOR NO KEY UPDATE`
+	lockVotes = `SELECT q.talk_id, t.status AS talk_status, q.status, q.votes FROM questions q JOIN talks t ON t.id = q.talk_id
+		WHERE q.id = $1 FOR NO KEY UPDATE OF q`
 
 	exportQuestions = `SELECT id, talk_id, body, anonymous, status, created_at FROM questions WHERE author_id = $1 ORDER BY id`
 	exportAnswers   = `SELECT id, question_id, body, created_at FROM answers WHERE author_id = $1 ORDER BY id`

@@ -99,9 +99,10 @@ type votedEvent struct {
 func (d *Domain) flushVotes(ctx context.Context, questionID int64) error {
 	return d.mod.Recorder.InTx(ctx, func(tx *live.Tx) error {
 		var r struct {
-			TalkID int64  `db:"talk_id"`
-			Status string `db:"status"`
-			Votes  int    `db:"votes"`
+			TalkID     int64  `db:"talk_id"`
+			TalkStatus string `db:"talk_status"`
+			Status     string `db:"status"`
+			Votes      int    `db:"votes"`
 		}
 		err := tx.GetContext(ctx, &r, lockVotes, questionID)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -115,6 +116,7 @@ func (d *Domain) flushVotes(ctx context.Context, questionID int64) error {
 		if public(r.Status) {
 			pub = ev
 		}
-		return moderation.Publish(tx, r.TalkID, "question.voted", ev, pub)
+		return moderation.Publish(tx, moderation.TalkRef{ID: r.TalkID, Status: r.TalkStatus}, "question.voted",
+			live.Subject("question", questionID), ev, pub)
 	})
 }

@@ -42,11 +42,11 @@ type Handlers struct {
 func New(db *sqlx.DB, rec *live.Recorder, acc *accounts.Accounts) *Handlers {
 	h := &Handlers{db: db, rec: rec, batcher: NewBatcher(db, DefaultBatchSize, batchTimeout)}
 	if acc != nil {
-		acc.OnErase(func(ctx context.Context, tx *sqlx.Tx, userID int64) error {
-			if err := Erase(ctx, tx, userID); err != nil {
+		acc.OnErase(func(ctx context.Context, tx *live.Tx, userID int64) error {
+			if err := Erase(ctx, tx.Tx, userID); err != nil {
 				return err
 			}
-			return idempotency.Erase(ctx, tx, userID)
+			return idempotency.Erase(ctx, tx.Tx, userID)
 		})
 		acc.OnExport("registrations", func(ctx context.Context, db *sqlx.DB, userID int64) (any, error) {
 			return Mine(ctx, db, userID)

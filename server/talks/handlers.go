@@ -262,6 +262,10 @@ func (h *Handlers) patch(c *fiber.Ctx) error {
 				return err
 			}
 		}
+		if speakers != nil || t.Status != old.Status {
+			// Who may follow the talk's channels may have changed.
+			tx.Recheck(live.TalkChannel(id), live.StaffChannel(id))
+		}
 		out, err = h.emitUpdated(ctx, tx, id)
 		return err
 	})
@@ -282,19 +286,26 @@ func raised(old, now *int) bool {
 	}
 }
 
-// emitUpdated sends talk.updated (without stream_url: events go to everyone)
-// in tx and returns the full talk for the staff member who changed it.
+// emitUpdated sends talk.updated in tx and returns the full talk for the
+// staff member who changed it.
 func (h *Handlers) emitUpdated(ctx context.Context, tx *live.Tx, id int64) (Talk, error) {
 	t, err := loadFull(ctx, tx, id)
 	if err != nil {
 		return Talk{}, err
 	}
-	public := t
-	public.StreamURL = nil
-	if err := tx.Emit(live.TalkChannel(id), "talk.updated", public); err != nil {
-		return Talk{}, err
+	return t, EmitUpdated(tx, t)
+}
+
+// EmitUpdated records talk.updated for t, without stream_url (events go to
+// everyone who may follow the channel): on the public channel, or only on
+// the staff channel while t is a draft (a draft emits nothing in public).
+func EmitUpdated(tx *live.Tx, t Talk) error {
+	t.StreamURL = nil
+	channel := live.TalkChannel(t.ID)
+	if t.Status == StatusDraft {
+		channel = live.StaffChannel(t.ID)
 	}
-	return t, nil
+	return tx.Emit(channel, "talk.updated", live.Subject("talk", t.ID), t)
 }
 
 // cancel cancels the talk: its registrations end, registrants are told

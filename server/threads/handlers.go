@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hubtalks/hubtalks/realtime"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/idempotency"
 	"github.com/hubtalks/hubtalks/server/live"
@@ -143,7 +144,8 @@ func (d *Domain) create(c *fiber.Ctx) error {
 	if err := httpx.Decode(c, &req); err != nil {
 		return err
 	}
-	if _, _, err := d.mod.TalkFor(ctx, talkID, u); err != nil {
+	t, _, err := d.mod.TalkFor(ctx, talkID, u)
+	if err != nil {
 		return err
 	}
 	var v httpx.Checker
@@ -176,7 +178,8 @@ func (d *Domain) create(c *fiber.Ctx) error {
 		if !hidden {
 			pub = out
 		}
-		return moderation.Publish(tx, talkID, "thread.created", out, pub)
+		return moderation.Publish(tx, moderation.TalkRef{ID: talkID, Status: t.Status}, "thread.created",
+			live.Subject("thread", id), out, pub)
 	})
 	if err != nil {
 		return err
@@ -184,13 +187,30 @@ func (d *Domain) create(c *fiber.Ctx) error {
 	return c.Status(fiber.StatusCreated).JSON(out)
 }
 
-// get: GET /threads/{id} with its posts in order.
+// postCursor is the position after the last post of a page.
+type postCursor struct {
+	At time.Time `json:"t"`
+	ID int64     `json:"i"`
+}
+
+// get: GET /threads/{id} — the thread and one page of its posts in order
+// (oldest first); the thread's fields come with every page.
 func (d *Domain) get(c *fiber.Ctx) error {
 	id, err := httpx.ID(c, "id")
 	if err != nil {
 		return err
 	}
 	ctx, u := httpx.Ctx(c), httpx.CurrentUser(c)
+	page, err := httpx.ParsePage(c)
+	if err != nil {
+		return err
+	}
+	var cur postCursor
+	if page.Cursor != "" {
+		if err := httpx.DecodeCursor(page.Cursor, &cur); err != nil {
+			return err
+		}
+	}
 	a, err := d.threadAccess(ctx, id, u)
 	if err != nil {
 		return err
@@ -200,10 +220,17 @@ func (d *Domain) get(c *fiber.Ctx) error {
 		return err
 	}
 	var rows []postRow
-	if err := d.db.SelectContext(ctx, &rows, selectPosts, id, a.staff()); err != nil {
+	if err := d.db.SelectContext(ctx, &rows, selectPosts, id, a.staff(), page.Cursor != "", cur.At, cur.ID, page.Limit+1); err != nil {
 		return fmt.Errorf("load posts of thread %d: %w", id, err)
 	}
-	out := threadWithPosts{Thread: t, Posts: make([]Post, len(rows))}
+	out := threadWithPosts{Thread: t}
+	if len(rows) > page.Limit {
+		last := rows[page.Limit-1]
+		next := httpx.EncodeCursor(postCursor{At: last.CreatedAt, ID: last.ID})
+		out.NextCursor = &next
+		rows = rows[:page.Limit]
+	}
+	out.Posts = make([]Post, len(rows))
 	for i, r := range rows {
 		out.Posts[i] = r.post()
 	}
@@ -299,7 +326,8 @@ func (d *Domain) insertPost(ctx context.Context, tx *live.Tx, a access, u *httpx
 	if !hidden && !th.Hidden {
 		pub = out
 	}
-	return out, moderation.Publish(tx, a.TalkID, "post.created", out, pub)
+	return out, moderation.Publish(tx, moderation.TalkRef{ID: a.TalkID, Status: a.TalkStatus}, "post.created",
+		live.Subject("post", pid), out, pub)
 }
 
 type lockedThread struct {
@@ -418,7 +446,19 @@ func (d *Domain) patchThread(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
-		return moderation.Publish(tx, th.TalkID, "thread.updated", out, publicThread(out, th.Hidden))
+		talk := moderation.TalkRef{ID: th.TalkID, Status: a.TalkStatus}
+		if err := moderation.Publish(tx, talk, "thread.updated", live.Subject("thread", id), out, publicThread(out, th.Hidden)); err != nil {
+			return err
+		}
+		if next.Hidden != th.Hidden || next.Title != th.Title {
+			if err := restateThread(tx, out); err != nil {
+				return err
+			}
+		}
+		if next.Hidden != th.Hidden {
+			return restatePublicPosts(ctx, tx, th.TalkID, id, next.Hidden, nil)
+		}
+		return nil
 	})
 	if err != nil {
 		return err
@@ -572,15 +612,22 @@ func (d *Domain) patchPost(c *fiber.Ctx) error {
 		}
 		var pub any
 		switch {
-		case lp.ThreadHidden:
+		case lp.ThreadHidden || p.ParentHidden:
 		case !out.Hidden:
 			pub = out
 		case !lp.Hidden:
-			redacted := out
-			redacted.Body = ""
-			pub = redacted
+			pub = postTombstone(out)
 		}
-		return moderation.Publish(tx, lp.TalkID, "post.updated", out, pub)
+		subject := live.Subject("post", id)
+		if err := moderation.Publish(tx, moderation.TalkRef{ID: lp.TalkID, Status: p.TalkStatus}, "post.updated", subject, out, pub); err != nil {
+			return err
+		}
+		// Earlier events of the post (and of its replies, whose visibility
+		// follows it) now say what each channel shows of them.
+		if err := tx.Restate(live.StaffChannel(lp.TalkID), realtime.Restatement{Subject: subject, Data: out}); err != nil {
+			return err
+		}
+		return restatePublicPosts(ctx, tx, lp.TalkID, lp.ThreadID, lp.ThreadHidden, &id)
 	})
 	if err != nil {
 		return err

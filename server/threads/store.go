@@ -33,11 +33,13 @@ const (
 	insertPost = `INSERT INTO posts (thread_id, parent_id, author_id, body, hidden, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6) RETURNING id`
 	selectPost = `SELECT ` + postColumns + ` FROM posts p JOIN users u ON u.id = p.author_id WHERE p.id = $1`
-	// A non-staff reader sees neither hidden posts nor replies to them.
+	// A non-staff reader sees neither hidden posts nor replies to them. A page
+	// starts after the cursor's (created_at, id) when $3; $6 is limit+1.
 	selectPosts = `SELECT ` + postColumns + ` FROM posts p JOIN users u ON u.id = p.author_id
 			LEFT JOIN posts pp ON pp.id = p.parent_id
 		WHERE p.thread_id = $1 AND ($2 OR (NOT p.hidden AND NOT coalesce(pp.hidden, false)))
-		ORDER BY p.created_at, p.id`
+		  AND (NOT $3 OR (p.created_at, p.id) > ($4, $5))
+		ORDER BY p.created_at, p.id LIMIT $6`
 	selectParent = `SELECT thread_id, parent_id, hidden FROM posts WHERE id = $1`
 	lockPost     = `SELECT p.id, p.thread_id, p.author_id, p.body, p.hidden, p.created_at, t.talk_id, t.locked,
 			t.hidden AS thread_hidden
@@ -72,10 +74,11 @@ type Thread struct {
 	UpdatedAt      time.Time         `json:"updated_at"`
 }
 
-// threadWithPosts is GET /threads/{id}.
+// threadWithPosts is GET /threads/{id}: the thread and one page of its posts.
 type threadWithPosts struct {
 	Thread
-	Posts []Post `json:"posts"`
+	Posts      []Post  `json:"posts"`
+	NextCursor *string `json:"next_cursor"`
 }
 
 // Post is a post in a thread; parent_id names the top-level post it replies to.
@@ -153,3 +156,9 @@ type exportedPost struct {
 	CreatedAt time.Time  `json:"created_at" db:"created_at"`
 	EditedAt  *time.Time `json:"edited_at" db:"edited_at"`
 }
+
+// selectPostsUnder reads the posts a change of visibility touches: every
+// post of thread $1, or, when $2 is not null, post $2 and its replies.
+const selectPostsUnder = `SELECT ` + postColumns + `, coalesce(pp.hidden, false) AS parent_hidden
+	FROM posts p JOIN users u ON u.id = p.author_id LEFT JOIN posts pp ON pp.id = p.parent_id
+	WHERE p.thread_id = $1 AND ($2::bigint IS NULL OR p.id = $2 OR p.parent_id = $2)`

@@ -1,0 +1,251 @@
+package realtime
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// errClientGone ends a replay whose connection closed under it.
+var errClientGone = errors.New("connection closed during replay")
+
+// join adds s to ch. Without since it follows from the channel's current
+// position. With since it first replays, in order, the events after since:
+// from the log in pages of ReplayPage, then from the channel's cache, each
+// page only once the connection's queue has drained below the low-water
+// mark, so a replay never holds more than the send budget of one client.
+// The last step (the rest of the cache, the subscribed frame, and the
+// switch to live delivery) happens under ch.mu, so nothing slips between
+// replay and live and nothing is sent twice.
+func (h *Hub) join(ch *channel, s *sub, since *int64) error {
+	c := s.c
+	if since == nil {
+		ch.mu.Lock()
+		s.after = ch.last
+		ch.addSubLocked(s)
+		c.enqueue(encodeSubscribed(ch.name, ch.last, nil), true)
+		ch.mu.Unlock()
+		return nil
+	}
+	through := *since
+	ch.mu.Lock()
+	last := ch.last
+	ch.mu.Unlock()
+	if through > last {
+		done, err := h.joinAhead(ch, s, through)
+		if done || err != nil {
+			return err
+		}
+	}
+	if last-through > int64(h.cfg.MaxReplay) {
+		h.joinUnrecovered(ch, s)
+		return nil
+	}
+	replayed := 0
+	for {
+		if !c.waitRoom(h.ctx, h.cfg.replayLowWater()) {
+			return errClientGone
+		}
+		if replayed > h.cfg.MaxReplay {
+			// The channel moves faster than this client reads.
+			h.joinUnrecovered(ch, s)
+			return nil
+		}
+		ch.mu.Lock()
+		if through >= ch.last || ch.cacheFirst() <= through+1 {
+			frames := ch.cachedAfter(through, h.cfg.ReplayPage)
+			if (len(frames) == 0 || frames[len(frames)-1].seq == ch.last) && c.enqueueAll(frames) {
+				h.goLiveLocked(ch, s, through)
+				ch.mu.Unlock()
+				return nil
+			}
+			ch.mu.Unlock()
+			if !c.enqueueFrames(frames) {
+				return errClientGone
+			}
+			through = frames[len(frames)-1].seq
+			replayed += len(frames)
+			c.refreshRead()
+			continue
+		}
+		ch.mu.Unlock()
+
+		if h.cfg.History == nil {
+			h.joinUnrecovered(ch, s)
+			return nil
+		}
+		page, err := h.replayRead(ch.name, through)
+		if err != nil {
+			return err
+		}
+		if len(page) == 0 || page[0].seq != through+1 {
+			// Pruned: the log cannot give everything after since.
+			h.joinUnrecovered(ch, s)
+			return nil
+		}
+		if !c.enqueueFrames(page) {
+			return errClientGone
+		}
+		through = page[len(page)-1].seq
+		replayed += len(page)
+		c.refreshRead() // a replay the client is reading keeps the connection alive
+	}
+}
+
+// goLiveLocked subscribes s after through: the replay has queued every
+// event up to through, and live delivery takes over from there.
+func (h *Hub) goLiveLocked(ch *channel, s *sub, through int64) {
+	s.after = max(ch.last, through)
+	ch.addSubLocked(s)
+	s.c.enqueue(encodeSubscribed(ch.name, s.after, ptr(true)), true)
+	if through > ch.last {
+		// The log is ahead of this instance: deliver from it.
+		ch.target = max(ch.target, through)
+		h.startRepairLocked(ch)
+	}
+	h.m.replayTrue.Inc()
+}
+
+// joinAhead handles a since beyond what this instance has delivered (the
+// client came from a faster instance, or since is bogus). done false means
+// this instance has caught up meanwhile and the normal replay applies.
+func (h *Hub) joinAhead(ch *channel, s *sub, since int64) (done bool, err error) {
+	var head Head
+	if h.cfg.History != nil {
+		ctx, cancel := context.WithTimeout(h.ctx, h.cfg.QueryTimeout)
+		heads, err := h.cfg.History.Heads(ctx, []string{ch.name})
+		cancel()
+		if err != nil {
+			return true, err
+		}
+		head = heads[ch.name]
+	}
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	switch {
+	case since > head.Seq:
+		h.joinUnrecoveredLocked(ch, s)
+	case since <= ch.last:
+		return false, nil
+	default:
+		s.after = since
+		ch.addSubLocked(s)
+		s.c.enqueue(encodeSubscribed(ch.name, since, ptr(true)), true)
+		ch.target = max(ch.target, head.Seq)
+		h.startRepairLocked(ch)
+		h.m.replayTrue.Inc()
+	}
+	return true, nil
+}
+
+func (h *Hub) joinUnrecovered(ch *channel, s *sub) {
+	ch.mu.Lock()
+	h.joinUnrecoveredLocked(ch, s)
+	ch.mu.Unlock()
+}
+
+// joinUnrecoveredLocked subscribes s from now on and tells the client it
+// must reload state over HTTP.
+func (h *Hub) joinUnrecoveredLocked(ch *channel, s *sub) {
+	s.after = ch.last
+	ch.addSubLocked(s)
+	s.c.enqueue(encodeSubscribed(ch.name, ch.last, ptr(false)), true)
+	h.m.replayFalse.Inc()
+}
+
+func ptr[T any](v T) *T { return &v }
+
+type replayKey struct {
+	channel string
+	after   int64
+}
+
+type replayCall struct {
+	done    chan struct{}
+	frames  []*frame
+	err     error
+	expires time.Time // set when done: until then later callers reuse the result
+}
+
+// replayShare is how long a finished page read keeps serving callers with
+// the same position, and maxSharedReplays how many finished reads are kept
+// for it. Reusing an older read is safe: join continues from its last seq
+// (through the cache, or another read) up to the live position, and a
+// rewrite of the log forgets the channel's reads.
+const (
+	replayShare      = time.Second
+	maxSharedReplays = 64
+)
+
+// replayRead reads the page of events after `after` from the log, encoded.
+// Reads of the same page share one query and its frames (concurrent ones,
+// and for replayShare after it finished), and at most four run at once, so
+// a mass reconnect costs PostgreSQL a handful of queries rather than one
+// per client.
+func (h *Hub) replayRead(name string, after int64) ([]*frame, error) {
+	key := replayKey{name, after}
+	now := time.Now()
+	h.replayMu.Lock()
+	for k, call := range h.replays {
+		if !call.expires.IsZero() && now.After(call.expires) {
+			delete(h.replays, k)
+		}
+	}
+	if call, ok := h.replays[key]; ok {
+		h.replayMu.Unlock()
+		select {
+		case <-call.done:
+			return call.frames, call.err
+		case <-h.ctx.Done():
+			return nil, h.ctx.Err()
+		}
+	}
+	call := &replayCall{done: make(chan struct{})}
+	h.replays[key] = call
+	h.replayMu.Unlock()
+
+	defer func() {
+		h.replayMu.Lock()
+		if call.err != nil || len(h.replays) > maxSharedReplays {
+			if h.replays[key] == call {
+				delete(h.replays, key)
+			}
+		} else {
+			call.expires = time.Now().Add(replayShare)
+		}
+		h.replayMu.Unlock()
+		close(call.done)
+	}()
+	ctx, cancel := context.WithTimeout(h.ctx, h.cfg.QueryTimeout)
+	defer cancel()
+	select {
+	case h.replaySem <- struct{}{}:
+	case <-ctx.Done():
+		call.err = ctx.Err()
+		return nil, call.err
+	}
+	defer func() { <-h.replaySem }()
+	h.replayQueries.Add(1)
+	evs, err := h.cfg.History.Page(ctx, name, after, h.cfg.ReplayPage)
+	if err != nil {
+		call.err = err
+		return nil, err
+	}
+	call.frames = make([]*frame, len(evs))
+	for i, ev := range evs {
+		call.frames[i] = &frame{seq: ev.Seq, b: encodeEvent(ev)}
+	}
+	return call.frames, nil
+}
+
+// forgetReplays drops the shared page reads of a channel whose log was
+// rewritten.
+func (h *Hub) forgetReplays(name string) {
+	h.replayMu.Lock()
+	for k := range h.replays {
+		if k.channel == name {
+			delete(h.replays, k)
+		}
+	}
+	h.replayMu.Unlock()
+}
