@@ -24,6 +24,10 @@ type config struct {
 	LogLevel       slog.Level
 	RunMigrations  bool
 	SeriesTimezone *time.Location
+	// The live hub's limits (0: the hub's defaults).
+	EventRetention        time.Duration
+	LiveSocketsPerUser    int
+	LiveSocketsPerAddress int
 }
 
 // envError names the variable so a bad deployment says what to fix.
@@ -104,6 +108,25 @@ func loadConfig(getenv func(string) string) (config, error) {
 		return c, envError{"SERIES_TIMEZONE", fmt.Sprintf("%q is not a known time zone", tz)}
 	}
 	c.SeriesTimezone = loc
+	if v := getenv("EVENT_RETENTION"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < time.Hour {
+			return c, envError{"EVENT_RETENTION", "must be a duration of at least 1h, such as 168h"}
+		}
+		c.EventRetention = d
+	}
+	for _, v := range []struct {
+		name string
+		dst  *int
+	}{{"LIVE_SOCKETS_PER_USER", &c.LiveSocketsPerUser}, {"LIVE_SOCKETS_PER_ADDRESS", &c.LiveSocketsPerAddress}} {
+		if s := getenv(v.name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 {
+				return c, envError{v.name, "must be a positive whole number"}
+			}
+			*v.dst = n
+		}
+	}
 	return c, nil
 }
 

@@ -63,7 +63,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	srv, _ := server.NewWithHub(server.Config{
 		BaseURL: cfg.BaseURL, AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		SeriesTimezone: cfg.SeriesTimezone, Accounts: acfg, RedisPrefix: cfg.RedisPrefix,
-	}, deps, realtime.HubConfig{})
+	}, deps, realtime.HubConfig{
+		MaxRetention: cfg.EventRetention, MaxSocketsPerUser: cfg.LiveSocketsPerUser, MaxSocketsPerAddr: cfg.LiveSocketsPerAddress,
+	})
 	if cfg.AdminEmail != "" {
 		if err := ensureAdmin(ctx, srv.Accounts().Store(), cfg.AdminEmail, cfg.AdminPassword); err != nil {
 			return err

@@ -4,13 +4,17 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
 
 // TestDiscussionAndStaffPages: the rest of the app against the real server.
 // A participant starts a discussion thread and another person sees it live
 // and replies; a moderator locks it and the participant's reply form goes;
-// the moderator edits the talk in the editor; recordings, "my talks", the
+// a thread longer than a page loads the rest with "Load more posts" (a
+// post arriving live meanwhile shows once); the moderator edits the talk in the editor; recordings, "my talks", the
 // account page (export, erasure) and login work.
 func TestDiscussionAndStaffPages(t *testing.T) {
 	app := startApp(t)
@@ -53,6 +57,24 @@ func TestDiscussionAndStaffPages(t *testing.T) {
 	if err := app.Env.DB.QueryRowx(`SELECT locked, (SELECT count(*) FROM posts WHERE thread_id = $1) FROM threads WHERE id = $1`, threadID).Scan(&locked, &posts); err != nil || !locked || posts != 2 {
 		t.Fatalf("thread in the database: locked %v, %d posts, %v", locked, posts, err)
 	}
+
+	// A thread of more than one page (the app asks for 50 posts a page).
+	longTitle := "Reading list"
+	longID := seedThread(t, app, talk.ID, longTitle, 55)
+	moritz.Open(talk.Path("/live?tab=discussion"))
+	moritz.Until("the long thread in the list", `[...document.querySelectorAll(`+js(tid("thread-item"))+`)].some(t => t.textContent.includes(`+js(longTitle)+`))`)
+	eval[bool](moritz, `[...document.querySelectorAll(`+js(tid("thread-item"))+`)].find(t => t.textContent.includes(`+js(longTitle)+`)).querySelector('button').click() ?? true`)
+	moritz.Until("the first page of posts", `document.querySelectorAll(`+js(tid("post"))+`).length === 50 && document.querySelector(`+js(tid("load-more-posts"))+`)`)
+	// A post made now belongs to a page not loaded yet: it must show once, in its place.
+	late := app.Env.NewUser("participant")
+	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", longID), late.Token, map[string]any{"body": "A late addition"}), 201)
+	// The button works from the keyboard.
+	moritz.do("press Enter on Load more posts", chromedp.Focus(chromedp.CSS(tid("load-more-posts"))), chromedp.KeyEvent(kb.Enter))
+	moritz.Until("every post, each once and in order", `(() => {
+		const ids = [...document.querySelectorAll(`+js(tid("post"))+`)].map(p => Number(p.dataset.postId));
+		return ids.length === 56 && ids.every((id, i) => i === 0 || id > ids[i - 1]) && !document.querySelector(`+js(tid("load-more-posts"))+`) &&
+			[...document.querySelectorAll(`+js(tid("post"))+`)].filter(p => p.textContent.includes('A late addition')).length === 1;
+	})()`)
 
 	// The editor changes the talk.
 	moritz.Open(talk.Path("/edit"))
@@ -117,4 +139,26 @@ func TestDiscussionAndStaffPages(t *testing.T) {
 	for _, tab := range []*Tab{part, moritz} {
 		noCSPViolations(tab)
 	}
+}
+
+// seedThread starts a thread on the talk and writes n posts to it through
+// the API, spread over participants (each may post 10 times a minute);
+// it returns the thread's id.
+func seedThread(t *testing.T, app *App, talkID int64, title string, n int) int64 {
+	t.Helper()
+	author := app.Env.NewUser("participant")
+	var th struct {
+		ID int64 `json:"id"`
+	}
+	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/talks/%d/threads", talkID), author.Token,
+		map[string]any{"title": title, "body": "Post what you are reading."}), 201).JSON(t, &th)
+	var u testserver.User
+	for i := range n {
+		if i%9 == 0 {
+			u = app.Env.NewUser("participant")
+		}
+		testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token,
+			map[string]any{"body": fmt.Sprintf("Reading list, item %d", i+1)}), 201)
+	}
+	return th.ID
 }

@@ -297,7 +297,7 @@ async function api(req, res, path, body, u) {
       return send(res, 201, p);
     }
     if (M === 'PATCH') { Object.assign(th, body); publish(`talk:${th.talk_id}`, 'thread.updated', th); return send(res, 200, th); }
-    return send(res, 200, { ...th, posts: posts.filter((p) => p.thread_id === th.id) });
+    return send(res, 200, { ...th, posts: posts.filter((p) => p.thread_id === th.id), next_cursor: null });
   }
   if ((m = /^\/posts\/(\d+)$/.exec(path))) { const p = posts.find((x) => x.id === Number(m[1])); Object.assign(p, body); return send(res, 200, p); }
   if (path === '/me') return u ? send(res, 200, u, undefined, { 'X-CSRF-Token': 'mock-csrf' }) : problem(res, 401, 'unauthorized', 'Not logged in.');

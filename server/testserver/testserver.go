@@ -39,6 +39,8 @@ type Env struct {
 	Hub *realtime.Hub
 	// URL is set by Listen: the base URL of a real listener.
 	URL string
+
+	deps server.Deps
 }
 
 // Option changes how the test server is built.
@@ -82,13 +84,23 @@ func New(t testing.TB, opts ...Option) *Env {
 	for _, f := range o.configure {
 		f(&cfg)
 	}
-	env := &Env{T: t, DB: db, Config: cfg}
+	env := &Env{T: t, DB: db, Config: cfg, deps: deps}
 	if o.hub {
 		env.Server, env.Hub = server.NewWithHub(cfg, deps, o.hubCfg)
 	} else {
 		env.Server = server.New(cfg, deps)
 	}
 	return env
+}
+
+// Peer builds another instance of the same deployment: a server with its
+// own live hub on e's database and Redis (use WithRedis for e, so the two
+// hubs share a broker). Call Listen on it.
+func (e *Env) Peer(hubCfg realtime.HubConfig) *Env {
+	e.T.Helper()
+	peer := &Env{T: e.T, DB: e.DB, Config: e.Config, deps: e.deps}
+	peer.Server, peer.Hub = server.NewWithHub(e.Config, e.deps, hubCfg)
+	return peer
 }
 
 type testWriter struct{ t testing.TB }

@@ -2,6 +2,8 @@ package threads_test
 
 import (
 	"fmt"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -154,5 +156,136 @@ func TestBlockedWordsHidePosts(t *testing.T) {
 	_ = env.DB.Get(&n, `SELECT count(*) FROM moderation_log WHERE action = 'hide_blocked_words' AND actor_id IS NULL AND target_id = $1`, p.ID)
 	if n != 1 {
 		t.Fatalf("%d system log entries", n)
+	}
+}
+
+// threadPage is GET /threads/{id}: the thread's fields, a page of posts and
+// the next page's cursor.
+type threadPage struct {
+	threads.Thread
+	Posts      []threads.Post `json:"posts"`
+	NextCursor *string        `json:"next_cursor"`
+}
+
+// readAllPosts pages through a thread's posts as tok and returns every
+// page's post ids, checking the thread's fields come with each page.
+func readAllPosts(t *testing.T, env *modtest.Env, thread int64, tok string, limit int) [][]int64 {
+	t.Helper()
+	var pages [][]int64
+	cursor := ""
+	for {
+		path := fmt.Sprintf("/api/v1/threads/%d?limit=%d", thread, limit)
+		if cursor != "" {
+			path += "&cursor=" + url.QueryEscape(cursor)
+		}
+		var p threadPage
+		testserver.Must(t, env.Get(path, tok), 200).JSON(t, &p)
+		if p.ID != thread || p.Title == "" {
+			t.Fatalf("page %d: thread fields %+v", len(pages)+1, p.Thread)
+		}
+		ids := make([]int64, len(p.Posts))
+		for i, post := range p.Posts {
+			ids[i] = post.ID
+		}
+		pages = append(pages, ids)
+		if p.NextCursor == nil {
+			return pages
+		}
+		if len(p.Posts) != limit {
+			t.Fatalf("page %d has %d posts and a next page", len(pages), len(p.Posts))
+		}
+		if len(pages) > 20 {
+			t.Fatalf("no end to the pages: %v", pages)
+		}
+		cursor = *p.NextCursor
+	}
+}
+
+func TestThreadPostsArePaged(t *testing.T) {
+	env := modtest.New(t, nil)
+	u := env.NewUser("participant")
+	talk := env.MakeTalk(modtest.TalkOpts{})
+	th := newThread(t, env, talk, u.Token)
+	var want []int64
+	for i := range 7 {
+		var p threads.Post
+		testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": fmt.Sprintf("post %d", i)}), 201).JSON(t, &p)
+		want = append(want, p.ID)
+	}
+	// Two posts at the same instant: the id orders them, and a page boundary
+	// between them neither repeats nor skips one.
+	if _, err := env.DB.Exec(`UPDATE posts SET created_at = (SELECT created_at FROM posts WHERE id = $1) WHERE id = $2`, want[2], want[3]); err != nil {
+		t.Fatal(err)
+	}
+	pages := readAllPosts(t, env, th.ID, u.Token, 3)
+	if len(pages) != 3 || len(pages[0]) != 3 || len(pages[1]) != 3 || len(pages[2]) != 1 {
+		t.Fatalf("pages %v", pages)
+	}
+	if got := slices.Concat(pages...); !slices.Equal(got, want) {
+		t.Fatalf("posts %v, want %v", got, want)
+	}
+	// Without a limit: one page of 50, as before.
+	var all threadPage
+	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/threads/%d", th.ID), ""), 200).JSON(t, &all)
+	if len(all.Posts) != 7 || all.NextCursor != nil {
+		t.Fatalf("default page: %d posts, next %v", len(all.Posts), all.NextCursor)
+	}
+	// A limit that fills the page exactly: no further (empty) page is promised.
+	if pages := readAllPosts(t, env, th.ID, u.Token, 7); len(pages) != 1 || len(pages[0]) != 7 {
+		t.Fatalf("limit 7: pages %v", pages)
+	}
+}
+
+func TestThreadPostsPageParameters(t *testing.T) {
+	env := modtest.New(t, nil)
+	u := env.NewUser("participant")
+	talk := env.MakeTalk(modtest.TalkOpts{})
+	th := newThread(t, env, talk, u.Token)
+	for _, tc := range []struct{ query, field string }{
+		{"cursor=zzz", "cursor"},
+		{"cursor=" + url.QueryEscape("eyJ0IjoxfQ"), "cursor"}, // {"t":1}: JSON, but not a position
+		{"limit=0", "limit"},
+		{"limit=500", "limit"},
+		{"limit=x", "limit"},
+	} {
+		pr := testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/threads/%d?%s", th.ID, tc.query), u.Token), 422).Problem(t)
+		if pr.Code != "validation_failed" || len(pr.Errors) != 1 || pr.Errors[0].Field != tc.field {
+			t.Fatalf("%s: problem %+v", tc.query, pr)
+		}
+	}
+	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/threads/%d?limit=200", th.ID), u.Token), 200)
+}
+
+func TestHiddenPostsStayHiddenAcrossPages(t *testing.T) {
+	env := modtest.New(t, nil)
+	u, other, mod := env.NewUser("participant"), env.NewUser("participant"), env.NewUser("moderator")
+	talk := env.MakeTalk(modtest.TalkOpts{})
+	th := newThread(t, env, talk, u.Token)
+	// Posts 1 and 3 get hidden; post 5 replies to 3, so it goes with it.
+	var all, visible []int64
+	for i := range 8 {
+		body := map[string]any{"body": fmt.Sprintf("post %d", i)}
+		if i == 5 {
+			body["parent_id"] = all[3]
+		}
+		var p threads.Post
+		testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, body), 201).JSON(t, &p)
+		all = append(all, p.ID)
+		if i != 1 && i != 3 && i != 5 {
+			visible = append(visible, p.ID)
+		}
+	}
+	for _, i := range []int{1, 3} {
+		testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/posts/%d", all[i]), mod.Token, map[string]any{"hidden": true}), 200)
+	}
+	got := slices.Concat(readAllPosts(t, env, th.ID, other.Token, 2)...)
+	if !slices.Equal(got, visible) {
+		t.Fatalf("participant sees %v, want %v", got, visible)
+	}
+	if got := slices.Concat(readAllPosts(t, env, th.ID, "", 3)...); !slices.Equal(got, visible) {
+		t.Fatalf("anonymous reader sees %v, want %v", got, visible)
+	}
+	if got := slices.Concat(readAllPosts(t, env, th.ID, mod.Token, 2)...); !slices.Equal(got, all) {
+		t.Fatalf("moderator sees %v, want %v", got, all)
 	}
 }

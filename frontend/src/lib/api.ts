@@ -116,6 +116,13 @@ export interface Thread {
   posts?: Post[];
 }
 
+/** GET /threads/{id}: the thread's fields (on every page) and one page of its posts, oldest first. */
+export interface ThreadPage extends Thread {
+  posts: Post[];
+  /** The cursor of the next page of posts; null on the last page. */
+  next_cursor: string | null;
+}
+
 export interface Post {
   id: number;
   thread_id: number;
@@ -418,7 +425,7 @@ export const api = {
   threads: (talkId: number) => json<Page<Thread>>('GET', `/talks/${talkId}/threads?limit=200`),
   createThread: (talkId: number, b: { title: string; body: string }) =>
     json<Thread>('POST', `/talks/${talkId}/threads`, { body: b }),
-  thread: (id: number) => json<Thread>('GET', `/threads/${id}`),
+  thread: (id: number, cursor?: string | null) => json<ThreadPage>('GET', `/threads/${id}${qs({ cursor })}`),
   post: (threadId: number, body: string, parentId: number | null) =>
     json<Post>('POST', `/threads/${threadId}/posts`, {
       body: parentId ? { body, parent_id: parentId } : { body },

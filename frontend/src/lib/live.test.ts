@@ -45,12 +45,14 @@ function setup(random = () => 0.5) {
   const events: LiveEvent[] = [];
   const reloads: number[] = [];
   const statuses: string[] = [];
+  const errors: string[] = [];
   client.onStatus((s) => statuses.push(s));
   const unsub = client.subscribe('talk:42', {
     event: (e) => events.push(e),
     reload: () => reloads.push(Date.now()),
+    error: (code, message) => errors.push(`${code}: ${message}`),
   });
-  return { client, sockets, events, reloads, statuses, unsub, last: () => sockets[sockets.length - 1] };
+  return { client, sockets, events, reloads, statuses, errors, unsub, last: () => sockets[sockets.length - 1] };
 }
 
 const ev = (seq: number, type = 'question.voted', data: object = { id: 1, votes: seq }) => ({
@@ -205,6 +207,116 @@ describe('LiveClient', () => {
     vi.advanceTimersByTime(1000);
     t.last().accept();
     expect(t.last().subs().map((s) => s.channel)).toEqual(['talk:42']);
+  });
+
+  it('a revoked staff channel ends: handler told, nothing more delivered, not resubscribed', () => {
+    const t = setup();
+    const staffEvents: LiveEvent[] = [];
+    const staffErrors: string[] = [];
+    const unsubStaff = t.client.subscribe('talk:42:staff', {
+      event: (e) => staffEvents.push(e),
+      reload() {},
+      error: (code, message) => staffErrors.push(`${code}: ${message}`),
+    });
+    t.last().accept();
+    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 10 });
+    t.last().push({ op: 'subscribed', channel: 'talk:42:staff', seq: 4 });
+    t.last().push({ ...ev(5), channel: 'talk:42:staff' });
+    // The speaker is removed from the talk.
+    t.last().push({ op: 'error', code: 'forbidden', message: 'not staff of this talk', channel: 'talk:42:staff' });
+    expect(staffErrors).toEqual(['forbidden: not staff of this talk']);
+    expect(t.client.lastSeq('talk:42:staff')).toBeUndefined();
+    t.last().push({ ...ev(6), channel: 'talk:42:staff' });
+    expect(staffEvents.map((e) => e.seq)).toEqual([5]);
+    // The public channel goes on.
+    t.last().push(ev(11));
+    expect(t.events.map((e) => e.seq)).toEqual([11]);
+    expect(t.errors).toEqual([]);
+    // Nothing to unsubscribe from: the server ended it.
+    unsubStaff();
+    expect(t.last().sent.filter((m) => m.op === 'unsubscribe')).toEqual([]);
+    // A dropped connection, and a reconnect after login: only the public channel again.
+    t.last().drop();
+    vi.advanceTimersByTime(1000);
+    t.last().accept();
+    expect(t.last().subs()).toEqual([{ op: 'subscribe', channel: 'talk:42', since: 11 }]);
+    t.client.reconnect();
+    t.last().accept();
+    expect(t.last().subs()).toEqual([{ op: 'subscribe', channel: 'talk:42', since: 11 }]);
+    expect(staffErrors).toHaveLength(1);
+  });
+
+  it('a revoked public channel (talk back to draft) ends and is not resubscribed', () => {
+    const t = setup();
+    t.last().accept();
+    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 10 });
+    t.last().push(ev(11));
+    t.last().push({ op: 'error', code: 'forbidden', message: 'talk not available', channel: 'talk:42' });
+    expect(t.errors).toEqual(['forbidden: talk not available']);
+    t.last().push(ev(12));
+    expect(t.events.map((e) => e.seq)).toEqual([11]);
+    t.last().drop();
+    vi.advanceTimersByTime(10_000);
+    t.last().accept();
+    expect(t.last().subs()).toEqual([]);
+    // Following it again is a new subscription, and the old unsubscribe does not end it.
+    const again: LiveEvent[] = [];
+    t.client.subscribe('talk:42', { event: (e) => again.push(e), reload() {} });
+    expect(t.last().subs()).toEqual([{ op: 'subscribe', channel: 'talk:42' }]);
+    t.unsub();
+    expect(t.last().sent.filter((m) => m.op === 'unsubscribe')).toEqual([]);
+    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 30 });
+    t.last().push(ev(31));
+    expect(again.map((e) => e.seq)).toEqual([31]);
+  });
+
+  it('an error that does not end the subscription keeps the channel', () => {
+    const t = setup();
+    t.last().accept();
+    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 3 });
+    t.last().push({ op: 'error', code: 'rate_limited', message: 'slow down', channel: 'talk:42' });
+    expect(t.errors).toEqual(['rate_limited: slow down']);
+    t.last().push(ev(4));
+    expect(t.events.map((e) => e.seq)).toEqual([4]);
+    t.last().drop();
+    vi.advanceTimersByTime(1000);
+    t.last().accept();
+    expect(t.last().subs()).toEqual([{ op: 'subscribe', channel: 'talk:42', since: 4 }]);
+  });
+
+  it('backs off on refused upgrades (429: too many live sockets) instead of looping', () => {
+    const t = setup(() => 0.5); // delay = 3/4 of the cap; maxDelay 8000
+    const at: number[] = [Date.now()];
+    // The browser reports a refused upgrade as an error, then a close before open.
+    const refuse = () => {
+      t.last().onerror?.();
+      t.last().drop(1006);
+    };
+    for (let i = 0; i < 10; i++) {
+      refuse();
+      const n = t.sockets.length;
+      vi.advanceTimersToNextTimer();
+      expect(t.sockets).toHaveLength(n + 1);
+      at.push(Date.now());
+    }
+    const gaps = at.slice(1).map((x, i) => x - at[i]);
+    expect(gaps).toEqual([375, 750, 1500, 3000, 6000, 6000, 6000, 6000, 6000, 6000]);
+    expect(t.client.status).toBe('offline');
+    expect(t.sockets.every((s) => s.sent.length === 0)).toBe(true);
+    // Coming back to the tab tries at once, but does not reset the backoff.
+    refuse();
+    t.client.retryNow();
+    expect(t.sockets).toHaveLength(12);
+    refuse();
+    const before = Date.now();
+    vi.advanceTimersToNextTimer();
+    expect(Date.now() - before).toBe(6000);
+    // Accepted at last: the backoff starts over once subscribed.
+    t.last().accept();
+    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 1 });
+    t.last().drop();
+    vi.advanceTimersByTime(375);
+    expect(t.sockets).toHaveLength(14);
   });
 
   it('stop() closes and does not reconnect', () => {

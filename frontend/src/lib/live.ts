@@ -22,8 +22,23 @@ export interface ChannelHandler {
    * whenever the server could not replay what was missed.
    */
   reload(): void;
-  /** The server refused the channel (e.g. forbidden staff channel). */
+  /**
+   * The server sent an `error` frame for the channel. When the code ends the
+   * subscription (see endsSubscription: the channel was refused, or is no
+   * longer allowed — a talk back to draft, a speaker removed from the talk),
+   * the client has already dropped the channel: it is not subscribed again
+   * on reconnects and this handler hears nothing more. Subscribing again is
+   * a new try.
+   */
   error?(code: string, message: string): void;
+}
+
+/**
+ * Whether an `error` frame with this code ends the channel's subscription:
+ * the server no longer delivers it, and asking again would be refused again.
+ */
+export function endsSubscription(code: string): boolean {
+  return code === 'forbidden' || code === 'unauthorized' || code === 'not_found';
 }
 
 /** The part of a WebSocket the client uses. */
@@ -143,9 +158,11 @@ export class LiveClient {
       if (ch.ready) h.reload();
     }
     this.start();
+    const mine = ch;
     return () => {
       const c = this.channels.get(channel);
-      if (!c) return;
+      // Gone already (ended by the server), or a newer subscription of the same name.
+      if (!c || c !== mine) return;
       c.handlers.delete(h);
       if (c.handlers.size === 0) {
         this.channels.delete(channel);
@@ -259,6 +276,11 @@ export class LiveClient {
     };
   }
 
+  // A refused upgrade (429: too many live sockets for this account or
+  // address; 403; a server down) is, to a browser, a socket that closes
+  // before it opens. It counts as a failed attempt like any other: the delay
+  // doubles up to maxDelay, and only a `subscribed` resets it, so a client
+  // over the cap retries every 15–30 s, not in a loop.
   private scheduleReconnect(): void {
     this.setStatus('offline');
     const delay = backoffDelay(this.attempt, this.opts.baseDelay, this.opts.maxDelay, this.random);
@@ -350,11 +372,13 @@ export class LiveClient {
         if (!msg.channel) return;
         const ch = this.channels.get(msg.channel);
         if (!ch) return;
-        for (const h of [...ch.handlers]) h.error?.(msg.code ?? 'error', msg.message ?? '');
-        // A refused channel is not retried on every reconnect.
-        if (msg.code === 'forbidden' || msg.code === 'unauthorized' || msg.code === 'not_found') {
-          this.channels.delete(msg.channel);
-        }
+        const code = typeof msg.code === 'string' ? msg.code : 'error';
+        // A refused or revoked channel is over: the server delivers nothing
+        // more on it, so it is dropped (before the handlers hear of it, so
+        // that one may subscribe afresh) and not subscribed again on every
+        // reconnect. Other errors leave the subscription as it is.
+        if (endsSubscription(code)) this.channels.delete(msg.channel);
+        for (const h of [...ch.handlers]) h.error?.(code, typeof msg.message === 'string' ? msg.message : '');
         return;
       }
       default:

@@ -3,7 +3,7 @@
 // the live room, the console and the projector view.
 
 import { api, type Question, type Talk } from './api';
-import { liveClient, type LiveEvent, type LiveStatus } from './live';
+import { endsSubscription, liveClient, type LiveEvent, type LiveStatus } from './live';
 import { applyEvent, fromSnapshot, setVote, toggleVote, type View } from './qa';
 
 export class LiveTalk {
@@ -13,8 +13,20 @@ export class LiveTalk {
   status = $state<LiveStatus>('connecting');
   loading = $state(true);
   error = $state<unknown>(null);
-  /** Set when the staff channel was refused. */
+  /** Set when the staff channel reported an error that did not end it. */
   staffError = $state('');
+  /**
+   * The talk's public channel ended (refused or revoked, e.g. the talk went
+   * back to draft): nothing live arrives any more, so pages stop showing
+   * the room rather than stale data.
+   */
+  ended = $state(false);
+  /**
+   * The staff channel ended (e.g. the speaker was removed from the talk):
+   * the viewer is no longer staff here. The questions are reloaded as
+   * anyone sees them.
+   */
+  notStaff = $state(false);
   /** Listeners for discussion events (thread.*, post.*). */
   private discussion = new Set<(ev: LiveEvent) => void>();
   private buffer: LiveEvent[] | null = null;
@@ -41,6 +53,9 @@ export class LiveTalk {
       client.subscribe(`talk:${this.talk.id}`, {
         event: (ev) => this.onEvent(ev),
         reload: () => void this.reload(),
+        error: (code) => {
+          if (endsSubscription(code)) this.ended = true;
+        },
       }),
     );
     if (this.view.staff) {
@@ -48,7 +63,16 @@ export class LiveTalk {
         client.subscribe(`talk:${this.talk.id}:staff`, {
           event: (ev) => this.onEvent(ev),
           reload: () => void this.reload(),
-          error: (_code, msg) => (this.staffError = msg || 'The staff channel was refused.'),
+          error: (code, msg) => {
+            if (!endsSubscription(code)) {
+              this.staffError = msg || 'The staff channel reported an error.';
+              return;
+            }
+            this.notStaff = true;
+            this.view = { ...this.view, staff: false };
+            void this.reload();
+            void this.reloadTalk();
+          },
         }),
       );
     }
