@@ -22,6 +22,8 @@ psql "$admin" -qc "CREATE DATABASE hubtalks" >/dev/null
 export DATABASE_URL=${admin/\/postgres\?/\/hubtalks?}
 port=$(( 20000 + RANDOM % 20000 ))
 export PORT=$port BASE_URL=http://127.0.0.1:$port LOG_LEVEL=${LOG_LEVEL:-warn} DEBUG_ADDR=${DEBUG_ADDR:-}
+# Every simulated viewer connects from 127.0.0.1: lift the per-address cap.
+export LIVE_SOCKETS_PER_ADDRESS=${LIVE_SOCKETS_PER_ADDRESS:-1000000}
 "$tmp/hubtalks" migrate 2>/dev/null
 "$tmp/hubtalks" users create --email load@example.org --password 'load test password' --role admin >/dev/null
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
