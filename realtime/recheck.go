@@ -11,6 +11,14 @@ import (
 // broker). One that is no longer allowed gets an error frame "forbidden"
 // for its channel and stops receiving it; the connection stays open.
 
+// freshKey marks the context of an explicit recheck (Recheck): something
+// just changed, so the Authorize hook should not answer from a cache.
+type freshKey struct{}
+
+// WantsFresh reports whether an Authorize call is an explicit recheck after
+// a change, which cached answers may not know of yet.
+func WantsFresh(ctx context.Context) bool { return ctx.Value(freshKey{}) != nil }
+
 // recheckChannel asks for a recheck of a channel without blocking.
 func (h *Hub) recheckChannel(name string) {
 	select {
@@ -31,7 +39,7 @@ func (h *Hub) recheckLoop(ctx context.Context) {
 			ch := h.channels[name]
 			h.mu.Unlock()
 			if ch != nil {
-				h.recheck(ctx, ch)
+				h.recheck(context.WithValue(ctx, freshKey{}, true), ch)
 			}
 		case <-t.C:
 			h.mu.Lock()

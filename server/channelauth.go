@@ -29,10 +29,11 @@ func newTalkStatuses(ttl time.Duration) *talkStatuses {
 }
 
 // status returns the talk's status, or an error wrapping httpx.ErrNotFound.
-func (c *talkStatuses) status(ctx context.Context, q talks.Queryer, id int64) (string, error) {
+// fresh skips a finished cached answer (a recheck right after a change).
+func (c *talkStatuses) status(ctx context.Context, q talks.Queryer, id int64, fresh bool) (string, error) {
 	c.mu.Lock()
 	e := c.entries[id]
-	if e == nil || (isClosed(e.ready) && time.Now().After(e.expires)) {
+	if e == nil || (isClosed(e.ready) && (fresh || time.Now().After(e.expires))) {
 		if len(c.entries) > 10_000 {
 			c.entries = map[int64]*statusEntry{}
 		}

@@ -108,7 +108,7 @@ func (s *Server) AuthorizeChannel(ctx context.Context, p realtime.Principal, cha
 	if p.UserID != 0 {
 		u = &httpx.User{ID: p.UserID, Role: p.Role}
 	}
-	status, err := s.talkStatuses.status(ctx, s.db, id)
+	status, err := s.talkStatuses.status(ctx, s.db, id, realtime.WantsFresh(ctx))
 	if errors.Is(err, httpx.ErrNotFound) {
 		return fmt.Errorf("no such talk: %w", realtime.ErrForbidden)
 	}
