@@ -7,13 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hubtalks/hubtalks/realtime"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
 
 // TestOpenAPIMatchesRoutes fails when a route is registered under /api/v1
 // without being described in openapi.json, or described without existing.
 func TestOpenAPIMatchesRoutes(t *testing.T) {
-	env := testserver.New(t)
+	env := testserver.New(t, testserver.WithHub(realtime.HubConfig{}))
 	registered := map[string]bool{}
 	param := regexp.MustCompile(`:([A-Za-z_]+)`)
 	for _, r := range env.Server.App().GetRoutes(true) {
