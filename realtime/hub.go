@@ -9,7 +9,8 @@
 // connections), bridge.go (the broker and its wire format), stream.go
 // (per-channel ordering and cache), recovery.go (gap repair and log
 // polling), replay.go (subscribe with since), redact.go (rewriting the log),
-// recheck.go (authorisation that stays true), conn.go (one socket).
+// recheck.go (authorisation that stays true), conn.go (one socket),
+// queue.go (its send budget), frames.go (what a client may send).
 package realtime
 
 import (
