@@ -95,6 +95,7 @@ func (h *Hub) join(ch *channel, s *sub, since *int64) error {
 // goLiveLocked subscribes s after through: the replay has queued every
 // event up to through, and live delivery takes over from there.
 func (h *Hub) goLiveLocked(ch *channel, s *sub, through int64) {
+	h.m.replayTrue.Inc() // before the client can see the frame
 	s.after = max(ch.last, through)
 	ch.addSubLocked(s)
 	s.c.enqueue(encodeSubscribed(ch.name, s.after, ptr(true)), true)
@@ -103,7 +104,6 @@ func (h *Hub) goLiveLocked(ch *channel, s *sub, through int64) {
 		ch.target = max(ch.target, through)
 		h.startRepairLocked(ch)
 	}
-	h.m.replayTrue.Inc()
 }
 
 // joinAhead handles a since beyond what this instance has delivered (the
@@ -128,12 +128,12 @@ func (h *Hub) joinAhead(ch *channel, s *sub, since int64) (done bool, err error)
 	case since <= ch.last:
 		return false, nil
 	default:
+		h.m.replayTrue.Inc()
 		s.after = since
 		ch.addSubLocked(s)
 		s.c.enqueue(encodeSubscribed(ch.name, since, ptr(true)), true)
 		ch.target = max(ch.target, head.Seq)
 		h.startRepairLocked(ch)
-		h.m.replayTrue.Inc()
 	}
 	return true, nil
 }
@@ -147,10 +147,10 @@ func (h *Hub) joinUnrecovered(ch *channel, s *sub) {
 // joinUnrecoveredLocked subscribes s from now on and tells the client it
 // must reload state over HTTP.
 func (h *Hub) joinUnrecoveredLocked(ch *channel, s *sub) {
+	h.m.replayFalse.Inc() // before the client can see the frame
 	s.after = ch.last
 	ch.addSubLocked(s)
 	s.c.enqueue(encodeSubscribed(ch.name, ch.last, ptr(false)), true)
-	h.m.replayFalse.Inc()
 }
 
 func ptr[T any](v T) *T { return &v }
