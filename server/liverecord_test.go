@@ -304,6 +304,14 @@ func TestLiveSocketCaps(t *testing.T) {
 		conn, resp, err := websocket.DefaultDialer.Dial(url, http.Header{"Origin": {"http://hubtalks.test"}})
 		if err == nil {
 			t.Cleanup(func() { conn.Close() })
+			// A pong means the hub has registered the socket (it counts
+			// toward the caps from then on).
+			if err := conn.WriteJSON(map[string]string{"op": "ping"}); err != nil {
+				t.Fatal(err)
+			}
+			if f := readFrame(t, conn); f.Op != "pong" {
+				t.Fatalf("after the upgrade: %+v", f)
+			}
 			return resp.StatusCode
 		}
 		if resp == nil {
