@@ -28,7 +28,7 @@ func newTalkStatuses(ttl time.Duration) *talkStatuses {
 	return &talkStatuses{ttl: ttl, entries: map[int64]*statusEntry{}}
 }
 
-// status returns the talk's status, or an error wrapping httpx.ErrNotFound.
+// status returns the talk's status, or an error wrapping domain.ErrNotFound.
 // fresh skips a finished cached answer (a recheck right after a change).
 func (c *talkStatuses) status(ctx context.Context, q talks.Queryer, id int64, fresh bool) (string, error) {
 	c.mu.Lock()

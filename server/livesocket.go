@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hubtalks/hubtalks/realtime"
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/talks"
@@ -40,7 +41,7 @@ func (s *Server) mountLive(api fiber.Router) {
 			return httpx.NewProblem(fiber.StatusUpgradeRequired, "upgrade_required", "this address speaks WebSocket only (see live-protocol.md)")
 		}
 		if origin := c.Get(fiber.HeaderOrigin); origin != "" && !containsFold(origins, origin) {
-			return httpx.Forbidden("origin " + strconv.Quote(origin) + " may not open live connections")
+			return domain.Forbidden("origin " + strconv.Quote(origin) + " may not open live connections")
 		}
 		// Browsers authenticate by cookie (already done); other clients by ?token=.
 		if httpx.CurrentUser(c) == nil && c.Query("token") != "" {
@@ -104,12 +105,12 @@ func (s *Server) AuthorizeChannel(ctx context.Context, p realtime.Principal, cha
 	if !ok {
 		return fmt.Errorf("unknown channel: %w", realtime.ErrForbidden)
 	}
-	var u *httpx.User
+	var u *domain.User
 	if p.UserID != 0 {
-		u = &httpx.User{ID: p.UserID, Role: p.Role}
+		u = &domain.User{ID: p.UserID, Role: p.Role}
 	}
 	status, err := s.talkStatuses.status(ctx, s.db, id, realtime.WantsFresh(ctx))
-	if errors.Is(err, httpx.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		return fmt.Errorf("no such talk: %w", realtime.ErrForbidden)
 	}
 	if err != nil {

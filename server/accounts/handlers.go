@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 )
 
@@ -49,7 +50,7 @@ func ValidEmail(s string) bool {
 }
 
 // ValidPassword checks the only rules we have: length, counted in characters.
-func ValidPassword(v *httpx.Checker, pw string) {
+func ValidPassword(v *domain.Checker, pw string) {
 	n := utf8.RuneCountInString(pw)
 	v.Check(n >= minPasswordLen, "password", fmt.Sprintf("must be at least %d characters", minPasswordLen))
 	v.Check(len(pw) <= maxPasswordLen, "password", fmt.Sprintf("must be at most %d bytes", maxPasswordLen))
@@ -57,7 +58,7 @@ func ValidPassword(v *httpx.Checker, pw string) {
 }
 
 // ValidDisplayName checks a name shown next to questions and posts.
-func ValidDisplayName(v *httpx.Checker, name string) {
+func ValidDisplayName(v *domain.Checker, name string) {
 	n := utf8.RuneCountInString(strings.TrimSpace(name))
 	v.Check(n >= 1 && n <= 80, "display_name", "must be 1 to 80 characters")
 }
@@ -68,7 +69,7 @@ func (a *Accounts) signup(c *fiber.Ctx) error {
 		return err
 	}
 	req.Email = strings.TrimSpace(req.Email)
-	var v httpx.Checker
+	var v domain.Checker
 	v.Check(ValidEmail(req.Email), "email", "must be an email address")
 	ValidPassword(&v, req.Password)
 	ValidDisplayName(&v, req.DisplayName)
@@ -76,15 +77,15 @@ func (a *Accounts) signup(c *fiber.Ctx) error {
 		return err
 	}
 	if ok, retry := a.limiter.Allow(httpx.Ctx(c), "signup:ip:"+c.IP(), a.cfg.SignupsPerIP, a.cfg.SignupWindow); !ok {
-		return httpx.TooManyRequests("too many sign-ups from your address; try again later", seconds(retry))
+		return domain.TooMany("too many sign-ups from your address; try again later", retry)
 	}
 	hash, err := HashPassword(req.Password)
 	if err != nil {
 		return err
 	}
-	u, err := a.store.CreateUser(httpx.Ctx(c), req.Email, strings.TrimSpace(req.DisplayName), hash, httpx.RoleParticipant)
+	u, err := a.store.CreateUser(httpx.Ctx(c), req.Email, strings.TrimSpace(req.DisplayName), hash, domain.RoleParticipant)
 	if errors.Is(err, ErrEmailTaken) {
-		return httpx.Conflict("email_taken", "an account with this email already exists")
+		return ErrEmailTaken
 	}
 	if err != nil {
 		return err
@@ -102,7 +103,7 @@ func (a *Accounts) login(c *fiber.Ctx) error {
 	if err := httpx.Decode(c, &req); err != nil {
 		return err
 	}
-	var v httpx.Checker
+	var v domain.Checker
 	v.Check(req.Email != "", "email", "is required")
 	v.Check(req.Password != "", "password", "is required")
 	v.Check(len(req.Password) <= maxPasswordLen, "password", "is too long")
@@ -112,15 +113,15 @@ func (a *Accounts) login(c *fiber.Ctx) error {
 	ctx := httpx.Ctx(c)
 	email := strings.ToLower(strings.TrimSpace(req.Email))
 	if ok, retry := a.limiter.Allow(ctx, "login:ip:"+c.IP(), a.cfg.LoginAttemptsPerIP, a.cfg.LoginWindow); !ok {
-		return httpx.TooManyRequests("too many sign-in attempts from your address; wait and try again", seconds(retry))
+		return domain.TooMany("too many sign-in attempts from your address; wait and try again", retry)
 	}
 	accountKey := "login:account:" + email
 	if over, retry := a.limiter.Peek(ctx, accountKey, a.cfg.LoginFailuresPerAccount); over {
-		return httpx.TooManyRequests("too many failed sign-ins for this account; wait and try again", seconds(retry))
+		return domain.TooMany("too many failed sign-ins for this account; wait and try again", retry)
 	}
 	u, err := a.store.userByEmail(ctx, email)
 	found := err == nil
-	if err != nil && !errors.Is(err, httpx.ErrNotFound) {
+	if err != nil && !errors.Is(err, domain.ErrNotFound) {
 		return err
 	}
 	hash := u.PasswordHash
@@ -129,7 +130,7 @@ func (a *Accounts) login(c *fiber.Ctx) error {
 	}
 	if !checkPassword(req.Password, hash) || !found {
 		a.limiter.Allow(ctx, accountKey, a.cfg.LoginFailuresPerAccount, a.cfg.LoginWindow)
-		return httpx.NewProblem(fiber.StatusUnauthorized, "invalid_credentials", "the email or the password is wrong")
+		return ErrInvalidCredentials
 	}
 	a.limiter.Reset(ctx, accountKey)
 	// A new session on every login: a session id planted before login
@@ -142,7 +143,6 @@ func (a *Accounts) login(c *fiber.Ctx) error {
 	return a.startSession(c, u.User, fiber.StatusOK)
 }
 
-func seconds(d time.Duration) int { return int((d + time.Second - 1) / time.Second) }
 
 func (a *Accounts) startSession(c *fiber.Ctx, u User, status int) error {
 	token, _, err := a.store.CreateSession(httpx.Ctx(c), u.ID, a.cfg.SessionTTL)
@@ -226,7 +226,7 @@ func (a *Accounts) patchUser(c *fiber.Ctx) error {
 	if err := httpx.Decode(c, &req); err != nil {
 		return err
 	}
-	var v httpx.Checker
+	var v domain.Checker
 	v.Check(req.Role != nil, "role", "is required")
 	if req.Role != nil {
 		v.Check(ValidRole(*req.Role), "role", "must be participant, moderator or admin")
@@ -244,5 +244,5 @@ func (a *Accounts) patchUser(c *fiber.Ctx) error {
 
 // ValidRole reports a known global role.
 func ValidRole(r string) bool {
-	return r == httpx.RoleParticipant || r == httpx.RoleModerator || r == httpx.RoleAdmin
+	return r == domain.RoleParticipant || r == domain.RoleModerator || r == domain.RoleAdmin
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 )
 
@@ -32,7 +33,7 @@ func (a *Accounts) Authenticate(c *fiber.Ctx) error {
 		a.clearCookie(c)
 		return c.Next()
 	}
-	httpx.SetUser(c, &httpx.User{ID: su.ID, Email: su.Email, DisplayName: su.DisplayName, Role: su.Role, SessionID: su.SessionID, ViaCookie: viaCookie})
+	httpx.SetUser(c, &domain.User{ID: su.ID, Email: su.Email, DisplayName: su.DisplayName, Role: su.Role, SessionID: su.SessionID, ViaCookie: viaCookie})
 	return c.Next()
 }
 
@@ -92,9 +93,7 @@ func (a *Accounts) CheckCSRF(c *fiber.Ctx) error {
 }
 
 func csrfFailed() error {
-	p := httpx.Forbidden("cross-site request refused: send X-CSRF-Token or use a bearer token")
-	p.Code = "csrf_failed"
-	return p
+	return httpx.NewProblem(fiber.StatusForbidden, "csrf_failed", "cross-site request refused: send X-CSRF-Token or use a bearer token")
 }
 
 func (a *Accounts) originAllowed(origin string) bool {
@@ -107,10 +106,10 @@ func (a *Accounts) originAllowed(origin string) bool {
 }
 
 // UserForToken finds the user of a raw session token (nil when it is not valid).
-func (a *Accounts) UserForToken(ctx context.Context, token string) (*httpx.User, error) {
+func (a *Accounts) UserForToken(ctx context.Context, token string) (*domain.User, error) {
 	su, err := a.store.sessionUser(ctx, token)
 	if err != nil || su == nil {
 		return nil, err
 	}
-	return &httpx.User{ID: su.ID, Email: su.Email, DisplayName: su.DisplayName, Role: su.Role, SessionID: su.SessionID}, nil
+	return &domain.User{ID: su.ID, Email: su.Email, DisplayName: su.DisplayName, Role: su.Role, SessionID: su.SessionID}, nil
 }

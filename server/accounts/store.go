@@ -13,7 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/domain"
 )
 
 const (
@@ -67,8 +67,11 @@ type userWithHash struct {
 	PasswordHash string `db:"password_hash"`
 }
 
-// ErrEmailTaken is returned when an email is already registered.
-var ErrEmailTaken = errors.New("email already registered")
+// Errors of the accounts' rules.
+var (
+	ErrEmailTaken         = errors.New("an account with this email already exists")
+	ErrInvalidCredentials = errors.New("the email or the password is wrong")
+)
 
 // Store is the accounts' SQL.
 type Store struct {
@@ -137,7 +140,7 @@ func (s *Store) userByEmail(ctx context.Context, email string) (userWithHash, er
 	var u userWithHash
 	err := s.db.GetContext(ctx, &u, selectUserByEmail, email)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("user %q: %w", email, httpx.ErrNotFound)
+		return u, fmt.Errorf("user %q: %w", email, domain.ErrNotFound)
 	}
 	if err != nil {
 		return u, fmt.Errorf("load user by email: %w", err)
@@ -150,7 +153,7 @@ func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
 	var u User
 	err := s.db.GetContext(ctx, &u, selectUserByID, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("user %d: %w", id, httpx.ErrNotFound)
+		return u, fmt.Errorf("user %d: %w", id, domain.ErrNotFound)
 	}
 	if err != nil {
 		return u, fmt.Errorf("load user %d: %w", id, err)
@@ -260,7 +263,7 @@ func (s *Store) SetRole(ctx context.Context, id int64, role string) (User, error
 	}
 	defer tx.Rollback() //nolint:errcheck
 	if err := tx.GetContext(ctx, &u, updateRole, id, role); errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("user %d: %w", id, httpx.ErrNotFound)
+		return u, fmt.Errorf("user %d: %w", id, domain.ErrNotFound)
 	} else if err != nil {
 		return u, fmt.Errorf("set role of user %d: %w", id, err)
 	}

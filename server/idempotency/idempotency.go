@@ -29,6 +29,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
 )
@@ -107,7 +108,7 @@ func RunWith(c *fiber.Ctx, rec *live.Recorder, opts Options, fn func(tx *live.Tx
 		return write(c, res)
 	}
 	if !validKey(key) {
-		return httpx.Invalid(httpx.FieldError{Field: Header, Message: "must be 1 to 255 visible ASCII characters"})
+		return domain.InvalidField(Header, "must be 1 to 255 visible ASCII characters")
 	}
 	sum := sha256.Sum256(c.Body())
 	route := c.Method() + " " + c.Path()

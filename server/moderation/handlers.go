@@ -8,6 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/server/accounts"
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/talks"
@@ -52,7 +53,7 @@ func (m *Moderation) FlagHandler(c *fiber.Ctx, talkID int64, target Target) erro
 			return err
 		}
 	}
-	var v httpx.Checker
+	var v domain.Checker
 	reason := Reason(&v, req.Reason)
 	if err := v.Err(); err != nil {
 		return err
@@ -83,7 +84,7 @@ func (m *Moderation) listFlags(c *fiber.Ctx) error {
 	}
 	status := c.Query("status", "open")
 	if status != "open" && status != "resolved" && status != "dismissed" {
-		return httpx.Invalid(httpx.FieldError{Field: "status", Message: "must be open, resolved or dismissed"})
+		return domain.InvalidField("status", "must be open, resolved or dismissed")
 	}
 	var cur flagCursor
 	if page.Cursor != "" {
@@ -118,7 +119,7 @@ func (m *Moderation) patchFlag(c *fiber.Ctx) error {
 	if err := httpx.Decode(c, &req); err != nil {
 		return err
 	}
-	var v httpx.Checker
+	var v domain.Checker
 	v.Check(req.Status != nil && (*req.Status == "resolved" || *req.Status == "dismissed"), "status", "must be resolved or dismissed")
 	reason := Reason(&v, req.Reason)
 	if err := v.Err(); err != nil {
@@ -148,7 +149,7 @@ func (m *Moderation) listLog(c *fiber.Ctx) error {
 		return err
 	}
 	if !staff {
-		return httpx.Forbidden("only staff of this talk read its moderation log")
+		return domain.Forbidden("only staff of this talk read its moderation log")
 	}
 	page, err := httpx.ParsePage(c)
 	if err != nil {
@@ -175,7 +176,7 @@ func (m *Moderation) listLog(c *fiber.Ctx) error {
 
 // TalkFor loads a talk for viewer u and says whether u is its staff. Drafts
 // are not found for anyone but staff.
-func (m *Moderation) TalkFor(ctx context.Context, talkID int64, u *httpx.User) (talks.Talk, bool, error) {
+func (m *Moderation) TalkFor(ctx context.Context, talkID int64, u *domain.User) (talks.Talk, bool, error) {
 	t, err := talks.Load(ctx, m.DB, talkID)
 	if err != nil {
 		return talks.Talk{}, false, err
@@ -185,7 +186,7 @@ func (m *Moderation) TalkFor(ctx context.Context, talkID int64, u *httpx.User) (
 		return talks.Talk{}, false, err
 	}
 	if t.Status == talks.StatusDraft && !staff {
-		return talks.Talk{}, false, fmt.Errorf("talk %d: %w", talkID, httpx.ErrNotFound)
+		return talks.Talk{}, false, fmt.Errorf("talk %d: %w", talkID, domain.ErrNotFound)
 	}
 	return t, staff, nil
 }

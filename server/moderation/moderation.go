@@ -30,7 +30,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/ratelimit"
 )
@@ -147,7 +147,7 @@ func (m *Moderation) Allow(ctx context.Context, kind string, userID int64, r Rat
 	if ok {
 		return nil
 	}
-	return httpx.TooManyRequests("too many "+kind+"s; wait a little", int((retry+time.Second-1)/time.Second))
+	return domain.TooMany("too many "+kind+"s; wait a little", retry)
 }
 
 // Person is a user as shown next to what they wrote or did.
@@ -158,7 +158,7 @@ type Person struct {
 
 // Text trims a required text field and checks its length in characters
 // (1..max); the trimmed text is stored as typed, never rewritten.
-func Text(v *httpx.Checker, field string, s *string, max int) string {
+func Text(v *domain.Checker, field string, s *string, max int) string {
 	if s == nil {
 		v.Add(field, "is required")
 		return ""
@@ -180,7 +180,7 @@ func Text(v *httpx.Checker, field string, s *string, max int) string {
 const MaxReason = 500
 
 // Reason checks an optional reason.
-func Reason(v *httpx.Checker, s *string) string {
+func Reason(v *domain.Checker, s *string) string {
 	if s == nil {
 		return ""
 	}

@@ -9,7 +9,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/live"
 )
 
@@ -201,7 +201,7 @@ func (m *Moderation) setFlagStatus(ctx context.Context, id int64, status string,
 		var r flagRow
 		err := tx.GetContext(ctx, &r, selectFlagForUpdate, id)
 		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("flag %d: %w", id, httpx.ErrNotFound)
+			return fmt.Errorf("flag %d: %w", id, domain.ErrNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("load flag %d: %w", id, err)

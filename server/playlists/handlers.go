@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
 )
@@ -77,7 +78,7 @@ type playlistPatch struct {
 	YouTubePlaylistID json.RawMessage `json:"youtube_playlist_id"` // absent, null, or a string
 }
 
-func checkPlaylist(v *httpx.Checker, title, description string, ytID *string) {
+func checkPlaylist(v *domain.Checker, title, description string, ytID *string) {
 	n := utf8.RuneCountInString(strings.TrimSpace(title))
 	v.Check(n >= 1 && utf8.RuneCountInString(title) <= maxPlaylistTitleRunes, "title",
 		fmt.Sprintf("must be 1 to %d characters", maxPlaylistTitleRunes))
@@ -102,7 +103,7 @@ func (p *Playlists) create(c *fiber.Ctx) error {
 		return err
 	}
 	req.YouTubePlaylistID = emptyToNil(req.YouTubePlaylistID)
-	var v httpx.Checker
+	var v domain.Checker
 	checkPlaylist(&v, req.Title, req.Description, req.YouTubePlaylistID)
 	if err := v.Err(); err != nil {
 		return err
@@ -154,7 +155,7 @@ func (p *Playlists) patch(c *fiber.Ctx) error {
 		if ytSet {
 			cur.YouTubePlaylistID = emptyToNil(ytID)
 		}
-		var v httpx.Checker
+		var v domain.Checker
 		checkPlaylist(&v, cur.Title, cur.Description, cur.YouTubePlaylistID)
 		if err := v.Err(); err != nil {
 			return err
@@ -219,7 +220,7 @@ type itemPatch struct {
 }
 
 // checkItem validates an item's fields as they will be stored.
-func checkItem(v *httpx.Checker, r itemRow) {
+func checkItem(v *domain.Checker, r itemRow) {
 	v.Check(ValidVideoID(r.VideoID), "video_id", "must be a YouTube video id: 11 characters of A-Z, a-z, 0-9, _ and -")
 	n := utf8.RuneCountInString(strings.TrimSpace(r.Title))
 	v.Check(n >= 1 && utf8.RuneCountInString(r.Title) <= maxTitleRunes, "title", fmt.Sprintf("must be 1 to %d characters", maxTitleRunes))
@@ -235,7 +236,7 @@ func parseTime(field string, s *string) (*time.Time, error) {
 	}
 	t, err := time.Parse(time.RFC3339, *s)
 	if err != nil {
-		return nil, httpx.Invalid(httpx.FieldError{Field: field, Message: "must be an RFC 3339 time such as 2026-11-27T10:00:00Z"})
+		return nil, domain.InvalidField(field, "must be an RFC 3339 time such as 2026-11-27T10:00:00Z")
 	}
 	t = t.UTC()
 	return &t, nil
@@ -256,7 +257,7 @@ func (p *Playlists) createItem(c *fiber.Ctx) error {
 	}
 	r := itemRow{PlaylistID: playlistID, VideoID: req.VideoID, Title: req.Title, Description: req.Description,
 		PublishedAt: nullTime(published), ThumbnailURL: nullString(req.ThumbnailURL), TalkID: nullInt(req.TalkID)}
-	var v httpx.Checker
+	var v domain.Checker
 	checkItem(&v, r)
 	if err := v.Err(); err != nil {
 		return err
@@ -274,7 +275,7 @@ func (p *Playlists) createItem(c *fiber.Ctx) error {
 		r.Position = n + 1
 		if req.Position != nil {
 			if *req.Position < 1 || *req.Position > n+1 {
-				return httpx.Invalid(httpx.FieldError{Field: "position", Message: fmt.Sprintf("must be from 1 to %d", n+1)})
+				return domain.InvalidField("position", fmt.Sprintf("must be from 1 to %d", n+1))
 			}
 			r.Position = *req.Position
 		}
@@ -322,14 +323,14 @@ func (p *Playlists) checkRefs(ctx context.Context, tx *live.Tx, r itemRow, self 
 			return err
 		}
 		if !ok {
-			return httpx.Invalid(httpx.FieldError{Field: "talk_id", Message: "no such talk"})
+			return domain.InvalidField("talk_id", "no such talk")
 		}
 	}
 	return nil
 }
 
 func duplicateVideo(videoID string) error {
-	return httpx.Conflict("duplicate_video", fmt.Sprintf("video %s is already in this playlist", videoID))
+	return domain.Because(ErrDuplicateVideo, fmt.Sprintf("video %s is already in this playlist", videoID))
 }
 
 func (p *Playlists) patchItem(c *fiber.Ctx) error {
@@ -393,7 +394,7 @@ func (p *Playlists) patchItem(c *fiber.Ctx) error {
 				r.LinkedAt = linkedNow()
 			}
 		}
-		var v httpx.Checker
+		var v domain.Checker
 		checkItem(&v, r)
 		n, err := countOf(ctx, tx, playlistID)
 		if err != nil {
@@ -509,9 +510,7 @@ func feedProblem(err error) error {
 	if !ok {
 		return err
 	}
-	pr := httpx.NewProblem(fiber.StatusUnprocessableEntity, "invalid_feed", fe.Error())
-	pr.Errors = []httpx.FieldError{{Field: fe.Field, Message: fe.Message}}
-	return pr
+	return domain.Because(ErrInvalidFeed, fe.Error(), domain.FieldError{Field: fe.Field, Message: fe.Message})
 }
 
 // optionalString reads a nullable string field that may be absent.
@@ -524,7 +523,7 @@ func optionalString(raw json.RawMessage, field string) (set bool, val *string, e
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return false, nil, httpx.Invalid(httpx.FieldError{Field: field, Message: "must be a string or null"})
+		return false, nil, domain.InvalidField(field, "must be a string or null")
 	}
 	return true, &s, nil
 }
@@ -539,7 +538,7 @@ func optionalID(raw json.RawMessage, field string) (set bool, val *int64, err er
 	}
 	var id int64
 	if err := json.Unmarshal(raw, &id); err != nil || id <= 0 {
-		return false, nil, httpx.Invalid(httpx.FieldError{Field: field, Message: "must be a positive integer or null"})
+		return false, nil, domain.InvalidField(field, "must be a positive integer or null")
 	}
 	return true, &id, nil
 }

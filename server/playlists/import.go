@@ -5,10 +5,9 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gofiber/fiber/v2"
 	"github.com/lib/pq"
 
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/live"
 )
 
@@ -38,11 +37,9 @@ func (p *Playlists) Import(ctx context.Context, playlistID int64, feed Feed) (Im
 					return fmt.Errorf("set youtube playlist of %d: %w", pr.ID, err)
 				}
 			case pr.YouTubePlaylistID.String != feed.PlaylistID:
-				pb := httpx.NewProblem(fiber.StatusUnprocessableEntity, "playlist_mismatch",
-					fmt.Sprintf("the feed is YouTube playlist %s, but this playlist is linked to %s",
-						feed.PlaylistID, pr.YouTubePlaylistID.String))
-				pb.Errors = []httpx.FieldError{{Field: "feed.yt:playlistId", Message: "belongs to another playlist"}}
-				return pb
+				return domain.Because(ErrPlaylistMismatch,
+					fmt.Sprintf("the feed is YouTube playlist %s, but this playlist is linked to %s", feed.PlaylistID, pr.YouTubePlaylistID.String),
+					domain.FieldError{Field: "feed.yt:playlistId", Message: "belongs to another playlist"})
 			}
 		}
 		byVideo := map[string]itemRow{}

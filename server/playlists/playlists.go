@@ -6,6 +6,7 @@ package playlists
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -13,6 +14,13 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
+)
+
+// Errors of the playlists' rules.
+var (
+	ErrDuplicateVideo   = errors.New("the video is already in this playlist")
+	ErrInvalidFeed      = errors.New("the feed is not a YouTube playlist feed")
+	ErrPlaylistMismatch = errors.New("the feed belongs to another playlist")
 )
 
 // Playlist is a playlist as the API shows it.

@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/talks"
@@ -117,7 +118,7 @@ func getPlaylistRow(ctx context.Context, q queryer, query string, id int64) (pla
 	var r playlistRow
 	err := sqlx.GetContext(ctx, q, &r, query, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, fmt.Errorf("playlist %d: %w", id, httpx.ErrNotFound)
+		return r, fmt.Errorf("playlist %d: %w", id, domain.ErrNotFound)
 	}
 	if err != nil {
 		return r, fmt.Errorf("load playlist %d: %w", id, err)
@@ -158,7 +159,7 @@ func getItem(ctx context.Context, q queryer, playlistID, itemID int64) (itemRow,
 	var r itemRow
 	err := sqlx.GetContext(ctx, q, &r, selectItem, playlistID, itemID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, fmt.Errorf("item %d of playlist %d: %w", itemID, playlistID, httpx.ErrNotFound)
+		return r, fmt.Errorf("item %d of playlist %d: %w", itemID, playlistID, domain.ErrNotFound)
 	}
 	if err != nil {
 		return r, fmt.Errorf("load item %d of playlist %d: %w", itemID, playlistID, err)

@@ -3,6 +3,7 @@ package qa
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -11,15 +12,22 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/hubtalks/hubtalks/realtime"
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/idempotency"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
 )
 
-var errQAClosed = httpx.Conflict("qa_closed", "this talk does not take questions now")
+// Errors of the Q&A's rules.
+var (
+	ErrQAClosed          = errors.New("this talk does not take questions now")
+	ErrNotVotable        = errors.New("only approved and answered questions take votes")
+	ErrNotPinnable       = errors.New("only approved and answered questions can be pinned")
+	ErrQuestionDismissed = errors.New("restore the question before answering it")
+)
 
-func callerID(u *httpx.User) int64 {
+func callerID(u *domain.User) int64 {
 	if u == nil {
 		return 0
 	}
@@ -43,7 +51,7 @@ func (d *Domain) list(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var v httpx.Checker
+	var v domain.Checker
 	sort := c.Query("sort", "top")
 	v.Check(sort == "top" || sort == "recent", "sort", "must be top or recent")
 	var statuses []string
@@ -77,7 +85,7 @@ func (d *Domain) list(c *fiber.Ctx) error {
 		ownPending = len(statuses) == 0 && u != nil
 		for _, st := range statuses {
 			if !public(st) {
-				return httpx.Forbidden("only staff of this talk see " + st + " questions")
+				return domain.Forbidden("only staff of this talk see " + st + " questions")
 			}
 		}
 		if len(statuses) == 0 {
@@ -132,14 +140,14 @@ func (d *Domain) ask(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var v httpx.Checker
+	var v domain.Checker
 	body := moderation.Text(&v, "body", req.Body, MaxQuestion)
 	v.Check(!req.Anonymous || t.QA.AllowAnonymous, "anonymous", "this talk does not take anonymous questions")
 	if err := v.Err(); err != nil {
 		return err
 	}
 	if !accepting(t.Status, t.QA.Open) {
-		return errQAClosed
+		return ErrQAClosed
 	}
 	// Staff of the talk run the session (and read questions out from the
 	// room): they are not throttled.
@@ -164,7 +172,7 @@ func (d *Domain) ask(c *fiber.Ctx) error {
 }
 
 // insertQuestion stores a new question with its log entry and events.
-func (d *Domain) insertQuestion(ctx context.Context, tx *live.Tx, talk moderation.TalkRef, u *httpx.User, body string, anonymous bool, status string, held bool) (Question, error) {
+func (d *Domain) insertQuestion(ctx context.Context, tx *live.Tx, talk moderation.TalkRef, u *domain.User, body string, anonymous bool, status string, held bool) (Question, error) {
 	talkID := talk.ID
 	var id int64
 	if err := tx.GetContext(ctx, &id, insertQuestion, talkID, u.ID, body, anonymous, status, d.mod.Now()); err != nil {
@@ -213,10 +221,10 @@ func (d *Domain) setVote(c *fiber.Ctx, on bool) error {
 		return err
 	}
 	if !public(a.Status) {
-		return httpx.Conflict("not_votable", "only approved and answered questions take votes")
+		return ErrNotVotable
 	}
 	if !accepting(a.TalkStatus, a.QAOpen) {
-		return errQAClosed
+		return ErrQAClosed
 	}
 	if err := d.mod.Allow(ctx, "vote", u.ID, d.mod.Cfg.VoteRate); err != nil {
 		return err
@@ -254,13 +262,13 @@ func (d *Domain) patch(c *fiber.Ctx) error {
 		return err
 	}
 	if !a.staff() {
-		return httpx.Forbidden("only staff of this talk moderate its questions")
+		return domain.Forbidden("only staff of this talk moderate its questions")
 	}
 	var req patchRequest
 	if err := httpx.Decode(c, &req); err != nil {
 		return err
 	}
-	var v httpx.Checker
+	var v domain.Checker
 	v.Check(req.Status != nil || req.Pinned != nil, "status", "give status, pinned or both")
 	if req.Status != nil {
 		st := *req.Status
@@ -345,7 +353,7 @@ func (d *Domain) moderate(ctx context.Context, tx *live.Tx, talkID, id, actorID 
 	if req.Pinned != nil && *req.Pinned != pinned {
 		if *req.Pinned {
 			if !public(status) {
-				return httpx.Conflict("not_pinnable", "only approved and answered questions can be pinned")
+				return ErrNotPinnable
 			}
 			if err := tx.SelectContext(ctx, &unpinned, unpinOthers, talkID, id, now); err != nil {
 				return fmt.Errorf("unpin questions of talk %d: %w", talkID, err)
@@ -428,19 +436,19 @@ func (d *Domain) answer(c *fiber.Ctx) error {
 		return err
 	}
 	if !a.staff() {
-		return httpx.Forbidden("only speakers of this talk and moderators answer its questions")
+		return domain.Forbidden("only speakers of this talk and moderators answer its questions")
 	}
 	var req answerRequest
 	if err := httpx.Decode(c, &req); err != nil {
 		return err
 	}
-	var v httpx.Checker
+	var v domain.Checker
 	body := moderation.Text(&v, "body", req.Body, MaxAnswer)
 	if err := v.Err(); err != nil {
 		return err
 	}
 	if a.Status == StatusDismissed {
-		return httpx.Conflict("question_dismissed", "restore the question before answering it")
+		return ErrQuestionDismissed
 	}
 	var out Answer
 	err = d.mod.Recorder.InTx(ctx, func(tx *live.Tx) error {

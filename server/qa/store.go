@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/moderation"
 )
@@ -175,7 +176,7 @@ func loadQuestion(ctx context.Context, q queryer, id, viewerID int64, showAnonym
 	var r questionRow
 	err := sqlx.GetContext(ctx, q, &r, selectQuestion, id, viewerID)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Question{}, fmt.Errorf("question %d: %w", id, httpx.ErrNotFound)
+		return Question{}, fmt.Errorf("question %d: %w", id, domain.ErrNotFound)
 	}
 	if err != nil {
 		return Question{}, fmt.Errorf("load question %d: %w", id, err)
@@ -211,7 +212,7 @@ type access struct {
 	TalkStatus string `db:"talk_status"`
 	QAOpen     bool   `db:"qa_open"`
 	Speaker    bool   `db:"speaker"`
-	user       *httpx.User
+	user       *domain.User
 }
 
 // staff: speakers of this talk, moderators, admins.
@@ -225,7 +226,7 @@ func (a access) visible() bool {
 	return a.TalkStatus != "draft" && public(a.Status)
 }
 
-func loadAccess(ctx context.Context, db *sqlx.DB, id int64, u *httpx.User) (access, error) {
+func loadAccess(ctx context.Context, db *sqlx.DB, id int64, u *domain.User) (access, error) {
 	var uid int64
 	if u != nil {
 		uid = u.ID
@@ -233,14 +234,14 @@ func loadAccess(ctx context.Context, db *sqlx.DB, id int64, u *httpx.User) (acce
 	var a access
 	err := db.GetContext(ctx, &a, selectAccess, id, uid)
 	if errors.Is(err, sql.ErrNoRows) {
-		return access{}, fmt.Errorf("question %d: %w", id, httpx.ErrNotFound)
+		return access{}, fmt.Errorf("question %d: %w", id, domain.ErrNotFound)
 	}
 	if err != nil {
 		return access{}, fmt.Errorf("load question %d: %w", id, err)
 	}
 	a.user = u
 	if !a.visible() {
-		return access{}, fmt.Errorf("question %d: %w", id, httpx.ErrNotFound)
+		return access{}, fmt.Errorf("question %d: %w", id, domain.ErrNotFound)
 	}
 	return a, nil
 }

@@ -148,7 +148,7 @@ func NewBatcher(db *sqlx.DB, size int, timeout time.Duration) *Batcher {
 // Register queues userID's registration for talkID and waits for its batch
 // to be durable. It answers like the package's Register: created is false
 // when the user was already registered (the existing registration comes
-// back); errMissing and errClosed as there. When ctx ends while the request
+// back); errMissing and ErrClosed as there. When ctx ends while the request
 // is still queued, it leaves the queue and is not registered; once its batch
 // has run, its registration stands whatever happens to ctx.
 func (b *Batcher) Register(ctx context.Context, talkID, userID int64) (Registration, bool, error) {
@@ -306,7 +306,7 @@ func (b *Batcher) answer(ctx context.Context, talkID int64, batch []*waiter, ins
 				outcomes[w.userID] = outcome{reg: r, created: true}
 			} else if _, ok := outcomes[w.userID]; !ok {
 				existing = append(existing, w.userID)
-				outcomes[w.userID] = outcome{err: errClosed} // cancelled since: as Register says
+				outcomes[w.userID] = outcome{err: ErrClosed} // cancelled since: as Register says
 			}
 		}
 		if len(existing) > 0 {

@@ -13,7 +13,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 	"github.com/jmoiron/sqlx"
 
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/outbox"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
@@ -47,7 +47,7 @@ func (c Composer) Compose(ctx context.Context, q sqlx.ExtContext, m outbox.Messa
 		return outbox.Mail{}, fmt.Errorf("recipient of message %d: %w", m.ID, err)
 	}
 	t, err := talks.Load(ctx, q, *m.TalkID)
-	if errors.Is(err, httpx.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		return outbox.Mail{}, fmt.Errorf("talk %d: %w", *m.TalkID, outbox.ErrDrop)
 	}
 	if err != nil {

@@ -3,10 +3,7 @@ package registrations
 import "context"
 
 // Test hooks for the external tests.
-var (
-	ErrClosed  = errClosed
-	ErrMissing = errMissing
-)
+var ErrMissing = errMissing
 
 // Queued reports how many requests wait in talkID's queue, how many its
 // batches took since the queue was created, and whether the queue exists.

@@ -24,6 +24,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/server/accounts"
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/idempotency"
 	"github.com/hubtalks/hubtalks/server/live"
@@ -63,10 +64,8 @@ func (h *Handlers) Routes(api fiber.Router) {
 	api.Get("/me/registrations", httpx.RequireUser, h.mine)
 }
 
-// ErrRegistrationClosed is the 409 for a talk that takes no registrations.
-func closedProblem() *httpx.Problem {
-	return httpx.Conflict("registration_closed", "this talk no longer takes registrations")
-}
+// ErrClosed: the talk takes no registrations (any more).
+var ErrClosed = errors.New("this talk no longer takes registrations")
 
 // batchTimeout is the deadline of one batch of registrations (a request's
 // own deadline, see httpx.WithDeadline, is 5 s).
@@ -102,18 +101,18 @@ func (h *Handlers) register(c *fiber.Ctx) error {
 type registerFunc func(ctx context.Context, talkID, userID int64) (Registration, bool, error)
 
 // answer registers with reg and turns the outcome into a response.
-func (h *Handlers) answer(ctx context.Context, q sqlx.ExtContext, id int64, user *httpx.User, reg registerFunc) (idempotency.Result, error) {
+func (h *Handlers) answer(ctx context.Context, q sqlx.ExtContext, id int64, user *domain.User, reg registerFunc) (idempotency.Result, error) {
 	r, created, err := reg(ctx, id, user.ID)
 	switch {
 	case errors.Is(err, errMissing):
-		return idempotency.Result{}, httpx.NotFound("no such talk")
-	case errors.Is(err, errClosed):
+		return idempotency.Result{}, domain.NotFound("no such talk")
+	case errors.Is(err, ErrClosed):
 		if visible, verr := visibleTo(ctx, q, id, user); verr != nil {
 			return idempotency.Result{}, verr
 		} else if !visible {
-			return idempotency.Result{}, httpx.NotFound("no such talk")
+			return idempotency.Result{}, domain.NotFound("no such talk")
 		}
-		return idempotency.Result{}, closedProblem()
+		return idempotency.Result{}, ErrClosed
 	case err != nil:
 		return idempotency.Result{}, err
 	}
@@ -124,9 +123,9 @@ func (h *Handlers) answer(ctx context.Context, q sqlx.ExtContext, id int64, user
 	return idempotency.Result{Status: status, Body: r}, nil
 }
 
-func visibleTo(ctx context.Context, q talks.Queryer, talkID int64, user *httpx.User) (bool, error) {
+func visibleTo(ctx context.Context, q talks.Queryer, talkID int64, user *domain.User) (bool, error) {
 	_, err := talks.ForViewer(ctx, q, talkID, user)
-	if errors.Is(err, httpx.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		return false, nil
 	}
 	return err == nil, err
@@ -143,7 +142,7 @@ func (h *Handlers) cancel(c *fiber.Ctx) error {
 	err = h.rec.InTx(ctx, func(tx *live.Tx) error {
 		_, err := Cancel(ctx, tx, id, user.ID)
 		if errors.Is(err, errMissing) {
-			return httpx.NotFound("no such talk")
+			return domain.NotFound("no such talk")
 		}
 		return err
 	})
@@ -168,7 +167,7 @@ func (h *Handlers) list(c *fiber.Ctx) error {
 		if _, err := talks.ForViewer(ctx, h.db, id, user); err != nil {
 			return err
 		}
-		return httpx.Forbidden("only the talk's speakers, moderators and admins see its registrants")
+		return domain.Forbidden("only the talk's speakers, moderators and admins see its registrants")
 	}
 	if _, err := talks.Load(ctx, h.db, id); err != nil {
 		return err
@@ -237,7 +236,7 @@ func (h *Handlers) mine(c *fiber.Ctx) error {
 	}
 	for i := range rs {
 		t, err := talks.ForViewer(ctx, h.db, rs[i].TalkID, user)
-		if errors.Is(err, httpx.ErrNotFound) {
+		if errors.Is(err, domain.ErrNotFound) {
 			continue
 		}
 		if err != nil {

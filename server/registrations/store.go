@@ -122,10 +122,7 @@ type state struct {
 	RegStatus  sql.NullString `db:"reg_status"`
 }
 
-var (
-	errClosed  = errors.New("registration closed")
-	errMissing = errors.New("no such talk")
-)
+var errMissing = errors.New("no such talk")
 
 // Register registers userID for talkID, on its own (q is the database:
 // the statement is its own transaction) or inside a transaction. created is
@@ -152,7 +149,7 @@ func registerWith(ctx context.Context, q sqlx.ExtContext, run func(*Registration
 }
 
 // existingOrClosed tells a user whose registration inserted nothing why:
-// the talk is missing (errMissing) or closed (errClosed), or the user's
+// the talk is missing (errMissing) or closed (ErrClosed), or the user's
 // existing registration.
 func existingOrClosed(ctx context.Context, q sqlx.QueryerContext, talkID, userID int64) (Registration, error) {
 	var st state
@@ -166,11 +163,11 @@ func existingOrClosed(ctx context.Context, q sqlx.QueryerContext, talkID, userID
 	if st.RegStatus.Valid && st.RegStatus.String != "cancelled" {
 		r, err := get(ctx, q, talkID, userID)
 		if errors.Is(err, sql.ErrNoRows) { // cancelled meanwhile
-			return Registration{}, errClosed
+			return Registration{}, ErrClosed
 		}
 		return r, err
 	}
-	return Registration{}, errClosed
+	return Registration{}, ErrClosed
 }
 
 // WaitDurable returns once every transaction committed before the call is

@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
@@ -31,7 +32,7 @@ func (s *Schedule) speakerICS(c *fiber.Ctx) error {
 	var name string
 	err = sqlx.GetContext(ctx, s.db, &name, selectUserName, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("speaker %d: %w", id, httpx.ErrNotFound)
+		return fmt.Errorf("speaker %d: %w", id, domain.ErrNotFound)
 	}
 	if err != nil {
 		return fmt.Errorf("load speaker %d: %w", id, err)

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/idempotency"
 	"github.com/hubtalks/hubtalks/server/live"
@@ -44,7 +45,7 @@ func (h *Handlers) Routes(api fiber.Router) {
 
 // ForViewer loads a talk as viewer may see it: 404 for a draft they may not
 // see; stream_url only for staff of the talk and confirmed registrants.
-func ForViewer(ctx context.Context, q Queryer, id int64, viewer *httpx.User) (Talk, error) {
+func ForViewer(ctx context.Context, q Queryer, id int64, viewer *domain.User) (Talk, error) {
 	t, err := loadFull(ctx, q, id)
 	if err != nil {
 		return Talk{}, err
@@ -54,7 +55,7 @@ func ForViewer(ctx context.Context, q Queryer, id int64, viewer *httpx.User) (Ta
 		return Talk{}, err
 	}
 	if !ok {
-		return Talk{}, fmt.Errorf("talk %d is a draft: %w", id, httpx.ErrNotFound)
+		return Talk{}, fmt.Errorf("talk %d is a draft: %w", id, domain.ErrNotFound)
 	}
 	return t, redact(ctx, q, &t, viewer)
 }
@@ -62,7 +63,7 @@ func ForViewer(ctx context.Context, q Queryer, id int64, viewer *httpx.User) (Ta
 const selectConfirmed = `SELECT EXISTS (SELECT 1 FROM registrations WHERE talk_id = $1 AND user_id = $2 AND status = 'confirmed')`
 
 // MaySeeStream reports whether viewer may see the talk's stream_url.
-func MaySeeStream(ctx context.Context, q Queryer, talkID int64, viewer *httpx.User) (bool, error) {
+func MaySeeStream(ctx context.Context, q Queryer, talkID int64, viewer *domain.User) (bool, error) {
 	if viewer == nil {
 		return false, nil
 	}
@@ -77,7 +78,7 @@ func MaySeeStream(ctx context.Context, q Queryer, talkID int64, viewer *httpx.Us
 	return ok, nil
 }
 
-func redact(ctx context.Context, q Queryer, t *Talk, viewer *httpx.User) error {
+func redact(ctx context.Context, q Queryer, t *Talk, viewer *domain.User) error {
 	if t.StreamURL == nil {
 		return nil
 	}
@@ -110,7 +111,7 @@ func (h *Handlers) list(c *fiber.Ctx) error {
 		return err
 	}
 	f := Filter{Viewer: httpx.CurrentUser(c), Limit: page.Limit}
-	var v httpx.Checker
+	var v domain.Checker
 	for _, p := range []struct {
 		name string
 		dst  **time.Time
@@ -170,7 +171,7 @@ func (h *Handlers) create(c *fiber.Ctx) error {
 	ctx := httpx.Ctx(c)
 	t := Talk{Status: StatusScheduled, Tags: []string{}, Language: "en", Format: "online",
 		QA: QA{Moderation: "post", AllowAnonymous: true, Open: true}}
-	var v httpx.Checker
+	var v domain.Checker
 	for _, f := range []string{"title", "starts_at", "ends_at"} {
 		v.Check(in.present[f], f, "is required")
 	}
@@ -183,7 +184,7 @@ func (h *Handlers) create(c *fiber.Ctx) error {
 	if ok, err := knownUsers(ctx, h.db, speakers); err != nil {
 		return err
 	} else if !ok {
-		return httpx.Invalid(httpx.FieldError{Field: "speakers", Message: "names a user that does not exist"})
+		return domain.InvalidField("speakers", "names a user that does not exist")
 	}
 	return idempotency.Run(c, h.rec, func(tx *live.Tx) (idempotency.Result, error) {
 		id, err := insert(ctx, tx.Tx, t, speakers)
@@ -219,7 +220,7 @@ func (h *Handlers) patch(c *fiber.Ctx) error {
 			return err
 		}
 		t := old
-		var v httpx.Checker
+		var v domain.Checker
 		var speakers []int64
 		in.apply(&t, &v, &speakers)
 		checkTalk(t, &v)
@@ -326,7 +327,7 @@ func (h *Handlers) cancel(c *fiber.Ctx) error {
 		case StatusCancelled:
 			return idempotency.Result{Status: http.StatusOK, Body: t}, nil
 		case StatusEnded:
-			return idempotency.Result{}, httpx.Conflict("talk_ended", "an ended talk cannot be cancelled")
+			return idempotency.Result{}, ErrEnded
 		}
 		if _, err := tx.ExecContext(ctx, cancelTalk, id); err != nil {
 			return idempotency.Result{}, fmt.Errorf("cancel talk %d: %w", id, err)
@@ -364,14 +365,14 @@ func (h *Handlers) setStatus(c *fiber.Ctx) error {
 		if _, err := ForViewer(ctx, h.db, id, user); err != nil {
 			return err // 404 for a talk that does not exist or that they may not see
 		}
-		return httpx.Forbidden("only the talk's speakers, moderators and admins may start or end it")
+		return domain.Forbidden("only the talk's speakers, moderators and admins may start or end it")
 	}
 	var in statusInput
 	if err := httpx.Decode(c, &in); err != nil {
 		return err
 	}
 	if in.Status == nil || (*in.Status != StatusLive && *in.Status != StatusEnded) {
-		return httpx.Invalid(httpx.FieldError{Field: "status", Message: `must be "live" or "ended"`})
+		return domain.InvalidField("status", `must be "live" or "ended"`)
 	}
 	return idempotency.Run(c, h.rec, func(tx *live.Tx) (idempotency.Result, error) {
 		t, err := lockForUpdate(ctx, tx.Tx, id)
@@ -383,8 +384,7 @@ func (h *Handlers) setStatus(c *fiber.Ctx) error {
 		}
 		ok := t.Status == StatusScheduled || (t.Status == StatusLive && *in.Status == StatusEnded)
 		if !ok {
-			return idempotency.Result{}, httpx.Conflict("invalid_transition",
-				fmt.Sprintf("a %s talk cannot become %s", t.Status, *in.Status))
+			return idempotency.Result{}, domain.Because(ErrInvalidTransition, fmt.Sprintf("a %s talk cannot become %s", t.Status, *in.Status))
 		}
 		if _, err := tx.ExecContext(ctx, setStatus, id, *in.Status); err != nil {
 			return idempotency.Result{}, fmt.Errorf("set status of talk %d: %w", id, err)

@@ -10,7 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/domain"
 )
 
 // Message kinds this package writes to the outbox (the outbox worker's
@@ -96,7 +96,7 @@ type Filter struct {
 	Status   *string
 	Tag      *string
 	Q        *string
-	Viewer   *httpx.User
+	Viewer   *domain.User
 	Limit    int
 	After    *cursor
 }

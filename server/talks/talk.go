@@ -13,6 +13,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 )
 
@@ -23,6 +24,12 @@ const (
 	StatusLive      = "live"
 	StatusEnded     = "ended"
 	StatusCancelled = "cancelled"
+)
+
+// Errors of the talks' rules.
+var (
+	ErrEnded             = errors.New("an ended talk cannot be cancelled")
+	ErrInvalidTransition = errors.New("the talk cannot change to that status")
 )
 
 // Talk is a talk as the API shows it.
@@ -167,7 +174,7 @@ func loadOne(ctx context.Context, q Queryer, query, verb string, id int64) (Talk
 	var r row
 	err := sqlx.GetContext(ctx, q, &r, query, id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return Talk{}, fmt.Errorf("talk %d: %w", id, httpx.ErrNotFound)
+		return Talk{}, fmt.Errorf("talk %d: %w", id, domain.ErrNotFound)
 	}
 	if err != nil {
 		return Talk{}, fmt.Errorf("%s talk %d: %w", verb, id, err)
@@ -211,7 +218,7 @@ func IsSpeaker(ctx context.Context, q Queryer, talkID, userID int64) (bool, erro
 
 // IsStaff reports whether u is staff of the talk: a moderator, an admin, or
 // one of its speakers.
-func IsStaff(ctx context.Context, q Queryer, talkID int64, u *httpx.User) (bool, error) {
+func IsStaff(ctx context.Context, q Queryer, talkID int64, u *domain.User) (bool, error) {
 	if u == nil {
 		return false, nil
 	}
@@ -223,7 +230,7 @@ func IsStaff(ctx context.Context, q Queryer, talkID int64, u *httpx.User) (bool,
 
 // Visible reports whether viewer may see the talk at all: drafts are for
 // staff only.
-func Visible(ctx context.Context, q Queryer, t Talk, viewer *httpx.User) (bool, error) {
+func Visible(ctx context.Context, q Queryer, t Talk, viewer *domain.User) (bool, error) {
 	if t.Status != StatusDraft {
 		return true, nil
 	}

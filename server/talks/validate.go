@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 )
 
@@ -86,7 +87,7 @@ const (
 
 // apply writes the present fields of in over t, checking each; the checks
 // that involve several fields run afterwards in checkTalk.
-func (in input) apply(t *Talk, v *httpx.Checker, speakers *[]int64) {
+func (in input) apply(t *Talk, v *domain.Checker, speakers *[]int64) {
 	p := in.present
 	notNull := func(field string, isNil bool) bool {
 		if p[field] && isNil {
@@ -206,7 +207,7 @@ func parseTime(s string) (time.Time, bool) {
 }
 
 // checkTalk checks a whole talk after the changes were applied.
-func checkTalk(t Talk, v *httpx.Checker) {
+func checkTalk(t Talk, v *domain.Checker) {
 	n := utf8.RuneCountInString(strings.TrimSpace(t.Title))
 	v.Check(n >= minTitle && n <= maxTitle, "title", "must be 3 to 200 characters")
 	v.Check(utf8.RuneCountInString(t.Abstract) <= maxAbstract, "abstract", "must be at most 20000 characters")

@@ -10,15 +10,17 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hubtalks/hubtalks/realtime"
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/idempotency"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
 )
 
+// Errors of the threads' rules.
 var (
-	errLocked     = httpx.NewProblem(fiber.StatusLocked, "thread_locked", "this thread is locked")
-	errEditWindow = httpx.NewProblem(fiber.StatusForbidden, "edit_window_closed", "the time to edit this has passed")
+	ErrLocked     = errors.New("this thread is locked")
+	ErrEditWindow = errors.New("the time to edit this has passed")
 )
 
 // access is what one request knows about a thread and its caller.
@@ -31,12 +33,12 @@ type access struct {
 	CreatedAt  time.Time `db:"created_at"`
 	TalkStatus string    `db:"talk_status"`
 	Speaker    bool      `db:"speaker"`
-	user       *httpx.User
+	user       *domain.User
 }
 
 func (a access) staff() bool { return a.Speaker || a.user.IsModerator() }
 
-func callerID(u *httpx.User) int64 {
+func callerID(u *domain.User) int64 {
 	if u == nil {
 		return 0
 	}
@@ -44,18 +46,18 @@ func callerID(u *httpx.User) int64 {
 }
 
 // threadAccess loads a thread the caller may see; anything else is a 404.
-func (d *Domain) threadAccess(ctx context.Context, id int64, u *httpx.User) (access, error) {
+func (d *Domain) threadAccess(ctx context.Context, id int64, u *domain.User) (access, error) {
 	var a access
 	err := d.db.GetContext(ctx, &a, selectThreadAccess, id, callerID(u))
 	if errors.Is(err, sql.ErrNoRows) {
-		return access{}, fmt.Errorf("thread %d: %w", id, httpx.ErrNotFound)
+		return access{}, fmt.Errorf("thread %d: %w", id, domain.ErrNotFound)
 	}
 	if err != nil {
 		return access{}, fmt.Errorf("load thread %d: %w", id, err)
 	}
 	a.user = u
 	if !a.staff() && (a.Hidden || a.TalkStatus == "draft") {
-		return access{}, fmt.Errorf("thread %d: %w", id, httpx.ErrNotFound)
+		return access{}, fmt.Errorf("thread %d: %w", id, domain.ErrNotFound)
 	}
 	return a, nil
 }
@@ -148,7 +150,7 @@ func (d *Domain) create(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	var v httpx.Checker
+	var v domain.Checker
 	title := moderation.Text(&v, "title", req.Title, MaxTitle)
 	body := moderation.Text(&v, "body", req.Body, MaxBody)
 	if err := v.Err(); err != nil {
@@ -257,7 +259,7 @@ func (d *Domain) createPost(c *fiber.Ctx) error {
 	if err := httpx.Decode(c, &req); err != nil {
 		return err
 	}
-	var v httpx.Checker
+	var v domain.Checker
 	body := moderation.Text(&v, "body", req.Body, MaxBody)
 	if req.ParentID != nil {
 		var p struct {
@@ -281,7 +283,7 @@ func (d *Domain) createPost(c *fiber.Ctx) error {
 		return err
 	}
 	if a.Locked {
-		return errLocked
+		return ErrLocked
 	}
 	if err := d.mod.Allow(ctx, "post", u.ID, d.mod.Cfg.PostRate); err != nil {
 		return err
@@ -295,7 +297,7 @@ func (d *Domain) createPost(c *fiber.Ctx) error {
 }
 
 // insertPost stores a new post with its log entry and events.
-func (d *Domain) insertPost(ctx context.Context, tx *live.Tx, a access, u *httpx.User, parentID *int64, body string, hidden bool) (Post, error) {
+func (d *Domain) insertPost(ctx context.Context, tx *live.Tx, a access, u *domain.User, parentID *int64, body string, hidden bool) (Post, error) {
 	// The lock check again under the thread's row lock: a lock that commits
 	// first wins.
 	var th lockedThread
@@ -303,7 +305,7 @@ func (d *Domain) insertPost(ctx context.Context, tx *live.Tx, a access, u *httpx
 		return Post{}, fmt.Errorf("lock thread %d: %w", a.ID, err)
 	}
 	if th.Locked {
-		return Post{}, errLocked
+		return Post{}, ErrLocked
 	}
 	now := d.mod.Now()
 	var pid int64
@@ -367,17 +369,17 @@ func (d *Domain) patchThread(c *fiber.Ctx) error {
 	}
 	curating := req.Pinned != nil || req.Locked != nil || req.Hidden != nil
 	if curating && !u.IsModerator() {
-		return httpx.Forbidden("only moderators pin, lock and hide threads")
+		return domain.Forbidden("only moderators pin, lock and hide threads")
 	}
 	if req.Title != nil && !u.IsModerator() {
 		if a.AuthorID != u.ID {
-			return httpx.Forbidden("only the author retitles a thread")
+			return domain.Forbidden("only the author retitles a thread")
 		}
 		if d.mod.Now().Sub(a.CreatedAt) > d.mod.Cfg.EditWindow {
-			return errEditWindow
+			return ErrEditWindow
 		}
 	}
-	var v httpx.Checker
+	var v domain.Checker
 	v.Check(curating || req.Title != nil, "title", "give title, pinned, locked or hidden")
 	var title string
 	if req.Title != nil {
@@ -394,7 +396,7 @@ func (d *Domain) patchThread(c *fiber.Ctx) error {
 			return fmt.Errorf("lock thread %d: %w", id, err)
 		}
 		if req.Title != nil && th.Locked && !u.IsModerator() {
-			return errLocked
+			return ErrLocked
 		}
 		record := func(actor int64, action, why string) error {
 			return d.mod.Record(ctx, tx, moderation.Action{TalkID: th.TalkID, ActorID: actor, Action: action,
@@ -505,18 +507,18 @@ type postAccess struct {
 }
 
 // postFor loads a post the caller may see; anything else is a 404.
-func (d *Domain) postFor(ctx context.Context, id int64, u *httpx.User) (postAccess, error) {
+func (d *Domain) postFor(ctx context.Context, id int64, u *domain.User) (postAccess, error) {
 	var p postAccess
 	err := d.db.GetContext(ctx, &p, selectPostAccess, id, callerID(u))
 	if errors.Is(err, sql.ErrNoRows) {
-		return postAccess{}, fmt.Errorf("post %d: %w", id, httpx.ErrNotFound)
+		return postAccess{}, fmt.Errorf("post %d: %w", id, domain.ErrNotFound)
 	}
 	if err != nil {
 		return postAccess{}, fmt.Errorf("load post %d: %w", id, err)
 	}
 	staff := p.Speaker || u.IsModerator()
 	if !staff && (p.Hidden || p.ThreadHidden || p.ParentHidden || p.TalkStatus == "draft") {
-		return postAccess{}, fmt.Errorf("post %d: %w", id, httpx.ErrNotFound)
+		return postAccess{}, fmt.Errorf("post %d: %w", id, domain.ErrNotFound)
 	}
 	return p, nil
 }
@@ -544,12 +546,12 @@ func (d *Domain) patchPost(c *fiber.Ctx) error {
 		return err
 	}
 	if req.Hidden != nil && !u.IsModerator() {
-		return httpx.Forbidden("only moderators hide posts")
+		return domain.Forbidden("only moderators hide posts")
 	}
 	if req.Body != nil && p.AuthorID != u.ID {
-		return httpx.Forbidden("only the author edits a post")
+		return domain.Forbidden("only the author edits a post")
 	}
-	var v httpx.Checker
+	var v domain.Checker
 	v.Check(req.Body != nil || req.Hidden != nil, "body", "give body or hidden")
 	var body string
 	if req.Body != nil {
@@ -568,10 +570,10 @@ func (d *Domain) patchPost(c *fiber.Ctx) error {
 		now := d.mod.Now()
 		if req.Body != nil {
 			if now.Sub(lp.CreatedAt) > d.mod.Cfg.EditWindow {
-				return errEditWindow
+				return ErrEditWindow
 			}
 			if lp.Locked {
-				return errLocked
+				return ErrLocked
 			}
 		}
 		record := func(actor int64, action, why string) error {
