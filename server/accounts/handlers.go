@@ -143,7 +143,6 @@ func (a *Accounts) login(c *fiber.Ctx) error {
 	return a.startSession(c, u.User, fiber.StatusOK)
 }
 
-
 func (a *Accounts) startSession(c *fiber.Ctx, u User, status int) error {
 	token, _, err := a.store.CreateSession(httpx.Ctx(c), u.ID, a.cfg.SessionTTL)
 	if err != nil {
