@@ -103,6 +103,19 @@ func (in *instance) publish(t testing.TB, channel string, n int) []Event {
 	return evs
 }
 
+// lossyBroker loses the messages drop picks, as a broker outage would.
+type lossyBroker struct {
+	Broker
+	drop func(topic string, payload []byte) bool
+}
+
+func (b lossyBroker) Publish(ctx context.Context, topic string, payload []byte) error {
+	if b.drop(topic, payload) {
+		return nil
+	}
+	return b.Broker.Publish(ctx, topic, payload)
+}
+
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)

@@ -29,10 +29,11 @@ import (
 // duplicates are dropped and gaps are filled from the log before anything
 // later is delivered, so every subscriber sees each seq once, in order.
 type Hub struct {
-	cfg    HubConfig
-	log    *slog.Logger
-	broker Broker
-	m      *metrics
+	cfg      HubConfig
+	log      *slog.Logger
+	broker   Broker
+	presence Presence
+	m        *metrics
 
 	ctx    context.Context // hub lifetime: cancelled by Shutdown
 	cancel context.CancelFunc
@@ -67,6 +68,9 @@ func NewHub(cfg HubConfig) *Hub {
 	if cfg.Broker == nil {
 		cfg.Broker = NewMemoryBroker()
 	}
+	if cfg.Presence == nil {
+		cfg.Presence = NewMemoryPresence(cfg.presenceFresh())
+	}
 	m, errs := newMetrics(cfg.Registry)
 	for _, err := range errs {
 		cfg.Logger.Warn("live hub: metric not registered", "err", err)
@@ -76,6 +80,7 @@ func NewHub(cfg HubConfig) *Hub {
 		cfg:          cfg,
 		log:          cfg.Logger,
 		broker:       cfg.Broker,
+		presence:     cfg.Presence,
 		m:            m,
 		ctx:          ctx,
 		cancel:       cancel,
