@@ -12,8 +12,8 @@ import (
 
 // HubConfig configures a Hub. Zero values take the defaults noted.
 type HubConfig struct {
-	History *Log   // the event log (required for replay, gap repair and polling)
-	Broker  Broker // between instances; nil: NewMemoryBroker()
+	History History // the event log (required for replay, gap repair and polling); a *Log in production
+	Broker  Broker  // between instances; nil: NewMemoryBroker()
 	Logger  *slog.Logger
 	// Authorize decides whether p may follow channel; an error refuses it
 	// (error frame "forbidden"). It is asked again for every subscription

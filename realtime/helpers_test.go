@@ -39,8 +39,9 @@ type instanceOpts struct {
 
 func newInstance(t *testing.T, db *sqlx.DB, o instanceOpts) *instance {
 	t.Helper()
+	log := NewLog(db)
 	cfg := HubConfig{
-		History:       NewLog(db),
+		History:       log,
 		Registry:      prometheus.NewRegistry(),
 		PollHealthy:   time.Second,
 		PollUnhealthy: 100 * time.Millisecond,
@@ -82,7 +83,7 @@ func newInstance(t *testing.T, db *sqlx.DB, o instanceOpts) *instance {
 		cancel()
 		<-runDone
 	})
-	inst := &instance{hub: h, url: "ws://" + ln.Addr().String() + "/live", db: db, log: cfg.History}
+	inst := &instance{hub: h, url: "ws://" + ln.Addr().String() + "/live", db: db, log: log}
 	waitFor(t, "broker healthy", func() bool { return h.healthy.Load() })
 	return inst
 }
