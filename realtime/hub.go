@@ -52,8 +52,7 @@ type Hub struct {
 	recheckq chan string
 
 	replaySem     chan struct{}
-	replayMu      sync.Mutex
-	replays       map[replayKey]*replayCall
+	replays       *Memo[replayKey, []*frame]
 	replayQueries atomic.Int64 // log reads for replay (tests)
 
 	presenceKeys map[string]bool // channels whose presence field this instance wrote; Run's goroutine only
@@ -92,7 +91,7 @@ func NewHub(cfg HubConfig) *Hub {
 		pollNow:      make(chan struct{}, 1),
 		recheckq:     make(chan string, 256),
 		replaySem:    make(chan struct{}, 4),
-		replays:      make(map[replayKey]*replayCall),
+		replays:      &Memo[replayKey, []*frame]{TTL: replayShare, Max: maxSharedReplays},
 		presenceKeys: make(map[string]bool),
 	}
 }
