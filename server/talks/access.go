@@ -2,9 +2,7 @@ package talks
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
 
 	"github.com/jmoiron/sqlx"
 
@@ -28,23 +26,36 @@ func (a Access) Staff() bool { return a.Speaker || a.User.IsModerator() }
 // Visible reports whether the caller may see the talk at all.
 func (a Access) Visible() bool { return a.TalkStatus != StatusDraft || a.Staff() }
 
+// speaksAt is whether the caller ($2) speaks at the talk aliased k.
+const speaksAt = `EXISTS (SELECT 1 FROM talk_speakers sp WHERE sp.talk_id = k.id AND sp.user_id = $2)`
+
 // AccessColumns selects the columns of an Access in a domain's own query:
 // the talk is aliased k, and the caller's user id (0 for nobody) is $2.
-const AccessColumns = `k.id AS talk_id, k.status AS talk_status,
-	EXISTS (SELECT 1 FROM talk_speakers sp WHERE sp.talk_id = k.id AND sp.user_id = $2) AS speaker`
+const AccessColumns = `k.id AS talk_id, k.status AS talk_status, ` + speaksAt + ` AS speaker`
 
-const selectAccess = `SELECT ` + AccessColumns + ` FROM talks k WHERE k.id = $1`
+// AccessVisible is Access.Visible as a condition, for a list that pages in
+// the database: the talk is aliased k, the caller's user id (0 for nobody)
+// is $2 and $3 says whether the caller is global staff (User.IsModerator).
+const AccessVisible = `(k.status <> 'draft' OR $3 OR ` + speaksAt + `)`
 
 // AccessFor reads the caller's Access to a talk; a talk that does not
 // exist is domain.ErrNotFound.
 func AccessFor(ctx context.Context, q sqlx.QueryerContext, talkID int64, u *domain.User) (Access, error) {
-	a := Access{User: u}
-	err := sqlx.GetContext(ctx, q, &a, selectAccess, talkID, domain.IDOf(u))
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, fmt.Errorf("talk %d: %w", talkID, domain.NotFound("no such talk"))
+	return Store{}.Access(ctx, q, talkID, u)
+}
+
+// IsStaff reports whether u is staff of the talk: a moderator, an admin, or
+// one of its speakers. Of a talk that does not exist, only global staff are.
+func IsStaff(ctx context.Context, q Queryer, talkID int64, u *domain.User) (bool, error) {
+	a, err := AccessFor(ctx, q, talkID, u)
+	if err != nil && !errors.Is(err, domain.ErrNotFound) {
+		return false, err
 	}
-	if err != nil {
-		return a, fmt.Errorf("load access to talk %d: %w", talkID, err)
-	}
-	return a, nil
+	return a.Staff(), nil
+}
+
+// ForViewer loads a talk as viewer may see it, in q (a domain's own
+// transaction): see Service.Get.
+func ForViewer(ctx context.Context, q Queryer, id int64, viewer *domain.User) (Talk, error) {
+	return new(Service).view(ctx, q, viewer, id)
 }
