@@ -35,7 +35,7 @@ func TestPresenceContract(t *testing.T) {
 				t.Fatalf("totals %v, want talk:1 6 (3 anonymous + users 1, 2, 3) and talk:2 1", got)
 			}
 			// a leaves talk:1: its anonymous sockets stop counting at once.
-			got = report("a", map[string]Viewers{}, "talk:1")
+			report("a", map[string]Viewers{}, "talk:1")
 			got = report("b", map[string]Viewers{"talk:1": {Anonymous: 1, Users: []int64{2, 3}}})
 			if got["talk:1"] > 4 || got["talk:1"] < 3 {
 				t.Fatalf("after a left: %v (1 anonymous + users 2, 3, and user 1 until fresh)", got)

@@ -162,7 +162,10 @@ func TestReplayObeysModerationOnEveryInstance(t *testing.T) {
 	testserver.Must(t, env.Post(path("/threads/%d/posts", hiddenThread), alice.Token, map[string]any{"body": "POST-IN-HIDDEN-THREAD"}), 201)
 
 	secrets := []string{"ABUSIVE-QUESTION", "ANSWER-TO-ABUSE", "DOXXING-POST", "REPLY-UNDER-DOXX", "HIDDEN-THREAD-TITLE", "HIDDEN-THREAD-BODY", "POST-IN-HIDDEN-THREAD"}
-	before := replay(t, b, "", public, channelHead(t, env, public))
+	// b replays what it has delivered: wait until that is everything.
+	head := channelHead(t, env, public)
+	onB.waitFrame("b delivered the head", 10*time.Second, func(f frame, _ string) bool { return f.Seq == head })
+	before := replay(t, b, "", public, head)
 	for _, s := range secrets {
 		if !strings.Contains(before, s) {
 			t.Fatalf("replay before moderation lacks %q: the test would prove nothing", s)
@@ -172,7 +175,7 @@ func TestReplayObeysModerationOnEveryInstance(t *testing.T) {
 	testserver.Must(t, env.Patch(path("/questions/%d", abusive), mod.Token, map[string]any{"status": "dismissed"}), 200)
 	testserver.Must(t, env.Patch(path("/posts/%d", doxx), mod.Token, map[string]any{"hidden": true}), 200)
 	testserver.Must(t, env.Patch(path("/threads/%d", hiddenThread), mod.Token, map[string]any{"hidden": true}), 200)
-	head := channelHead(t, env, public)
+	head = channelHead(t, env, public)
 	onB.waitFrame("b delivered the moderation", 10*time.Second, func(f frame, _ string) bool { return f.Seq == head })
 
 	for name, base := range map[string]string{"a": a, "b": b} {
@@ -301,6 +304,14 @@ func TestLiveSocketCaps(t *testing.T) {
 		conn, resp, err := websocket.DefaultDialer.Dial(url, http.Header{"Origin": {"http://hubtalks.test"}})
 		if err == nil {
 			t.Cleanup(func() { conn.Close() })
+			// A pong means the hub has registered the socket (it counts
+			// toward the caps from then on).
+			if err := conn.WriteJSON(map[string]string{"op": "ping"}); err != nil {
+				t.Fatal(err)
+			}
+			if f := readFrame(t, conn); f.Op != "pong" {
+				t.Fatalf("after the upgrade: %+v", f)
+			}
 			return resp.StatusCode
 		}
 		if resp == nil {
