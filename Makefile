@@ -38,9 +38,13 @@ test: deps-test frontend
 	$(MAKE) --no-print-directory test-faults
 	scripts/vulncheck.sh
 
+# staticcheck is a tool of the module (go.mod's tool directive pins its
+# version and go.sum its hash): `go tool` builds it once and caches it.
 test-go:
 	$(GO) vet ./...
 	$(GO) vet -tags faults ./server/faults/
+	$(GO) tool staticcheck ./...
+	$(GO) tool staticcheck -tags faults ./server/faults/
 	$(GO) test -race -count=1 -timeout 25m ./...
 
 # A short run of every fuzz target (seed corpora in each package's testdata/).
@@ -60,8 +64,9 @@ fuzz:
 test-faults:
 	$(GO) test -tags faults -count=1 -timeout 10m -v ./server/faults/
 
+# check:api fails when src/lib/api-types.ts is not what server/openapi.json generates.
 test-frontend:
-	cd frontend && npm run check && npm test
+	cd frontend && npm run check:api && npm run check && npm test
 
 # 1,000 live clients and steady traffic for SOAK_DURATION (default 10m);
 # reports memory, goroutines and open files at start and end.

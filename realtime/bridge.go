@@ -43,9 +43,6 @@ func (h *Hub) Publish(ctx context.Context, events ...Event) {
 		f := &frame{seq: ev.Seq, b: encodeEvent(ev)}
 		h.m.published.Inc()
 		h.ingest(ev.Channel, f)
-		if h.cfg.SkipPublish != nil && h.cfg.SkipPublish(ev) {
-			continue
-		}
 		payload := make([]byte, 0, 21+len(f.b))
 		payload = strconv.AppendInt(payload, ev.Seq, 10)
 		payload = append(payload, ' ')

@@ -8,13 +8,12 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/redis/go-redis/v9"
 )
 
 // HubConfig configures a Hub. Zero values take the defaults noted.
 type HubConfig struct {
-	History *Log   // the event log (required for replay, gap repair and polling)
-	Broker  Broker // between instances; nil: NewMemoryBroker()
+	History History // the event log (required for replay, gap repair and polling); a *Log in production
+	Broker  Broker  // between instances; nil: NewMemoryBroker()
 	Logger  *slog.Logger
 	// Authorize decides whether p may follow channel; an error refuses it
 	// (error frame "forbidden"). It is asked again for every subscription
@@ -23,11 +22,10 @@ type HubConfig struct {
 	Authorize func(ctx context.Context, p Principal, channel string) error
 	Registry  prometheus.Registerer // metrics; nil: not registered
 
-	// Redis, when set, holds presence counts so viewers are counted across
-	// instances; keys start with RedisPrefix. nil: local counts only.
-	Redis       redis.UniversalClient
-	RedisPrefix string
-	InstanceID  string // default: random
+	// Presence counts viewers over the instances that share it
+	// (RedisPresence); nil: this instance alone.
+	Presence   Presence
+	InstanceID string // default: random
 
 	SendQueueBytes    int           // per connection, replay included, default 1 MiB
 	SendQueueMessages int           // per connection, default 4096
@@ -56,11 +54,6 @@ type HubConfig struct {
 	SubscribeBurst    float64       // default 16
 	MaxSocketsPerUser int           // live sockets of one signed-in user on this instance, default 20
 	MaxSocketsPerAddr int           // live sockets from one client address on this instance, default 2,000
-
-	// SkipPublish is a test hook: when it returns true for an event, Publish
-	// delivers it locally but does not send it to the broker, as if the
-	// broker had lost it.
-	SkipPublish func(Event) bool
 }
 
 func (c *HubConfig) defaults() {
@@ -116,6 +109,10 @@ func (c *HubConfig) defaults() {
 		c.InstanceID = hex.EncodeToString(b)
 	}
 }
+
+// presenceFresh is how long a viewer counts without being reported again:
+// a few presence intervals.
+func (c *HubConfig) presenceFresh() time.Duration { return 3*c.PresenceEvery + 5*time.Second }
 
 // retention is the log's retention from the config.
 func (c *HubConfig) retention() Retention {

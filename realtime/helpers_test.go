@@ -39,8 +39,9 @@ type instanceOpts struct {
 
 func newInstance(t *testing.T, db *sqlx.DB, o instanceOpts) *instance {
 	t.Helper()
+	log := NewLog(db)
 	cfg := HubConfig{
-		History:       NewLog(db),
+		History:       log,
 		Registry:      prometheus.NewRegistry(),
 		PollHealthy:   time.Second,
 		PollUnhealthy: 100 * time.Millisecond,
@@ -82,7 +83,7 @@ func newInstance(t *testing.T, db *sqlx.DB, o instanceOpts) *instance {
 		cancel()
 		<-runDone
 	})
-	inst := &instance{hub: h, url: "ws://" + ln.Addr().String() + "/live", db: db, log: cfg.History}
+	inst := &instance{hub: h, url: "ws://" + ln.Addr().String() + "/live", db: db, log: log}
 	waitFor(t, "broker healthy", func() bool { return h.healthy.Load() })
 	return inst
 }
@@ -101,6 +102,19 @@ func (in *instance) publish(t testing.TB, channel string, n int) []Event {
 		evs = append(evs, ev)
 	}
 	return evs
+}
+
+// lossyBroker loses the messages drop picks, as a broker outage would.
+type lossyBroker struct {
+	Broker
+	drop func(topic string, payload []byte) bool
+}
+
+func (b lossyBroker) Publish(ctx context.Context, topic string, payload []byte) error {
+	if b.drop(topic, payload) {
+		return nil
+	}
+	return b.Broker.Publish(ctx, topic, payload)
 }
 
 func waitFor(t testing.TB, what string, cond func() bool) {

@@ -29,10 +29,11 @@ import (
 // duplicates are dropped and gaps are filled from the log before anything
 // later is delivered, so every subscriber sees each seq once, in order.
 type Hub struct {
-	cfg    HubConfig
-	log    *slog.Logger
-	broker Broker
-	m      *metrics
+	cfg      HubConfig
+	log      *slog.Logger
+	broker   Broker
+	presence Presence
+	m        *metrics
 
 	ctx    context.Context // hub lifetime: cancelled by Shutdown
 	cancel context.CancelFunc
@@ -51,8 +52,7 @@ type Hub struct {
 	recheckq chan string
 
 	replaySem     chan struct{}
-	replayMu      sync.Mutex
-	replays       map[replayKey]*replayCall
+	replays       *Memo[replayKey, []*frame]
 	replayQueries atomic.Int64 // log reads for replay (tests)
 
 	presenceKeys map[string]bool // channels whose presence field this instance wrote; Run's goroutine only
@@ -67,6 +67,9 @@ func NewHub(cfg HubConfig) *Hub {
 	if cfg.Broker == nil {
 		cfg.Broker = NewMemoryBroker()
 	}
+	if cfg.Presence == nil {
+		cfg.Presence = NewMemoryPresence(cfg.presenceFresh())
+	}
 	m, errs := newMetrics(cfg.Registry)
 	for _, err := range errs {
 		cfg.Logger.Warn("live hub: metric not registered", "err", err)
@@ -76,6 +79,7 @@ func NewHub(cfg HubConfig) *Hub {
 		cfg:          cfg,
 		log:          cfg.Logger,
 		broker:       cfg.Broker,
+		presence:     cfg.Presence,
 		m:            m,
 		ctx:          ctx,
 		cancel:       cancel,
@@ -87,7 +91,7 @@ func NewHub(cfg HubConfig) *Hub {
 		pollNow:      make(chan struct{}, 1),
 		recheckq:     make(chan string, 256),
 		replaySem:    make(chan struct{}, 4),
-		replays:      make(map[replayKey]*replayCall),
+		replays:      &Memo[replayKey, []*frame]{TTL: replayShare, Max: maxSharedReplays},
 		presenceKeys: make(map[string]bool),
 	}
 }

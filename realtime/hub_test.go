@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -67,7 +68,12 @@ func TestDroppedPublishArrivesInOrder(t *testing.T) {
 	t.Parallel()
 	var drop sync.Map // seq -> true
 	a, b := twoInstances(t, func(c *HubConfig) {
-		c.SkipPublish = func(ev Event) bool { _, ok := drop.Load(ev.Seq); return ok }
+		c.Broker = lossyBroker{Broker: c.Broker, drop: func(topic string, payload []byte) bool {
+			seq, _, _ := strings.Cut(string(payload), " ")
+			n, _ := strconv.ParseInt(seq, 10, 64)
+			_, ok := drop.Load(n)
+			return ok && strings.HasPrefix(topic, "ev:")
+		}}
 	})
 	drop.Store(int64(3), true)
 	drop.Store(int64(4), true)
@@ -565,8 +571,7 @@ func TestPresenceAcrossInstances(t *testing.T) {
 	rdb, prefix := testdb.Redis(t)
 	tweak := func(c *HubConfig) {
 		c.PresenceEvery = 100 * time.Millisecond
-		c.Redis = rdb
-		c.RedisPrefix = prefix
+		c.Presence = NewRedisPresence(rdb, prefix, PresenceFresh(*c))
 	}
 	a := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix, tweak: tweak})
 	b := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix, tweak: tweak})

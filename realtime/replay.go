@@ -160,13 +160,6 @@ type replayKey struct {
 	after   int64
 }
 
-type replayCall struct {
-	done    chan struct{}
-	frames  []*frame
-	err     error
-	expires time.Time // set when done: until then later callers reuse the result
-}
-
 // replayShare is how long a finished page read keeps serving callers with
 // the same position, and maxSharedReplays how many finished reads are kept
 // for it. Reusing an older read is safe: join continues from its last seq
@@ -178,74 +171,34 @@ const (
 )
 
 // replayRead reads the page of events after `after` from the log, encoded.
-// Reads of the same page share one query and its frames (concurrent ones,
-// and for replayShare after it finished), and at most four run at once, so
-// a mass reconnect costs PostgreSQL a handful of queries rather than one
-// per client.
+// Reads of the same page share one query and its frames (h.replays), and
+// at most four run at once, so a mass reconnect costs PostgreSQL a handful
+// of queries rather than one per client.
 func (h *Hub) replayRead(name string, after int64) ([]*frame, error) {
-	key := replayKey{name, after}
-	now := time.Now()
-	h.replayMu.Lock()
-	for k, call := range h.replays {
-		if !call.expires.IsZero() && now.After(call.expires) {
-			delete(h.replays, k)
-		}
-	}
-	if call, ok := h.replays[key]; ok {
-		h.replayMu.Unlock()
+	return h.replays.Do(h.ctx, replayKey{name, after}, func() ([]*frame, error) {
+		ctx, cancel := context.WithTimeout(h.ctx, h.cfg.QueryTimeout)
+		defer cancel()
 		select {
-		case <-call.done:
-			return call.frames, call.err
-		case <-h.ctx.Done():
-			return nil, h.ctx.Err()
+		case h.replaySem <- struct{}{}:
+		case <-ctx.Done():
+			return nil, ctx.Err()
 		}
-	}
-	call := &replayCall{done: make(chan struct{})}
-	h.replays[key] = call
-	h.replayMu.Unlock()
-
-	defer func() {
-		h.replayMu.Lock()
-		if call.err != nil || len(h.replays) > maxSharedReplays {
-			if h.replays[key] == call {
-				delete(h.replays, key)
-			}
-		} else {
-			call.expires = time.Now().Add(replayShare)
+		defer func() { <-h.replaySem }()
+		h.replayQueries.Add(1)
+		evs, err := h.cfg.History.Page(ctx, name, after, h.cfg.ReplayPage)
+		if err != nil {
+			return nil, err
 		}
-		h.replayMu.Unlock()
-		close(call.done)
-	}()
-	ctx, cancel := context.WithTimeout(h.ctx, h.cfg.QueryTimeout)
-	defer cancel()
-	select {
-	case h.replaySem <- struct{}{}:
-	case <-ctx.Done():
-		call.err = ctx.Err()
-		return nil, call.err
-	}
-	defer func() { <-h.replaySem }()
-	h.replayQueries.Add(1)
-	evs, err := h.cfg.History.Page(ctx, name, after, h.cfg.ReplayPage)
-	if err != nil {
-		call.err = err
-		return nil, err
-	}
-	call.frames = make([]*frame, len(evs))
-	for i, ev := range evs {
-		call.frames[i] = &frame{seq: ev.Seq, b: encodeEvent(ev)}
-	}
-	return call.frames, nil
+		frames := make([]*frame, len(evs))
+		for i, ev := range evs {
+			frames[i] = &frame{seq: ev.Seq, b: encodeEvent(ev)}
+		}
+		return frames, nil
+	})
 }
 
 // forgetReplays drops the shared page reads of a channel whose log was
 // rewritten.
 func (h *Hub) forgetReplays(name string) {
-	h.replayMu.Lock()
-	for k := range h.replays {
-		if k.channel == name {
-			delete(h.replays, k)
-		}
-	}
-	h.replayMu.Unlock()
+	h.replays.Forget(func(k replayKey) bool { return k.channel == name })
 }

@@ -189,10 +189,6 @@ func (ch *channel) removeSubLocked(s *sub) bool {
 	return false
 }
 
-// viewersLocked counts this instance's viewers: a signed-in user once,
-// however many sockets, and each anonymous socket.
-func (ch *channel) viewersLocked() int { return ch.anonymous + len(ch.users) }
-
 // applyRedaction drops what this instance kept in memory of a channel from
 // before a rewrite of its stored events: the cached frames, frames still to
 // arrive that were encoded before it, and shared replay reads.

@@ -18,7 +18,7 @@ func NewWithHub(cfg Config, deps Deps, hubCfg realtime.HubConfig) (*Server, *rea
 	hubCfg.Logger = deps.Log
 	if deps.Redis != nil {
 		hubCfg.Broker = realtime.NewRedisBroker(deps.Redis, cfg.RedisPrefix, deps.Log)
-		hubCfg.Redis, hubCfg.RedisPrefix = deps.Redis, cfg.RedisPrefix
+		hubCfg.Presence = realtime.NewRedisPresence(deps.Redis, cfg.RedisPrefix, realtime.PresenceFresh(hubCfg))
 	} else {
 		hubCfg.Broker = realtime.NewMemoryBroker()
 	}

@@ -16,16 +16,28 @@ import (
 // before, as their middleware authenticates every request).
 func (s *Server) mountDomains(api fiber.Router) {
 	// Talks, the schedule's calendar feeds, and registrations with their waitlist.
-	talks.New(s.db, s.recorder, talks.CalendarConfig{BaseURL: s.cfg.BaseURL, Timezone: s.cfg.SeriesTimezone}).Routes(api)
-	registrations.New(s.db, s.recorder, s.accounts).Routes(api)
+	tks := talks.New(s.db, s.recorder, talks.CalendarConfig{BaseURL: s.cfg.BaseURL, Timezone: s.cfg.SeriesTimezone})
+	tks.Routes(api)
+	regs := registrations.NewService(s.db, s.recorder)
+	tks.Service().Promote = regs.Promote // a raised capacity confirms from the waitlist
+	registrations.NewHandlers(regs).Routes(api)
+	s.accounts.OnErase(regs.Erase) // cancels as the user would, promoting from waitlists
+	s.accounts.OnExport("registrations", regs.Export)
 	// Recordings (playlists) and open schedule exports.
 	playlists.New(s.db, s.recorder).Routes(api)
 	schedule.New(s.db, schedule.Config{BaseURL: s.cfg.BaseURL, TimeZone: s.cfg.SeriesTimezone}).Routes(api)
 	// Live Q&A, discussion threads, and their moderation (flag queue, log).
 	mod := moderation.New(s.db, s.recorder, s.limiter, s.cfg.Moderation, s.log)
-	questions := qa.New(mod)
+	questions, discussion := qa.New(mod), threads.New(mod)
 	s.app.Hooks().OnShutdown(questions.Close) // publishes vote counts still waiting
-	mod.Mount(api, s.accounts)
-	questions.Mount(api, s.accounts)
-	threads.New(mod).Mount(api, s.accounts)
+	moderation.NewHandlers(mod).Routes(api)
+	qa.NewHandlers(questions).Routes(api)
+	threads.NewHandlers(discussion).Routes(api)
+	// Their part of an account's erasure and export: flags lose their
+	// reporter; questions, answers, votes, threads and posts stay under the
+	// anonymised author.
+	s.accounts.OnErase(mod.Erase)
+	s.accounts.OnExport("flags", mod.Export)
+	s.accounts.OnExport("questions", questions.Export)
+	s.accounts.OnExport("threads", discussion.Export)
 }

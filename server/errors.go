@@ -8,11 +8,19 @@ import (
 	"net"
 	"net/http"
 	"syscall"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/lib/pq"
 
+	"github.com/hubtalks/hubtalks/server/accounts"
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/playlists"
+	"github.com/hubtalks/hubtalks/server/qa"
+	"github.com/hubtalks/hubtalks/server/registrations"
+	"github.com/hubtalks/hubtalks/server/talks"
+	"github.com/hubtalks/hubtalks/server/threads"
 )
 
 // codeForStatus names the errors Fiber itself raises (routing, body limit).
@@ -48,11 +56,41 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	return c.JSON(p, "application/problem+json")
 }
 
+// problems is the one table from the errors of domain rules to the API's
+// answers: status and problem code. The detail is the error's own text (a
+// sentinel's, or the case's given with domain.Because). Every sentinel a
+// domain declares is here; a domain error missing from it would be a 500.
+var problems = []struct {
+	err    error
+	status int
+	code   string
+}{
+	{domain.ErrNotFound, http.StatusNotFound, "not_found"},
+	{domain.ErrForbidden, http.StatusForbidden, "forbidden"},
+	{accounts.ErrEmailTaken, http.StatusConflict, "email_taken"},
+	{accounts.ErrInvalidCredentials, http.StatusUnauthorized, "invalid_credentials"},
+	{talks.ErrEnded, http.StatusConflict, "talk_ended"},
+	{talks.ErrInvalidTransition, http.StatusConflict, "invalid_transition"},
+	{registrations.ErrClosed, http.StatusConflict, "registration_closed"},
+	{qa.ErrQAClosed, http.StatusConflict, "qa_closed"},
+	{qa.ErrNotVotable, http.StatusConflict, "not_votable"},
+	{qa.ErrNotPinnable, http.StatusConflict, "not_pinnable"},
+	{qa.ErrQuestionDismissed, http.StatusConflict, "question_dismissed"},
+	{threads.ErrLocked, http.StatusLocked, "thread_locked"},
+	{threads.ErrEditWindow, http.StatusForbidden, "edit_window_closed"},
+	{playlists.ErrDuplicateVideo, http.StatusConflict, "duplicate_video"},
+	{playlists.ErrInvalidFeed, http.StatusUnprocessableEntity, "invalid_feed"},
+	{playlists.ErrPlaylistMismatch, http.StatusUnprocessableEntity, "playlist_mismatch"},
+}
+
 func (s *Server) problemFor(c *fiber.Ctx, err error) *httpx.Problem {
 	var p *httpx.Problem
 	if errors.As(err, &p) {
 		cp := *p
 		return &cp
+	}
+	if p := domainProblem(err); p != nil {
+		return p
 	}
 	var fe *fiber.Error
 	if errors.As(err, &fe) {
@@ -71,16 +109,43 @@ func (s *Server) problemFor(c *fiber.Ctx, err error) *httpx.Problem {
 		return httpx.NewProblem(fe.Code, code, detail)
 	}
 	switch {
-	case errors.Is(err, httpx.ErrNotFound):
-		return httpx.NotFound("not found")
 	case isBadText(err):
-		return httpx.Invalid(httpx.FieldError{Field: "body", Message: "holds characters the database cannot store"})
+		return httpx.Invalid(domain.FieldError{Field: "body", Message: "holds characters the database cannot store"})
 	case isUnavailable(err):
 		s.log.Warn("dependency unavailable", "request_id", c.Locals("requestid"), "route", c.Route().Path, "err", err)
 		return httpx.Unavailable("the service is briefly unavailable; retry shortly")
 	}
 	s.logError(c, err)
 	return httpx.NewProblem(http.StatusInternalServerError, "internal_error", "something went wrong on our side")
+}
+
+// domainProblem answers an error of a domain rule, or nil for any other.
+func domainProblem(err error) *httpx.Problem {
+	var invalid *domain.Invalid
+	if errors.As(err, &invalid) {
+		return httpx.Invalid(invalid.Fields...)
+	}
+	var limited *domain.Limited
+	if errors.As(err, &limited) {
+		return httpx.TooManyRequests(limited.Detail, int((limited.RetryAfter+time.Second-1)/time.Second))
+	}
+	for _, e := range problems {
+		if !errors.Is(err, e.err) {
+			continue
+		}
+		detail := e.err.Error()
+		var d domain.Detailed
+		if errors.As(err, &d) {
+			detail = d.Detail()
+		}
+		p := httpx.NewProblem(e.status, e.code, detail)
+		var f interface{ FieldErrors() []domain.FieldError }
+		if errors.As(err, &f) {
+			p.Errors = f.FieldErrors()
+		}
+		return p
+	}
+	return nil
 }
 
 func (s *Server) logError(c *fiber.Ctx, err error) {

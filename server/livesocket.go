@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hubtalks/hubtalks/realtime"
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/talks"
@@ -40,7 +41,7 @@ func (s *Server) mountLive(api fiber.Router) {
 			return httpx.NewProblem(fiber.StatusUpgradeRequired, "upgrade_required", "this address speaks WebSocket only (see live-protocol.md)")
 		}
 		if origin := c.Get(fiber.HeaderOrigin); origin != "" && !containsFold(origins, origin) {
-			return httpx.Forbidden("origin " + strconv.Quote(origin) + " may not open live connections")
+			return domain.Forbidden("origin " + strconv.Quote(origin) + " may not open live connections")
 		}
 		// Browsers authenticate by cookie (already done); other clients by ?token=.
 		if httpx.CurrentUser(c) == nil && c.Query("token") != "" {
@@ -104,28 +105,32 @@ func (s *Server) AuthorizeChannel(ctx context.Context, p realtime.Principal, cha
 	if !ok {
 		return fmt.Errorf("unknown channel: %w", realtime.ErrForbidden)
 	}
-	var u *httpx.User
+	var u *domain.User
 	if p.UserID != 0 {
-		u = &httpx.User{ID: p.UserID, Role: p.Role}
+		u = &domain.User{ID: p.UserID, Role: p.Role}
 	}
 	status, err := s.talkStatuses.status(ctx, s.db, id, realtime.WantsFresh(ctx))
-	if errors.Is(err, httpx.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		return fmt.Errorf("no such talk: %w", realtime.ErrForbidden)
 	}
 	if err != nil {
 		return err
 	}
-	if !staff && status != talks.StatusDraft {
-		return nil
+	// The cached status decides the public channel of a published talk, and
+	// global staff and anonymous callers, without a query per client; whether
+	// a signed-in caller speaks at the talk is read when the answer depends on it.
+	a := talks.Access{TalkID: id, TalkStatus: status, User: u}
+	if u != nil && !a.Staff() && (staff || !a.Visible()) {
+		read, err := talks.AccessFor(ctx, s.db, id, u)
+		if err != nil && !errors.Is(err, domain.ErrNotFound) {
+			return err
+		}
+		a.Speaker = read.Speaker
 	}
-	isStaff, err := talks.IsStaff(ctx, s.db, id, u)
-	if err != nil {
-		return err
-	}
-	if !isStaff && staff {
+	if staff && !a.Staff() {
 		return fmt.Errorf("staff channel: %w", realtime.ErrForbidden)
 	}
-	if !isStaff { // a draft is invisible to all but its staff
+	if !a.Visible() { // a draft is invisible to all but its staff
 		return fmt.Errorf("no such talk: %w", realtime.ErrForbidden)
 	}
 	return nil

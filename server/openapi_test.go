@@ -2,6 +2,8 @@ package server_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"os"
 	"regexp"
 	"sort"
 	"strings"
@@ -60,5 +62,107 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	if len(registered) < 8 {
 		t.Fatalf("only %d routes registered: the walk is broken", len(registered))
+	}
+}
+
+// TestOpenAPIResponsesAreStrict keeps openapi.json's response schemas
+// exact, so the frontend's generated types and the contract test mean
+// something: every object closes itself (additionalProperties: false, or a
+// described map), names what the server always sends in `required`, and
+// says in a description when an optional property is absent. Nullability
+// is OpenAPI 3.1's (a "null" type), never 3.0's `nullable`.
+func TestOpenAPIResponsesAreStrict(t *testing.T) {
+	raw, err := os.ReadFile("openapi.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	visited := map[string]bool{}
+	var lint func(where string, v any)
+	lint = func(where string, v any) {
+		switch s := v.(type) {
+		case []any:
+			for i, x := range s {
+				lint(fmt.Sprintf("%s/%d", where, i), x)
+			}
+		case map[string]any:
+			if ref, ok := s["$ref"].(string); ok {
+				if !visited[ref] {
+					visited[ref] = true
+					lint(ref, jsonPointer(doc, ref))
+				}
+				return
+			}
+			if _, ok := s["nullable"]; ok {
+				t.Errorf("%s: `nullable` is OpenAPI 3.0; use a \"null\" type", where)
+			}
+			props, hasProps := s["properties"].(map[string]any)
+			if hasProps || s["type"] == "object" {
+				switch ap := s["additionalProperties"].(type) {
+				case bool:
+					if ap && s["description"] == nil {
+						t.Errorf("%s: an open object needs a description saying why", where)
+					}
+				case map[string]any:
+					if s["description"] == nil {
+						t.Errorf("%s: a map needs a description", where)
+					}
+				default:
+					t.Errorf("%s: object without additionalProperties (false for records)", where)
+				}
+			}
+			if hasProps {
+				required := map[string]bool{}
+				list, ok := s["required"].([]any)
+				if !ok {
+					t.Errorf("%s: object without required", where)
+				}
+				for _, r := range list {
+					required[r.(string)] = true
+					if props[r.(string)] == nil {
+						t.Errorf("%s: required %q is not a property", where, r)
+					}
+				}
+				for name, p := range props {
+					if pm, _ := p.(map[string]any); !required[name] && pm["description"] == nil {
+						t.Errorf("%s: optional property %q needs a description saying when it is absent", where, name)
+					}
+				}
+			}
+			for k, x := range s {
+				if k != "properties" && k != "examples" && k != "example" && k != "enum" && k != "const" {
+					lint(where+"/"+k, x)
+				}
+			}
+			for name, p := range props {
+				lint(where+"/properties/"+name, p)
+			}
+		}
+	}
+	for path, ops := range doc["paths"].(map[string]any) {
+		for method, op := range ops.(map[string]any) {
+			for status, resp := range op.(map[string]any)["responses"].(map[string]any) {
+				where := fmt.Sprintf("%s %s %s", strings.ToUpper(method), path, status)
+				if r, ok := resp.(map[string]any)["$ref"].(string); ok {
+					resp = jsonPointer(doc, r)
+				}
+				content, _ := resp.(map[string]any)["content"].(map[string]any)
+				for mediaType, media := range content {
+					schema := media.(map[string]any)["schema"]
+					if schema == nil {
+						t.Errorf("%s %s: no schema", where, mediaType)
+					}
+					if mediaType == "application/json" || strings.HasSuffix(mediaType, "+json") {
+						lint(where+" "+mediaType, schema)
+					}
+				}
+			}
+		}
+	}
+	if len(visited) < 20 {
+		t.Fatalf("only %d schemas reached from responses: the lint is broken", len(visited))
 	}
 }

@@ -58,7 +58,7 @@ type Server struct {
 	registry *prometheus.Registry
 	metrics  *httpMetrics
 	limiter  ratelimit.Limiter
-	accounts *accounts.Accounts
+	accounts *accounts.Service
 	hub      Hub
 	recorder *live.Recorder
 	// talkStatuses serves live-channel authorisation during reconnect storms.
@@ -96,7 +96,7 @@ func newServer(cfg Config, deps Deps, reg *prometheus.Registry) *Server {
 	if deps.Hub != nil {
 		sockets = deps.Hub
 	}
-	s.accounts = accounts.New(s.cfg.Accounts, deps.DB, s.recorder, s.limiter, sockets, deps.Log)
+	s.accounts = accounts.NewService(s.cfg.Accounts, deps.DB, s.recorder, s.limiter, sockets)
 
 	s.app = fiber.New(fiber.Config{
 		AppName:                 "hubtalks",
@@ -125,8 +125,8 @@ func proxyHeader(trusted []string) string {
 // App is the Fiber application (tests drive it with app.Test).
 func (s *Server) App() *fiber.App { return s.app }
 
-// Accounts is the accounts domain (the command line creates users through it).
-func (s *Server) Accounts() *accounts.Accounts { return s.accounts }
+// Accounts is the accounts' rules (the command line creates users through its store).
+func (s *Server) Accounts() *accounts.Service { return s.accounts }
 
 // Registry holds the server's Prometheus metrics.
 func (s *Server) Registry() *prometheus.Registry { return s.registry }
@@ -167,8 +167,9 @@ func (s *Server) routes() {
 	api := app.Group("/api/v1", httpx.WithDeadline(httpx.DBTimeout))
 	api.Get("/openapi.json", s.openAPI)
 	api.Use(etag.New())
-	api.Use(s.accounts.Authenticate, s.accounts.CheckCSRF)
-	s.accounts.Routes(api)
+	acc := accounts.NewHandlers(s.accounts)
+	api.Use(acc.Authenticate, acc.CheckCSRF)
+	acc.Routes(api)
 	s.mountLive(api)
 	s.mountDomains(api)
 

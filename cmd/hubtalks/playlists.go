@@ -65,7 +65,7 @@ func cmdPlaylistsSync(ctx context.Context, args []string, getenv func(string) st
 	defer db.Close()
 	// No hub in a command: talk.updated events are stored in the event log,
 	// where live clients find them when they next catch up.
-	domain := playlists.New(db, live.NewRecorder(db, nil))
+	domain := playlists.NewService(db, live.NewRecorder(db, nil))
 
 	var data []byte
 	if *file != "" {

@@ -15,7 +15,7 @@ import (
 	"github.com/hubtalks/hubtalks/realtime"
 	"github.com/hubtalks/hubtalks/server"
 	"github.com/hubtalks/hubtalks/server/accounts"
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/outbox"
 	"github.com/hubtalks/hubtalks/server/registrations"
 	"github.com/hubtalks/hubtalks/server/talks"
@@ -128,7 +128,7 @@ func isHTTPS(baseURL string) bool { return len(baseURL) > 8 && baseURL[:8] == "h
 // ensureAdmin creates ADMIN_EMAIL as an admin when no such account exists;
 // an existing account is left as it is (its password is not reset).
 func ensureAdmin(ctx context.Context, store *accounts.Store, email, password string) error {
-	var v httpx.Checker
+	var v domain.Checker
 	accounts.ValidPassword(&v, password)
 	if err := v.Err(); err != nil || !accounts.ValidEmail(email) {
 		return envError{"ADMIN_EMAIL", "and ADMIN_PASSWORD must be an email and a password of at least 10 characters"}
@@ -137,7 +137,7 @@ func ensureAdmin(ctx context.Context, store *accounts.Store, email, password str
 	if err != nil {
 		return err
 	}
-	_, err = store.CreateUser(ctx, email, "Administrator", hash, httpx.RoleAdmin)
+	_, err = store.CreateUser(ctx, email, "Administrator", hash, domain.RoleAdmin)
 	if errors.Is(err, accounts.ErrEmailTaken) {
 		return nil
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/hubtalks/hubtalks/server/accounts"
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 )
 
@@ -33,7 +34,7 @@ func cmdUsersCreate(ctx context.Context, args []string, getenv func(string) stri
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	var v httpx.Checker
+	var v domain.Checker
 	v.Check(accounts.ValidEmail(*email), "--email", "must be an email address")
 	accounts.ValidPassword(&v, *password)
 	v.Check(accounts.ValidRole(*role), "--role", "must be participant, moderator or admin")
@@ -84,7 +85,7 @@ func cmdUsersSetRole(ctx context.Context, args []string, getenv func(string) str
 	}
 	defer closeDB()
 	u, err := store.SetRoleByEmail(ctx, *email, *role)
-	if errors.Is(err, httpx.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		return fmt.Errorf("users set-role: no user %s", *email)
 	}
 	if err != nil {

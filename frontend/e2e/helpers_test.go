@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -412,21 +411,6 @@ func js(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
-}
-
-// get fetches a path from the real listener (not in memory).
-func (a *App) get(path string) *http.Response {
-	a.t.Helper()
-	resp, err := http.Get(a.URL + path)
-	if err != nil {
-		a.t.Fatal(err)
-	}
-	return resp
-}
-
-// contextFor is a bounded context for one action on the tab.
-func contextFor(tab *Tab) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(tab.ctx, waitFor)
 }
 
 // clearField empties a field as a person does (select all, delete), so the

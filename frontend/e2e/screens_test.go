@@ -13,6 +13,7 @@ package e2e
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -204,4 +205,9 @@ func seedQA(t *testing.T, base string, talkID int64, participant, moderator, spe
 	call("PUT", "/questions/"+q3+"/vote", moderator, nil, 200)
 	call("PATCH", "/questions/"+q1, speaker, map[string]any{"pinned": true}, 200)
 	call("POST", "/questions/"+q1+"/answers", speaker, map[string]any{"body": "Several are, mostly class IIa under the MDR; I will show the list on the next slide."}, 201)
+}
+
+// contextFor is a bounded context for one action on the tab.
+func contextFor(tab *Tab) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(tab.ctx, waitFor)
 }

@@ -1,21 +1,35 @@
 // Package accounts owns users, sessions and the signed-in caller: signup,
 // login and logout, the caller's own data (export, erasure), and the admin's
 // user list and role changes.
+//
+// Store holds the SQL (with a short session cache and a batching session
+// loader in front of the lookup every request makes), Service the rules,
+// and Handlers the HTTP side: the endpoints, the session cookie and the
+// middleware that authenticates every request.
 package accounts
 
 import (
 	"context"
-	"log/slog"
+	"errors"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
-	"github.com/hubtalks/hubtalks/server/ratelimit"
 )
 
 // CookieName is the session cookie.
 const CookieName = "hub_session"
+
+// ErasedName is the display name of an erased account, wherever it appears.
+const ErasedName = "Former participant"
+
+// Errors of the accounts' rules.
+var (
+	ErrEmailTaken         = errors.New("an account with this email already exists")
+	ErrInvalidCredentials = errors.New("the email or the password is wrong")
+)
 
 // Config tunes sessions and login throttling.
 type Config struct {
@@ -55,36 +69,64 @@ type Eraser func(ctx context.Context, tx *live.Tx, userID int64) error
 // Exporter returns what one domain keeps about a user, for GET /me/export.
 type Exporter func(ctx context.Context, db *sqlx.DB, userID int64) (any, error)
 
-// Accounts is the accounts domain.
-type Accounts struct {
-	cfg       Config
-	db        *sqlx.DB
-	rec       *live.Recorder
-	store     *Store
-	limiter   ratelimit.Limiter
-	sockets   SocketCloser
-	log       *slog.Logger
-	erasers   []Eraser
-	exporters map[string]Exporter
+// User is an account as the API shows it.
+type User struct {
+	ID          int64     `json:"id" db:"id"`
+	Email       string    `json:"email,omitempty" db:"email"`
+	DisplayName string    `json:"display_name" db:"display_name"`
+	Role        string    `json:"role" db:"role"`
+	CreatedAt   time.Time `json:"created_at" db:"created_at"`
 }
 
-// New builds the accounts domain. sockets may be nil.
-func New(cfg Config, db *sqlx.DB, rec *live.Recorder, limiter ratelimit.Limiter, sockets SocketCloser, log *slog.Logger) *Accounts {
-	return &Accounts{cfg: cfg, db: db, rec: rec, store: newCachingStore(db, cfg.SessionIdle), limiter: limiter, sockets: sockets,
-		log: log, exporters: map[string]Exporter{}}
+// Session is a new session as signup and login answer it: the user and the
+// bearer token (the cookie carries the same token).
+type Session struct {
+	User  User   `json:"user"`
+	Token string `json:"token"`
 }
 
-// Store exposes the accounts' SQL to the command line.
-func (a *Accounts) Store() *Store { return a.store }
+// Signup asks for a new participant account.
+type Signup struct {
+	Email       string `json:"email"`
+	Password    string `json:"password"`
+	DisplayName string `json:"display_name"`
+	From        string `json:"-"` // the client's address: sign-ups are limited per address
+}
 
-// OnErase registers a domain's part of erasing an account.
-func (a *Accounts) OnErase(e Eraser) { a.erasers = append(a.erasers, e) }
+// Login asks for a session with an email and a password.
+type Login struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	From     string `json:"-"` // the client's address: attempts are limited per address
+}
 
-// OnExport registers a domain's part of a data export under key.
-func (a *Accounts) OnExport(key string, e Exporter) { a.exporters[key] = e }
+// RoleChange is an admin's change of a user's global role.
+type RoleChange struct {
+	Role *string `json:"role"`
+}
 
-func (a *Accounts) disconnect(userID int64) {
-	if a.sockets != nil {
-		a.sockets.DisconnectUser(userID)
-	}
+// UserSearch asks for a page of users whose email or name contains Text.
+type UserSearch struct {
+	Text string
+	Page httpx.Page
+}
+
+// Export is everything stored about a person, for GET /me/export: the
+// account, its sessions, and every domain's part under its key.
+type Export struct {
+	ExportedAt time.Time         `json:"exported_at"`
+	User       exportedUser      `json:"user"`
+	Sessions   []exportedSession `json:"sessions"`
+	Data       map[string]any    `json:"data"`
+}
+
+type exportedUser struct {
+	User
+	UpdatedAt time.Time `json:"updated_at" db:"updated_at"`
+}
+
+type exportedSession struct {
+	CreatedAt  time.Time `json:"created_at" db:"created_at"`
+	ExpiresAt  time.Time `json:"expires_at" db:"expires_at"`
+	LastUsedAt time.Time `json:"last_used_at" db:"last_used_at"`
 }

@@ -1,7 +1,6 @@
 package accounts
 
 import (
-	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -16,23 +15,24 @@ import (
 // cookie and stores it with httpx.SetUser; anonymous requests pass through.
 // A bad or expired bearer token is a 401, so a client learns its token died;
 // a dead cookie is simply ignored (and cleared).
-func (a *Accounts) Authenticate(c *fiber.Ctx) error {
+func (h *Handlers) Authenticate(c *fiber.Ctx) error {
 	token, viaCookie := tokenFrom(c)
 	if token == "" {
 		return c.Next()
 	}
-	su, err := a.store.sessionUser(httpx.Ctx(c), token)
+	u, err := h.svc.UserForToken(httpx.Ctx(c), token)
 	if err != nil {
 		return err
 	}
-	if su == nil {
+	if u == nil {
 		if !viaCookie {
 			return httpx.Unauthorized("the token is invalid or has expired")
 		}
-		a.clearCookie(c)
+		h.clearCookie(c)
 		return c.Next()
 	}
-	httpx.SetUser(c, &httpx.User{ID: su.ID, Email: su.Email, DisplayName: su.DisplayName, Role: su.Role, SessionID: su.SessionID, ViaCookie: viaCookie})
+	u.ViaCookie = viaCookie
+	httpx.SetUser(c, u)
 	return c.Next()
 }
 
@@ -60,7 +60,7 @@ func CSRFToken(sessionToken string) string {
 // CheckCSRF refuses unsafe requests authenticated by the cookie unless the
 // browser says they are same-origin (Sec-Fetch-Site or Origin) or they carry
 // the session's X-CSRF-Token. Bearer requests cannot be forged cross-site.
-func (a *Accounts) CheckCSRF(c *fiber.Ctx) error {
+func (h *Handlers) CheckCSRF(c *fiber.Ctx) error {
 	u := httpx.CurrentUser(c)
 	if u == nil || !u.ViaCookie {
 		return c.Next()
@@ -83,7 +83,7 @@ func (a *Accounts) CheckCSRF(c *fiber.Ctx) error {
 		return csrfFailed()
 	}
 	if origin := c.Get(fiber.HeaderOrigin); origin != "" {
-		if a.originAllowed(origin) {
+		if h.originAllowed(origin) {
 			return c.Next()
 		}
 		return csrfFailed()
@@ -92,25 +92,14 @@ func (a *Accounts) CheckCSRF(c *fiber.Ctx) error {
 }
 
 func csrfFailed() error {
-	p := httpx.Forbidden("cross-site request refused: send X-CSRF-Token or use a bearer token")
-	p.Code = "csrf_failed"
-	return p
+	return httpx.NewProblem(fiber.StatusForbidden, "csrf_failed", "cross-site request refused: send X-CSRF-Token or use a bearer token")
 }
 
-func (a *Accounts) originAllowed(origin string) bool {
-	for _, o := range a.cfg.AllowedOrigins {
+func (h *Handlers) originAllowed(origin string) bool {
+	for _, o := range h.cfg.AllowedOrigins {
 		if strings.EqualFold(o, origin) {
 			return true
 		}
 	}
 	return false
-}
-
-// UserForToken finds the user of a raw session token (nil when it is not valid).
-func (a *Accounts) UserForToken(ctx context.Context, token string) (*httpx.User, error) {
-	su, err := a.store.sessionUser(ctx, token)
-	if err != nil || su == nil {
-		return nil, err
-	}
-	return &httpx.User{ID: su.ID, Email: su.Email, DisplayName: su.DisplayName, Role: su.Role, SessionID: su.SessionID}, nil
 }

@@ -3,8 +3,9 @@ package accounts
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
+
+	"github.com/hubtalks/hubtalks/server/groups"
 )
 
 // sessionLoader groups the session lookups that miss the cache: the lookups
@@ -14,20 +15,7 @@ import (
 // lookup runs at once; the busier the server, the larger the groups.
 type sessionLoader struct {
 	fetch func(ctx context.Context, hashes [][]byte) (map[string]sessionUser, error)
-
-	mu      sync.Mutex
-	running bool
-	waiting []*sessionLookup
-}
-
-type sessionLookup struct {
-	hash []byte
-	done chan sessionLookupResult // buffered: the loader never blocks on it
-}
-
-type sessionLookupResult struct {
-	su  *sessionUser // nil: no live session
-	err error
+	q     *groups.Queue[[]byte, *sessionUser]
 }
 
 // maxSessionGroup bounds one query's tokens.
@@ -37,59 +25,38 @@ const maxSessionGroup = 256
 // requests, so no single request's context.
 const sessionFetchTimeout = 5 * time.Second
 
+func newSessionLoader(fetch func(ctx context.Context, hashes [][]byte) (map[string]sessionUser, error)) *sessionLoader {
+	l := &sessionLoader{fetch: fetch}
+	l.q = &groups.Queue[[]byte, *sessionUser]{Max: maxSessionGroup, Serve: l.serve}
+	return l
+}
+
 // load returns the session of hash, or nil when there is none.
 func (l *sessionLoader) load(ctx context.Context, hash []byte) (*sessionUser, error) {
-	lk := &sessionLookup{hash: hash, done: make(chan sessionLookupResult, 1)}
-	l.mu.Lock()
-	l.waiting = append(l.waiting, lk)
-	if !l.running {
-		l.running = true
-		go l.run()
+	su, err := l.q.Do(ctx, hash)
+	if err != nil {
+		return nil, fmt.Errorf("session lookup: %w", err)
 	}
-	l.mu.Unlock()
-	select {
-	case r := <-lk.done:
-		return r.su, r.err
-	case <-ctx.Done():
-		return nil, fmt.Errorf("wait for session lookup: %w", ctx.Err())
-	}
+	return su, nil
 }
 
-// run serves the queue, one group at a time, until it is empty.
-func (l *sessionLoader) run() {
-	for {
-		l.mu.Lock()
-		n := min(len(l.waiting), maxSessionGroup)
-		if n == 0 {
-			l.running = false
-			l.waiting = nil
-			l.mu.Unlock()
-			return
-		}
-		group := l.waiting[:n:n]
-		l.waiting = l.waiting[n:]
-		l.mu.Unlock()
-		l.serve(group)
-	}
+// waiting is how many lookups wait for the next group (tests).
+func (l *sessionLoader) waiting() int {
+	n, _ := l.q.Waiting()
+	return n
 }
 
-func (l *sessionLoader) serve(group []*sessionLookup) {
-	hashes := make([][]byte, len(group))
-	for i, lk := range group {
-		hashes[i] = lk.hash
-	}
+func (l *sessionLoader) serve(hashes [][]byte) []groups.Result[*sessionUser] {
 	ctx, cancel := context.WithTimeout(context.Background(), sessionFetchTimeout)
 	found, err := l.fetch(ctx, hashes)
 	cancel()
-	for _, lk := range group {
+	out := make([]groups.Result[*sessionUser], len(hashes))
+	for i, h := range hashes {
 		if err != nil {
-			lk.done <- sessionLookupResult{err: err}
-			continue
+			out[i].Err = err
+		} else if su, ok := found[string(h)]; ok {
+			out[i].Val = &su
 		}
-		var r sessionLookupResult
-		if su, ok := found[string(lk.hash)]; ok {
-			r.su = &su
-		}
-		lk.done <- r
 	}
+	return out
 }

@@ -16,7 +16,7 @@ func TestSessionLoaderGroupsWaitingLookups(t *testing.T) {
 	release := make(chan struct{})
 	var mu sync.Mutex
 	var groups [][]string
-	l := &sessionLoader{fetch: func(ctx context.Context, hashes [][]byte) (map[string]sessionUser, error) {
+	l := newSessionLoader(func(ctx context.Context, hashes [][]byte) (map[string]sessionUser, error) {
 		mu.Lock()
 		var g []string
 		for _, h := range hashes {
@@ -35,7 +35,7 @@ func TestSessionLoaderGroupsWaitingLookups(t *testing.T) {
 			}
 		}
 		return found, nil
-	}}
+	})
 	type answer struct {
 		name string
 		su   *sessionUser
@@ -52,7 +52,7 @@ func TestSessionLoaderGroupsWaitingLookups(t *testing.T) {
 		go ask(fmt.Sprintf("user%d", i))
 	}
 	go ask("unknown")
-	waitFor(t, "11 waiting lookups", func() bool { l.mu.Lock(); defer l.mu.Unlock(); return len(l.waiting) == 11 })
+	waitFor(t, "11 waiting lookups", func() bool { return l.waiting() == 11 })
 	close(release)
 	for i := 0; i < 12; i++ {
 		a := <-answers
@@ -73,12 +73,12 @@ func TestSessionLoaderGroupsWaitingLookups(t *testing.T) {
 func TestSessionLoaderErrorsAndDeadlines(t *testing.T) {
 	boom := errors.New("database down")
 	block := make(chan struct{})
-	l := &sessionLoader{fetch: func(ctx context.Context, hashes [][]byte) (map[string]sessionUser, error) {
+	l := newSessionLoader(func(ctx context.Context, hashes [][]byte) (map[string]sessionUser, error) {
 		if string(hashes[0]) == "slow" {
 			<-block
 		}
 		return nil, boom
-	}}
+	})
 	if _, err := l.load(context.Background(), []byte("a")); !errors.Is(err, boom) {
 		t.Fatalf("err %v, want the fetch's", err)
 	}

@@ -3,7 +3,6 @@ package accounts
 import (
 	"context"
 	"crypto/sha256"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -13,7 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/dbx"
 )
 
 const (
@@ -53,24 +52,17 @@ const (
 	selectSessionsExport = `SELECT created_at, expires_at, last_used_at FROM sessions WHERE user_id = $1 ORDER BY id`
 )
 
-// User is an account as the API shows it.
-type User struct {
-	ID          int64     `json:"id" db:"id"`
-	Email       string    `json:"email,omitempty" db:"email"`
-	DisplayName string    `json:"display_name" db:"display_name"`
-	Role        string    `json:"role" db:"role"`
-	CreatedAt   time.Time `json:"created_at" db:"created_at"`
-}
-
+// userWithHash is a user row with its password hash (login reads it).
 type userWithHash struct {
 	User
 	PasswordHash string `db:"password_hash"`
 }
 
-// ErrEmailTaken is returned when an email is already registered.
-var ErrEmailTaken = errors.New("email already registered")
-
-// Store is the accounts' SQL.
+// Store is the accounts' SQL. Unlike the other domains' stores it holds the
+// database: the session lookup every request makes is prepared once, cached
+// briefly and batched (sessionCache, sessionLoader), and the command line
+// uses the store on its own. Only erasure runs inside a caller's
+// transaction (erase).
 type Store struct {
 	db *sqlx.DB
 	// The session lookup runs on every authenticated request: prepared (per
@@ -93,7 +85,7 @@ func newCachingStore(db *sqlx.DB, sessionIdle time.Duration) *Store {
 
 func newStore(db *sqlx.DB, sessionIdle time.Duration, cache *sessionCache) *Store {
 	s := &Store{db: db, sessionIdle: sessionIdle, sessions: cache}
-	s.loader = &sessionLoader{fetch: s.fetchSessions}
+	s.loader = newSessionLoader(s.fetchSessions)
 	return s
 }
 
@@ -134,35 +126,23 @@ func (s *Store) CreateUser(ctx context.Context, email, name, passwordHash, role 
 }
 
 func (s *Store) userByEmail(ctx context.Context, email string) (userWithHash, error) {
-	var u userWithHash
-	err := s.db.GetContext(ctx, &u, selectUserByEmail, email)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("user %q: %w", email, httpx.ErrNotFound)
-	}
-	if err != nil {
-		return u, fmt.Errorf("load user by email: %w", err)
-	}
-	return u, nil
+	return dbx.GetOne[userWithHash](ctx, s.db, "user by email", selectUserByEmail, email) // no address in logs
 }
 
 // UserByID loads a live (not erased) user.
 func (s *Store) UserByID(ctx context.Context, id int64) (User, error) {
-	var u User
-	err := s.db.GetContext(ctx, &u, selectUserByID, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("user %d: %w", id, httpx.ErrNotFound)
-	}
-	if err != nil {
-		return u, fmt.Errorf("load user %d: %w", id, err)
-	}
-	return u, nil
+	return dbx.GetOne[User](ctx, s.db, fmt.Sprintf("user %d", id), selectUserByID, id)
 }
+
+// getOne reads one row; no row is domain.ErrNotFound about what.
 
 func hashToken(token string) []byte {
 	sum := sha256.Sum256([]byte(token))
 	return sum[:]
 }
 
+// CreateSession starts a session of ttl for a user: its token (stored
+// only as a hash) and its id.
 func (s *Store) CreateSession(ctx context.Context, userID int64, ttl time.Duration) (token string, id int64, err error) {
 	token, err = newToken()
 	if err != nil {
@@ -253,16 +233,14 @@ func (s *Store) PruneSessions(ctx context.Context, idle time.Duration) (int64, e
 // SetRole changes a user's role and ends every session of theirs, so the
 // new role takes effect with a fresh session.
 func (s *Store) SetRole(ctx context.Context, id int64, role string) (User, error) {
-	var u User
 	tx, err := s.db.BeginTxx(ctx, nil)
 	if err != nil {
-		return u, fmt.Errorf("set role of user %d: %w", id, err)
+		return User{}, fmt.Errorf("set role of user %d: %w", id, err)
 	}
 	defer tx.Rollback() //nolint:errcheck
-	if err := tx.GetContext(ctx, &u, updateRole, id, role); errors.Is(err, sql.ErrNoRows) {
-		return u, fmt.Errorf("user %d: %w", id, httpx.ErrNotFound)
-	} else if err != nil {
-		return u, fmt.Errorf("set role of user %d: %w", id, err)
+	u, err := dbx.GetOne[User](ctx, tx, fmt.Sprintf("user %d", id), updateRole, id, role)
+	if err != nil {
+		return u, err
 	}
 	if _, err := tx.ExecContext(ctx, deleteUserSessions, id); err != nil {
 		return u, fmt.Errorf("end sessions of user %d: %w", id, err)
@@ -291,3 +269,31 @@ func (s *Store) ListUsers(ctx context.Context, q string, after int64, limit int)
 	}
 	return users, nil
 }
+
+// exportOf reads the account and its sessions for a data export.
+func (s *Store) exportOf(ctx context.Context, userID int64) (exportedUser, []exportedSession, error) {
+	var u exportedUser
+	sessions := []exportedSession{}
+	if err := s.db.GetContext(ctx, &u, selectUserExport, userID); err != nil {
+		return u, nil, fmt.Errorf("export user %d: %w", userID, err)
+	}
+	if err := s.db.SelectContext(ctx, &sessions, selectSessionsExport, userID); err != nil {
+		return u, nil, fmt.Errorf("export sessions of user %d: %w", userID, err)
+	}
+	return u, sessions, nil
+}
+
+// erase ends the user's sessions and anonymises the account, inside the
+// erasing transaction q; forgetSessions follows once it has committed.
+func (s *Store) erase(ctx context.Context, q sqlx.ExecerContext, userID int64) error {
+	if _, err := q.ExecContext(ctx, deleteUserSessions, userID); err != nil {
+		return fmt.Errorf("erase sessions of user %d: %w", userID, err)
+	}
+	if _, err := q.ExecContext(ctx, eraseUser, userID, ErasedName); err != nil {
+		return fmt.Errorf("erase user %d: %w", userID, err)
+	}
+	return nil
+}
+
+// forgetSessions drops the cached sessions of a user whose sessions ended.
+func (s *Store) forgetSessions(userID int64) { s.sessions.evict(0, userID) }

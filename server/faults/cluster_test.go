@@ -228,19 +228,3 @@ func call(ctx context.Context, method, url, token string, body any, header map[s
 	b, _ := io.ReadAll(resp.Body)
 	return apiResult{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After"), body: b, elapsed: time.Since(start)}
 }
-
-// signup makes a participant through the API and returns its token.
-func signup(t *testing.T, base string, i int) string {
-	t.Helper()
-	r := call(context.Background(), "POST", base+"/api/v1/auth/signup", "", map[string]string{
-		"email": fmt.Sprintf("fault%d-%d@example.org", i, time.Now().UnixNano()), "password": "fault suite password", "display_name": fmt.Sprintf("Asker %d", i),
-	}, nil)
-	if r.status != 201 {
-		t.Fatalf("signup: %d %s", r.status, r.body)
-	}
-	var out struct {
-		Token string `json:"token"`
-	}
-	_ = json.Unmarshal(r.body, &out)
-	return out.Token
-}

@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/hubtalks/hubtalks/server/domain"
 )
 
 // Decode reads the JSON body into dst strictly: unknown fields, wrong types
@@ -38,7 +40,7 @@ func DecodeBytes(body []byte, dst any) error {
 		var v any
 		if json.Unmarshal(body, &v) == nil {
 			if field, ok := findNUL(v, ""); ok {
-				return Invalid(FieldError{Field: field, Message: "must not contain NUL characters"})
+				return Invalid(domain.FieldError{Field: field, Message: "must not contain NUL characters"})
 			}
 		}
 	}
@@ -84,13 +86,13 @@ func decodeProblem(err error) error {
 		if field == "" {
 			return BadRequest("malformed_json", "the request body must be a JSON object")
 		}
-		return Invalid(FieldError{Field: field, Message: fmt.Sprintf("must be %s", jsonKind(typ.Type.Kind().String()))})
+		return Invalid(domain.FieldError{Field: field, Message: fmt.Sprintf("must be %s", jsonKind(typ.Type.Kind().String()))})
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
 		if unq, uerr := strconv.Unquote(field); uerr == nil && unq != "" {
 			field = unq
 		}
-		return Invalid(FieldError{Field: field, Message: "unknown field"})
+		return Invalid(domain.FieldError{Field: field, Message: "unknown field"})
 	}
 	var p *Problem
 	if errors.As(err, &p) { // from a custom UnmarshalJSON

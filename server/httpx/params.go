@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/hubtalks/hubtalks/server/domain"
 )
 
 // ID parses the integer route parameter name, answering 404 for anything
@@ -15,7 +17,7 @@ import (
 func ID(c *fiber.Ctx, name string) (int64, error) {
 	id, err := strconv.ParseInt(c.Params(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, NotFound("no such " + name)
+		return 0, domain.NotFound("no such " + name)
 	}
 	return id, nil
 }
@@ -32,7 +34,7 @@ func ParsePage(c *fiber.Ctx) (Page, error) {
 	if s := c.Query("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 200 {
-			return p, Invalid(FieldError{Field: "limit", Message: "must be an integer from 1 to 200"})
+			return p, Invalid(domain.FieldError{Field: "limit", Message: "must be an integer from 1 to 200"})
 		}
 		p.Limit = n
 	}
@@ -52,7 +54,7 @@ func DecodeCursor(cursor string, v any) error {
 		err = json.Unmarshal(b, v)
 	}
 	if err != nil {
-		return Invalid(FieldError{Field: "cursor", Message: "is not a cursor this server issued"})
+		return domain.InvalidField("cursor", "is not a cursor this server issued")
 	}
 	return nil
 }
@@ -78,4 +80,24 @@ func WithDeadline(d time.Duration) fiber.Handler {
 		c.SetUserContext(ctx)
 		return c.Next()
 	}
+}
+
+// Keyset pages: a store reads limit+1 rows after the cursor's position;
+// PageOf keeps limit of them and makes the next cursor from the last one
+// kept (nil on the last page). Every list of the API pages this way.
+
+// PageOf trims rows read with LIMIT limit+1 to one page of items (rendered
+// by item) and the cursor of the next page, made by position from the last
+// row kept.
+func PageOf[R, T any](rows []R, limit int, item func(R) T, position func(R) any) List[T] {
+	out := List[T]{Items: make([]T, 0, min(len(rows), limit))}
+	if len(rows) > limit {
+		next := EncodeCursor(position(rows[limit-1]))
+		out.NextCursor = &next
+		rows = rows[:limit]
+	}
+	for _, r := range rows {
+		out.Items = append(out.Items, item(r))
+	}
+	return out
 }

@@ -4,28 +4,23 @@
 package httpx
 
 import (
-	"errors"
 	"net/http"
 	"strconv"
-)
 
-// FieldError names one invalid field of a request.
-type FieldError struct {
-	Field   string `json:"field"`
-	Message string `json:"message"`
-}
+	"github.com/hubtalks/hubtalks/server/domain"
+)
 
 // Problem is an RFC 9457 problem detail; returning one from a handler makes
 // the error handler answer with it as application/problem+json.
 type Problem struct {
-	Type       string       `json:"type"`
-	Title      string       `json:"title"`
-	Status     int          `json:"status"`
-	Code       string       `json:"code"`
-	Detail     string       `json:"detail,omitempty"`
-	Instance   string       `json:"instance,omitempty"`
-	Errors     []FieldError `json:"errors,omitempty"`
-	RetryAfter int          `json:"-"` // seconds; sent as the Retry-After header when > 0
+	Type       string              `json:"type"`
+	Title      string              `json:"title"`
+	Status     int                 `json:"status"`
+	Code       string              `json:"code"`
+	Detail     string              `json:"detail,omitempty"`
+	Instance   string              `json:"instance,omitempty"`
+	Errors     []domain.FieldError `json:"errors,omitempty"`
+	RetryAfter int                 `json:"-"` // seconds; sent as the Retry-After header when > 0
 }
 
 func (p *Problem) Error() string { return p.Code + ": " + p.Detail }
@@ -35,15 +30,8 @@ func NewProblem(status int, code, detail string) *Problem {
 	return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: code, Detail: detail}
 }
 
-// ErrNotFound is the sentinel every store wraps for a missing row; the error
-// handler answers it with 404. Other codes are built with NewProblem next to
-// the handler that uses them.
-var ErrNotFound = errors.New("not found")
-
+// BadRequest is a 400 for a request that cannot be read at all.
 func BadRequest(code, detail string) *Problem { return NewProblem(http.StatusBadRequest, code, detail) }
-func NotFound(detail string) *Problem         { return NewProblem(http.StatusNotFound, "not_found", detail) }
-func Forbidden(detail string) *Problem        { return NewProblem(http.StatusForbidden, "forbidden", detail) }
-func Conflict(code, detail string) *Problem   { return NewProblem(http.StatusConflict, code, detail) }
 
 // Unauthorized is the answer to a request that needs a signed-in user.
 func Unauthorized(detail string) *Problem {
@@ -51,7 +39,7 @@ func Unauthorized(detail string) *Problem {
 }
 
 // Invalid is a 422 naming every bad field.
-func Invalid(errs ...FieldError) *Problem {
+func Invalid(errs ...domain.FieldError) *Problem {
 	p := NewProblem(http.StatusUnprocessableEntity, "validation_failed", "the request has invalid fields")
 	if len(errs) == 1 {
 		p.Detail = errs[0].Field + ": " + errs[0].Message

@@ -12,7 +12,11 @@
 // and may be retried with the same key.
 //
 // Any domain uses it by running its change through Run instead of
-// live.Recorder.InTx.
+// live.Recorder.InTx. A domain that groups many requests in one transaction
+// (registrations' batches) uses the pieces instead: KeyOf for each request;
+// in the transaction, after the change, Store for all their keys at once,
+// and for the keys stored already LookupMany and Record.Replay (the domain
+// makes sure that such a request changed nothing twice); Send to answer.
 package idempotency
 
 import (
@@ -24,11 +28,14 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
 )
@@ -44,10 +51,21 @@ const (
 	// it wait until that transaction ends (then: no row when it committed).
 	claimKey = `INSERT INTO idempotency_keys (user_id, route, key, body_hash) VALUES ($1, $2, $3, $4)
 		ON CONFLICT (user_id, route, key) DO NOTHING RETURNING true`
-	selectKey = `SELECT body_hash, status, content_type, response FROM idempotency_keys
-		WHERE user_id = $1 AND route = $2 AND key = $3`
+	// selectKeys reads the stored keys among many, in one statement.
+	selectKeys = `SELECT k.user_id, k.route, k.key, k.body_hash, k.status, k.content_type, k.response
+		FROM unnest($1::bigint[], $2::text[], $3::text[]) AS q (user_id, route, key)
+		JOIN idempotency_keys k ON (k.user_id, k.route, k.key) = (q.user_id, q.route, q.key)`
 	storeResponse = `UPDATE idempotency_keys SET status = $4, content_type = $5, response = $6
 		WHERE user_id = $1 AND route = $2 AND key = $3`
+	// storeKeys stores many keys with their responses at once, in key order
+	// (two transactions storing the same keys wait for each other instead of
+	// deadlocking); a key stored meanwhile by another request is left as it
+	// is and not returned.
+	storeKeys = `INSERT INTO idempotency_keys (user_id, route, key, body_hash, status, content_type, response)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::bytea[], $5::int[], $6::text[], $7::bytea[])
+		ORDER BY 1, 2, 3
+		ON CONFLICT (user_id, route, key) DO NOTHING
+		RETURNING user_id, route, key`
 	purgeKeys = `DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(secs => $1)`
 	eraseKeys = `DELETE FROM idempotency_keys WHERE user_id = $1`
 )
@@ -59,39 +77,189 @@ type Result struct {
 	Body   any
 }
 
+// Key is a request's Idempotency-Key in its scope (user and route), with
+// the hash of the request's body.
+type Key struct {
+	UserID   int64
+	Route    string
+	Value    string
+	BodyHash []byte
+}
+
+// Response is an answer as it is stored under a key.
+type Response struct {
+	Status      int
+	ContentType string // "" when there is no body
+	Body        []byte
+	Replayed    bool // read back from the store: a key used before
+}
+
+// Record is a key as stored: the hash of the body it came with, and its
+// response.
+type Record struct {
+	Key
+	Response
+}
+
 type storedKey struct {
+	Scope
 	BodyHash    []byte  `db:"body_hash"`
 	Status      *int    `db:"status"`
 	ContentType *string `db:"content_type"`
 	Response    []byte  `db:"response"`
 }
 
+// KeyOf reads the request's key: nil when it has none or nobody is signed
+// in (then the request is not idempotent).
+func KeyOf(c *fiber.Ctx) (*Key, error) {
+	k := c.Get(Header)
+	user := httpx.CurrentUser(c)
+	if k == "" || user == nil {
+		return nil, nil
+	}
+	if !validKey(k) {
+		return nil, domain.InvalidField(Header, "must be 1 to 255 visible ASCII characters")
+	}
+	sum := sha256.Sum256(c.Body())
+	return &Key{UserID: user.ID, Route: c.Method() + " " + c.Path(), Value: strings.Clone(k), BodyHash: sum[:]}, nil
+}
+
+// Scope is what identifies a key: two requests with one Scope are one
+// request, sent again.
+type Scope struct {
+	UserID int64  `db:"user_id"`
+	Route  string `db:"route"`
+	Value  string `db:"key"`
+}
+
+// Scope of k.
+func (k Key) Scope() Scope { return Scope{k.UserID, k.Route, k.Value} }
+
+// Replay answers k from r: r's response, marked replayed, or a 422 when k
+// came with another body than the one r answered.
+func (r Record) Replay(k Key) (Response, error) {
+	if !bytes.Equal(r.BodyHash, k.BodyHash) {
+		return Response{}, httpx.NewProblem(http.StatusUnprocessableEntity, "idempotency_key_reused",
+			"this Idempotency-Key was used with another request body")
+	}
+	res := r.Response
+	res.Replayed = true
+	return res, nil
+}
+
+// JSON encodes a response with a JSON body (none when body is nil).
+func JSON(status int, body any) (Response, error) {
+	if body == nil {
+		return Response{Status: status}, nil
+	}
+	b, err := json.Marshal(body)
+	if err != nil {
+		return Response{}, fmt.Errorf("encode response: %w", err)
+	}
+	return Response{Status: status, ContentType: fiber.MIMEApplicationJSON, Body: b}, nil
+}
+
+// Lookup reads the record of k; nil when k is not stored.
+func Lookup(ctx context.Context, q sqlx.QueryerContext, k Key) (*Record, error) {
+	rs, err := LookupMany(ctx, q, []Key{k})
+	if err != nil {
+		return nil, err
+	}
+	return rs[0], nil
+}
+
+// LookupMany reads the records of ks in one statement: rs[i] is ks[i]'s,
+// nil when it is not stored.
+func LookupMany(ctx context.Context, q sqlx.QueryerContext, ks []Key) (rs []*Record, err error) {
+	users, routes, values := make([]int64, len(ks)), make([]string, len(ks)), make([]string, len(ks))
+	for i, k := range ks {
+		users[i], routes[i], values[i] = k.UserID, k.Route, k.Value
+	}
+	var found []storedKey
+	if err := sqlx.SelectContext(ctx, q, &found, selectKeys, pq.Array(users), pq.Array(routes), pq.Array(values)); err != nil {
+		return nil, fmt.Errorf("read %d idempotency keys: %w", len(ks), err)
+	}
+	byScope := make(map[Scope]storedKey, len(found))
+	for _, s := range found {
+		byScope[s.Scope] = s
+	}
+	rs = make([]*Record, len(ks))
+	for i, k := range ks {
+		s, ok := byScope[k.Scope()]
+		if !ok {
+			continue
+		}
+		if s.Status == nil { // stored in the transaction that claimed it: never committed without
+			return nil, fmt.Errorf("idempotency key %q has no stored response", k.Value)
+		}
+		r := &Record{Key: k, Response: Response{Status: *s.Status, Body: s.Response}}
+		r.BodyHash = s.BodyHash
+		if s.ContentType != nil {
+			r.ContentType = *s.ContentType
+		}
+		rs[i] = r
+	}
+	return rs, nil
+}
+
+// Store stores records in q (the transaction of the change they answer),
+// in one statement. stored[i] is false when rs[i]'s key was stored
+// meanwhile by another request (Lookup reads what it answered).
+func Store(ctx context.Context, q sqlx.QueryerContext, rs []Record) (stored []bool, err error) {
+	cols := struct {
+		users             []int64
+		routes, keys, cts []string
+		hashes, bodies    [][]byte
+		statuses          []int64
+	}{}
+	for _, r := range rs {
+		cols.users = append(cols.users, r.UserID)
+		cols.routes = append(cols.routes, r.Route)
+		cols.keys = append(cols.keys, r.Value)
+		cols.hashes = append(cols.hashes, r.BodyHash)
+		cols.statuses = append(cols.statuses, int64(r.Status))
+		cols.cts = append(cols.cts, r.ContentType)
+		cols.bodies = append(cols.bodies, r.Body)
+	}
+	var done []Scope
+	if err := sqlx.SelectContext(ctx, q, &done, storeKeys, pq.Array(cols.users), pq.Array(cols.routes), pq.Array(cols.keys),
+		pq.ByteaArray(cols.hashes), pq.Array(cols.statuses), pq.Array(cols.cts), pq.ByteaArray(cols.bodies)); err != nil {
+		return nil, fmt.Errorf("store %d idempotent responses: %w", len(rs), err)
+	}
+	ok := make(map[Scope]bool, len(done))
+	for _, d := range done {
+		ok[d] = true
+	}
+	stored = make([]bool, len(rs))
+	for i, r := range rs {
+		stored[i] = ok[r.Scope()]
+	}
+	return stored, nil
+}
+
+// Send writes res, saying so when it is a replay.
+func Send(c *fiber.Ctx, res Response) error {
+	if res.Replayed {
+		c.Set("Idempotent-Replayed", "true")
+	} else if res.Body == nil {
+		return c.SendStatus(res.Status)
+	}
+	if res.ContentType != "" {
+		c.Set(fiber.HeaderContentType, res.ContentType)
+	}
+	return c.Status(res.Status).Send(res.Body)
+}
+
 // Run runs fn in one transaction of rec and answers its Result. With an
 // Idempotency-Key from a signed-in user, the key is claimed and the response
 // stored in that same transaction, or a stored response is replayed.
 func Run(c *fiber.Ctx, rec *live.Recorder, fn func(tx *live.Tx) (Result, error)) error {
-	return RunWith(c, rec, Options{}, fn)
-}
-
-// Options tune RunWith.
-type Options struct {
-	// AfterCommit runs after a successful commit and before the response is
-	// written (and not for a replay); its error is the request's error.
-	AfterCommit func(ctx context.Context) error
-}
-
-// RunWith is Run with options.
-func RunWith(c *fiber.Ctx, rec *live.Recorder, opts Options, fn func(tx *live.Tx) (Result, error)) error {
 	ctx := httpx.Ctx(c)
-	after := func() error {
-		if opts.AfterCommit == nil {
-			return nil
-		}
-		return opts.AfterCommit(ctx)
+	k, err := KeyOf(c)
+	if err != nil {
+		return err
 	}
-	key := c.Get(Header)
-	user := httpx.CurrentUser(c)
-	if key == "" || user == nil {
+	if k == nil {
 		var res Result
 		err := rec.InTx(ctx, func(tx *live.Tx) error {
 			var err error
@@ -101,51 +269,37 @@ func RunWith(c *fiber.Ctx, rec *live.Recorder, opts Options, fn func(tx *live.Tx
 		if err != nil {
 			return err
 		}
-		if err := after(); err != nil {
-			return err
+		if res.Body == nil {
+			return c.SendStatus(res.Status)
 		}
-		return write(c, res)
+		return c.Status(res.Status).JSON(res.Body)
 	}
-	if !validKey(key) {
-		return httpx.Invalid(httpx.FieldError{Field: Header, Message: "must be 1 to 255 visible ASCII characters"})
-	}
-	sum := sha256.Sum256(c.Body())
-	route := c.Method() + " " + c.Path()
-	var (
-		replay *storedKey
-		res    Result
-		body   []byte
-	)
-	err := rec.InTx(ctx, func(tx *live.Tx) error {
+	var out Response
+	err = rec.InTx(ctx, func(tx *live.Tx) error {
 		var claimed bool
-		err := tx.GetContext(ctx, &claimed, claimKey, user.ID, route, key, sum[:])
+		err := tx.GetContext(ctx, &claimed, claimKey, k.UserID, k.Route, k.Value, k.BodyHash)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("claim idempotency key: %w", err)
 		}
 		if !claimed {
-			var k storedKey
-			if err := tx.GetContext(ctx, &k, selectKey, user.ID, route, key); err != nil {
-				return fmt.Errorf("read idempotency key: %w", err)
+			r, err := Lookup(ctx, tx, *k)
+			if err != nil {
+				return err
 			}
-			if !bytes.Equal(k.BodyHash, sum[:]) {
-				return httpx.NewProblem(http.StatusUnprocessableEntity, "idempotency_key_reused",
-					"this Idempotency-Key was used with another request body")
+			if r == nil {
+				return fmt.Errorf("idempotency key %q vanished", k.Value)
 			}
-			replay = &k
-			return nil
-		}
-		if res, err = fn(tx); err != nil {
+			out, err = r.Replay(*k)
 			return err
 		}
-		ct := fiber.MIMEApplicationJSON
-		if res.Body != nil {
-			if body, err = json.Marshal(res.Body); err != nil {
-				return fmt.Errorf("encode response: %w", err)
-			}
-		} else {
-			ct = ""
+		res, err := fn(tx)
+		if err != nil {
+			return err
 		}
-		if _, err := tx.ExecContext(ctx, storeResponse, user.ID, route, key, res.Status, ct, body); err != nil {
+		if out, err = JSON(res.Status, res.Body); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, storeResponse, k.UserID, k.Route, k.Value, out.Status, out.ContentType, out.Body); err != nil {
 			return fmt.Errorf("store idempotent response: %w", err)
 		}
 		return nil
@@ -153,31 +307,7 @@ func RunWith(c *fiber.Ctx, rec *live.Recorder, opts Options, fn func(tx *live.Tx
 	if err != nil {
 		return err
 	}
-	if replay != nil {
-		c.Set("Idempotent-Replayed", "true")
-		if replay.Status == nil {
-			return fmt.Errorf("idempotency key %q has no stored response", key)
-		}
-		if replay.ContentType != nil && *replay.ContentType != "" {
-			c.Set(fiber.HeaderContentType, *replay.ContentType)
-		}
-		return c.Status(*replay.Status).Send(replay.Response)
-	}
-	if err := after(); err != nil {
-		return err
-	}
-	if body == nil {
-		return c.SendStatus(res.Status)
-	}
-	c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSON)
-	return c.Status(res.Status).Send(body)
-}
-
-func write(c *fiber.Ctx, res Result) error {
-	if res.Body == nil {
-		return c.SendStatus(res.Status)
-	}
-	return c.Status(res.Status).JSON(res.Body)
+	return Send(c, out)
 }
 
 func validKey(k string) bool {

@@ -124,7 +124,6 @@ func (r *Recorder) committed(ctx context.Context, reds []realtime.Redaction, eve
 	}
 }
 
-
 // TalkChannel is the public channel of a talk.
 func TalkChannel(talkID int64) string { return fmt.Sprintf("talk:%d", talkID) }
 

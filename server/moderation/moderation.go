@@ -20,19 +20,9 @@
 package moderation
 
 import (
-	"context"
-	"fmt"
-	"log/slog"
-	"regexp"
-	"strings"
 	"time"
-	"unicode/utf8"
 
-	"github.com/jmoiron/sqlx"
-
-	"github.com/hubtalks/hubtalks/server/httpx"
-	"github.com/hubtalks/hubtalks/server/live"
-	"github.com/hubtalks/hubtalks/server/ratelimit"
+	"github.com/hubtalks/hubtalks/server/talks"
 )
 
 // Rate is at most N hits per Per.
@@ -95,59 +85,13 @@ func (c Config) Defaults() Config {
 	return c
 }
 
-// Moderation is the moderation domain; qa and threads hold one.
-type Moderation struct {
-	DB       *sqlx.DB
-	Recorder *live.Recorder
-	Cfg      Config
-	Log      *slog.Logger
-	limiter  ratelimit.Limiter
-	blocked  *regexp.Regexp // nil: nothing blocked
-}
-
-// New builds the domain; cfg's unset fields get their defaults.
-func New(db *sqlx.DB, rec *live.Recorder, limiter ratelimit.Limiter, cfg Config, log *slog.Logger) *Moderation {
-	cfg = cfg.Defaults()
-	return &Moderation{DB: db, Recorder: rec, Cfg: cfg, Log: log, limiter: limiter, blocked: blockedPattern(cfg.BlockedWords)}
-}
-
-// Now is the domain's clock, in UTC.
-func (m *Moderation) Now() time.Time { return m.Cfg.Now().UTC() }
-
-func blockedPattern(words []string) *regexp.Regexp {
-	var alts []string
-	for _, w := range words {
-		if w = strings.TrimSpace(w); w != "" {
-			alts = append(alts, regexp.QuoteMeta(strings.ToLower(w)))
-		}
-	}
-	if len(alts) == 0 {
-		return nil
-	}
-	// Whole words: the match may not touch a letter, digit or underscore.
-	return regexp.MustCompile(`(?i)(?:^|[^\p{L}\p{N}_])(?:` + strings.Join(alts, "|") + `)(?:$|[^\p{L}\p{N}_])`)
-}
-
-// Blocked reports whether any text holds a blocked word.
-func (m *Moderation) Blocked(texts ...string) bool {
-	if m.blocked == nil {
-		return false
-	}
-	for _, t := range texts {
-		if m.blocked.MatchString(t) {
-			return true
-		}
-	}
-	return false
-}
-
-// Allow applies a per-user rate limit; the error is a 429 with Retry-After.
-func (m *Moderation) Allow(ctx context.Context, kind string, userID int64, r Rate) error {
-	ok, retry := m.limiter.Allow(ctx, fmt.Sprintf("mod:%s:%d", kind, userID), r.N, r.Per)
-	if ok {
-		return nil
-	}
-	return httpx.TooManyRequests("too many "+kind+"s; wait a little", int((retry+time.Second-1)/time.Second))
+// Talk is a talk as the content domains need it: the caller's access (the
+// one rule of staff and drafts) and the talk's Q&A settings.
+type Talk struct {
+	talks.Access
+	QAOpen           bool   `db:"qa_open"`
+	QAModeration     string `db:"qa_moderation"` // "pre" or "post"
+	QAAllowAnonymous bool   `db:"qa_allow_anonymous"`
 }
 
 // Person is a user as shown next to what they wrote or did.
@@ -156,76 +100,75 @@ type Person struct {
 	DisplayName string `json:"display_name"`
 }
 
-// Text trims a required text field and checks its length in characters
-// (1..max); the trimmed text is stored as typed, never rewritten.
-func Text(v *httpx.Checker, field string, s *string, max int) string {
-	if s == nil {
-		v.Add(field, "is required")
-		return ""
-	}
-	t := strings.TrimSpace(*s)
-	n := utf8.RuneCountInString(t)
-	switch {
-	case n == 0:
-		v.Add(field, "must not be empty")
-	case n > max:
-		v.Add(field, fmt.Sprintf("must be at most %d characters", max))
-	case !utf8.ValidString(t):
-		v.Add(field, "must be valid UTF-8")
-	}
-	return t
+// Authored are the author columns of a row of what people write
+// (questions, answers, threads, posts).
+type Authored struct {
+	AuthorID   int64  `db:"author_id"`
+	AuthorName string `db:"author_name"`
 }
 
-// MaxReason bounds the optional reason of flags and staff actions.
-const MaxReason = 500
+// Person is the author as shown next to what they wrote.
+func (a Authored) Person() Person { return Person{ID: a.AuthorID, DisplayName: a.AuthorName} }
 
-// Reason checks an optional reason.
-func Reason(v *httpx.Checker, s *string) string {
-	if s == nil {
-		return ""
-	}
-	t := strings.TrimSpace(*s)
-	v.Check(utf8.RuneCountInString(t) <= MaxReason, "reason", fmt.Sprintf("must be at most %d characters", MaxReason))
-	return t
+// Target names what an action or a flag is about.
+type Target struct {
+	Type string `json:"type"` // question, post, thread, flag
+	ID   int64  `json:"id"`
 }
 
-// TalkRef is the talk an event belongs to, as far as the channel rule
-// needs it.
-type TalkRef struct {
-	ID     int64
-	Status string
+// Action is one staff action for the log. ActorID 0 is the system.
+type Action struct {
+	TalkID  int64
+	ActorID int64
+	Action  string
+	Target  Target
+	Reason  string
 }
 
-// Publish emits an event about subject by the channel rule of this package:
-// always on the talk's staff channel with staffData, and on its public
-// channel with publicData unless that is nil or the talk is a draft (a
-// draft emits nothing in public).
-func Publish(tx *live.Tx, talk TalkRef, typ, subject string, staffData, publicData any) error {
-	if err := tx.Emit(live.StaffChannel(talk.ID), typ, subject, staffData); err != nil {
-		return err
-	}
-	if publicData == nil {
-		return nil
-	}
-	return PublishPublic(tx, talk, typ, subject, publicData)
+// HiddenForWords is the system's log entry for hiding target because it
+// holds a blocked word.
+func HiddenForWords(talkID int64, target Target) Action {
+	return Action{TalkID: talkID, Action: "hide_blocked_words", Target: target, Reason: "blocked words: hidden"}
 }
 
-// PublishPublic emits an event on the talk's public channel only, unless
-// the talk is a draft.
-func PublishPublic(tx *live.Tx, talk TalkRef, typ, subject string, data any) error {
-	if talk.Status == "draft" {
-		return nil
-	}
-	return tx.Emit(live.TalkChannel(talk.ID), typ, subject, data)
+// LogEntry is a moderation log entry as the API shows it.
+type LogEntry struct {
+	ID        int64     `json:"id" db:"id"`
+	TalkID    int64     `json:"talk_id" db:"talk_id"`
+	Actor     *Person   `json:"actor" db:"-"` // null: the system (blocked words)
+	Action    string    `json:"action" db:"action"`
+	Target    Target    `json:"target" db:"-"`
+	Reason    string    `json:"reason" db:"reason"`
+	CreatedAt time.Time `json:"created_at" db:"created_at"`
 }
 
-// LockTalk takes the talk's row lock for the rest of tx (moderation
-// changes of one talk, pins above all, are serialised by it) and returns
-// the talk.
-func LockTalk(ctx context.Context, tx *live.Tx, talkID int64) (TalkRef, error) {
-	t := TalkRef{ID: talkID}
-	if err := tx.GetContext(ctx, &t.Status, lockTalk, talkID); err != nil {
-		return t, fmt.Errorf("lock talk %d: %w", talkID, err)
-	}
-	return t, nil
+// Flag is a report as the API shows it.
+type Flag struct {
+	ID        int64     `json:"id" db:"id"`
+	TalkID    int64     `json:"talk_id" db:"talk_id"`
+	Target    Target    `json:"target" db:"-"`
+	Reason    string    `json:"reason" db:"reason"`
+	Status    string    `json:"status" db:"status"`
+	Reporter  *Person   `json:"reporter" db:"-"` // null once the reporter's account is erased
+	CreatedAt time.Time `json:"created_at" db:"created_at"`
+	UpdatedAt time.Time `json:"updated_at" db:"updated_at"`
+}
+
+// flagEvent is a flag as the staff channel carries it: without its
+// reporter (speakers follow that channel too; moderators see who reported
+// over HTTP). The outer field shadows Flag's in JSON.
+type flagEvent struct {
+	Flag
+	Reporter *Person `json:"reporter,omitempty"`
+}
+
+// Report is a flag raised on a question or a post.
+type Report struct {
+	Reason *string `json:"reason"`
+}
+
+// Review closes a flag: status resolved or dismissed.
+type Review struct {
+	Status *string `json:"status"`
+	Reason *string `json:"reason"`
 }

@@ -3,21 +3,25 @@ package moderation
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
-	"github.com/hubtalks/hubtalks/server/live"
+	"github.com/hubtalks/hubtalks/server/talks"
 )
 
 const (
-	lockTalk = `SELECT status FROM talks WHERE id = $1 FOR UPDATE`
+	selectTalk = `SELECT ` + talks.AccessColumns + `, k.qa_open, k.qa_moderation, k.qa_allow_anonymous
+		FROM talks k WHERE k.id = $1`
+	lockTalk = `SELECT id AS talk_id, status AS talk_status FROM talks WHERE id = $1 FOR UPDATE`
 
 	insertLog = `INSERT INTO moderation_log (talk_id, actor_id, action, target_type, target_id, reason, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`
+		VALUES (:talk_id, :actor_id, :action, :target_type, :target_id, :reason, :created_at)`
 	selectLog = `SELECT l.id, l.talk_id, l.actor_id, coalesce(u.display_name, '') AS actor_name, l.action,
 			l.target_type, l.target_id, l.reason, l.created_at
 		FROM moderation_log l LEFT JOIN users u ON u.id = l.actor_id
@@ -28,7 +32,7 @@ const (
 		coalesce(u.display_name, '') AS reporter_name, f.reason, f.status, f.created_at, f.updated_at`
 	insertFlag = `WITH ins AS (
 			INSERT INTO flags (talk_id, target_type, target_id, reporter_id, reason, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $6)
+			VALUES (:talk_id, :target_type, :target_id, :reporter_id, :reason, :created_at, :created_at)
 			ON CONFLICT (target_type, target_id, reporter_id) DO NOTHING
 			RETURNING *)
 		SELECT ` + flagColumns + ` FROM ins f LEFT JOIN users u ON u.id = f.reporter_id`
@@ -44,193 +48,273 @@ const (
 	selectMyFlags = `SELECT id, talk_id, target_type, target_id, reason, status, created_at FROM flags WHERE reporter_id = $1 ORDER BY id`
 )
 
-// Target names what an action or a flag is about.
-type Target struct {
-	Type string `json:"type"` // question, post, thread, flag
-	ID   int64  `json:"id"`
+// Store is the moderation's SQL: the log, the flags, and the talk as the
+// content domains read it.
+type Store struct{}
+
+// Talk reads talk talkID as u sees it; a talk that does not exist is not
+// found.
+func (Store) Talk(ctx context.Context, q sqlx.QueryerContext, talkID int64, u *domain.User) (Talk, error) {
+	t := Talk{Access: talks.Access{User: u}}
+	err := GetItem(ctx, q, &t, "talk", talkID, u, selectTalk)
+	return t, err
 }
 
-// Action is one staff action for the log. ActorID 0 is the system.
-type Action struct {
-	TalkID  int64
-	ActorID int64
-	Action  string
-	Target  Target
-	Reason  string
-}
-
-// Record writes a to the moderation log inside tx: an action and its log
-// entry exist together or not at all.
-func (m *Moderation) Record(ctx context.Context, tx sqlx.ExecerContext, a Action) error {
-	var actor sql.NullInt64
-	if a.ActorID != 0 {
-		actor = sql.NullInt64{Int64: a.ActorID, Valid: true}
+// LockTalk takes the talk's row lock for the rest of tx and reads its id
+// and status (an Access of nobody).
+func (Store) LockTalk(ctx context.Context, tx sqlx.QueryerContext, talkID int64) (talks.Access, error) {
+	var a talks.Access
+	if err := sqlx.GetContext(ctx, tx, &a, lockTalk, talkID); err != nil {
+		return a, fmt.Errorf("lock talk %d: %w", talkID, err)
 	}
-	if _, err := tx.ExecContext(ctx, insertLog, a.TalkID, actor, a.Action, a.Target.Type, a.Target.ID, a.Reason, m.Now()); err != nil {
-		return fmt.Errorf("record %s on %s %d: %w", a.Action, a.Target.Type, a.Target.ID, err)
-	}
-	return nil
+	return a, nil
 }
 
-// LogEntry is a moderation log entry as the API shows it.
-type LogEntry struct {
-	ID        int64     `json:"id"`
-	TalkID    int64     `json:"talk_id"`
-	Actor     *Person   `json:"actor"` // null: the system (blocked words)
-	Action    string    `json:"action"`
-	Target    Target    `json:"target"`
-	Reason    string    `json:"reason"`
-	CreatedAt time.Time `json:"created_at"`
-}
-
+// logRow is a log entry as stored: its API fields, its actor and target.
 type logRow struct {
-	ID         int64         `db:"id"`
-	TalkID     int64         `db:"talk_id"`
+	LogEntry
 	ActorID    sql.NullInt64 `db:"actor_id"`
 	ActorName  string        `db:"actor_name"`
-	Action     string        `db:"action"`
 	TargetType string        `db:"target_type"`
 	TargetID   int64         `db:"target_id"`
-	Reason     string        `db:"reason"`
-	CreatedAt  time.Time     `db:"created_at"`
 }
 
 func (r logRow) entry() LogEntry {
-	e := LogEntry{ID: r.ID, TalkID: r.TalkID, Action: r.Action, Target: Target{r.TargetType, r.TargetID}, Reason: r.Reason, CreatedAt: r.CreatedAt.UTC()}
+	e := r.LogEntry
+	e.Target, e.CreatedAt = Target{r.TargetType, r.TargetID}, e.CreatedAt.UTC()
 	if r.ActorID.Valid {
 		e.Actor = &Person{ID: r.ActorID.Int64, DisplayName: r.ActorName}
 	}
 	return e
 }
 
-func (m *Moderation) logPage(ctx context.Context, talkID, before int64, limit int) ([]LogEntry, error) {
+// InsertLog writes a at time at to the moderation log.
+func (Store) InsertLog(ctx context.Context, q sqlx.ExtContext, a Action, at time.Time) error {
+	r := logRow{LogEntry: LogEntry{TalkID: a.TalkID, Action: a.Action, Reason: a.Reason, CreatedAt: at},
+		ActorID: sql.NullInt64{Int64: a.ActorID, Valid: a.ActorID != 0}, TargetType: a.Target.Type, TargetID: a.Target.ID}
+	if _, err := sqlx.NamedExecContext(ctx, q, insertLog, r); err != nil {
+		return fmt.Errorf("record %s on %s %d: %w", a.Action, a.Target.Type, a.Target.ID, err)
+	}
+	return nil
+}
+
+// Log reads limit entries of a talk's log, newest first, before entry
+// before (0: from the newest).
+func (Store) Log(ctx context.Context, q sqlx.QueryerContext, talkID, before int64, limit int) ([]logRow, error) {
 	var rows []logRow
-	if err := m.DB.SelectContext(ctx, &rows, selectLog, talkID, before, limit); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, selectLog, talkID, before, limit); err != nil {
 		return nil, fmt.Errorf("list moderation log of talk %d: %w", talkID, err)
 	}
-	out := make([]LogEntry, len(rows))
-	for i, r := range rows {
-		out[i] = r.entry()
-	}
-	return out, nil
+	return rows, nil
 }
 
-// Flag is a report as the API shows it.
-type Flag struct {
-	ID        int64     `json:"id"`
-	TalkID    int64     `json:"talk_id"`
-	Target    Target    `json:"target"`
-	Reason    string    `json:"reason"`
-	Status    string    `json:"status"`
-	Reporter  *Person   `json:"reporter"` // null once the reporter's account is erased
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
-
-// flagEvent is a flag as the staff channel carries it: without its
-// reporter (speakers follow that channel too; moderators see who reported
-// over HTTP). The outer field shadows Flag's in JSON.
-type flagEvent struct {
-	Flag
-	Reporter *Person `json:"reporter,omitempty"`
-}
-
+// flagRow is a flag as stored: its API fields, its target and reporter.
 type flagRow struct {
-	ID           int64         `db:"id"`
-	TalkID       int64         `db:"talk_id"`
+	Flag
 	TargetType   string        `db:"target_type"`
 	TargetID     int64         `db:"target_id"`
 	ReporterID   sql.NullInt64 `db:"reporter_id"`
 	ReporterName string        `db:"reporter_name"`
-	Reason       string        `db:"reason"`
-	Status       string        `db:"status"`
-	CreatedAt    time.Time     `db:"created_at"`
-	UpdatedAt    time.Time     `db:"updated_at"`
 }
 
 func (r flagRow) flag() Flag {
-	f := Flag{ID: r.ID, TalkID: r.TalkID, Target: Target{r.TargetType, r.TargetID}, Reason: r.Reason, Status: r.Status,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+	f := r.Flag
+	f.Target, f.CreatedAt, f.UpdatedAt = Target{r.TargetType, r.TargetID}, f.CreatedAt.UTC(), f.UpdatedAt.UTC()
 	if r.ReporterID.Valid {
 		f.Reporter = &Person{ID: r.ReporterID.Int64, DisplayName: r.ReporterName}
 	}
 	return f
 }
 
-// createFlag files a report once per reporter and target; a repeat returns
-// the existing flag with created false and emits nothing.
-func (m *Moderation) createFlag(ctx context.Context, talkID int64, target Target, reporterID int64, reason string) (Flag, bool, error) {
-	var out Flag
-	created := false
-	err := m.Recorder.InTx(ctx, func(tx *live.Tx) error {
-		var r flagRow
-		err := tx.GetContext(ctx, &r, insertFlag, talkID, target.Type, target.ID, reporterID, reason, m.Now())
-		if errors.Is(err, sql.ErrNoRows) {
-			if err := tx.GetContext(ctx, &r, selectFlagByReporter, target.Type, target.ID, reporterID); err != nil {
-				return fmt.Errorf("load flag on %s %d: %w", target.Type, target.ID, err)
-			}
-			out = r.flag()
-			return nil
+// InsertFlag files report r once per reporter and target: created is false
+// when the reporter had flagged the target before, and then the row is
+// their earlier flag.
+func (Store) InsertFlag(ctx context.Context, q sqlx.ExtContext, r flagRow) (row flagRow, created bool, err error) {
+	err = GetNamed(ctx, q, &row, insertFlag, r)
+	if errors.Is(err, sql.ErrNoRows) {
+		if err := sqlx.GetContext(ctx, q, &row, selectFlagByReporter, r.TargetType, r.TargetID, r.ReporterID); err != nil {
+			return row, false, fmt.Errorf("load flag on %s %d: %w", r.TargetType, r.TargetID, err)
 		}
-		if err != nil {
-			return fmt.Errorf("flag %s %d: %w", target.Type, target.ID, err)
-		}
-		out, created = r.flag(), true
-		return tx.Emit(live.StaffChannel(talkID), "flag.created", live.Subject("flag", out.ID), flagEvent{Flag: out})
-	})
-	return out, created, err
+		return row, false, nil
+	}
+	if err != nil {
+		return row, false, fmt.Errorf("flag %s %d: %w", r.TargetType, r.TargetID, err)
+	}
+	return row, true, nil
 }
 
-func (m *Moderation) flagPage(ctx context.Context, status string, after int64, limit int) ([]Flag, error) {
+// LockFlag reads flag id under its row lock.
+func (Store) LockFlag(ctx context.Context, q sqlx.QueryerContext, id int64) (flagRow, error) {
+	var r flagRow
+	err := Get(ctx, q, &r, "flag", id, selectFlagForUpdate, id)
+	return r, err
+}
+
+// SetFlagStatus changes a flag's status at time at.
+func (Store) SetFlagStatus(ctx context.Context, q sqlx.ExecerContext, id int64, status string, at time.Time) error {
+	if _, err := q.ExecContext(ctx, updateFlagStatus, id, status, at); err != nil {
+		return fmt.Errorf("update flag %d: %w", id, err)
+	}
+	return nil
+}
+
+// Flags reads limit flags in status, oldest first, after flag after.
+func (Store) Flags(ctx context.Context, q sqlx.QueryerContext, status string, after int64, limit int) ([]flagRow, error) {
 	var rows []flagRow
-	if err := m.DB.SelectContext(ctx, &rows, selectFlags, status, after, limit); err != nil {
+	if err := sqlx.SelectContext(ctx, q, &rows, selectFlags, status, after, limit); err != nil {
 		return nil, fmt.Errorf("list %s flags: %w", status, err)
 	}
-	out := make([]Flag, len(rows))
-	for i, r := range rows {
-		out[i] = r.flag()
+	return rows, nil
+}
+
+// ClearReporter takes userID's name off every flag they raised.
+func (Store) ClearReporter(ctx context.Context, q sqlx.ExecerContext, userID int64) error {
+	if _, err := q.ExecContext(ctx, clearReporter, userID); err != nil {
+		return fmt.Errorf("clear flag reporter %d: %w", userID, err)
 	}
-	return out, nil
+	return nil
 }
 
-// setFlagStatus closes a flag as resolved or dismissed, logged in the same
-// transaction; setting the status it already has changes nothing.
-func (m *Moderation) setFlagStatus(ctx context.Context, id int64, status string, actorID int64, reason string) (Flag, error) {
-	var out Flag
-	err := m.Recorder.InTx(ctx, func(tx *live.Tx) error {
-		var r flagRow
-		err := tx.GetContext(ctx, &r, selectFlagForUpdate, id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("flag %d: %w", id, httpx.ErrNotFound)
-		}
+// Export reads the flags userID raised.
+func (Store) Export(ctx context.Context, q sqlx.QueryerContext, userID int64) (json.RawMessage, error) {
+	return ExportRows(ctx, q, "flags", selectMyFlags, userID)
+}
+
+// What the stores of qa and threads share with this one: single rows that
+// may not be there, named parameters, keyset pages and export lists.
+
+// NotFound says that item id of kind (a talk, question, thread…) is not
+// there, or not for the caller.
+func NotFound(kind string, id int64) error {
+	return fmt.Errorf("%s %d: %w", kind, id, domain.ErrNotFound)
+}
+
+// Get reads the one row of query (with args) into dest: kind and id name
+// it in errors, and a row that does not exist is not found.
+func Get(ctx context.Context, q sqlx.QueryerContext, dest any, kind string, id int64, query string, args ...any) error {
+	err := sqlx.GetContext(ctx, q, dest, query, args...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return NotFound(kind, id)
+	}
+	if err != nil {
+		return fmt.Errorf("load %s %d: %w", kind, id, err)
+	}
+	return nil
+}
+
+// GetItem reads one talk, question, thread or post (kind) for caller u
+// with query, whose $1 is the item's id and $2 the caller's (0 for nobody),
+// as talks.AccessColumns wants it.
+func GetItem(ctx context.Context, q sqlx.QueryerContext, dest any, kind string, id int64, u *domain.User, query string) error {
+	return Get(ctx, q, dest, kind, id, query, id, domain.IDOf(u))
+}
+
+// GetNamed is sqlx.GetContext for a query with :name parameters, taken
+// from arg's db tags: the content domains name the parameters of every
+// query that has more than four.
+func GetNamed(ctx context.Context, q sqlx.ExtContext, dest any, query string, arg any) error {
+	return named(q, query, arg, func(bound string, args []any) error { return sqlx.GetContext(ctx, q, dest, bound, args...) })
+}
+
+// SelectNamed is sqlx.SelectContext for a query with :name parameters.
+func SelectNamed(ctx context.Context, q sqlx.ExtContext, dest any, query string, arg any) error {
+	return named(q, query, arg, func(bound string, args []any) error { return sqlx.SelectContext(ctx, q, dest, bound, args...) })
+}
+
+func named(q sqlx.ExtContext, query string, arg any, run func(bound string, args []any) error) error {
+	bound, args, err := q.BindNamed(query, arg)
+	if err != nil {
+		return fmt.Errorf("bind named parameters: %w", err)
+	}
+	return run(bound, args)
+}
+
+// Keyset is where a keyset page starts and how many rows its query reads:
+// After when the page follows a cursor, Limit one more than the page holds
+// (httpx.PageOf keeps the page and makes the next cursor of the extra row).
+type Keyset struct {
+	After bool `db:"after"`
+	Limit int  `db:"limit"`
+}
+
+// Position is where a keyset page of items ordered by time ends: the time
+// and id of its last item (in a cursor, and a query's :at and :id).
+type Position struct {
+	At time.Time `json:"t" db:"at"`
+	ID int64     `json:"i" db:"id"`
+}
+
+// KeysetOf is the Keyset of page, whose cursor, if any, is decoded into
+// position (a forged cursor is a 422).
+func KeysetOf(page httpx.Page, position any) (Keyset, error) {
+	k := Keyset{After: page.Cursor != "", Limit: page.Limit + 1}
+	if k.After {
+		return k, httpx.DecodeCursor(page.Cursor, position)
+	}
+	return k, nil
+}
+
+// ExportList is one list of an account's data export: its key, and its
+// query, whose $1 is the user.
+type ExportList struct{ Key, Query string }
+
+// ExportLists reads lists for userID as one JSON object of the lists, in
+// order (see ExportRows).
+func ExportLists(ctx context.Context, q sqlx.QueryerContext, userID int64, lists ...ExportList) (json.RawMessage, error) {
+	out := []byte{'{'}
+	for i, l := range lists {
+		rows, err := ExportRows(ctx, q, l.Key, l.Query, userID)
 		if err != nil {
-			return fmt.Errorf("load flag %d: %w", id, err)
+			return nil, err
 		}
-		if r.Status == status {
-			out = r.flag()
-			return nil
+		key, _ := json.Marshal(l.Key)
+		if i > 0 {
+			out = append(out, ',')
 		}
-		now := m.Now()
-		if _, err := tx.ExecContext(ctx, updateFlagStatus, id, status, now); err != nil {
-			return fmt.Errorf("update flag %d: %w", id, err)
-		}
-		action := map[string]string{"resolved": "resolve_flag", "dismissed": "dismiss_flag", "open": "reopen_flag"}[status]
-		if err := m.Record(ctx, tx, Action{TalkID: r.TalkID, ActorID: actorID, Action: action, Target: Target{"flag", id}, Reason: reason}); err != nil {
-			return err
-		}
-		r.Status, r.UpdatedAt = status, now
-		out = r.flag()
-		return nil
-	})
-	return out, err
+		out = append(append(append(out, key...), ':'), rows...)
+	}
+	return append(out, '}'), nil
 }
 
-type exportedFlag struct {
-	ID         int64     `json:"id" db:"id"`
-	TalkID     int64     `json:"talk_id" db:"talk_id"`
-	TargetType string    `json:"target_type" db:"target_type"`
-	TargetID   int64     `json:"target_id" db:"target_id"`
-	Reason     string    `json:"reason" db:"reason"`
-	Status     string    `json:"status" db:"status"`
-	CreatedAt  time.Time `json:"created_at" db:"created_at"`
+// ExportRows reads the rows of query ($1 the user) as a JSON array of
+// objects whose keys are the query's columns, in order, and whose values
+// are encoded as a struct of the column's Go type would encode them: the
+// query alone says what an export holds.
+func ExportRows(ctx context.Context, q sqlx.QueryerContext, what, query string, userID int64) (json.RawMessage, error) {
+	rows, err := q.QueryxContext(ctx, query, userID)
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", what, err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, fmt.Errorf("export %s: %w", what, err)
+	}
+	out := []byte{'['}
+	for n := 0; rows.Next(); n++ {
+		vals, err := rows.SliceScan()
+		if err != nil {
+			return nil, fmt.Errorf("export %s: %w", what, err)
+		}
+		if n > 0 {
+			out = append(out, ',')
+		}
+		out = append(out, '{')
+		for i, col := range cols {
+			k, _ := json.Marshal(col)
+			v, err := json.Marshal(vals[i])
+			if err != nil {
+				return nil, fmt.Errorf("export %s.%s: %w", what, col, err)
+			}
+			if i > 0 {
+				out = append(out, ',')
+			}
+			out = append(append(append(out, k...), ':'), v...)
+		}
+		out = append(out, '}')
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("export %s: %w", what, err)
+	}
+	return append(out, ']'), nil
 }

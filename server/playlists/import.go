@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/gofiber/fiber/v2"
-	"github.com/lib/pq"
-
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/live"
 )
 
@@ -24,81 +21,104 @@ const minSlugMatch = 8
 // An entry whose item has never been linked is linked to the talk whose
 // exact title it carries, or whose slug it contains, when that talk has no
 // recording yet — unambiguous matches only. The command line uses it too.
-func (p *Playlists) Import(ctx context.Context, playlistID int64, feed Feed) (ImportResult, error) {
+func (s *Service) Import(ctx context.Context, playlistID int64, feed Feed) (ImportResult, error) {
 	var res ImportResult
-	err := p.rec.InTx(ctx, func(tx *live.Tx) error {
-		pr, err := getPlaylistRow(ctx, tx, lockPlaylist, playlistID)
+	err := s.locked(ctx, playlistID, func(tx *live.Tx, pr playlistRow) error {
+		if err := s.adoptFeed(ctx, tx, pr.playlist(), feed.PlaylistID); err != nil {
+			return err
+		}
+		rows, err := s.store.items(ctx, tx, playlistID)
 		if err != nil {
 			return err
 		}
-		if feed.PlaylistID != "" {
-			switch {
-			case !pr.YouTubePlaylistID.Valid:
-				if _, err := tx.ExecContext(ctx, updatePlaylist, pr.ID, pr.Title, pr.Description, feed.PlaylistID); err != nil {
-					return fmt.Errorf("set youtube playlist of %d: %w", pr.ID, err)
-				}
-			case pr.YouTubePlaylistID.String != feed.PlaylistID:
-				pb := httpx.NewProblem(fiber.StatusUnprocessableEntity, "playlist_mismatch",
-					fmt.Sprintf("the feed is YouTube playlist %s, but this playlist is linked to %s",
-						feed.PlaylistID, pr.YouTubePlaylistID.String))
-				pb.Errors = []httpx.FieldError{{Field: "feed.yt:playlistId", Message: "belongs to another playlist"}}
-				return pb
-			}
-		}
-		byVideo := map[string]itemRow{}
-		var rows []itemRow
-		if err := tx.SelectContext(ctx, &rows, selectItems, pq.Array([]int64{playlistID})); err != nil {
-			return fmt.Errorf("load items of playlist %d: %w", playlistID, err)
-		}
-		for _, r := range rows {
-			byVideo[r.VideoID] = r
-		}
-		n := len(rows)
-		candidates, err := loadMatchTalks(ctx, tx)
+		candidates, err := s.store.matchTalks(ctx, tx)
 		if err != nil {
 			return err
 		}
-		var linkedTalks []int64
+		imp := newFeedImport(playlistID, rows, candidates)
 		for _, e := range feed.Entries {
-			r, exists := byVideo[e.VideoID]
-			next := r
-			next.Title, next.Description = e.Title, e.Description
-			next.PublishedAt, next.ThumbnailURL = nullTime(e.PublishedAt), nullString(e.ThumbnailURL)
-			if !r.LinkedAt.Valid && !r.TalkID.Valid {
-				if t := matchEntry(e.Title, candidates); t != nil {
-					next.TalkID.Int64, next.TalkID.Valid = t.ID, true
-					next.LinkedAt = linkedNow()
-					t.HasRecording = true
-					linkedTalks = append(linkedTalks, t.ID)
-					res.Import.Linked++
-				}
-			}
-			if !exists {
-				n++
-				next.PlaylistID, next.VideoID, next.Position = playlistID, e.VideoID, n
-				if err := insertItemRow(ctx, tx, &next); err != nil {
-					return err
-				}
-				res.Import.Created++
-				continue
-			}
-			if sameItem(r, next) {
-				continue
-			}
-			if err := updateItemRow(ctx, tx, next); err != nil {
+			if err := s.importEntry(ctx, tx, imp, e); err != nil {
 				return err
 			}
-			if !sameContent(r, next) {
-				res.Import.Updated++
-			}
 		}
-		if err := syncTalks(ctx, tx, linkedTalks...); err != nil {
+		if err := s.syncTalks(ctx, tx, imp.linked...); err != nil {
 			return err
 		}
-		res.Playlist, err = loadPlaylist(ctx, tx, playlistID)
+		res.Import = imp.counts
+		res.Playlist, err = s.store.load(ctx, tx, playlistID)
 		return err
 	})
 	return res, err
+}
+
+// adoptFeed links a playlist that has no YouTube playlist to the feed's; a
+// feed of another YouTube playlist than the one linked is refused.
+func (s *Service) adoptFeed(ctx context.Context, tx *live.Tx, p Playlist, feedPlaylistID string) error {
+	switch {
+	case feedPlaylistID == "":
+		return nil
+	case p.YouTubePlaylistID == nil:
+		p.YouTubePlaylistID = &feedPlaylistID
+		return s.store.updatePlaylist(ctx, tx, p)
+	case *p.YouTubePlaylistID != feedPlaylistID:
+		return domain.Because(ErrPlaylistMismatch,
+			fmt.Sprintf("the feed is YouTube playlist %s, but this playlist is linked to %s", feedPlaylistID, *p.YouTubePlaylistID),
+			domain.FieldError{Field: "feed.yt:playlistId", Message: "belongs to another playlist"})
+	}
+	return nil
+}
+
+// feedImport is what one import knows while it applies a feed's entries.
+type feedImport struct {
+	playlistID int64
+	byVideo    map[string]itemRow
+	n          int          // items in the playlist
+	candidates []matchTalk  // talks an entry may be linked to
+	linked     []int64      // talks linked so far
+	counts     ImportCounts // what it did
+}
+
+func newFeedImport(playlistID int64, rows []itemRow, candidates []matchTalk) *feedImport {
+	imp := &feedImport{playlistID: playlistID, byVideo: make(map[string]itemRow, len(rows)), n: len(rows), candidates: candidates}
+	for _, r := range rows {
+		imp.byVideo[r.VideoID] = r
+	}
+	return imp
+}
+
+// importEntry creates or updates the item of one entry, linking it to the
+// talk it names when it has never been linked.
+func (s *Service) importEntry(ctx context.Context, tx *live.Tx, imp *feedImport, e Entry) error {
+	r, exists := imp.byVideo[e.VideoID]
+	next := r
+	next.Title, next.Description = e.Title, e.Description
+	next.PublishedAt, next.ThumbnailURL = nullTime(e.PublishedAt), nullString(e.ThumbnailURL)
+	if !r.LinkedAt.Valid && !r.TalkID.Valid {
+		if t := matchEntry(e.Title, imp.candidates); t != nil {
+			next.TalkID.Int64, next.TalkID.Valid = t.ID, true
+			next.LinkedAt = linkedNow()
+			t.HasRecording = true
+			imp.linked = append(imp.linked, t.ID)
+			imp.counts.Linked++
+		}
+	}
+	switch {
+	case !exists:
+		imp.n++
+		next.PlaylistID, next.VideoID, next.Position = imp.playlistID, e.VideoID, imp.n
+		if err := s.store.insertItem(ctx, tx, &next); err != nil {
+			return err
+		}
+		imp.counts.Created++
+	case !sameItem(r, next):
+		if err := s.store.updateItem(ctx, tx, next); err != nil {
+			return err
+		}
+		if !sameContent(r, next) {
+			imp.counts.Updated++
+		}
+	}
+	return nil
 }
 
 // sameContent reports whether the feed's fields of an item are unchanged.

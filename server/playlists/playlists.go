@@ -2,18 +2,31 @@
 // YouTube video each, in a gap-free order 1..n), the import of YouTube's
 // playlist Atom feed, and the link from an item to the talk it records —
 // which the talk then shows as its `recording` (talks.recording_video_id).
+//
+// Store holds the SQL, Service the rules (positions, links, imports) and
+// Handlers the HTTP side; feed.go parses YouTube's feed and import.go
+// applies it.
 package playlists
 
 import (
-	"context"
+	"errors"
+	"fmt"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
-
-	"github.com/hubtalks/hubtalks/server/httpx"
-	"github.com/hubtalks/hubtalks/server/live"
+	"github.com/hubtalks/hubtalks/server/domain"
 )
+
+// Errors of the playlists' rules.
+var (
+	ErrDuplicateVideo   = errors.New("the video is already in this playlist")
+	ErrInvalidFeed      = errors.New("the feed is not a YouTube playlist feed")
+	ErrPlaylistMismatch = errors.New("the feed belongs to another playlist")
+)
+
+// duplicateVideo is ErrDuplicateVideo naming the video.
+func duplicateVideo(videoID string) error {
+	return domain.Because(ErrDuplicateVideo, fmt.Sprintf("video %s is already in this playlist", videoID))
+}
 
 // Playlist is a playlist as the API shows it.
 type Playlist struct {
@@ -50,32 +63,45 @@ type ImportCounts struct {
 	Linked  int `json:"linked"`
 }
 
-// Playlists is the playlists domain.
-type Playlists struct {
-	db  *sqlx.DB
-	rec *live.Recorder
+// NewPlaylist is a playlist to create.
+type NewPlaylist struct {
+	Title             string  `json:"title"`
+	Description       string  `json:"description"`
+	YouTubePlaylistID *string `json:"youtube_playlist_id"` // "" is none
 }
 
-// New builds the domain; rec records the talk.updated events of links.
-func New(db *sqlx.DB, rec *live.Recorder) *Playlists {
-	return &Playlists{db: db, rec: rec}
+// PlaylistPatch changes the fields it holds; the others stay.
+type PlaylistPatch struct {
+	Title             *string
+	Description       *string
+	YouTubePlaylistID Optional[string] // null or "" unlinks the YouTube playlist
 }
 
-// Routes mounts the playlist endpoints on the /api/v1 group: reading is
-// public, every change is for moderators and admins.
-func (p *Playlists) Routes(api fiber.Router) {
-	api.Get("/playlists", p.list)
-	api.Get("/playlists/:id", p.get)
-	api.Post("/playlists", httpx.RequireModerator, p.create)
-	api.Patch("/playlists/:id", httpx.RequireModerator, p.patch)
-	api.Delete("/playlists/:id", httpx.RequireModerator, p.delete)
-	api.Post("/playlists/:id/items", httpx.RequireModerator, p.createItem)
-	api.Patch("/playlists/:id/items/:item_id", httpx.RequireModerator, p.patchItem)
-	api.Delete("/playlists/:id/items/:item_id", httpx.RequireModerator, p.deleteItem)
-	api.Post("/playlists/:id/import", httpx.RequireModerator, p.importFeed)
+// NewItem is a video to add to a playlist, at Position (1..n+1; default: last).
+type NewItem struct {
+	VideoID      string
+	Title        string
+	Description  string
+	PublishedAt  *time.Time
+	ThumbnailURL *string
+	TalkID       *int64 // the talk it records
+	Position     *int
 }
 
-// Get reads one playlist with its items in order (the command line uses it).
-func (p *Playlists) Get(ctx context.Context, id int64) (Playlist, error) {
-	return loadPlaylist(ctx, p.db, id)
+// ItemPatch changes the fields of an item it holds; the others stay.
+type ItemPatch struct {
+	VideoID      *string
+	Title        *string
+	Description  *string
+	PublishedAt  Optional[time.Time]
+	ThumbnailURL Optional[string]
+	TalkID       Optional[int64] // null unlinks the talk
+	Position     *int            // 1..n; the others move to keep 1..n gap-free
+}
+
+// Optional is a nullable field of a patch: left out (Set false), cleared
+// (Value nil), or given.
+type Optional[T any] struct {
+	Set   bool
+	Value *T
 }

@@ -432,12 +432,11 @@ func TestPlaylistCRUDAndPermissions(t *testing.T) {
 	p := createPlaylist(t, env, mod.Token)
 	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/playlists/%d/items", p.ID), admin.Token, map[string]any{"video_id": "Xk3v9Qp2LmA", "title": "One"}), 201)
 	path := fmt.Sprintf("/api/v1/playlists/%d", p.ID)
-	itemPath := path + "/items/1"
 	var itemID int64
 	if err := env.DB.Get(&itemID, `SELECT id FROM playlist_items WHERE playlist_id = $1`, p.ID); err != nil {
 		t.Fatal(err)
 	}
-	itemPath = fmt.Sprintf("%s/items/%d", path, itemID)
+	itemPath := fmt.Sprintf("%s/items/%d", path, itemID)
 
 	before := snapshot(t, env)
 	writes := []testserver.Req{

@@ -10,9 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/hubtalks/hubtalks/server/httpx"
-	"github.com/hubtalks/hubtalks/server/live"
-	"github.com/hubtalks/hubtalks/server/talks"
+	"github.com/hubtalks/hubtalks/server/dbx"
 )
 
 const (
@@ -60,12 +58,11 @@ const (
 		FROM talks WHERE status <> 'draft' ORDER BY id`
 )
 
-// queryer is a database or a transaction.
-type queryer interface {
-	sqlx.QueryerContext
-	sqlx.ExecerContext
-}
+// Store is the playlists' SQL. Its methods run on the database or inside
+// a transaction (q).
+type Store struct{}
 
+// playlistRow is a playlist as stored (without its items).
 type playlistRow struct {
 	ID                int64          `db:"id"`
 	Title             string         `db:"title"`
@@ -113,60 +110,85 @@ func (r itemRow) item() Item {
 	return it
 }
 
-func getPlaylistRow(ctx context.Context, q queryer, query string, id int64) (playlistRow, error) {
-	var r playlistRow
-	err := sqlx.GetContext(ctx, q, &r, query, id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, fmt.Errorf("playlist %d: %w", id, httpx.ErrNotFound)
-	}
-	if err != nil {
-		return r, fmt.Errorf("load playlist %d: %w", id, err)
-	}
-	return r, nil
+// playlist reads one playlist row.
+func (Store) playlist(ctx context.Context, q sqlx.QueryerContext, id int64) (playlistRow, error) {
+	return dbx.GetOne[playlistRow](ctx, q, fmt.Sprintf("playlist %d", id), selectPlaylist, id)
 }
 
-// loadPlaylist reads one playlist with its items in order.
-func loadPlaylist(ctx context.Context, q queryer, id int64) (Playlist, error) {
-	r, err := getPlaylistRow(ctx, q, selectPlaylist, id)
+// lockPlaylist reads one playlist row and locks it (Service.locked).
+func (Store) lockPlaylist(ctx context.Context, q sqlx.QueryerContext, id int64) (playlistRow, error) {
+	return dbx.GetOne[playlistRow](ctx, q, fmt.Sprintf("playlist %d", id), lockPlaylist, id)
+}
+
+// page reads up to limit playlists after the id after, in id order.
+func (Store) page(ctx context.Context, q sqlx.QueryerContext, after int64, limit int) ([]playlistRow, error) {
+	var rows []playlistRow
+	if err := sqlx.SelectContext(ctx, q, &rows, selectPlaylistPage, after, limit); err != nil {
+		return nil, fmt.Errorf("list playlists: %w", err)
+	}
+	return rows, nil
+}
+
+// load reads one playlist with its items in order.
+func (s Store) load(ctx context.Context, q sqlx.QueryerContext, id int64) (Playlist, error) {
+	r, err := s.playlist(ctx, q, id)
 	if err != nil {
 		return Playlist{}, err
 	}
 	ps := []Playlist{r.playlist()}
-	if err := attachItems(ctx, q, ps); err != nil {
+	if err := s.attachItems(ctx, q, ps); err != nil {
 		return Playlist{}, err
 	}
 	return ps[0], nil
 }
 
-func attachItems(ctx context.Context, q queryer, ps []Playlist) error {
-	if len(ps) == 0 {
-		return nil
+// attachItems reads the items of every playlist of ps, in order.
+func (Store) attachItems(ctx context.Context, q sqlx.QueryerContext, ps []Playlist) error {
+	return dbx.Attach(ctx, q, ps, func(it *Playlist) int64 { return it.ID }, selectItems,
+		func(r itemRow) int64 { return r.PlaylistID }, func(it *Playlist, r itemRow) { it.Items = append(it.Items, r.item()) })
+}
+
+func (Store) insertPlaylist(ctx context.Context, q sqlx.QueryerContext, p NewPlaylist) (int64, error) {
+	var id int64
+	if err := sqlx.GetContext(ctx, q, &id, insertPlaylist, p.Title, p.Description, nullString(p.YouTubePlaylistID)); err != nil {
+		return 0, fmt.Errorf("create playlist: %w", err)
 	}
-	ids, byID := httpx.IndexByID(ps, func(it *Playlist) int64 { return it.ID })
-	var rows []itemRow
-	if err := sqlx.SelectContext(ctx, q, &rows, selectItems, pq.Array(ids)); err != nil {
-		return fmt.Errorf("load playlist items: %w", err)
-	}
-	for _, r := range rows {
-		p := byID[r.PlaylistID]
-		p.Items = append(p.Items, r.item())
+	return id, nil
+}
+
+func (Store) updatePlaylist(ctx context.Context, q sqlx.ExecerContext, p Playlist) error {
+	if _, err := q.ExecContext(ctx, updatePlaylist, p.ID, p.Title, p.Description, nullString(p.YouTubePlaylistID)); err != nil {
+		return fmt.Errorf("update playlist %d: %w", p.ID, err)
 	}
 	return nil
 }
 
-func getItem(ctx context.Context, q queryer, playlistID, itemID int64) (itemRow, error) {
-	var r itemRow
-	err := sqlx.GetContext(ctx, q, &r, selectItem, playlistID, itemID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return r, fmt.Errorf("item %d of playlist %d: %w", itemID, playlistID, httpx.ErrNotFound)
+// deletePlaylist deletes a playlist with its items, and answers the talks
+// its items were linked to.
+func (Store) deletePlaylist(ctx context.Context, q sqlx.ExtContext, id int64) (talkIDs []int64, err error) {
+	if err := sqlx.SelectContext(ctx, q, &talkIDs, selectLinkedTalks, id); err != nil {
+		return nil, fmt.Errorf("linked talks of playlist %d: %w", id, err)
 	}
-	if err != nil {
-		return r, fmt.Errorf("load item %d of playlist %d: %w", itemID, playlistID, err)
+	if _, err := q.ExecContext(ctx, deletePlaylist, id); err != nil {
+		return nil, fmt.Errorf("delete playlist %d: %w", id, err)
 	}
-	return r, nil
+	return talkIDs, nil
 }
 
-func countOf(ctx context.Context, q queryer, playlistID int64) (int, error) {
+// items reads the items of one playlist, in order.
+func (Store) items(ctx context.Context, q sqlx.QueryerContext, playlistID int64) ([]itemRow, error) {
+	var rows []itemRow
+	if err := sqlx.SelectContext(ctx, q, &rows, selectItems, pq.Array([]int64{playlistID})); err != nil {
+		return nil, fmt.Errorf("load items of playlist %d: %w", playlistID, err)
+	}
+	return rows, nil
+}
+
+func (Store) item(ctx context.Context, q sqlx.QueryerContext, playlistID, itemID int64) (itemRow, error) {
+	return dbx.GetOne[itemRow](ctx, q, fmt.Sprintf("item %d of playlist %d", itemID, playlistID), selectItem, playlistID, itemID)
+}
+
+func (Store) countItems(ctx context.Context, q sqlx.QueryerContext, playlistID int64) (int, error) {
 	var n int
 	if err := sqlx.GetContext(ctx, q, &n, countItems, playlistID); err != nil {
 		return 0, fmt.Errorf("count items of playlist %d: %w", playlistID, err)
@@ -175,7 +197,7 @@ func countOf(ctx context.Context, q queryer, playlistID int64) (int, error) {
 }
 
 // shift moves the positions from..to (inclusive) of a playlist by delta.
-func shift(ctx context.Context, q queryer, playlistID int64, from, to, delta int) error {
+func (Store) shift(ctx context.Context, q sqlx.ExecerContext, playlistID int64, from, to, delta int) error {
 	if from > to {
 		return nil
 	}
@@ -185,8 +207,14 @@ func shift(ctx context.Context, q queryer, playlistID int64, from, to, delta int
 	return nil
 }
 
-func insertItemRow(ctx context.Context, tx *live.Tx, r *itemRow) error {
-	rows, err := sqlx.NamedQueryContext(ctx, tx, insertItem, r)
+// insertItem stores a new item and sets its id; a video already in the
+// playlist is ErrDuplicateVideo.
+func (Store) insertItem(ctx context.Context, q sqlx.ExtContext, r *itemRow) error {
+	return videoTakenAs(r.VideoID, insertItemRow(ctx, q, r))
+}
+
+func insertItemRow(ctx context.Context, q sqlx.ExtContext, r *itemRow) error {
+	rows, err := sqlx.NamedQueryContext(ctx, q, insertItem, r)
 	if err != nil {
 		return fmt.Errorf("insert item into playlist %d: %w", r.PlaylistID, err)
 	}
@@ -200,14 +228,34 @@ func insertItemRow(ctx context.Context, tx *live.Tx, r *itemRow) error {
 	return rows.Close()
 }
 
-func updateItemRow(ctx context.Context, tx *live.Tx, r itemRow) error {
-	if _, err := sqlx.NamedExecContext(ctx, tx, updateItem, r); err != nil {
-		return fmt.Errorf("update item %d: %w", r.ID, err)
+// updateItem stores an item's fields; a video already in the playlist is
+// ErrDuplicateVideo.
+func (Store) updateItem(ctx context.Context, q sqlx.ExtContext, r itemRow) error {
+	if _, err := sqlx.NamedExecContext(ctx, q, updateItem, r); err != nil {
+		return videoTakenAs(r.VideoID, fmt.Errorf("update item %d: %w", r.ID, err))
 	}
 	return nil
 }
 
-func videoInUse(ctx context.Context, q queryer, playlistID int64, videoID string, exceptItem int64) (bool, error) {
+// videoTakenAs answers the unique violation of a video twice in one
+// playlist (a race past videoInUse) as ErrDuplicateVideo.
+func videoTakenAs(videoID string, err error) error {
+	if isUniqueViolation(err, "playlist_items_video_key") {
+		return duplicateVideo(videoID)
+	}
+	return err
+}
+
+func (Store) deleteItem(ctx context.Context, q sqlx.ExecerContext, id int64) error {
+	if _, err := q.ExecContext(ctx, deleteItem, id); err != nil {
+		return fmt.Errorf("delete item %d: %w", id, err)
+	}
+	return nil
+}
+
+// videoInUse reports whether another item than exceptItem of the playlist
+// holds the video.
+func (Store) videoInUse(ctx context.Context, q sqlx.QueryerContext, playlistID int64, videoID string, exceptItem int64) (bool, error) {
 	var taken bool
 	if err := sqlx.GetContext(ctx, q, &taken, videoTaken, playlistID, videoID, exceptItem); err != nil {
 		return false, fmt.Errorf("check video %s in playlist %d: %w", videoID, playlistID, err)
@@ -215,7 +263,7 @@ func videoInUse(ctx context.Context, q queryer, playlistID int64, videoID string
 	return taken, nil
 }
 
-func talkFound(ctx context.Context, q queryer, talkID int64) (bool, error) {
+func (Store) talkExists(ctx context.Context, q sqlx.QueryerContext, talkID int64) (bool, error) {
 	var ok bool
 	if err := sqlx.GetContext(ctx, q, &ok, talkExists, talkID); err != nil {
 		return false, fmt.Errorf("check talk %d: %w", talkID, err)
@@ -223,32 +271,15 @@ func talkFound(ctx context.Context, q queryer, talkID int64) (bool, error) {
 	return ok, nil
 }
 
-// syncTalks brings each talk's recording in line with the items linked to
-// it and, for every talk whose recording changed, emits talk.updated with
-// the talk on its public channel (without stream_url: events are public).
-func syncTalks(ctx context.Context, tx *live.Tx, talkIDs ...int64) error {
-	done := map[int64]bool{}
-	for _, id := range talkIDs {
-		if id == 0 || done[id] {
-			continue
-		}
-		done[id] = true
-		res, err := tx.ExecContext(ctx, syncRecording, id)
-		if err != nil {
-			return fmt.Errorf("set recording of talk %d: %w", id, err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			continue // unchanged (or the talk is gone)
-		}
-		t, err := talks.Load(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := talks.EmitUpdated(tx, t); err != nil {
-			return err
-		}
+// syncRecording makes a talk's recording the video of its most recently
+// linked item (or none), and reports whether that changed it.
+func (Store) syncRecording(ctx context.Context, q sqlx.ExecerContext, talkID int64) (bool, error) {
+	res, err := q.ExecContext(ctx, syncRecording, talkID)
+	if err != nil {
+		return false, fmt.Errorf("set recording of talk %d: %w", talkID, err)
 	}
-	return nil
+	n, err := res.RowsAffected()
+	return err == nil && n > 0, nil // unknown counts as unchanged (as does a talk gone)
 }
 
 // matchTalk is a talk an imported entry may be linked to.
@@ -259,13 +290,15 @@ type matchTalk struct {
 	HasRecording bool   `db:"has_recording"`
 }
 
-func loadMatchTalks(ctx context.Context, q queryer) ([]matchTalk, error) {
+func (Store) matchTalks(ctx context.Context, q sqlx.QueryerContext) ([]matchTalk, error) {
 	var ts []matchTalk
 	if err := sqlx.SelectContext(ctx, q, &ts, selectMatchTalks); err != nil {
 		return nil, fmt.Errorf("load talks to match: %w", err)
 	}
 	return ts, nil
 }
+
+// getOne reads one row; no row is domain.ErrNotFound about what.
 
 func nullTime(t *time.Time) sql.NullTime {
 	if t == nil {

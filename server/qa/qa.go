@@ -14,13 +14,9 @@
 package qa
 
 import (
-	"context"
-	"fmt"
+	"errors"
+	"time"
 
-	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
-
-	"github.com/hubtalks/hubtalks/server/accounts"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/moderation"
 )
@@ -31,58 +27,94 @@ const (
 	MaxAnswer   = 5000
 )
 
-// Domain is the Q&A domain.
-type Domain struct {
-	mod   *moderation.Moderation
-	db    *sqlx.DB
-	votes *coalescer
+// Statuses of a question.
+const (
+	StatusPending   = "pending"
+	StatusApproved  = "approved"
+	StatusAnswered  = "answered"
+	StatusDismissed = "dismissed"
+)
+
+// public reports whether a question in status is shown to everyone.
+func public(status string) bool { return status == StatusApproved || status == StatusAnswered }
+
+// Errors of the Q&A's rules.
+var (
+	ErrQAClosed          = errors.New("this talk does not take questions now")
+	ErrNotVotable        = errors.New("only approved and answered questions take votes")
+	ErrNotPinnable       = errors.New("only approved and answered questions can be pinned")
+	ErrQuestionDismissed = errors.New("restore the question before answering it")
+)
+
+// Question is a question as the API shows it.
+type Question struct {
+	ID         int64              `json:"id" db:"id"`
+	TalkID     int64              `json:"talk_id" db:"talk_id"`
+	Body       string             `json:"body" db:"body"`
+	Author     *moderation.Person `json:"author" db:"-"`
+	Anonymous  bool               `json:"anonymous" db:"anonymous"`
+	Status     string             `json:"status" db:"status"`
+	Pinned     bool               `json:"pinned" db:"pinned"`
+	Votes      int                `json:"votes" db:"votes"`
+	Voted      bool               `json:"voted" db:"voted"`
+	Answers    []Answer           `json:"answers" db:"-"`
+	AnsweredAt *time.Time         `json:"answered_at" db:"answered_at"`
+	CreatedAt  time.Time          `json:"created_at" db:"created_at"`
+	UpdatedAt  time.Time          `json:"updated_at" db:"updated_at"`
 }
 
-// New builds the Q&A domain on the shared moderation domain.
-func New(mod *moderation.Moderation) *Domain {
-	d := &Domain{mod: mod, db: mod.DB}
-	d.votes = newCoalescer(mod.Cfg.VoteWindow, d.flushVotes, func(id int64, err error) {
-		mod.Log.Warn("publish votes failed", "question_id", id, "err", err)
-	})
-	return d
+// Answer is a written answer to a question.
+type Answer struct {
+	ID         int64             `json:"id" db:"id"`
+	QuestionID int64             `json:"question_id" db:"question_id"`
+	Body       string            `json:"body" db:"body"`
+	Author     moderation.Person `json:"author" db:"-"`
+	CreatedAt  time.Time         `json:"created_at" db:"created_at"`
 }
 
-// Close publishes the vote counts still waiting for their window; the
-// server calls it on shutdown.
-func (d *Domain) Close() error { return d.votes.Close() }
-
-// Mount adds the Q&A routes, and the domain's part of account export.
-// Erasure needs nothing here: questions, answers and votes stay (the author
-// row itself is anonymised by accounts) so that counts stay right.
-func (d *Domain) Mount(api fiber.Router, acc *accounts.Accounts) {
-	api.Get("/talks/:id/questions", d.list)
-	api.Post("/talks/:id/questions", httpx.RequireUser, d.ask)
-	api.Put("/questions/:id/vote", httpx.RequireUser, d.vote)
-	api.Delete("/questions/:id/vote", httpx.RequireUser, d.unvote)
-	api.Patch("/questions/:id", httpx.RequireUser, d.patch)
-	api.Post("/questions/:id/answers", httpx.RequireUser, d.answer)
-	api.Post("/questions/:id/flags", httpx.RequireUser, d.flag)
-	if acc != nil {
-		acc.OnExport("questions", d.export)
-	}
+// Vote is a caller's vote on a question, with the question's count.
+type Vote struct {
+	ID    int64 `json:"id"`
+	Votes int   `json:"votes"`
+	Voted bool  `json:"voted"`
 }
 
-type export struct {
-	Questions []exportedQuestion `json:"questions"`
-	Answers   []exportedAnswer   `json:"answers"`
-	Votes     []exportedVote     `json:"votes"`
+// votedEvent is the data of question.voted.
+type votedEvent struct {
+	ID    int64 `json:"id"`
+	Votes int   `json:"votes"`
 }
 
-func (d *Domain) export(ctx context.Context, db *sqlx.DB, userID int64) (any, error) {
-	out := export{Questions: []exportedQuestion{}, Answers: []exportedAnswer{}, Votes: []exportedVote{}}
-	if err := db.SelectContext(ctx, &out.Questions, exportQuestions, userID); err != nil {
-		return nil, fmt.Errorf("export questions: %w", err)
-	}
-	if err := db.SelectContext(ctx, &out.Answers, exportAnswers, userID); err != nil {
-		return nil, fmt.Errorf("export answers: %w", err)
-	}
-	if err := db.SelectContext(ctx, &out.Votes, exportVotes, userID); err != nil {
-		return nil, fmt.Errorf("export votes: %w", err)
-	}
-	return out, nil
+// removedQuestion is question.removed: all the public learns of a question
+// that is no longer visible.
+type removedQuestion struct {
+	ID int64 `json:"id"`
+}
+
+// Filter asks for a page of a talk's questions: Sort top (most votes
+// first) or recent; Status a comma-separated list of statuses (empty: every
+// status the caller may see).
+type Filter struct {
+	Sort   string
+	Status string
+	Page   httpx.Page
+}
+
+// Ask is a new question.
+type Ask struct {
+	Body      *string `json:"body"`
+	Anonymous bool    `json:"anonymous"`
+}
+
+// Moderation is a staff change of a question: its status (approved,
+// dismissed or answered), its pin, or both.
+type Moderation struct {
+	Status *string `json:"status"`
+	Pinned *bool   `json:"pinned"`
+	Reason *string `json:"reason"`
+}
+
+// Reply is a written answer to a question.
+type Reply struct {
+	Body *string `json:"body"`
 }

@@ -30,6 +30,18 @@ func list(t *testing.T, env *modtest.Env, talkID int64, token, query string) []q
 	return l.Items
 }
 
+// moderate patches question id as tok with body, expecting status want.
+func moderate(t *testing.T, env *modtest.Env, id int64, tok string, body map[string]any, want int) *testserver.Response {
+	t.Helper()
+	return testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/questions/%d", id), tok, body), want)
+}
+
+// vote votes for question id as tok, expecting status want.
+func vote(t *testing.T, env *modtest.Env, id int64, tok string, want int) *testserver.Response {
+	t.Helper()
+	return testserver.Must(t, env.Put(fmt.Sprintf("/api/v1/questions/%d/vote", id), tok, nil), want)
+}
+
 func ids(qs []qa.Question) []int64 {
 	out := []int64{}
 	for _, q := range qs {
@@ -79,7 +91,7 @@ func TestHundredConcurrentVotes(t *testing.T) {
 		Votes int
 		Voted bool
 	}
-	testserver.Must(t, env.Put(fmt.Sprintf("/api/v1/questions/%d/vote", q.ID), voters[0].Token, nil), 200).JSON(t, &vr)
+	vote(t, env, q.ID, voters[0].Token, 200).JSON(t, &vr)
 	if vr.Votes != 100 || !vr.Voted {
 		t.Fatalf("repeat vote: %+v", vr)
 	}
@@ -134,7 +146,7 @@ func TestPendingQuestionStaysOffThePublicUntilApproved(t *testing.T) {
 	if got := list(t, env, talk, mod.Token, "?status=pending"); len(got) != 1 || got[0].ID != q.ID {
 		t.Fatalf("staff pending list: %v", ids(got))
 	}
-	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/questions/%d", q.ID), mod.Token, map[string]any{"status": "approved"}), 200)
+	moderate(t, env, q.ID, mod.Token, map[string]any{"status": "approved"}, 200)
 	if got := list(t, env, talk, other.Token, ""); len(got) != 1 || got[0].ID != q.ID || got[0].Status != "approved" {
 		t.Fatalf("public list after approval: %+v", got)
 	}
@@ -150,11 +162,11 @@ func TestDismissedQuestionLeavesThePublic(t *testing.T) {
 	talk := env.MakeTalk(modtest.TalkOpts{Speakers: []int64{speaker.ID}})
 	q := ask(t, env, talk, asker.Token, "Off-topic question", false)
 	keep := ask(t, env, talk, asker.Token, "On-topic question", false)
-	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/questions/%d", q.ID), speaker.Token, map[string]any{"status": "dismissed", "reason": "off topic"}), 200)
+	moderate(t, env, q.ID, speaker.Token, map[string]any{"status": "dismissed", "reason": "off topic"}, 200)
 	if got := ids(list(t, env, talk, other.Token, "")); len(got) != 1 || got[0] != keep.ID {
 		t.Fatalf("public list after dismissal: %v", got)
 	}
-	testserver.Must(t, env.Put(fmt.Sprintf("/api/v1/questions/%d/vote", q.ID), other.Token, nil), 404)
+	vote(t, env, q.ID, other.Token, 404)
 	pub := env.Events(live.TalkChannel(talk))
 	lastEv := pub[len(pub)-1]
 	if lastEv.Type != "question.removed" || string(lastEv.Data) != fmt.Sprintf(`{"id":%d}`, q.ID) {
@@ -164,7 +176,7 @@ func TestDismissedQuestionLeavesThePublic(t *testing.T) {
 	if got := list(t, env, talk, speaker.Token, "?status=dismissed"); len(got) != 1 {
 		t.Fatalf("staff dismissed list: %v", ids(got))
 	}
-	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/questions/%d", q.ID), speaker.Token, map[string]any{"status": "approved"}), 200)
+	moderate(t, env, q.ID, speaker.Token, map[string]any{"status": "approved"}, 200)
 	if got := list(t, env, talk, other.Token, ""); len(got) != 2 {
 		t.Fatalf("public list after restore: %v", ids(got))
 	}
@@ -207,8 +219,8 @@ func TestOnePinnedQuestionUnderConcurrency(t *testing.T) {
 		if pinned != 1 {
 			t.Fatalf("round %d: %d pinned questions", i, pinned)
 		}
-		testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/questions/%d", a.ID), mod.Token, map[string]any{"pinned": false}), 200)
-		testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/questions/%d", b.ID), mod.Token, map[string]any{"pinned": false}), 200)
+		moderate(t, env, a.ID, mod.Token, map[string]any{"pinned": false}, 200)
+		moderate(t, env, b.ID, mod.Token, map[string]any{"pinned": false}, 200)
 	}
 }
 
@@ -312,9 +324,9 @@ func TestRateLimits(t *testing.T) {
 		t.Fatalf("429 without Retry-After or code: %v %s", r.Header, r.Body)
 	}
 	for i := 0; i < 3; i++ {
-		testserver.Must(t, env.Put(fmt.Sprintf("/api/v1/questions/%d/vote", q.ID), u.Token, nil), 200)
+		vote(t, env, q.ID, u.Token, 200)
 	}
-	testserver.Must(t, env.Put(fmt.Sprintf("/api/v1/questions/%d/vote", q.ID), u.Token, nil), 429)
+	vote(t, env, q.ID, u.Token, 429)
 	var n int
 	_ = env.DB.Get(&n, `SELECT count(*) FROM questions WHERE talk_id = $1`, talk)
 	if n != 2 {
@@ -382,7 +394,7 @@ func TestListSortAndCursor(t *testing.T) {
 	for i, n := range []int{0, 2, 2, 1, 0} {
 		for j := 0; j < n; j++ {
 			v := env.NewUser("participant")
-			testserver.Must(t, env.Put(fmt.Sprintf("/api/v1/questions/%d/vote", qs[i].ID), v.Token, nil), 200)
+			vote(t, env, qs[i].ID, v.Token, 200)
 		}
 	}
 	want := []int64{qs[1].ID, qs[2].ID, qs[3].ID, qs[0].ID, qs[4].ID}

@@ -3,65 +3,67 @@ package qa
 import (
 	"context"
 	"database/sql"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/dbx"
+	"github.com/hubtalks/hubtalks/server/domain"
+	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
+	"github.com/hubtalks/hubtalks/server/talks"
 )
 
 const (
-	// $N = the caller's id (0 when signed out), for "voted".
 	questionColumns = `q.id, q.talk_id, q.author_id, u.display_name AS author_name, q.body, q.anonymous, q.status,
 		q.pinned, q.votes, q.answered_at, q.created_at, q.updated_at`
+	// votedBy, closed by the viewer's id placeholder and ")", says whether
+	// the viewer voted for q.
+	votedBy = `EXISTS (SELECT 1 FROM question_votes v WHERE v.question_id = q.id AND v.user_id = `
 
 	insertQuestion = `INSERT INTO questions (talk_id, author_id, body, anonymous, status, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id`
-	selectQuestion = `SELECT ` + questionColumns + `,
-			EXISTS (SELECT 1 FROM question_votes v WHERE v.question_id = q.id AND v.user_id = $2) AS voted
+		VALUES (:talk_id, :author_id, :body, :anonymous, :status, :created_at, :created_at) RETURNING id`
+	selectQuestion = `SELECT ` + questionColumns + `, ` + votedBy + `$2) AS voted
 		FROM questions q JOIN users u ON u.id = q.author_id WHERE q.id = $1`
 	// selectAccess is what every request about one question needs to decide
-	// who may do what. staff of the talk = its speakers + moderators + admins
-	// (as talks.IsStaff), the speaker part read here in the same query.
-	selectAccess = `SELECT q.id, q.talk_id, q.author_id, q.status, t.status AS talk_status, t.qa_open,
-			EXISTS (SELECT 1 FROM talk_speakers s WHERE s.talk_id = q.talk_id AND s.user_id = $2) AS speaker
-		FROM questions q JOIN talks t ON t.id = q.talk_id WHERE q.id = $1`
+	// who may do what.
+	selectAccess = `SELECT q.id, q.status, k.qa_open, ` + talks.AccessColumns + `
+		FROM questions q JOIN talks k ON k.id = q.talk_id WHERE q.id = $1`
 	lockQuestion = `SELECT id, talk_id, status, pinned, answered_at FROM questions WHERE id = $1 FOR UPDATE`
 	// unpinOthers clears the talk's pin before another question takes it;
 	// callers hold the talk's row lock, so two pins cannot cross.
 	unpinOthers    = `UPDATE questions SET pinned = false, updated_at = $3 WHERE talk_id = $1 AND pinned AND id <> $2 RETURNING id`
-	updateQuestion = `UPDATE questions SET status = $2, pinned = $3, answered_at = $4, updated_at = $5 WHERE id = $1`
+	updateQuestion = `UPDATE questions SET status = :status, pinned = :pinned, answered_at = :answered_at, updated_at = :updated_at
+		WHERE id = :id`
 
-	listTop = `SELECT ` + questionColumns + `,
-			EXISTS (SELECT 1 FROM question_votes v WHERE v.question_id = q.id AND v.user_id = $2) AS voted
+	// A page of a talk's questions in the statuses asked for, and the
+	// viewer's own pending ones when :own_pending; after the cursor's
+	// position when :after.
+	listQuestions = `SELECT ` + questionColumns + `, ` + votedBy + `:viewer) AS voted
 		FROM questions q JOIN users u ON u.id = q.author_id
-		WHERE q.talk_id = $1 AND (q.status = ANY($3) OR ($9 AND q.status = 'pending' AND q.author_id = $2))
-		  AND (NOT $4 OR q.votes < $5 OR (q.votes = $5 AND (q.created_at, q.id) > ($6, $7)))
-		ORDER BY q.votes DESC, q.created_at, q.id LIMIT $8`
-	listRecent = `SELECT ` + questionColumns + `,
-			EXISTS (SELECT 1 FROM question_votes v WHERE v.question_id = q.id AND v.user_id = $2) AS voted
-		FROM questions q JOIN users u ON u.id = q.author_id
-		WHERE q.talk_id = $1 AND (q.status = ANY($3) OR ($8 AND q.status = 'pending' AND q.author_id = $2))
-		  AND (NOT $4 OR (q.created_at, q.id) < ($5, $6))
-		ORDER BY q.created_at DESC, q.id DESC LIMIT $7`
+		WHERE q.talk_id = :talk_id AND (q.status = ANY(:statuses) OR (:own_pending AND q.status = 'pending' AND q.author_id = :viewer))`
+	listTop = listQuestions + `
+		  AND (NOT :after OR q.votes < :votes OR (q.votes = :votes AND (q.created_at, q.id) > (:at, :id)))
+		ORDER BY q.votes DESC, q.created_at, q.id LIMIT :limit`
+	listRecent = listQuestions + `
+		  AND (NOT :after OR (q.created_at, q.id) < (:at, :id))
+		ORDER BY q.created_at DESC, q.id DESC LIMIT :limit`
 
-	selectAnswers = `SELECT a.id, a.question_id, a.body, a.created_at, u.id AS author_id, u.display_name AS author_name
-		FROM answers a JOIN users u ON u.id = a.author_id
-		WHERE a.question_id = ANY($1) ORDER BY a.created_at, a.id`
-	selectAnswer = `SELECT a.id, a.question_id, a.body, a.created_at, u.id AS author_id, u.display_name AS author_name
-		FROM answers a JOIN users u ON u.id = a.author_id WHERE a.id = $1`
-	selectStatus = `SELECT status FROM questions WHERE id = $1`
-	insertAnswer = `INSERT INTO answers (question_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id`
+	answersFrom = `SELECT a.id, a.question_id, a.body, a.created_at, u.id AS author_id, u.display_name AS author_name
+		FROM answers a JOIN users u ON u.id = a.author_id`
+	selectAnswers = answersFrom + ` WHERE a.question_id = ANY($1) ORDER BY a.created_at, a.id`
+	selectAnswer  = answersFrom + ` WHERE a.id = $1`
+	selectStatus  = `SELECT status FROM questions WHERE id = $1`
+	insertAnswer  = `INSERT INTO answers (question_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id`
 
 	// The vote statements change the vote row and the counter together, so
 	// votes always equals the number of rows; the question's row lock
 	// serialises concurrent voters of one question. Each is one statement
 	// committed asynchronously (its own transaction only), so the hot row's
-	// lock is not held while the disk syncs; the handler then waits with
+	// lock is not held while the disk syncs; SetVote then waits with
 	// live.AwaitDurable before it answers.
 	addVote = `WITH cfg AS (SELECT set_config('synchronous_commit', 'off', true) AS v),
 		ins AS (
@@ -83,191 +85,209 @@ const (
 	exportVotes     = `SELECT question_id, created_at FROM question_votes WHERE user_id = $1 ORDER BY created_at`
 )
 
-// Statuses of a question.
-const (
-	StatusPending   = "pending"
-	StatusApproved  = "approved"
-	StatusAnswered  = "answered"
-	StatusDismissed = "dismissed"
-)
+// Store is the Q&A's SQL.
+type Store struct{}
 
-// public reports whether a question in status is shown to everyone.
-func public(status string) bool { return status == StatusApproved || status == StatusAnswered }
-
-// Question is a question as the API shows it.
-type Question struct {
-	ID         int64              `json:"id"`
-	TalkID     int64              `json:"talk_id"`
-	Body       string             `json:"body"`
-	Author     *moderation.Person `json:"author"`
-	Anonymous  bool               `json:"anonymous"`
-	Status     string             `json:"status"`
-	Pinned     bool               `json:"pinned"`
-	Votes      int                `json:"votes"`
-	Voted      bool               `json:"voted"`
-	Answers    []Answer           `json:"answers"`
-	AnsweredAt *time.Time         `json:"answered_at"`
-	CreatedAt  time.Time          `json:"created_at"`
-	UpdatedAt  time.Time          `json:"updated_at"`
-}
-
-// Answer is a written answer to a question.
-type Answer struct {
-	ID         int64             `json:"id"`
-	QuestionID int64             `json:"question_id"`
-	Body       string            `json:"body"`
-	Author     moderation.Person `json:"author"`
-	CreatedAt  time.Time         `json:"created_at"`
-}
-
+// questionRow is a question as stored: its API fields and its author.
 type questionRow struct {
-	ID         int64        `db:"id"`
-	TalkID     int64        `db:"talk_id"`
-	AuthorID   int64        `db:"author_id"`
-	AuthorName string       `db:"author_name"`
-	Body       string       `db:"body"`
-	Anonymous  bool         `db:"anonymous"`
-	Status     string       `db:"status"`
-	Pinned     bool         `db:"pinned"`
-	Votes      int          `db:"votes"`
-	AnsweredAt sql.NullTime `db:"answered_at"`
-	CreatedAt  time.Time    `db:"created_at"`
-	UpdatedAt  time.Time    `db:"updated_at"`
-	Voted      bool         `db:"voted"`
+	Question
+	moderation.Authored
 }
 
 // question renders the row; the author of an anonymous question is shown
 // only when showAnonymous (moderators and admins).
 func (r questionRow) question(showAnonymous bool) Question {
-	q := Question{ID: r.ID, TalkID: r.TalkID, Body: r.Body, Anonymous: r.Anonymous, Status: r.Status, Pinned: r.Pinned,
-		Votes: r.Votes, Voted: r.Voted, Answers: []Answer{}, CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
-	if !r.Anonymous || showAnonymous {
-		q.Author = &moderation.Person{ID: r.AuthorID, DisplayName: r.AuthorName}
+	q := r.Question
+	q.Answers, q.CreatedAt, q.UpdatedAt = []Answer{}, q.CreatedAt.UTC(), q.UpdatedAt.UTC()
+	if !q.Anonymous || showAnonymous {
+		author := r.Person()
+		q.Author = &author
 	}
-	if r.AnsweredAt.Valid {
-		at := r.AnsweredAt.Time.UTC()
+	if q.AnsweredAt != nil {
+		at := q.AnsweredAt.UTC()
 		q.AnsweredAt = &at
 	}
 	return q
 }
 
+// answerRow is an answer as stored: its API fields and its author.
 type answerRow struct {
-	ID         int64     `db:"id"`
-	QuestionID int64     `db:"question_id"`
-	Body       string    `db:"body"`
-	CreatedAt  time.Time `db:"created_at"`
-	AuthorID   int64     `db:"author_id"`
-	AuthorName string    `db:"author_name"`
+	Answer
+	moderation.Authored
 }
 
 func (r answerRow) answer() Answer {
-	return Answer{ID: r.ID, QuestionID: r.QuestionID, Body: r.Body, CreatedAt: r.CreatedAt.UTC(),
-		Author: moderation.Person{ID: r.AuthorID, DisplayName: r.AuthorName}}
+	a := r.Answer
+	a.CreatedAt, a.Author = a.CreatedAt.UTC(), r.Person()
+	return a
 }
 
-type queryer interface {
-	sqlx.QueryerContext
-	sqlx.ExecerContext
-}
-
-// loadQuestion reads one question with its answers; viewerID decides voted.
-func loadQuestion(ctx context.Context, q queryer, id, viewerID int64, showAnonymous bool) (Question, error) {
-	var r questionRow
-	err := sqlx.GetContext(ctx, q, &r, selectQuestion, id, viewerID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Question{}, fmt.Errorf("question %d: %w", id, httpx.ErrNotFound)
+// Insert stores a new question (talk, author, body, anonymity, status and
+// time of r) and returns its id.
+func (Store) Insert(ctx context.Context, q sqlx.ExtContext, r questionRow) (int64, error) {
+	var id int64
+	if err := moderation.GetNamed(ctx, q, &id, insertQuestion, r); err != nil {
+		return 0, fmt.Errorf("insert question: %w", err)
 	}
-	if err != nil {
-		return Question{}, fmt.Errorf("load question %d: %w", id, err)
+	return id, nil
+}
+
+// Question reads one question with its answers; viewerID decides voted.
+func (s Store) Question(ctx context.Context, q sqlx.QueryerContext, id, viewerID int64, showAnonymous bool) (Question, error) {
+	var r questionRow
+	if err := moderation.Get(ctx, q, &r, "question", id, selectQuestion, id, viewerID); err != nil {
+		return Question{}, err
 	}
 	qs := []Question{r.question(showAnonymous)}
-	if err := attachAnswers(ctx, q, qs); err != nil {
+	if err := s.AttachAnswers(ctx, q, qs); err != nil {
 		return Question{}, err
 	}
 	return qs[0], nil
 }
 
-func attachAnswers(ctx context.Context, q queryer, qs []Question) error {
-	if len(qs) == 0 {
-		return nil
-	}
-	ids, byID := httpx.IndexByID(qs, func(it *Question) int64 { return it.ID })
-	var rows []answerRow
-	if err := sqlx.SelectContext(ctx, q, &rows, selectAnswers, pq.Array(ids)); err != nil {
-		return fmt.Errorf("load answers: %w", err)
-	}
-	for _, r := range rows {
-		byID[r.QuestionID].Answers = append(byID[r.QuestionID].Answers, r.answer())
-	}
-	return nil
+// AttachAnswers reads the answers of qs into them.
+func (Store) AttachAnswers(ctx context.Context, q sqlx.QueryerContext, qs []Question) error {
+	return dbx.Attach(ctx, q, qs, func(it *Question) int64 { return it.ID }, selectAnswers,
+		func(r answerRow) int64 { return r.QuestionID }, func(it *Question, r answerRow) { it.Answers = append(it.Answers, r.answer()) })
 }
 
 // access is what one request knows about a question and its caller.
 type access struct {
-	ID         int64  `db:"id"`
-	TalkID     int64  `db:"talk_id"`
-	AuthorID   int64  `db:"author_id"`
-	Status     string `db:"status"`
-	TalkStatus string `db:"talk_status"`
-	QAOpen     bool   `db:"qa_open"`
-	Speaker    bool   `db:"speaker"`
-	user       *httpx.User
+	talks.Access
+	ID     int64  `db:"id"`
+	Status string `db:"status"`
+	QAOpen bool   `db:"qa_open"`
 }
 
-// staff: speakers of this talk, moderators, admins.
-func (a access) staff() bool { return a.Speaker || a.user.IsModerator() }
+// Access reads question id and u's access to its talk; a question that
+// does not exist is not found.
+func (Store) Access(ctx context.Context, q sqlx.QueryerContext, id int64, u *domain.User) (access, error) {
+	a := access{Access: talks.Access{User: u}}
+	err := moderation.GetItem(ctx, q, &a, "question", id, u, selectAccess)
+	return a, err
+}
 
-// visible: what the caller may see at all; anything else is a 404.
-func (a access) visible() bool {
-	if a.staff() {
-		return true
+// lockedQuestion is the moderated state of a question, read under its row
+// lock.
+type lockedQuestion struct {
+	ID         int64        `db:"id"`
+	TalkID     int64        `db:"talk_id"`
+	Status     string       `db:"status"`
+	Pinned     bool         `db:"pinned"`
+	AnsweredAt sql.NullTime `db:"answered_at"`
+	UpdatedAt  time.Time    `db:"updated_at"` // not read: set by the change
+}
+
+// Lock reads question id under its row lock.
+func (Store) Lock(ctx context.Context, q sqlx.QueryerContext, id int64) (lockedQuestion, error) {
+	var r lockedQuestion
+	if err := sqlx.GetContext(ctx, q, &r, lockQuestion, id); err != nil {
+		return r, fmt.Errorf("lock question %d: %w", id, err)
 	}
-	return a.TalkStatus != "draft" && public(a.Status)
+	return r, nil
 }
 
-func loadAccess(ctx context.Context, db *sqlx.DB, id int64, u *httpx.User) (access, error) {
-	var uid int64
-	if u != nil {
-		uid = u.ID
+// UnpinOthers unpins every question of the talk but id, at time at, and
+// returns the ones it unpinned.
+func (Store) UnpinOthers(ctx context.Context, q sqlx.QueryerContext, talkID, id int64, at time.Time) ([]int64, error) {
+	var ids []int64
+	if err := sqlx.SelectContext(ctx, q, &ids, unpinOthers, talkID, id, at); err != nil {
+		return nil, fmt.Errorf("unpin questions of talk %d: %w", talkID, err)
 	}
-	var a access
-	err := db.GetContext(ctx, &a, selectAccess, id, uid)
-	if errors.Is(err, sql.ErrNoRows) {
-		return access{}, fmt.Errorf("question %d: %w", id, httpx.ErrNotFound)
+	return ids, nil
+}
+
+// Update stores r's status, pin, answer time and update time.
+func (Store) Update(ctx context.Context, q sqlx.ExtContext, r lockedQuestion) error {
+	if _, err := sqlx.NamedExecContext(ctx, q, updateQuestion, r); err != nil {
+		return fmt.Errorf("update question %d: %w", r.ID, err)
 	}
-	if err != nil {
-		return access{}, fmt.Errorf("load question %d: %w", id, err)
+	return nil
+}
+
+// listCursor is the position after the last question of a page.
+type listCursor struct {
+	Votes int `json:"v" db:"votes"`
+	moderation.Position
+}
+
+// listParams are the parameters of listTop and listRecent.
+type listParams struct {
+	listCursor
+	moderation.Keyset
+	TalkID     int64          `db:"talk_id"`
+	Viewer     int64          `db:"viewer"`
+	Statuses   pq.StringArray `db:"statuses"`
+	OwnPending bool           `db:"own_pending"`
+}
+
+// List reads a page of questions, sorted top or recent.
+func (Store) List(ctx context.Context, q sqlx.ExtContext, sort string, p listParams) ([]questionRow, error) {
+	query := listTop
+	if sort == "recent" {
+		query = listRecent
 	}
-	a.user = u
-	if !a.visible() {
-		return access{}, fmt.Errorf("question %d: %w", id, httpx.ErrNotFound)
+	var rows []questionRow
+	if err := moderation.SelectNamed(ctx, q, &rows, query, p); err != nil {
+		return nil, fmt.Errorf("list questions of talk %d: %w", p.TalkID, err)
 	}
-	return a, nil
+	return rows, nil
 }
 
-// accepting reports whether a talk takes questions and votes: scheduled or
-// live with Q&A open.
-func accepting(talkStatus string, qaOpen bool) bool {
-	return qaOpen && (talkStatus == "scheduled" || talkStatus == "live")
+// InsertAnswer stores an answer and returns it.
+func (Store) InsertAnswer(ctx context.Context, q sqlx.QueryerContext, questionID, authorID int64, body string, at time.Time) (Answer, error) {
+	var id int64
+	if err := sqlx.GetContext(ctx, q, &id, insertAnswer, questionID, authorID, body, at); err != nil {
+		return Answer{}, fmt.Errorf("insert answer to question %d: %w", questionID, err)
+	}
+	var r answerRow
+	if err := sqlx.GetContext(ctx, q, &r, selectAnswer, id); err != nil {
+		return Answer{}, fmt.Errorf("load answer %d: %w", id, err)
+	}
+	return r.answer(), nil
 }
 
-type exportedQuestion struct {
-	ID        int64     `json:"id" db:"id"`
-	TalkID    int64     `json:"talk_id" db:"talk_id"`
-	Body      string    `json:"body" db:"body"`
-	Anonymous bool      `json:"anonymous" db:"anonymous"`
-	Status    string    `json:"status" db:"status"`
-	CreatedAt time.Time `json:"created_at" db:"created_at"`
+// Status reads the status of question id.
+func (Store) Status(ctx context.Context, q sqlx.QueryerContext, id int64) (string, error) {
+	var status string
+	if err := sqlx.GetContext(ctx, q, &status, selectStatus, id); err != nil {
+		return "", fmt.Errorf("load question %d: %w", id, err)
+	}
+	return status, nil
 }
 
-type exportedAnswer struct {
-	ID         int64     `json:"id" db:"id"`
-	QuestionID int64     `json:"question_id" db:"question_id"`
-	Body       string    `json:"body" db:"body"`
-	CreatedAt  time.Time `json:"created_at" db:"created_at"`
+// SetVote adds (on) or removes userID's vote on question id, and returns
+// the question's count once the change is durable. The vote is a statement
+// of its own, committed asynchronously: db is not a transaction.
+func (Store) SetVote(ctx context.Context, db sqlx.ExtContext, id, userID int64, on bool) (int, error) {
+	stmt := addVote
+	if !on {
+		stmt = removeVote
+	}
+	var votes int
+	if err := sqlx.GetContext(ctx, db, &votes, stmt, id, userID); err != nil {
+		return 0, fmt.Errorf("vote on question %d: %w", id, err)
+	}
+	return votes, live.AwaitDurable(ctx, db)
 }
 
-type exportedVote struct {
-	QuestionID int64     `json:"question_id" db:"question_id"`
-	CreatedAt  time.Time `json:"created_at" db:"created_at"`
+// voteCount is a question's count as question.voted publishes it.
+type voteCount struct {
+	talks.Access
+	Status string `db:"status"`
+	Votes  int    `db:"votes"`
+}
+
+// LockVotes reads the count of question id under its row lock; a question
+// deleted meanwhile is not found.
+func (Store) LockVotes(ctx context.Context, q sqlx.QueryerContext, id int64) (voteCount, error) {
+	var r voteCount
+	err := moderation.Get(ctx, q, &r, "question", id, lockVotes, id)
+	return r, err
+}
+
+// Export reads what userID asked, answered and voted for.
+func (Store) Export(ctx context.Context, q sqlx.QueryerContext, userID int64) (json.RawMessage, error) {
+	return moderation.ExportLists(ctx, q, userID, moderation.ExportList{Key: "questions", Query: exportQuestions},
+		moderation.ExportList{Key: "answers", Query: exportAnswers}, moderation.ExportList{Key: "votes", Query: exportVotes})
 }

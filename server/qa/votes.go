@@ -2,12 +2,11 @@ package qa
 
 import (
 	"context"
-	"database/sql"
 	"errors"
-	"fmt"
 	"sync"
 	"time"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
 )
@@ -87,36 +86,19 @@ func (c *coalescer) Close() error {
 	return nil
 }
 
-// votedEvent is the data of question.voted.
-type votedEvent struct {
-	ID    int64 `json:"id"`
-	Votes int   `json:"votes"`
-}
-
 // flushVotes emits one question.voted with the question's current count:
 // on the staff channel always, on the public one while the question is
 // publicly visible.
-func (d *Domain) flushVotes(ctx context.Context, questionID int64) error {
-	return d.mod.Recorder.InTx(ctx, func(tx *live.Tx) error {
-		var r struct {
-			TalkID     int64  `db:"talk_id"`
-			TalkStatus string `db:"talk_status"`
-			Status     string `db:"status"`
-			Votes      int    `db:"votes"`
-		}
-		err := tx.GetContext(ctx, &r, lockVotes, questionID)
-		if errors.Is(err, sql.ErrNoRows) {
+func (s *Service) flushVotes(ctx context.Context, questionID int64) error {
+	return s.rec.InTx(ctx, func(tx *live.Tx) error {
+		r, err := s.store.LockVotes(ctx, tx, questionID)
+		if errors.Is(err, domain.ErrNotFound) {
 			return nil // deleted with its talk meanwhile
 		}
 		if err != nil {
-			return fmt.Errorf("read votes of question %d: %w", questionID, err)
+			return err
 		}
 		ev := votedEvent{ID: questionID, Votes: r.Votes}
-		var pub any
-		if public(r.Status) {
-			pub = ev
-		}
-		return moderation.Publish(tx, moderation.TalkRef{ID: r.TalkID, Status: r.TalkStatus}, "question.voted",
-			live.Subject("question", questionID), ev, pub)
+		return moderation.Publish(tx, r.Access, "question.voted", live.Subject("question", questionID), ev, moderation.IfPublic(public(r.Status), ev))
 	})
 }

@@ -2,7 +2,6 @@ package registrations
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -10,110 +9,57 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/hubtalks/hubtalks/server/idempotency"
 )
 
 // Group commit of registrations: the requests for one talk that arrive
 // while a batch of that talk runs wait in the talk's queue and go together in
-// the next batch, one statement under one acquisition of the talk's row
-// lock, and one durability wait. The first request of a quiet talk starts a
-// batch at once (no delay); the busier the talk, the larger its batches.
-// Each instance batches its own requests; across instances the row lock and
-// the CHECK constraint on talks still order registrations and forbid
-// overbooking.
-
-const (
-	// registerBatch registers the users of $2, in their order (the queue's
-	// order), for talk $1. It takes the talk's row lock first (the initplan
-	// EXISTS (SELECT FROM t) runs before anything else reads registrations),
-	// then locks the batch's existing registrations of the talk (FOR KEY
-	// SHARE: a registration deleted by a transaction that held the talk's
-	// lock before this one is skipped, so its user registers anew). They are
-	// looked up one primary-key probe per user (the LATERAL subquery keeps
-	// the planner from scanning all of a hot talk's registrations, which it
-	// did with talk_id = X AND user_id = ANY: each batch then cost time in
-	// proportion to the talk's registrations). The new
-	// registrations are numbered in queue order: the first ones up to the
-	// room left are confirmed, the others waitlisted with consecutive
-	// positions. They are inserted in that order (ORDER BY c.ord), so
-	// registration_seq, read per row as rows are inserted, follows it.
-	//
-	// There is deliberately no ON CONFLICT DO NOTHING: the statement's
-	// snapshot is taken before it waits for the lock, so a registration of a
-	// batch's user committed meanwhile (the same user through another
-	// instance or the Idempotency-Key path) is not in ex; skipping its row
-	// silently would leave a hole in the numbering (an empty seat, a wrong
-	// position). The insert fails with a unique violation instead, nothing is
-	// written, and the batch is run again (its new snapshot sees that row).
-	//
-	// The commit is asynchronous (this transaction only): the batch is made
-	// durable by WaitDurable before anyone is answered, while the next batch
-	// already runs, and the talk's lock is not held through the WAL flush
-	// (other instances' batches wait for it). A synchronous commit of the
-	// batch instead, measured alternately with BenchmarkRegistrationsHotTalk
-	// on a noisy box, was slower in 8 of 12 pairs (medians 3,280 against
-	// 3,450 regs/s).
-	//
-	// Rows: none when the talk is missing or closed; otherwise one per new
-	// registration, or a single row of NULLs when there is none.
-	registerBatch = `WITH cfg AS MATERIALIZED (SELECT set_config('synchronous_commit', 'off', true) AS v),
-		t AS MATERIALIZED (
-			SELECT id, confirmed_count, waitlist_count,
-				CASE WHEN capacity IS NULL THEN NULL ELSE greatest(capacity - confirmed_count, 0) END AS room
-			FROM talks, cfg
-			WHERE id = $1 AND status IN ('scheduled', 'live') AND ends_at > now()
-			  AND (registration_closes_at IS NULL OR registration_closes_at > now())
-			FOR UPDATE OF talks
-		), ex AS MATERIALIZED (
-			SELECT r.user_id FROM unnest($2::bigint[]) AS u (user_id),
-				LATERAL (SELECT user_id FROM registrations
-					WHERE talk_id = $1 AND user_id = u.user_id FOR KEY SHARE) r
-			WHERE EXISTS (SELECT FROM t)
-		), cand AS MATERIALIZED (
-			SELECT u.user_id, u.ord, row_number() OVER (ORDER BY u.ord) AS n
-			FROM unnest($2::bigint[]) WITH ORDINALITY AS u (user_id, ord)
-			WHERE EXISTS (SELECT FROM t) AND u.user_id NOT IN (SELECT user_id FROM ex)
-		), ins AS (
-			INSERT INTO registrations (talk_id, user_id, status, confirmed_at)
-			SELECT t.id, c.user_id,
-				CASE WHEN t.room IS NULL OR c.n <= t.room THEN 'confirmed' ELSE 'waitlisted' END,
-				CASE WHEN t.room IS NULL OR c.n <= t.room THEN clock_timestamp() END
-			FROM cand c CROSS JOIN t
-			ORDER BY c.ord
-			RETURNING user_id, status, seq, created_at
-		), msg AS (
-			INSERT INTO outbox (kind, talk_id, user_id)
-			SELECT CASE WHEN status = 'confirmed' THEN '` + MessageConfirmed + `' ELSE '` + MessageWaitlisted + `' END,
-				$1, user_id
-			FROM ins ORDER BY seq
-		)
-		SELECT i.user_id, i.status, i.created_at,
-			CASE WHEN i.status = 'waitlisted' THEN t.waitlist_count + i.n - t.room END AS waitlist_position
-		FROM t LEFT JOIN (SELECT ins.user_id, ins.status, ins.created_at, c.n
-			FROM ins JOIN cand c ON c.user_id = ins.user_id) i ON true`
-
-	selectRegistrationsOf = `SELECT r.talk_id, r.user_id, r.status, r.created_at,
-			CASE WHEN r.status = 'waitlisted' THEN (SELECT count(*) FROM registrations w
-				WHERE w.talk_id = r.talk_id AND w.status = 'waitlisted' AND w.seq <= r.seq) END AS waitlist_position
-		FROM registrations r WHERE r.talk_id = $1 AND r.user_id = ANY ($2::bigint[]) AND r.status <> 'cancelled'`
-)
+// the next batch: one statement under one acquisition of the talk's row
+// lock (registerBatch), and one durability wait. When some came with an
+// Idempotency-Key, the batch is one transaction with one statement more,
+// storing their answers (storeKeys).
+//
+// A key is not looked up before the batch: a retry is rare, and a
+// registration is idempotent per talk and user already, so a retry's batch
+// registers nothing new and then finds the key stored: it replays the
+// stored answer. Only when its user had cancelled since would the batch
+// register them again: it is then rolled back and run without that key
+// (errRerun). A lookup per request, side by side, cost PostgreSQL twice
+// what the registration did (BenchmarkRegistrationsHotTalk, about 250 µs
+// of CPU each); one per batch, a round trip more in each batch of the
+// talk, one after the other. The first request of a quiet talk starts a batch at once (no delay);
+// the busier the talk, the larger its batches. Each instance batches its own
+// requests; across instances the row lock and the CHECK constraint on talks
+// still order registrations and forbid overbooking.
 
 // DefaultBatchSize is the most registrations one batch carries.
 const DefaultBatchSize = 256
 
 // batchRetries bounds the reruns of a batch that met a registration
-// committed while it waited for the talk's lock (see registerBatch).
+// committed while it waited for the talk's lock (see registerBatch), or a
+// key stored meanwhile by another request (see storeKeys).
 const batchRetries = 5
 
+// Result is what one registration request is told.
+type Result struct {
+	Registration
+	Created bool // a new registration (201); else the user's existing one (200)
+	// Response is the answer stored under the request's Idempotency-Key
+	// (nil without one); Replayed when another request stored it first.
+	Response *idempotency.Response
+}
+
 type outcome struct {
-	reg     Registration
-	created bool
-	err     error
+	res Result
+	err error
 }
 
 type waiter struct {
 	ctx    context.Context
 	userID int64
-	done   chan outcome // buffered: the batcher never blocks on a waiter
+	key    *idempotency.Key // nil: no Idempotency-Key
+	done   chan outcome     // buffered: the batcher never blocks on a waiter
 }
 
 // talkQueue is one talk's queue; it exists while its goroutine runs.
@@ -125,11 +71,9 @@ type talkQueue struct {
 // Batcher groups concurrent registrations per talk (see registerBatch).
 type Batcher struct {
 	db      *sqlx.DB
+	store   Store
 	size    int
 	timeout time.Duration
-
-	prepMu sync.Mutex
-	stmt   *sqlx.Stmt
 
 	mu     sync.Mutex
 	queues map[int64]*talkQueue
@@ -142,28 +86,30 @@ func NewBatcher(db *sqlx.DB, size int, timeout time.Duration) *Batcher {
 	if size <= 0 {
 		size = DefaultBatchSize
 	}
-	return &Batcher{db: db, size: size, timeout: timeout, queues: map[int64]*talkQueue{}}
+	return &Batcher{db: db, store: NewStore(db), size: size, timeout: timeout, queues: map[int64]*talkQueue{}}
 }
 
 // Register queues userID's registration for talkID and waits for its batch
-// to be durable. It answers like the package's Register: created is false
-// when the user was already registered (the existing registration comes
-// back); errMissing and errClosed as there. When ctx ends while the request
-// is still queued, it leaves the queue and is not registered; once its batch
-// has run, its registration stands whatever happens to ctx.
-func (b *Batcher) Register(ctx context.Context, talkID, userID int64) (Registration, bool, error) {
-	w := &waiter{ctx: ctx, userID: userID, done: make(chan outcome, 1)}
+// to be durable. Created is false when the user was already registered (the
+// existing registration comes back); errMissing when there is no such talk,
+// ErrClosed when it takes no registrations. With key, the batch stores the
+// response under it, or the response stored meanwhile by another request
+// with that key comes back (Result.Response). When ctx ends while the
+// request is still queued, it leaves the queue and is not registered; once
+// its batch has run, its registration stands whatever happens to ctx.
+func (b *Batcher) Register(ctx context.Context, talkID, userID int64, key *idempotency.Key) (Result, error) {
+	w := &waiter{ctx: ctx, userID: userID, key: key, done: make(chan outcome, 1)}
 	b.enqueue(talkID, w)
 	select {
 	case o := <-w.done:
-		return o.reg, o.created, o.err
+		return o.res, o.err
 	case <-ctx.Done():
 		select { // answered meanwhile: that answer wins
 		case o := <-w.done:
-			return o.reg, o.created, o.err
+			return o.res, o.err
 		default:
 		}
-		return Registration{}, false, fmt.Errorf("wait for registration of user %d for talk %d: %w", userID, talkID, ctx.Err())
+		return Result{}, fmt.Errorf("wait for registration of user %d for talk %d: %w", userID, talkID, ctx.Err())
 	}
 }
 
@@ -214,121 +160,254 @@ func (b *Batcher) run(talkID int64, q *talkQueue) {
 // the next batch can take the talk's lock meanwhile.
 func (b *Batcher) flush(talkID int64, batch []*waiter) {
 	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
-	users := make([]int64, 0, len(batch))
-	seen := make(map[int64]bool, len(batch))
-	for _, w := range batch {
-		if !seen[w.userID] {
-			seen[w.userID] = true
-			users = append(users, w.userID)
-		}
-	}
-	inserted, err := b.exec(ctx, talkID, users)
+	outs, err := b.exec(ctx, talkID, batch)
 	go func() {
 		defer cancel()
-		b.answer(ctx, talkID, batch, inserted, err)
+		if err == nil {
+			err = WaitDurable(ctx, b.db)
+		}
+		for i, w := range batch {
+			if err != nil {
+				w.done <- outcome{err: err}
+			} else {
+				w.done <- outs[i]
+			}
+		}
 	}()
 }
 
-// exec runs registerBatch, again when it met a registration committed while
-// it waited. inserted is nil when the talk is missing or closed.
-func (b *Batcher) exec(ctx context.Context, talkID int64, users []int64) (map[int64]Registration, error) {
-	stmt, err := b.prepared(ctx)
-	if err != nil {
-		return nil, err
-	}
+// errRerun: the batch met a key that another request stored meanwhile,
+// for a user the batch registered anew; it is rolled back and run again
+// without that key's requests, which replay the stored answer.
+var errRerun = errors.New("idempotency key stored meanwhile")
+
+// exec runs the batch and returns each waiter's outcome: its users are
+// registered (register) and the answers of its keyed waiters stored with
+// them (storeKeys); a key stored already (a retry) is replayed. It runs
+// again when it met a registration committed while it waited for the
+// talk's lock (see registerBatch) or errRerun.
+func (b *Batcher) exec(ctx context.Context, talkID int64, batch []*waiter) ([]outcome, error) {
+	outs := make([]outcome, len(batch))
+	replayed := make([]bool, len(batch)) // answered from a stored key: they register nothing (errRerun)
 	for attempt := 1; ; attempt++ {
-		var rows []struct {
-			UserID           sql.NullInt64  `db:"user_id"`
-			Status           sql.NullString `db:"status"`
-			CreatedAt        sql.NullTime   `db:"created_at"`
-			WaitlistPosition *int           `db:"waitlist_position"`
-		}
-		err := stmt.SelectContext(ctx, &rows, talkID, pq.Array(users))
+		err := b.inTx(ctx, batch, func(q sqlx.ExtContext) error {
+			return b.once(ctx, q, talkID, batch, outs, replayed)
+		})
 		var pqErr *pq.Error
-		if errors.As(err, &pqErr) && pqErr.Code == "23505" && pqErr.Table == "registrations" && attempt < batchRetries {
-			continue
+		if !errors.Is(err, errRerun) && (!errors.As(err, &pqErr) || pqErr.Code != "23505" || pqErr.Table != "registrations") {
+			return outs, err // nil: done
 		}
-		if err != nil {
-			return nil, fmt.Errorf("register %d users for talk %d: %w", len(users), talkID, err)
+		if attempt == batchRetries {
+			return nil, fmt.Errorf("register %d requests for talk %d: %w", len(batch), talkID, err)
 		}
-		if len(rows) == 0 {
-			return nil, nil
-		}
-		inserted := make(map[int64]Registration, len(rows))
-		for _, r := range rows {
-			if r.UserID.Valid {
-				inserted[r.UserID.Int64] = Registration{TalkID: talkID, UserID: r.UserID.Int64, Status: r.Status.String,
-					CreatedAt: r.CreatedAt.Time, WaitlistPosition: r.WaitlistPosition}
-			}
-		}
-		return inserted, nil
 	}
 }
 
-func (b *Batcher) prepared(ctx context.Context) (*sqlx.Stmt, error) {
-	b.prepMu.Lock()
-	defer b.prepMu.Unlock()
-	if b.stmt == nil {
-		stmt, err := b.db.PreparexContext(ctx, registerBatch)
-		if err != nil {
-			return nil, fmt.Errorf("prepare register batch: %w", err)
+// inTx runs fn in a transaction when the batch holds keyed requests (their
+// answers are stored with the registrations they report); otherwise on the
+// database: registerBatch is then a transaction of its own, one round trip
+// under the talk's lock, and the reads after it see it committed.
+func (b *Batcher) inTx(ctx context.Context, batch []*waiter, fn func(q sqlx.ExtContext) error) error {
+	for _, w := range batch {
+		if w.key != nil {
+			return b.store.inTx(ctx, b.db, fn)
 		}
-		b.stmt = stmt
 	}
-	return b.stmt, nil
+	return fn(b.db)
 }
 
-// answer makes the batch durable and gives each waiter its outcome: the new
-// registration (created for the first waiter of its user only), the
-// existing one, or the batch's error.
-func (b *Batcher) answer(ctx context.Context, talkID int64, batch []*waiter, inserted map[int64]Registration, err error) {
-	if err == nil {
-		err = WaitDurable(ctx, b.db)
+// once runs the batch once in q: registers the users of the waiters not
+// replayed yet and stores the keyed ones' answers.
+func (b *Batcher) once(ctx context.Context, q sqlx.ExtContext, talkID int64, batch []*waiter, outs []outcome, replayed []bool) error {
+	var todo []int
+	for i := range batch {
+		if !replayed[i] {
+			todo = append(todo, i)
+		}
 	}
+	if len(todo) == 0 {
+		return nil
+	}
+	if err := b.register(ctx, q, talkID, batch, todo, outs); err != nil {
+		return err
+	}
+	return b.storeKeys(ctx, q, batch, todo, outs, replayed)
+}
+
+// register runs registerBatch for the users of batch[todo] and tells each
+// of those waiters its outcome: the new registration (created for the
+// first waiter of its user only), the existing one, or why there is none.
+func (b *Batcher) register(ctx context.Context, q sqlx.ExtContext, talkID int64, batch []*waiter, todo []int, outs []outcome) error {
+	var users []int64
+	seen := make(map[int64]bool, len(todo))
+	for _, i := range todo {
+		if u := batch[i].userID; !seen[u] {
+			seen[u] = true
+			users = append(users, u)
+		}
+	}
+	inserted, err := b.store.registerBatch(ctx, q, talkID, users)
 	if err != nil {
-		for _, w := range batch {
-			w.done <- outcome{err: err}
-		}
-		return
+		return err
 	}
-	outcomes := make(map[int64]outcome, len(batch))
+	told := make(map[int64]outcome, len(users))
 	if inserted == nil { // missing or closed: each user as a lone request would be told
-		for _, w := range batch {
-			if _, ok := outcomes[w.userID]; !ok {
-				r, err := existingOrClosed(ctx, b.db, talkID, w.userID)
-				outcomes[w.userID] = outcome{reg: r, err: err}
+		for _, u := range users {
+			r, err := b.existingOrClosed(ctx, q, talkID, u)
+			if err != nil && !errors.Is(err, errMissing) && !errors.Is(err, ErrClosed) {
+				return err
 			}
+			told[u] = outcome{res: Result{Registration: r}, err: err}
 		}
 	} else {
 		var existing []int64
-		for _, w := range batch {
-			if r, ok := inserted[w.userID]; ok {
-				outcomes[w.userID] = outcome{reg: r, created: true}
-			} else if _, ok := outcomes[w.userID]; !ok {
-				existing = append(existing, w.userID)
-				outcomes[w.userID] = outcome{err: errClosed} // cancelled since: as Register says
+		for _, u := range users {
+			if r, ok := inserted[u]; ok {
+				told[u] = outcome{res: Result{Registration: r, Created: true}}
+			} else {
+				existing = append(existing, u)
+				told[u] = outcome{err: ErrClosed} // cancelled since: as Register says
 			}
 		}
 		if len(existing) > 0 {
-			var rs []Registration
-			if err := sqlx.SelectContext(ctx, b.db, &rs, selectRegistrationsOf, talkID, pq.Array(existing)); err != nil {
-				err = fmt.Errorf("read registrations of talk %d: %w", talkID, err)
-				for _, id := range existing {
-					outcomes[id] = outcome{err: err}
-				}
+			rs, err := b.store.registrationsOf(ctx, q, talkID, existing)
+			if err != nil {
+				return err
 			}
 			for _, r := range rs {
-				outcomes[r.UserID] = outcome{reg: r}
+				told[r.UserID] = outcome{res: Result{Registration: r}}
 			}
 		}
 	}
-	for _, w := range batch {
-		o := outcomes[w.userID]
-		w.done <- o
-		if o.created { // the user's other waiters get the same registration, 200
-			o.created = false
-			outcomes[w.userID] = o
+	for _, i := range todo {
+		u := batch[i].userID
+		outs[i] = told[u]
+		told[u] = outcome{res: Result{Registration: told[u].res.Registration}, err: told[u].err} // the user's other waiters: 200
+	}
+	return nil
+}
+
+// existingOrClosed tells a user whose batch registered nothing why: the
+// talk is missing (errMissing) or closed (ErrClosed), or here is the user's
+// existing registration.
+func (b *Batcher) existingOrClosed(ctx context.Context, q sqlx.QueryerContext, talkID, userID int64) (Registration, error) {
+	ok, err := b.store.registered(ctx, q, talkID, userID)
+	if err != nil {
+		return Registration{}, err
+	}
+	if !ok {
+		return Registration{}, ErrClosed
+	}
+	rs, err := b.store.registrationsOf(ctx, q, talkID, []int64{userID})
+	if err != nil {
+		return Registration{}, err
+	}
+	if len(rs) == 0 { // cancelled meanwhile
+		return Registration{}, ErrClosed
+	}
+	return rs[0], nil
+}
+
+// keyGroup is the waiters of a batch with one key, in queue order: one
+// user's, so they share their outcome.
+type keyGroup struct {
+	key     idempotency.Key
+	waiters []int
+}
+
+// keyGroups groups the keyed waiters of batch[todo] by key.
+func keyGroups(batch []*waiter, todo []int) []*keyGroup {
+	var groups []*keyGroup
+	index := map[idempotency.Scope]*keyGroup{}
+	for _, i := range todo {
+		if k := batch[i].key; k != nil {
+			g := index[k.Scope()]
+			if g == nil {
+				g = &keyGroup{key: *k}
+				index[k.Scope()] = g
+				groups = append(groups, g)
+			}
+			g.waiters = append(g.waiters, i)
 		}
+	}
+	return groups
+}
+
+// storeKeys stores, in one statement, the answer of each key of batch[todo]
+// whose registration succeeded: its first waiter's; the key's other waiters
+// replay it (422 with another body). A key stored already (by a retry's
+// first request, or meanwhile on another instance) is replayed instead, to
+// all its waiters, also when their registration failed now (the talk closed
+// since). If the batch registered their user anew, that first request
+// registered them already, so this batch must not: errRerun.
+func (b *Batcher) storeKeys(ctx context.Context, tx sqlx.QueryerContext, batch []*waiter, todo []int, outs []outcome, replayed []bool) error {
+	groups := keyGroups(batch, todo)
+	var recs []idempotency.Record // the answers to store, of the groups in stores
+	var stores []*keyGroup
+	for _, g := range groups {
+		if o := outs[g.waiters[0]]; o.err == nil {
+			res, err := respond(o.res.Registration, o.res.Created)
+			if err != nil {
+				return err
+			}
+			recs = append(recs, idempotency.Record{Key: g.key, Response: res})
+			stores = append(stores, g)
+		}
+	}
+	stored := map[*keyGroup]*idempotency.Record{}
+	if len(recs) > 0 {
+		ok, err := idempotency.Store(ctx, tx, recs)
+		if err != nil {
+			return err
+		}
+		for j, g := range stores {
+			if ok[j] {
+				stored[g] = &recs[j]
+			}
+		}
+	}
+	var others []*keyGroup // stored already, or failed now
+	var keys []idempotency.Key
+	for _, g := range groups {
+		if rec := stored[g]; rec != nil {
+			outs[g.waiters[0]].res.Response = &rec.Response
+			replay(batch, g.waiters[1:], *rec, outs)
+		} else {
+			others, keys = append(others, g), append(keys, g.key)
+		}
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	found, err := idempotency.LookupMany(ctx, tx, keys)
+	if err != nil {
+		return err
+	}
+	var rerun error
+	for j, g := range others {
+		first := outs[g.waiters[0]]
+		if found[j] == nil {
+			if first.err == nil {
+				return fmt.Errorf("idempotency key %q vanished", g.key.Value)
+			}
+			continue // failed, and never answered: the error stands
+		}
+		if first.res.Created { // only the first waiter of a user is told created
+			rerun = errRerun
+		}
+		replay(batch, g.waiters, *found[j], outs)
+		for _, i := range g.waiters {
+			replayed[i] = true
+		}
+	}
+	return rerun
+}
+
+// replay answers the waiters from rec.
+func replay(batch []*waiter, waiters []int, rec idempotency.Record, outs []outcome) {
+	for _, i := range waiters {
+		res, err := rec.Replay(*batch[i].key)
+		outs[i] = outcome{res: Result{Registration: outs[i].res.Registration, Response: &res}, err: err}
 	}
 }
 

@@ -59,8 +59,8 @@ func (q *queue) add(ctx context.Context, userID int64) chan regOutcome {
 	q.wg.Add(1)
 	go func() {
 		defer q.wg.Done()
-		r, created, err := q.b.Register(ctx, q.talkID, userID)
-		ch <- regOutcome{r, created, err}
+		r, err := q.b.Register(ctx, q.talkID, userID, nil)
+		ch <- regOutcome{r.Registration, r.Created, err}
 	}()
 	waitFor(q.t, fmt.Sprintf("user %d in the queue", userID), func() bool {
 		w, tk, _ := q.b.Queued(q.talkID)
@@ -88,8 +88,7 @@ func holdTalkLock(t testing.TB, env *testserver.Env, talkID int64) *sqlx.Tx {
 func waitBlocked(t testing.TB, env *testserver.Env) {
 	t.Helper()
 	waitFor(t, "the batch to wait for the talk's lock", func() bool {
-		var n int
-		_ = env.DB.Get(&n, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+		n := countRows(t, env, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
 			AND wait_event_type = 'Lock' AND query LIKE '%unnest($2::bigint[]) WITH ORDINALITY%'`)
 		return n > 0
 	})
@@ -109,9 +108,7 @@ func results(chs ...chan regOutcome) []regOutcome {
 // registration), the rest waitlisted in queue order, and seq follows the
 // queue.
 func TestBatchWithTheSameUserTwice(t *testing.T) {
-	env := testserver.New(t)
-	mod := env.NewUser("moderator")
-	tk := newTalk(t, env, mod.Token, map[string]any{"capacity": 2})
+	env, mod, tk := serverWithTalk(t, map[string]any{"capacity": 2})
 	us := users(t, env, 5)
 	u0, a, b, c, d := us[0], us[1], us[2], us[3], us[4]
 	q := newQueue(t, env, tk.ID)
@@ -176,8 +173,7 @@ func TestBatchWithTheSameUserTwice(t *testing.T) {
 	}
 	checkFIFO(t, env, tk.ID, mod.Token)
 	conf, wait, cc, cw := counts(t, env, tk.ID)
-	var msgs int
-	_ = env.DB.Get(&msgs, `SELECT count(*) FROM outbox WHERE talk_id = $1 AND kind LIKE 'registration.%'`, tk.ID)
+	msgs := countRows(t, env, `SELECT count(*) FROM outbox WHERE talk_id = $1 AND kind LIKE 'registration.%'`, tk.ID)
 	if conf != 2 || wait != 3 || cc != 2 || cw != 3 || msgs != 5 {
 		t.Fatalf("%d confirmed, %d waitlisted (counters %d/%d), %d messages", conf, wait, cc, cw, msgs)
 	}
@@ -187,9 +183,7 @@ func TestBatchWithTheSameUserTwice(t *testing.T) {
 // more requests queue behind it, the talk's registration closes. Every
 // waiter is told registration closed and nothing is written.
 func TestBatchWhenTheTalkCloses(t *testing.T) {
-	env := testserver.New(t)
-	mod := env.NewUser("moderator")
-	tk := newTalk(t, env, mod.Token, map[string]any{"capacity": 10})
+	env, mod, tk := serverWithTalk(t, map[string]any{"capacity": 10})
 	us := users(t, env, 3)
 	q := newQueue(t, env, tk.ID)
 
@@ -217,7 +211,7 @@ func TestBatchWhenTheTalkCloses(t *testing.T) {
 	}
 	// Missing talk: every waiter of the batch gets errMissing.
 	mq := newQueue(t, env, 987654321)
-	if _, _, err := mq.b.Register(context.Background(), 987654321, us[0].ID); !errors.Is(err, registrations.ErrMissing) {
+	if _, err := mq.b.Register(context.Background(), 987654321, us[0].ID, nil); !errors.Is(err, registrations.ErrMissing) {
 		t.Fatalf("missing talk: %v", err)
 	}
 	// Through the API: 409 registration_closed, and 404 for a draft a
@@ -236,9 +230,7 @@ func TestBatchWhenTheTalkCloses(t *testing.T) {
 // queued returns at once, does not hold up the others and is not
 // registered.
 func TestQueuedRequestThatGivesUp(t *testing.T) {
-	env := testserver.New(t)
-	mod := env.NewUser("moderator")
-	tk := newTalk(t, env, mod.Token, map[string]any{"capacity": 10})
+	env, _, tk := serverWithTalk(t, map[string]any{"capacity": 10})
 	us := users(t, env, 3)
 	q := newQueue(t, env, tk.ID)
 
@@ -288,7 +280,7 @@ func TestBatcherGoroutinesExitWhenIdle(t *testing.T) {
 	us := users(t, env, perTalk)
 	b := registrations.NewBatcher(env.DB, 4, 10*time.Second) // small batches: several per talk
 	// Warm up (pool connections, prepared statement), then take the baseline.
-	if _, _, err := b.Register(context.Background(), ids[0], us[0].ID); err != nil {
+	if _, err := b.Register(context.Background(), ids[0], us[0].ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the warm-up queue to go", func() bool { return b.Queues() == 0 && batcherGoroutines() == 0 })
@@ -305,7 +297,7 @@ func TestBatcherGoroutinesExitWhenIdle(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				if _, _, err := b.Register(context.Background(), id, u.ID); err != nil {
+				if _, err := b.Register(context.Background(), id, u.ID, nil); err != nil {
 					errs <- err
 				}
 				peakMu.Lock()
@@ -343,13 +335,11 @@ func TestBatcherGoroutinesExitWhenIdle(t *testing.T) {
 
 // TestBatchMeetsRowsCommittedWhileItWaits: a batch's snapshot predates its
 // wait for the talk's lock. A registration of one of its users committed
-// meanwhile by someone else (another instance, the Idempotency-Key path)
-// makes it run again, so that the numbering has no hole; a registration
-// cancelled meanwhile is registered anew.
+// meanwhile by someone else (another instance) makes it run again, so that
+// the numbering has no hole; a registration cancelled meanwhile is
+// registered anew.
 func TestBatchMeetsRowsCommittedWhileItWaits(t *testing.T) {
-	env := testserver.New(t)
-	mod := env.NewUser("moderator")
-	tk := newTalk(t, env, mod.Token, map[string]any{"capacity": 2})
+	env, mod, tk := serverWithTalk(t, map[string]any{"capacity": 2})
 	us := users(t, env, 4)
 	x, y, z, w := us[0], us[1], us[2], us[3]
 	b := registrations.NewBatcher(env.DB, registrations.DefaultBatchSize, 10*time.Second)

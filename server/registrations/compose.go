@@ -13,7 +13,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 	"github.com/jmoiron/sqlx"
 
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/outbox"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
@@ -28,18 +28,12 @@ type Composer struct {
 
 var _ outbox.Composer = Composer{}
 
-const selectRecipient = `SELECT email, display_name FROM users WHERE id = $1 AND deleted_at IS NULL`
-
 // Compose renders one message.
 func (c Composer) Compose(ctx context.Context, q sqlx.ExtContext, m outbox.Message) (outbox.Mail, error) {
 	if m.UserID == nil || m.TalkID == nil {
 		return outbox.Mail{}, fmt.Errorf("message %d (%s): %w", m.ID, m.Kind, outbox.ErrDrop)
 	}
-	var to struct {
-		Email string `db:"email"`
-		Name  string `db:"display_name"`
-	}
-	err := sqlx.GetContext(ctx, q, &to, selectRecipient, *m.UserID)
+	email, name, err := Store{}.recipient(ctx, q, *m.UserID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return outbox.Mail{}, fmt.Errorf("user %d: %w", *m.UserID, outbox.ErrDrop)
 	}
@@ -47,7 +41,7 @@ func (c Composer) Compose(ctx context.Context, q sqlx.ExtContext, m outbox.Messa
 		return outbox.Mail{}, fmt.Errorf("recipient of message %d: %w", m.ID, err)
 	}
 	t, err := talks.Load(ctx, q, *m.TalkID)
-	if errors.Is(err, httpx.ErrNotFound) {
+	if errors.Is(err, domain.ErrNotFound) {
 		return outbox.Mail{}, fmt.Errorf("talk %d: %w", *m.TalkID, outbox.ErrDrop)
 	}
 	if err != nil {
@@ -55,14 +49,14 @@ func (c Composer) Compose(ctx context.Context, q sqlx.ExtContext, m outbox.Messa
 	}
 	when := c.when(t)
 	link := c.Cal.TalkURL(t.ID)
-	mail := outbox.Mail{MessageID: fmt.Sprintf("<outbox-%d@%s>", m.ID, c.host()), To: to.Email, ToName: to.Name}
+	mail := outbox.Mail{MessageID: fmt.Sprintf("<outbox-%d@%s>", m.ID, c.host()), To: email, ToName: name}
 	method := ics.MethodRequest
 	var lead string
 	switch m.Kind {
 	case MessageConfirmed:
 		mail.Subject = "You're registered: " + t.Title
 		lead = "Your seat is confirmed."
-	case talks.MessagePromoted:
+	case MessagePromoted:
 		mail.Subject = "A seat opened up: " + t.Title
 		lead = "Good news: a seat opened up and your registration is now confirmed."
 	case MessageWaitlisted:
@@ -96,7 +90,7 @@ func (c Composer) Compose(ctx context.Context, q sqlx.ExtContext, m outbox.Messa
 		method = "" // never re-invite to a cancelled talk
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Hello %s,\n\n%s\n\n%s\n%s\n", to.Name, lead, t.Title, when)
+	fmt.Fprintf(&b, "Hello %s,\n\n%s\n\n%s\n%s\n", name, lead, t.Title, when)
 	if t.Location != "" {
 		fmt.Fprintf(&b, "Where: %s\n", t.Location)
 	}

@@ -1,12 +1,13 @@
 package registrations
 
-import "context"
+import (
+	"context"
+
+	"github.com/jmoiron/sqlx"
+)
 
 // Test hooks for the external tests.
-var (
-	ErrClosed  = errClosed
-	ErrMissing = errMissing
-)
+var ErrMissing = errMissing
 
 // Queued reports how many requests wait in talkID's queue, how many its
 // batches took since the queue was created, and whether the queue exists.
@@ -14,6 +15,14 @@ func (b *Batcher) Queued(talkID int64) (waiting, taken int, ok bool) { return b.
 
 // Queues is the number of talks with a queue (each has one goroutine).
 func (b *Batcher) Queues() int { return b.queueCount() }
+
+// Batcher is the batcher of the service's registrations.
+func (s *Service) Batcher() *Batcher { return s.batcher }
+
+// Cancel cancels userID's registration for talkID in tx, as a request would.
+func Cancel(ctx context.Context, tx sqlx.ExtContext, talkID, userID int64) (bool, error) {
+	return new(Service).cancel(ctx, tx, talkID, userID)
+}
 
 // Outcome is what one request of RegisterMany is told.
 type Outcome struct {
@@ -33,7 +42,7 @@ func (b *Batcher) RegisterMany(ctx context.Context, talkID int64, userIDs []int6
 	out := make([]Outcome, len(ws))
 	for i, w := range ws {
 		o := <-w.done
-		out[i] = Outcome{o.reg, o.created, o.err}
+		out[i] = Outcome{o.res.Registration, o.res.Created, o.err}
 	}
 	return out
 }

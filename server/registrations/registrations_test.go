@@ -32,6 +32,25 @@ func newTalk(t testing.TB, env *testserver.Env, token string, extra map[string]a
 	return out
 }
 
+// serverWithTalk is a server with a moderator and one talk (extra: fields
+// of the talk beyond newTalk's).
+func serverWithTalk(t testing.TB, extra map[string]any) (*testserver.Env, testserver.User, talks.Talk) {
+	t.Helper()
+	env := testserver.New(t)
+	mod := env.NewUser("moderator")
+	return env, mod, newTalk(t, env, mod.Token, extra)
+}
+
+// countRows runs a query that counts.
+func countRows(t testing.TB, env *testserver.Env, query string, args ...any) int {
+	t.Helper()
+	var n int
+	if err := env.DB.Get(&n, query, args...); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
 // client is a real HTTP client (keep-alive) for a listening server.
 type client struct {
 	base string
@@ -45,9 +64,10 @@ func newClient(env *testserver.Env) *client {
 }
 
 type result struct {
-	status int
-	body   []byte
-	err    error
+	status   int
+	body     []byte
+	err      error
+	replayed bool // Idempotent-Replayed: true
 }
 
 func (c *client) do(method, path, token string, header map[string]string) result {
@@ -65,7 +85,24 @@ func (c *client) do(method, path, token string, header map[string]string) result
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
-	return result{status: resp.StatusCode, body: b, err: err}
+	return result{status: resp.StatusCode, body: b, err: err, replayed: resp.Header.Get("Idempotent-Replayed") == "true"}
+}
+
+// atOnce runs f(0), …, f(n-1) in n goroutines released together, and waits
+// for them.
+func atOnce(n int, f func(i int)) {
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			f(i)
+		}()
+	}
+	close(start)
+	wg.Wait()
 }
 
 // users makes n participants, several at a time.
@@ -163,18 +200,9 @@ func TestTwoHundredRegistrationsForTwentyFiveSeats(t *testing.T) {
 		tk := newTalk(t, env, mod.Token, map[string]any{"capacity": seats, "title": fmt.Sprintf("Telemedicine at scale, part %d", run+1)})
 		us := users(t, env, n)
 		results := make([]result, n)
-		start := make(chan struct{})
-		var wg sync.WaitGroup
-		for i := range us {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				results[i] = c.do("POST", fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID), us[i].Token, nil)
-			}()
-		}
-		close(start)
-		wg.Wait()
+		atOnce(n, func(i int) {
+			results[i] = c.do("POST", fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID), us[i].Token, nil)
+		})
 		told := map[int64]registrations.Registration{}
 		for i, r := range results {
 			if r.err != nil || r.status != 201 {
@@ -209,8 +237,7 @@ func TestTwoHundredRegistrationsForTwentyFiveSeats(t *testing.T) {
 			}
 		}
 		checkFIFO(t, env, tk.ID, mod.Token)
-		var msgs int
-		_ = env.DB.Get(&msgs, `SELECT count(*) FROM outbox WHERE talk_id = $1 AND kind = 'registration.confirmed'`, tk.ID)
+		msgs := countRows(t, env, `SELECT count(*) FROM outbox WHERE talk_id = $1 AND kind = 'registration.confirmed'`, tk.ID)
 		if msgs != seats {
 			t.Fatalf("run %d: %d confirmation messages", run, msgs)
 		}
@@ -224,18 +251,9 @@ func TestSameUserTwentyTimesAtOnce(t *testing.T) {
 	u := env.NewUser("participant")
 	tk := newTalk(t, env, mod.Token, map[string]any{"capacity": 5})
 	results := make([]result, 20)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := range results {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			results[i] = c.do("POST", fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID), u.Token, nil)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	atOnce(len(results), func(i int) {
+		results[i] = c.do("POST", fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID), u.Token, nil)
+	})
 	created := 0
 	var first registrations.Registration
 	for _, r := range results {
@@ -374,9 +392,7 @@ func TestCancellationsRacingRegistrations(t *testing.T) {
 }
 
 func TestDatabaseRejectsOverbookingSQL(t *testing.T) {
-	env := testserver.New(t)
-	mod := env.NewUser("moderator")
-	tk := newTalk(t, env, mod.Token, map[string]any{"capacity": 1})
+	env, _, tk := serverWithTalk(t, map[string]any{"capacity": 1})
 	a, b := env.NewUser("participant"), env.NewUser("participant")
 	if _, err := env.DB.Exec(`INSERT INTO registrations (talk_id, user_id, status, confirmed_at) VALUES ($1, $2, 'confirmed', now())`, tk.ID, a.ID); err != nil {
 		t.Fatal(err)
@@ -403,9 +419,7 @@ func TestDatabaseRejectsOverbookingSQL(t *testing.T) {
 }
 
 func TestCapacityChangesAndCancel(t *testing.T) {
-	env := testserver.New(t)
-	mod := env.NewUser("moderator")
-	tk := newTalk(t, env, mod.Token, map[string]any{"capacity": 2})
+	env, mod, tk := serverWithTalk(t, map[string]any{"capacity": 2})
 	us := users(t, env, 6)
 	for _, u := range us {
 		testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID), u.Token, nil), 201)
@@ -495,17 +509,14 @@ func TestRegistrationClosed(t *testing.T) {
 	if r := env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", ended.ID), "", nil); r.StatusCode != 401 {
 		t.Fatalf("anonymous: %d", r.StatusCode)
 	}
-	var n int
-	_ = env.DB.Get(&n, `SELECT count(*) FROM registrations`)
+	n := countRows(t, env, `SELECT count(*) FROM registrations`)
 	if n != 0 {
 		t.Fatalf("%d registrations", n)
 	}
 }
 
 func TestErasurePromotesAndExport(t *testing.T) {
-	env := testserver.New(t)
-	mod := env.NewUser("moderator")
-	tk := newTalk(t, env, mod.Token, map[string]any{"capacity": 1})
+	env, _, tk := serverWithTalk(t, map[string]any{"capacity": 1})
 	a, b := env.NewUser("participant"), env.NewUser("participant")
 	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID), a.Token, nil), 201)
 	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID), b.Token, nil), 201)
@@ -521,8 +532,7 @@ func TestErasurePromotesAndExport(t *testing.T) {
 	testserver.Must(t, env.Delete("/api/v1/me", a.Token), 204)
 	var st string
 	_ = env.DB.Get(&st, `SELECT status FROM registrations WHERE talk_id = $1 AND user_id = $2`, tk.ID, b.ID)
-	var left int
-	_ = env.DB.Get(&left, `SELECT count(*) FROM registrations WHERE user_id = $1`, a.ID)
+	left := countRows(t, env, `SELECT count(*) FROM registrations WHERE user_id = $1`, a.ID)
 	if st != "confirmed" || left != 0 {
 		t.Fatalf("after erasure: b is %q, a has %d registrations", st, left)
 	}

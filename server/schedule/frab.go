@@ -1,7 +1,6 @@
 package schedule
 
 import (
-	"context"
 	"database/sql"
 	"encoding/xml"
 	"fmt"
@@ -9,10 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
-
-	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
 
@@ -23,7 +18,8 @@ import (
 // SchemaURL is the $schema of schedule.json.
 const SchemaURL = "https://c3voc.de/schedule/schema.json"
 
-type frabDoc struct {
+// FrabDoc is schedule.json.
+type FrabDoc struct {
 	Schema    string        `json:"$schema"`
 	Generator frabGenerator `json:"generator"`
 	Schedule  frabSchedule  `json:"schedule"`
@@ -109,29 +105,19 @@ type frabLink struct {
 	Type  string `json:"type,omitempty"`
 }
 
-const selectVersion = `SELECT max(updated_at) FROM talks WHERE status <> 'draft'`
-
-// build assembles the schedule of the published talks, by day (in the
-// series' time zone) and room.
-// It also returns each talk's speakers (the XML names them by user id).
-func (s *Schedule) build(ctx context.Context) (frabDoc, map[int64][]speaker, error) {
-	ts, err := s.loadTalks(ctx, selectPublished)
-	if err != nil {
-		return frabDoc{}, nil, err
-	}
-	var latest sql.NullTime
-	if err := sqlx.GetContext(ctx, s.db, &latest, selectVersion); err != nil {
-		return frabDoc{}, nil, fmt.Errorf("schedule version: %w", err)
-	}
-	speakers := make(map[int64][]speaker, len(ts))
+// frab assembles the schedule of the published talks ts, by day (in the
+// series' time zone) and room; latest is when it last changed. It also
+// returns each talk's speakers (the XML names them by user id).
+func (cfg Config) frab(ts []talks.Talk, latest sql.NullTime) (FrabDoc, map[int64][]talks.Speaker) {
+	speakers := make(map[int64][]talks.Speaker, len(ts))
 	version := "0"
 	if latest.Valid {
 		version = latest.Time.UTC().Format("2006-01-02T15:04:05Z")
 	}
-	loc := s.cfg.TimeZone
+	loc := cfg.TimeZone
 	conf := frabConference{
-		Acronym: s.cfg.Acronym, Title: s.cfg.Title, TimeslotDuration: "00:05", TimeZoneName: loc.String(),
-		URL: s.cfg.BaseURL + "/", Rooms: []frabRoom{}, Days: []frabDay{},
+		Acronym: cfg.Acronym, Title: cfg.Title, TimeslotDuration: "00:05", TimeZoneName: loc.String(),
+		URL: cfg.BaseURL + "/", Rooms: []frabRoom{}, Days: []frabDay{},
 	}
 	rooms := map[string]bool{}
 	var day *frabDay
@@ -156,10 +142,10 @@ func (s *Schedule) build(ctx context.Context) (frabDoc, map[int64][]speaker, err
 		if end.After(dayEnd) {
 			dayEnd = end
 		}
-		room := t.room()
-		rooms[room] = true
+		where := room(t)
+		rooms[where] = true
 		speakers[t.ID] = t.Speakers
-		day.Rooms[room] = append(day.Rooms[room], s.event(t, start, end))
+		day.Rooms[where] = append(day.Rooms[where], cfg.event(t, start, end))
 	}
 	closeDay()
 	names := make([]string, 0, len(rooms))
@@ -168,7 +154,7 @@ func (s *Schedule) build(ctx context.Context) (frabDoc, map[int64][]speaker, err
 	}
 	sort.Strings(names)
 	for _, r := range names {
-		conf.Rooms = append(conf.Rooms, frabRoom{Name: r, GUID: s.roomGUID(r)})
+		conf.Rooms = append(conf.Rooms, frabRoom{Name: r, GUID: cfg.roomGUID(r)})
 	}
 	conf.DaysCount = len(conf.Days)
 	if n := len(conf.Days); n > 0 {
@@ -177,31 +163,31 @@ func (s *Schedule) build(ctx context.Context) (frabDoc, map[int64][]speaker, err
 		today := time.Now().In(loc).Format(time.DateOnly)
 		conf.Start, conf.End = today, today
 	}
-	return frabDoc{
+	return FrabDoc{
 		Schema:    SchemaURL,
-		Generator: frabGenerator{Name: "hubtalks", Version: "1", URL: s.cfg.BaseURL + "/"},
+		Generator: frabGenerator{Name: "hubtalks", Version: "1", URL: cfg.BaseURL + "/"},
 		Schedule: frabSchedule{
-			URL: s.cfg.BaseURL + "/api/v1/schedule.json", Version: version, BaseURL: s.cfg.BaseURL + "/",
+			URL: cfg.BaseURL + "/api/v1/schedule.json", Version: version, BaseURL: cfg.BaseURL + "/",
 			Conference: conf,
 		},
-	}, speakers, nil
+	}, speakers
 }
 
-func (s *Schedule) event(t talk, start, end time.Time) frabEvent {
+func (cfg Config) event(t talks.Talk, start, end time.Time) frabEvent {
 	e := frabEvent{
-		GUID: s.talkGUID(t.ID), ID: t.ID,
+		GUID: cfg.talkGUID(t.ID), ID: t.ID,
 		Date: start.Format(time.RFC3339), Start: start.Format("15:04"), Duration: hhmm(end.Sub(start)),
-		Room: t.room(), Slug: s.frabSlug(t), URL: s.talkURL(t.ID),
-		Title: stripControl(t.Title), Track: t.track(), Type: "talk", Language: t.Language,
+		Room: room(t), Slug: cfg.frabSlug(t), URL: cfg.talkURL(t.ID),
+		Title: stripControl(t.Title), Track: track(t), Type: "talk", Language: t.Language,
 		Abstract: stripControl(t.Abstract), Persons: []frabPerson{}, Links: []frabLink{},
 		Attachments: []frabLink{}, Answers: []any{},
 	}
 	for _, sp := range t.Speakers {
-		name := stripControl(sp.Name)
-		e.Persons = append(e.Persons, frabPerson{GUID: s.personGUID(sp.ID), Name: name, PublicName: name})
+		name := stripControl(sp.DisplayName)
+		e.Persons = append(e.Persons, frabPerson{GUID: cfg.personGUID(sp.ID), Name: name, PublicName: name})
 	}
-	if t.RecordingID != nil {
-		e.Links = append(e.Links, frabLink{Title: "Recording", URL: talks.RecordingFor(*t.RecordingID).URL, Type: "related"})
+	if t.Recording != nil {
+		e.Links = append(e.Links, frabLink{Title: "Recording", URL: t.Recording.URL, Type: "related"})
 	}
 	return e
 }
@@ -214,7 +200,7 @@ func hhmm(d time.Duration) string {
 
 // frabSlug is "<acronym>-<id>-<ascii slug>", as pretalx builds it: lower
 // case, [a-z0-9-] only (the schema's pattern ^[a-z0-9_-]+[a-z0-9]$).
-func (s *Schedule) frabSlug(t talk) string {
+func (cfg Config) frabSlug(t talks.Talk) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range strings.ToLower(t.Slug) {
@@ -226,19 +212,11 @@ func (s *Schedule) frabSlug(t talk) string {
 			dash = true
 		}
 	}
-	base := fmt.Sprintf("%s-%d", strings.ToLower(s.cfg.Acronym), t.ID)
+	base := fmt.Sprintf("%s-%d", strings.ToLower(cfg.Acronym), t.ID)
 	if tail := strings.TrimRight(b.String(), "-"); tail != "" {
 		return base + "-" + tail
 	}
 	return base
-}
-
-func (s *Schedule) frabJSON(c *fiber.Ctx) error {
-	doc, _, err := s.build(httpx.Ctx(c))
-	if err != nil {
-		return err
-	}
-	return c.JSON(doc)
 }
 
 // The frab schedule as XML, as frab's and pretalx's schedule.xml (element
@@ -318,11 +296,8 @@ type xmlLink struct {
 	Title string `xml:",chardata"`
 }
 
-func (s *Schedule) frabXML(c *fiber.Ctx) error {
-	doc, speakers, err := s.build(httpx.Ctx(c))
-	if err != nil {
-		return err
-	}
+// frabXML is doc as schedule.xml, speakers naming each talk's persons.
+func frabXML(doc FrabDoc, speakers map[int64][]talks.Speaker) ([]byte, error) {
 	conf := doc.Schedule.Conference
 	out := xmlSchedule{
 		Generator: xmlGenerator{Name: doc.Generator.Name, Version: doc.Generator.Version},
@@ -353,7 +328,7 @@ func (s *Schedule) frabXML(c *fiber.Ctx) error {
 					xe.Track = *e.Track
 				}
 				for _, sp := range speakers[e.ID] {
-					xe.Persons = append(xe.Persons, xmlPerson{ID: sp.ID, Name: stripControl(sp.Name)})
+					xe.Persons = append(xe.Persons, xmlPerson{ID: sp.ID, Name: stripControl(sp.DisplayName)})
 				}
 				for _, l := range e.Links {
 					xe.Links = append(xe.Links, xmlLink{Href: l.URL, Title: l.Title})
@@ -366,8 +341,7 @@ func (s *Schedule) frabXML(c *fiber.Ctx) error {
 	}
 	body, err := xml.MarshalIndent(out, "", "  ")
 	if err != nil {
-		return fmt.Errorf("encode schedule.xml: %w", err)
+		return nil, fmt.Errorf("encode schedule.xml: %w", err)
 	}
-	c.Set(fiber.HeaderContentType, "application/xml; charset=utf-8")
-	return c.Send(append([]byte(xml.Header), append(body, '\n')...))
+	return append([]byte(xml.Header), append(body, '\n')...), nil
 }

@@ -5,18 +5,13 @@
 package schedule
 
 import (
-	"context"
 	"crypto/sha1"
 	"fmt"
 	"net/url"
 	"strings"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
-
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/talks"
 )
 
 // Config says how the exports name the series and where it lives.
@@ -34,14 +29,8 @@ const (
 	DefaultTimeZone = "Europe/Brussels"
 )
 
-// Schedule is the schedule-exports domain.
-type Schedule struct {
-	db  *sqlx.DB
-	cfg Config
-}
-
-// New builds the domain, filling in the defaults of cfg.
-func New(db *sqlx.DB, cfg Config) *Schedule {
+// withDefaults is cfg with the defaults filled in.
+func (cfg Config) withDefaults() Config {
 	if cfg.Acronym == "" {
 		cfg.Acronym = DefaultAcronym
 	}
@@ -56,92 +45,19 @@ func New(db *sqlx.DB, cfg Config) *Schedule {
 		cfg.TimeZone = loc
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	return &Schedule{db: db, cfg: cfg}
-}
-
-// Routes mounts the public exports on the /api/v1 group.
-func (s *Schedule) Routes(api fiber.Router) {
-	api.Get("/schedule.json", s.frabJSON)
-	api.Get("/schedule.xml", s.frabXML)
-	api.Get("/speakers/:id/talks.ics", s.speakerICS)
-}
-
-const (
-	talkColumns = `t.id, t.slug, t.title, t.abstract, t.starts_at, t.ends_at, t.status, t.tags, t.language,
-		t.location, t.recording_video_id, t.ical_sequence, t.updated_at`
-	// selectPublished are the talks of the public schedule: not drafts, not cancelled.
-	selectPublished = `SELECT ` + talkColumns + ` FROM talks t
-		WHERE t.status IN ('scheduled', 'live', 'ended') ORDER BY t.starts_at, t.id`
-	// selectSpeakerTalks are the talks a user speaks at, cancelled ones included
-	// (calendars must learn of the cancellation), drafts not.
-	selectSpeakerTalks = `SELECT ` + talkColumns + ` FROM talks t
-		JOIN talk_speakers ts ON ts.talk_id = t.id
-		WHERE ts.user_id = $1 AND t.status <> 'draft' ORDER BY t.starts_at, t.id`
-	selectSpeakers = `SELECT ts.talk_id, u.id, u.display_name FROM talk_speakers ts JOIN users u ON u.id = ts.user_id
-		WHERE ts.talk_id = ANY($1) ORDER BY ts.talk_id, ts.position, u.id`
-	selectUserName = `SELECT display_name FROM users WHERE id = $1`
-)
-
-// talk is what the exports need of a talk.
-type talk struct {
-	ID           int64          `db:"id"`
-	Slug         string         `db:"slug"`
-	Title        string         `db:"title"`
-	Abstract     string         `db:"abstract"`
-	StartsAt     time.Time      `db:"starts_at"`
-	EndsAt       time.Time      `db:"ends_at"`
-	Status       string         `db:"status"`
-	Tags         pq.StringArray `db:"tags"`
-	Language     string         `db:"language"`
-	Location     string         `db:"location"`
-	RecordingID  *string        `db:"recording_video_id"`
-	ICalSequence int            `db:"ical_sequence"`
-	UpdatedAt    time.Time      `db:"updated_at"`
-	Speakers     []speaker      `db:"-"`
-}
-
-type speaker struct {
-	ID   int64
-	Name string
-}
-
-func (s *Schedule) loadTalks(ctx context.Context, query string, args ...any) ([]talk, error) {
-	var ts []talk
-	if err := sqlx.SelectContext(ctx, s.db, &ts, query, args...); err != nil {
-		return nil, fmt.Errorf("load talks: %w", err)
-	}
-	if len(ts) == 0 {
-		return ts, nil
-	}
-	ids, byID := httpx.IndexByID(ts, func(it *talk) int64 { return it.ID })
-	rows, err := s.db.QueryContext(ctx, selectSpeakers, pq.Array(ids))
-	if err != nil {
-		return nil, fmt.Errorf("load speakers: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var talkID int64
-		var sp speaker
-		if err := rows.Scan(&talkID, &sp.ID, &sp.Name); err != nil {
-			return nil, fmt.Errorf("load speakers: %w", err)
-		}
-		byID[talkID].Speakers = append(byID[talkID].Speakers, sp)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("load speakers: %w", err)
-	}
-	return ts, nil
+	return cfg
 }
 
 // room is where a talk happens: its location, or "Online".
-func (t talk) room() string {
+func room(t talks.Talk) string {
 	if r := strings.TrimSpace(stripControl(t.Location)); r != "" {
 		return r
 	}
 	return "Online"
 }
 
-func (t talk) track() *string {
+// track is the talk's first tag, if any.
+func track(t talks.Talk) *string {
 	if len(t.Tags) == 0 || strings.TrimSpace(t.Tags[0]) == "" {
 		return nil
 	}
@@ -149,10 +65,10 @@ func (t talk) track() *string {
 	return &s
 }
 
-func (s *Schedule) talkURL(id int64) string { return fmt.Sprintf("%s/talks/%d", s.cfg.BaseURL, id) }
+func (cfg Config) talkURL(id int64) string { return fmt.Sprintf("%s/talks/%d", cfg.BaseURL, id) }
 
-func (s *Schedule) host() string {
-	u, err := url.Parse(s.cfg.BaseURL)
+func (cfg Config) host() string {
+	u, err := url.Parse(cfg.BaseURL)
 	if err != nil || u.Hostname() == "" {
 		return "hubtalks"
 	}
@@ -161,16 +77,16 @@ func (s *Schedule) host() string {
 
 // talkGUID is the talk's stable UUID: version 5 (SHA-1, RFC 9562) in the URL
 // namespace of the talk's page, as pretalx derives its guids.
-func (s *Schedule) talkGUID(id int64) string { return uuid5(nsURL, s.talkURL(id)) }
+func (cfg Config) talkGUID(id int64) string { return uuid5(nsURL, cfg.talkURL(id)) }
 
 // personGUID is a speaker's stable UUID, from an acct: URI that names the
 // user by id on this host (never by email: the export is public).
-func (s *Schedule) personGUID(id int64) string {
-	return uuid5(nsURL, fmt.Sprintf("acct:user-%d@%s", id, s.host()))
+func (cfg Config) personGUID(id int64) string {
+	return uuid5(nsURL, fmt.Sprintf("acct:user-%d@%s", id, cfg.host()))
 }
 
-func (s *Schedule) roomGUID(name string) string {
-	return uuid5(nsURL, s.cfg.BaseURL+"/rooms/"+url.PathEscape(name))
+func (cfg Config) roomGUID(name string) string {
+	return uuid5(nsURL, cfg.BaseURL+"/rooms/"+url.PathEscape(name))
 }
 
 // nsURL is RFC 9562's namespace for URLs: 6ba7b811-9dad-11d1-80b4-00c04fd430c8.

@@ -2,42 +2,47 @@ package talks
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/dbx"
+	"github.com/hubtalks/hubtalks/server/domain"
 )
 
-// Message kinds this package writes to the outbox (the outbox worker's
-// composer knows how to turn each into an email).
-const (
-	MessageTalkCancelled   = "talk.cancelled"
-	MessageTalkRescheduled = "talk.rescheduled"
-)
+// Columns are a talk's columns, the talk aliased k (as in AccessColumns),
+// for another domain's query of whole talks: see Store.Talks.
+const Columns = `k.id, k.slug, k.title, k.abstract, k.starts_at, k.ends_at, k.status, k.tags, k.language,
+	k.format, k.location, k.stream_url, k.capacity, k.registration_closes_at, k.qa_moderation,
+	k.qa_allow_anonymous, k.qa_open, k.recording_video_id, k.ical_sequence, k.confirmed_count, k.waitlist_count,
+	k.created_at, k.updated_at`
 
 const (
-	// listTalks filters on optional parameters; $7 says whether the viewer is
-	// global staff, $8 is the viewer's id (0 when anonymous) for the drafts of
-	// talks they speak at.
-	listTalks = `SELECT ` + talkColumns + ` FROM talks t
-		WHERE ($1::timestamptz IS NULL OR t.ends_at >= $1)
-		  AND ($2::timestamptz IS NULL OR t.starts_at < $2)
-		  AND ($3::text IS NULL OR t.status = $3)
-		  AND ($4::text IS NULL OR $4 = ANY (t.tags))
-		  AND ($5::text IS NULL OR t.title ILIKE $5 OR t.abstract ILIKE $5)
-		  AND ($6::timestamptz IS NULL OR (t.starts_at, t.id) > ($6, $9))
-		  AND (t.status <> 'draft' OR $7 OR EXISTS (SELECT 1 FROM talk_speakers s WHERE s.talk_id = t.id AND s.user_id = $8))
-		ORDER BY t.starts_at, t.id
+	selectTalk     = `SELECT ` + Columns + ` FROM talks k WHERE k.id = $1`
+	lockTalk       = `SELECT ` + Columns + ` FROM talks k WHERE k.id = $1 FOR UPDATE`
+	selectSpeakers = `SELECT ts.talk_id, u.id, u.display_name FROM talk_speakers ts JOIN users u ON u.id = ts.user_id
+		WHERE ts.talk_id = ANY($1) ORDER BY ts.talk_id, ts.position, u.id`
+	selectAccess = `SELECT ` + AccessColumns + ` FROM talks k WHERE k.id = $1`
+
+	// listTalks filters on optional parameters, drafts only for those who may
+	// see them: $2 is the viewer's id (0 when anonymous), $3 whether the viewer
+	// is global staff.
+	listTalks = `SELECT ` + Columns + ` FROM talks k
+		WHERE ($1::timestamptz IS NULL OR k.ends_at >= $1)
+		  AND ($4::timestamptz IS NULL OR k.starts_at < $4)
+		  AND ($5::text IS NULL OR k.status = $5)
+		  AND ($6::text IS NULL OR $6 = ANY (k.tags))
+		  AND ($7::text IS NULL OR k.title ILIKE $7 OR k.abstract ILIKE $7)
+		  AND ($8::timestamptz IS NULL OR (k.starts_at, k.id) > ($8, $9))
+		  AND ` + AccessVisible + `
+		ORDER BY k.starts_at, k.id
 		LIMIT $10`
 	// feedTalks are the talks of the calendar feed: everything but drafts.
-	feedTalks = `SELECT ` + talkColumns + ` FROM talks t WHERE t.status <> 'draft' ORDER BY t.starts_at, t.id`
-
-	lockTalk = `SELECT ` + talkColumns + ` FROM talks t WHERE t.id = $1 FOR UPDATE`
+	feedTalks = `SELECT ` + Columns + ` FROM talks k WHERE k.status <> 'draft' ORDER BY k.starts_at, k.id`
 
 	selectSlugs = `SELECT slug FROM talks WHERE slug = $1 OR slug LIKE $2`
 	slugLock    = `SELECT pg_advisory_xact_lock(hashtext('talk-slug:' || $1))`
@@ -59,6 +64,7 @@ const (
 	insertSpeakers = `INSERT INTO talk_speakers (talk_id, user_id, position)
 		SELECT $1, u.id, s.pos FROM unnest($2::bigint[]) WITH ORDINALITY AS s(id, pos) JOIN users u ON u.id = s.id`
 	countKnownUsers = `SELECT count(*) FROM users WHERE id = ANY ($1) AND deleted_at IS NULL`
+	selectConfirmed = `SELECT EXISTS (SELECT 1 FROM registrations WHERE talk_id = $1 AND user_id = $2 AND status = 'confirmed')`
 
 	setStatus  = `UPDATE talks SET status = $2, updated_at = now() WHERE id = $1`
 	cancelTalk = `UPDATE talks SET status = 'cancelled', ical_sequence = ical_sequence + 1, updated_at = now()
@@ -68,171 +74,22 @@ const (
 		SELECT $2, r.talk_id, r.user_id, $3 FROM registrations r
 		WHERE r.talk_id = $1 AND r.status IN ('confirmed', 'waitlisted') ORDER BY r.seq`
 	endRegistrations = `UPDATE registrations SET status = 'cancelled' WHERE talk_id = $1 AND status <> 'cancelled'`
-
-	// promoteWaitlist confirms the head of the waitlist while there is room,
-	// in arrival order. Call it with the talk's row locked.
-	promoteWaitlist = `WITH t AS (SELECT capacity, confirmed_count FROM talks WHERE id = $1),
-		head AS (
-			SELECT r.talk_id, r.user_id FROM registrations r
-			WHERE r.talk_id = $1 AND r.status = 'waitlisted'
-			ORDER BY r.seq
-			LIMIT (SELECT CASE WHEN capacity IS NULL THEN NULL ELSE greatest(capacity - confirmed_count, 0) END FROM t)
-		), promoted AS (
-			UPDATE registrations r SET status = 'confirmed', confirmed_at = clock_timestamp()
-			FROM head WHERE r.talk_id = head.talk_id AND r.user_id = head.user_id
-			RETURNING r.talk_id, r.user_id, r.seq
-		)
-		INSERT INTO outbox (kind, talk_id, user_id)
-		SELECT 'registration.promoted', talk_id, user_id FROM promoted ORDER BY seq
-		RETURNING user_id`
 )
 
-// MessagePromoted is the outbox kind of a promotion from the waitlist.
-const MessagePromoted = "registration.promoted"
-
-// Filter is a listing request.
-type Filter struct {
-	From, To *time.Time
-	Status   *string
-	Tag      *string
-	Q        *string
-	Viewer   *httpx.User
-	Limit    int
-	After    *cursor
+// Queryer is a database or a transaction.
+type Queryer interface {
+	sqlx.QueryerContext
+	sqlx.ExecerContext
 }
 
-type cursor struct {
-	StartsAt time.Time `json:"s"`
-	ID       int64     `json:"i"`
-}
+// Store is the talks' SQL. Its methods run on the database or inside a
+// transaction, whichever they are given.
+type Store struct{}
 
-// likePattern makes a case-insensitive substring pattern of user text,
-// escaping LIKE's wildcards so they match themselves.
-func likePattern(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return "%" + r.Replace(s) + "%"
-}
-
-func list(ctx context.Context, q Queryer, f Filter) ([]Talk, *cursor, error) {
-	var pat *string
-	if f.Q != nil {
-		p := likePattern(*f.Q)
-		pat = &p
-	}
-	var afterAt *time.Time
-	var afterID int64
-	if f.After != nil {
-		afterAt, afterID = &f.After.StartsAt, f.After.ID
-	}
-	var uid int64
-	if f.Viewer != nil {
-		uid = f.Viewer.ID
-	}
-	var rows []row
-	err := sqlx.SelectContext(ctx, q, &rows, listTalks, f.From, f.To, f.Status, f.Tag, pat, afterAt,
-		f.Viewer.IsModerator(), uid, afterID, f.Limit+1)
-	if err != nil {
-		return nil, nil, fmt.Errorf("list talks: %w", err)
-	}
-	var next *cursor
-	if len(rows) > f.Limit {
-		rows = rows[:f.Limit]
-		last := rows[len(rows)-1]
-		next = &cursor{StartsAt: last.StartsAt, ID: last.ID}
-	}
-	ts := make([]Talk, len(rows))
-	for i, r := range rows {
-		ts[i] = r.talk()
-	}
-	if err := attachSpeakers(ctx, q, ts); err != nil {
-		return nil, nil, err
-	}
-	return ts, next, nil
-}
-
-// Feed is every talk that belongs in the public calendar (no drafts), with
-// stream_url removed.
-func Feed(ctx context.Context, q Queryer) ([]Talk, error) {
-	var rows []row
-	if err := sqlx.SelectContext(ctx, q, &rows, feedTalks); err != nil {
-		return nil, fmt.Errorf("load talk feed: %w", err)
-	}
-	ts := make([]Talk, len(rows))
-	for i, r := range rows {
-		ts[i] = r.talk()
-	}
-	return ts, attachSpeakers(ctx, q, ts)
-}
-
-// lockForUpdate reads the talk with its row locked until the end of tx.
-func lockForUpdate(ctx context.Context, tx *sqlx.Tx, id int64) (Talk, error) {
-	return loadOne(ctx, tx, lockTalk, "lock", id)
-}
-
-// Slugify makes the URL name of a title: lowercase ASCII letters and digits
-// separated by single hyphens (accents folded), at most 80 characters.
-func Slugify(title string) string {
-	var b strings.Builder
-	hyphen := false
-	for _, r := range strings.ToLower(title) {
-		if f, ok := fold[r]; ok {
-			r = f
-		}
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			if hyphen && b.Len() > 0 {
-				b.WriteByte('-')
-			}
-			hyphen = false
-			b.WriteRune(r)
-		default:
-			hyphen = true
-		}
-		if b.Len() >= 80 {
-			break
-		}
-	}
-	s := strings.Trim(b.String(), "-")
-	if s == "" {
-		s = "talk"
-	}
-	return s
-}
-
-var fold = map[rune]rune{
-	'à': 'a', 'á': 'a', 'â': 'a', 'ã': 'a', 'ä': 'a', 'å': 'a', 'ç': 'c', 'è': 'e', 'é': 'e', 'ê': 'e', 'ë': 'e',
-	'ì': 'i', 'í': 'i', 'î': 'i', 'ï': 'i', 'ñ': 'n', 'ò': 'o', 'ó': 'o', 'ô': 'o', 'õ': 'o', 'ö': 'o', 'ø': 'o',
-	'ù': 'u', 'ú': 'u', 'û': 'u', 'ü': 'u', 'ý': 'y', 'ÿ': 'y', 'ß': 's', 'ł': 'l', 'ś': 's', 'ź': 'z', 'ż': 'z',
-	'č': 'c', 'š': 's', 'ž': 'z', 'ř': 'r', 'ě': 'e', 'ő': 'o', 'ű': 'u', 'ă': 'a', 'ș': 's', 'ț': 't',
-}
-
-// uniqueSlug picks base, or base-2, base-3 … when taken. An advisory lock on
-// the base serialises concurrent creations of the same title.
-func uniqueSlug(ctx context.Context, tx *sqlx.Tx, base string) (string, error) {
-	if _, err := tx.ExecContext(ctx, slugLock, base); err != nil {
-		return "", fmt.Errorf("lock slug %q: %w", base, err)
-	}
-	var taken []string
-	esc := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(base)
-	if err := tx.SelectContext(ctx, &taken, selectSlugs, base, esc+"-%"); err != nil {
-		return "", fmt.Errorf("read slugs: %w", err)
-	}
-	used := map[string]bool{}
-	for _, s := range taken {
-		used[s] = true
-	}
-	if !used[base] {
-		return base, nil
-	}
-	for n := 2; ; n++ {
-		if s := base + "-" + strconv.Itoa(n); !used[s] {
-			return s, nil
-		}
-	}
-}
-
-// stored is a talk's writable columns, as named parameters.
-type stored struct {
+// talkRow is a row of talks: what the queries read (with the counts a
+// trigger keeps) and, as named parameters, what insertTalk and updateTalk
+// write.
+type talkRow struct {
 	ID                   int64          `db:"id"`
 	Slug                 string         `db:"slug"`
 	Title                string         `db:"title"`
@@ -250,11 +107,40 @@ type stored struct {
 	QAModeration         string         `db:"qa_moderation"`
 	QAAllowAnonymous     bool           `db:"qa_allow_anonymous"`
 	QAOpen               bool           `db:"qa_open"`
+	RecordingVideoID     *string        `db:"recording_video_id"`
 	ICalSequence         int            `db:"ical_sequence"`
+	ConfirmedCount       int            `db:"confirmed_count"`
+	WaitlistCount        int            `db:"waitlist_count"`
+	CreatedAt            time.Time      `db:"created_at"`
+	UpdatedAt            time.Time      `db:"updated_at"`
 }
 
-func storedOf(t Talk) stored {
-	return stored{
+// talk renders the row as the API shows it (speakers are attached apart).
+func (r talkRow) talk() Talk {
+	t := Talk{
+		ID: r.ID, Slug: r.Slug, Title: r.Title, Abstract: r.Abstract, StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(),
+		Status: r.Status, Tags: []string(r.Tags), Language: r.Language, Format: r.Format, Location: r.Location,
+		StreamURL: r.StreamURL, Capacity: r.Capacity,
+		QA:        QA{Moderation: r.QAModeration, AllowAnonymous: r.QAAllowAnonymous, Open: r.QAOpen},
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ICalSequence: r.ICalSequence, Speakers: []Speaker{},
+		RegisteredCount: r.ConfirmedCount, WaitlistCount: r.WaitlistCount,
+	}
+	if t.Tags == nil {
+		t.Tags = []string{}
+	}
+	if r.RegistrationClosesAt != nil {
+		at := r.RegistrationClosesAt.UTC()
+		t.RegistrationClosesAt = &at
+	}
+	if r.RecordingVideoID != nil {
+		t.Recording = RecordingFor(*r.RecordingVideoID)
+	}
+	return t
+}
+
+// rowOf is the row that stores t's writable columns.
+func rowOf(t Talk) talkRow {
+	return talkRow{
 		ID: t.ID, Slug: t.Slug, Title: t.Title, Abstract: t.Abstract, StartsAt: t.StartsAt, EndsAt: t.EndsAt,
 		Status: t.Status, Tags: pq.StringArray(t.Tags), Language: t.Language, Format: t.Format, Location: t.Location,
 		StreamURL: t.StreamURL, Capacity: t.Capacity, RegistrationClosesAt: t.RegistrationClosesAt,
@@ -262,31 +148,193 @@ func storedOf(t Talk) stored {
 	}
 }
 
-func insert(ctx context.Context, tx *sqlx.Tx, t Talk, speakers []int64) (int64, error) {
-	slug, err := uniqueSlug(ctx, tx, Slugify(t.Title))
+// Load reads one talk with its speakers, as the API shows it to nobody in
+// particular: stream_url is removed and drafts are returned. Callers that
+// answer a request use ForViewer instead.
+func Load(ctx context.Context, q Queryer, id int64) (Talk, error) { return Store{}.Load(ctx, q, id) }
+
+// Load is the package's Load.
+func (s Store) Load(ctx context.Context, q sqlx.QueryerContext, id int64) (Talk, error) {
+	t, err := s.loadFull(ctx, q, id)
+	t.StreamURL = nil
+	return t, err
+}
+
+// loadFull is Load with the stream_url, for callers that decide who sees it.
+func (s Store) loadFull(ctx context.Context, q sqlx.QueryerContext, id int64) (Talk, error) {
+	return s.loadOne(ctx, q, selectTalk, "load", id)
+}
+
+// lock reads the talk with its row locked until the end of the transaction.
+func (s Store) lock(ctx context.Context, tx sqlx.QueryerContext, id int64) (Talk, error) {
+	return s.loadOne(ctx, tx, lockTalk, "lock", id)
+}
+
+// loadOne reads one talk with query (which takes its id) and its speakers.
+func (s Store) loadOne(ctx context.Context, q sqlx.QueryerContext, query, verb string, id int64) (Talk, error) {
+	var r talkRow
+	err := sqlx.GetContext(ctx, q, &r, query, id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Talk{}, fmt.Errorf("talk %d: %w", id, domain.ErrNotFound)
+	}
+	if err != nil {
+		return Talk{}, fmt.Errorf("%s talk %d: %w", verb, id, err)
+	}
+	ts := []Talk{r.talk()}
+	if err := s.attachSpeakers(ctx, q, ts); err != nil {
+		return Talk{}, err
+	}
+	return ts[0], nil
+}
+
+// Talks runs query, a constant that selects Columns, and returns its talks
+// in order with their speakers.
+func (s Store) Talks(ctx context.Context, q sqlx.QueryerContext, query string, args ...any) ([]Talk, error) {
+	var rows []talkRow
+	if err := sqlx.SelectContext(ctx, q, &rows, query, args...); err != nil {
+		return nil, fmt.Errorf("load talks: %w", err)
+	}
+	ts := make([]Talk, len(rows))
+	for i, r := range rows {
+		ts[i] = r.talk()
+	}
+	return ts, s.attachSpeakers(ctx, q, ts)
+}
+
+// feed is every talk that belongs in the public calendar: no drafts.
+func (s Store) feed(ctx context.Context, q sqlx.QueryerContext) ([]Talk, error) {
+	ts, err := s.Talks(ctx, q, feedTalks)
+	if err != nil {
+		return nil, fmt.Errorf("talk feed: %w", err)
+	}
+	return ts, nil
+}
+
+type speakerRow struct {
+	TalkID      int64  `db:"talk_id"`
+	ID          int64  `db:"id"`
+	DisplayName string `db:"display_name"`
+}
+
+func (Store) attachSpeakers(ctx context.Context, q sqlx.QueryerContext, ts []Talk) error {
+	return dbx.Attach(ctx, q, ts, func(it *Talk) int64 { return it.ID }, selectSpeakers, func(r speakerRow) int64 { return r.TalkID },
+		func(it *Talk, r speakerRow) {
+			it.Speakers = append(it.Speakers, Speaker{ID: r.ID, DisplayName: r.DisplayName})
+		})
+}
+
+// filter is a listing request, checked (Query.filter).
+type filter struct {
+	From, To *time.Time
+	Status   *string
+	Tag      *string
+	Q        *string
+	Viewer   *domain.User
+	Limit    int
+	After    *cursor
+}
+
+// cursor is the position of a talk in the listing.
+type cursor struct {
+	StartsAt time.Time `json:"s"`
+	ID       int64     `json:"i"`
+}
+
+// list reads one page of f and the row after it, without speakers.
+func (Store) list(ctx context.Context, q sqlx.QueryerContext, f filter) ([]talkRow, error) {
+	var pat *string
+	if f.Q != nil {
+		p := "%" + likeEscape(*f.Q) + "%"
+		pat = &p
+	}
+	var afterAt *time.Time
+	var afterID int64
+	if f.After != nil {
+		afterAt, afterID = &f.After.StartsAt, f.After.ID
+	}
+	var rows []talkRow
+	err := sqlx.SelectContext(ctx, q, &rows, listTalks, f.From, domain.IDOf(f.Viewer), f.Viewer.IsModerator(),
+		f.To, f.Status, f.Tag, pat, afterAt, afterID, f.Limit+1)
+	if err != nil {
+		return nil, fmt.Errorf("list talks: %w", err)
+	}
+	return rows, nil
+}
+
+// Access reads u's Access to a talk; a talk that does not exist is
+// domain.ErrNotFound.
+func (Store) Access(ctx context.Context, q sqlx.QueryerContext, talkID int64, u *domain.User) (Access, error) {
+	a := Access{User: u}
+	err := sqlx.GetContext(ctx, q, &a, selectAccess, talkID, domain.IDOf(u))
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, fmt.Errorf("talk %d: %w", talkID, domain.NotFound("no such talk"))
+	}
+	if err != nil {
+		return a, fmt.Errorf("load access to talk %d: %w", talkID, err)
+	}
+	return a, nil
+}
+
+// confirmed reports whether userID holds a confirmed registration for the talk.
+func (Store) confirmed(ctx context.Context, q sqlx.QueryerContext, talkID, userID int64) (bool, error) {
+	var ok bool
+	if err := sqlx.GetContext(ctx, q, &ok, selectConfirmed, talkID, userID); err != nil {
+		return false, fmt.Errorf("check registration for talk %d: %w", talkID, err)
+	}
+	return ok, nil
+}
+
+// knownUsers reports whether every id is a user that exists.
+func (Store) knownUsers(ctx context.Context, q sqlx.QueryerContext, ids []int64) (bool, error) {
+	if len(ids) == 0 {
+		return true, nil
+	}
+	var n int
+	if err := sqlx.GetContext(ctx, q, &n, countKnownUsers, pq.Array(ids)); err != nil {
+		return false, fmt.Errorf("check speakers: %w", err)
+	}
+	return n == len(ids), nil
+}
+
+// insert stores a new talk under a free slug of its title, with its speakers.
+func (s Store) insert(ctx context.Context, tx sqlx.ExtContext, t Talk, speakers []int64) (int64, error) {
+	slug, err := s.uniqueSlug(ctx, tx, Slugify(t.Title))
 	if err != nil {
 		return 0, err
 	}
 	t.Slug = slug
-	q, args, err := tx.BindNamed(insertTalk, storedOf(t))
+	q, args, err := tx.BindNamed(insertTalk, rowOf(t))
 	if err != nil {
 		return 0, fmt.Errorf("bind insert talk: %w", err)
 	}
 	var id int64
-	if err := tx.GetContext(ctx, &id, q, args...); err != nil {
+	if err := sqlx.GetContext(ctx, tx, &id, q, args...); err != nil {
 		return 0, fmt.Errorf("insert talk: %w", err)
 	}
-	return id, setSpeakers(ctx, tx, id, speakers)
+	return id, s.setSpeakers(ctx, tx, id, speakers)
 }
 
-func update(ctx context.Context, tx *sqlx.Tx, t Talk) error {
-	if _, err := tx.NamedExecContext(ctx, updateTalk, storedOf(t)); err != nil {
+// uniqueSlug picks base, or base-2, base-3 … when taken. An advisory lock on
+// the base serialises concurrent creations of the same title.
+func (Store) uniqueSlug(ctx context.Context, tx sqlx.ExtContext, base string) (string, error) {
+	if _, err := tx.ExecContext(ctx, slugLock, base); err != nil {
+		return "", fmt.Errorf("lock slug %q: %w", base, err)
+	}
+	var taken []string
+	if err := sqlx.SelectContext(ctx, tx, &taken, selectSlugs, base, likeEscape(base)+"-%"); err != nil {
+		return "", fmt.Errorf("read slugs: %w", err)
+	}
+	return pickSlug(base, taken), nil
+}
+
+func (Store) update(ctx context.Context, tx sqlx.ExtContext, t Talk) error {
+	if _, err := sqlx.NamedExecContext(ctx, tx, updateTalk, rowOf(t)); err != nil {
 		return fmt.Errorf("update talk %d: %w", t.ID, err)
 	}
 	return nil
 }
 
-func setSpeakers(ctx context.Context, tx *sqlx.Tx, talkID int64, ids []int64) error {
+func (Store) setSpeakers(ctx context.Context, tx sqlx.ExecerContext, talkID int64, ids []int64) error {
 	if _, err := tx.ExecContext(ctx, deleteSpeakers, talkID); err != nil {
 		return fmt.Errorf("clear speakers of talk %d: %w", talkID, err)
 	}
@@ -299,32 +347,31 @@ func setSpeakers(ctx context.Context, tx *sqlx.Tx, talkID int64, ids []int64) er
 	return nil
 }
 
-// knownUsers reports whether every id is a user that exists.
-func knownUsers(ctx context.Context, q Queryer, ids []int64) (bool, error) {
-	if len(ids) == 0 {
-		return true, nil
+func (Store) setStatus(ctx context.Context, tx sqlx.ExecerContext, talkID int64, status string) error {
+	if _, err := tx.ExecContext(ctx, setStatus, talkID, status); err != nil {
+		return fmt.Errorf("set status of talk %d: %w", talkID, err)
 	}
-	var n int
-	if err := sqlx.GetContext(ctx, q, &n, countKnownUsers, pq.Array(ids)); err != nil {
-		return false, fmt.Errorf("check speakers: %w", err)
-	}
-	return n == len(ids), nil
+	return nil
 }
 
-// Promote confirms waitlisted registrations of talkID in arrival order while
-// there is room, writing a promotion message for each to the outbox. The
-// caller holds the talk's row lock (or the trigger will take it). It returns
-// the promoted users in order.
-func Promote(ctx context.Context, tx sqlx.ExtContext, talkID int64) ([]int64, error) {
-	var ids []int64
-	if err := sqlx.SelectContext(ctx, tx, &ids, promoteWaitlist, talkID); err != nil {
-		return nil, fmt.Errorf("promote waitlist of talk %d: %w", talkID, err)
+// cancel marks the talk cancelled and bumps its iCalendar SEQUENCE.
+func (Store) cancel(ctx context.Context, tx sqlx.ExecerContext, talkID int64) error {
+	if _, err := tx.ExecContext(ctx, cancelTalk, talkID); err != nil {
+		return fmt.Errorf("cancel talk %d: %w", talkID, err)
 	}
-	return ids, nil
+	return nil
+}
+
+// endRegistrations cancels every registration of the talk.
+func (Store) endRegistrations(ctx context.Context, tx sqlx.ExecerContext, talkID int64) error {
+	if _, err := tx.ExecContext(ctx, endRegistrations, talkID); err != nil {
+		return fmt.Errorf("end registrations of talk %d: %w", talkID, err)
+	}
+	return nil
 }
 
 // tellRegistrants writes one message of kind to each active registrant.
-func tellRegistrants(ctx context.Context, tx *sqlx.Tx, talkID int64, kind string, payload string) error {
+func (Store) tellRegistrants(ctx context.Context, tx sqlx.ExecerContext, talkID int64, kind string, payload string) error {
 	if _, err := tx.ExecContext(ctx, enqueueForRegistrants, talkID, kind, payload); err != nil {
 		return fmt.Errorf("enqueue %s for talk %d: %w", kind, talkID, err)
 	}

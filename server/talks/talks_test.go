@@ -209,13 +209,11 @@ func TestDraftsAndStreamURLVisibility(t *testing.T) {
 func TestListFiltersAndCursor(t *testing.T) {
 	env := testserver.New(t)
 	mod := env.NewUser("moderator")
-	var ids []int64
 	for i := 0; i < 7; i++ {
-		tk := newTalk(t, env, mod.Token, map[string]any{
+		newTalk(t, env, mod.Token, map[string]any{
 			"title": fmt.Sprintf("Talk %d on mobile health", i), "starts_at": at(time.Duration(10-i) * time.Hour), "ends_at": at(time.Duration(11-i) * time.Hour),
 			"tags": []string{map[bool]string{true: "even", false: "odd"}[i%2 == 0]},
 		})
-		ids = append(ids, tk.ID)
 	}
 	newTalk(t, env, mod.Token, map[string]any{"title": "100% literacy_rate", "abstract": "Patients and apps"})
 	var all []talks.Talk

@@ -8,44 +8,14 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 )
 
-// input is the writable part of a talk as a client sends it. Times are read
-// as strings so that a malformed one is a 422 naming its field.
-type input struct {
-	Title                *string      `json:"title"`
-	Abstract             *string      `json:"abstract"`
-	StartsAt             *string      `json:"starts_at"`
-	EndsAt               *string      `json:"ends_at"`
-	Status               *string      `json:"status"`
-	Tags                 []string     `json:"tags"`
-	Language             *string      `json:"language"`
-	Format               *string      `json:"format"`
-	Location             *string      `json:"location"`
-	StreamURL            *string      `json:"stream_url"`
-	Capacity             *int         `json:"capacity"`
-	RegistrationClosesAt *string      `json:"registration_closes_at"`
-	Speakers             []speakerRef `json:"speakers"`
-	QA                   *qaInput     `json:"qa"`
-	present              map[string]bool
-	qaPresent            map[string]bool
-}
-
-type speakerRef struct {
-	ID int64 `json:"id"`
-}
-
-type qaInput struct {
-	Moderation     *string `json:"moderation"`
-	AllowAnonymous *bool   `json:"allow_anonymous"`
-	Open           *bool   `json:"open"`
-}
-
-// decodeInput reads the body strictly and records which fields it holds (so
-// PATCH can tell "absent" from "null").
-func decodeInput(body []byte) (input, error) {
-	var in input
+// DecodeChange reads a request body strictly and records which fields it
+// holds (so PATCH can tell "absent" from "null").
+func DecodeChange(body []byte) (Change, error) {
+	var in Change
 	if err := httpx.DecodeBytes(body, &in); err != nil {
 		return in, err
 	}
@@ -86,7 +56,7 @@ const (
 
 // apply writes the present fields of in over t, checking each; the checks
 // that involve several fields run afterwards in checkTalk.
-func (in input) apply(t *Talk, v *httpx.Checker, speakers *[]int64) {
+func (in Change) apply(t *Talk, v *domain.Checker, speakers *[]int64) {
 	p := in.present
 	notNull := func(field string, isNil bool) bool {
 		if p[field] && isNil {
@@ -197,6 +167,58 @@ func (in input) apply(t *Talk, v *httpx.Checker, speakers *[]int64) {
 	}
 }
 
+// newTalk is the talk ch creates, over the defaults, with its speakers;
+// title and times are required.
+func (in Change) newTalk() (Talk, []int64, error) {
+	t := Talk{Status: StatusScheduled, Tags: []string{}, Language: "en", Format: "online",
+		QA: QA{Moderation: "post", AllowAnonymous: true, Open: true}}
+	var v domain.Checker
+	for _, f := range []string{"title", "starts_at", "ends_at"} {
+		v.Check(in.present[f], f, "is required")
+	}
+	speakers := []int64{}
+	in.apply(&t, &v, &speakers)
+	checkTalk(t, &v)
+	return t, speakers, v.Err()
+}
+
+// filter checks a listing request and makes it the store's filter for
+// viewer. A forged cursor is refused before the fields' errors are reported.
+func (q Query) filter(viewer *domain.User) (filter, error) {
+	f := filter{Viewer: viewer, Limit: q.Page.Limit}
+	var v domain.Checker
+	for _, p := range []struct {
+		name, value string
+		dst         **time.Time
+	}{{"from", q.From, &f.From}, {"to", q.To, &f.To}} {
+		if p.value != "" {
+			at, ok := parseTime(p.value)
+			v.Check(ok, p.name, "must be an RFC 3339 time")
+			*p.dst = &at
+		}
+	}
+	if s := q.Status; s != "" {
+		v.Check(s == StatusDraft || s == StatusScheduled || s == StatusLive || s == StatusEnded || s == StatusCancelled,
+			"status", "must be draft, scheduled, live, ended or cancelled")
+		f.Status = &s
+	}
+	if s := q.Tag; s != "" {
+		f.Tag = &s
+	}
+	if s := strings.TrimSpace(q.Q); s != "" {
+		v.Check(len(s) <= 200, "q", "must be at most 200 characters")
+		f.Q = &s
+	}
+	if q.Page.Cursor != "" {
+		var cur cursor
+		if err := httpx.DecodeCursor(q.Page.Cursor, &cur); err != nil {
+			return f, err
+		}
+		f.After = &cur
+	}
+	return f, v.Err()
+}
+
 func parseTime(s string) (time.Time, bool) {
 	at, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
@@ -206,7 +228,7 @@ func parseTime(s string) (time.Time, bool) {
 }
 
 // checkTalk checks a whole talk after the changes were applied.
-func checkTalk(t Talk, v *httpx.Checker) {
+func checkTalk(t Talk, v *domain.Checker) {
 	n := utf8.RuneCountInString(strings.TrimSpace(t.Title))
 	v.Check(n >= minTitle && n <= maxTitle, "title", "must be 3 to 200 characters")
 	v.Check(utf8.RuneCountInString(t.Abstract) <= maxAbstract, "abstract", "must be at most 20000 characters")

@@ -13,14 +13,9 @@
 package threads
 
 import (
-	"context"
-	"fmt"
+	"errors"
+	"time"
 
-	"github.com/gofiber/fiber/v2"
-	"github.com/jmoiron/sqlx"
-
-	"github.com/hubtalks/hubtalks/server/accounts"
-	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/moderation"
 )
 
@@ -30,43 +25,74 @@ const (
 	MaxBody  = 10000
 )
 
-// Domain is the threads domain.
-type Domain struct {
-	mod *moderation.Moderation
-	db  *sqlx.DB
+// Errors of the threads' rules.
+var (
+	ErrLocked     = errors.New("this thread is locked")
+	ErrEditWindow = errors.New("the time to edit this has passed")
+)
+
+// Thread is a discussion thread as the API shows it. post_count counts the
+// posts everyone sees.
+type Thread struct {
+	ID             int64             `json:"id" db:"id"`
+	TalkID         int64             `json:"talk_id" db:"talk_id"`
+	Title          string            `json:"title" db:"title"`
+	Body           string            `json:"body" db:"body"`
+	Author         moderation.Person `json:"author" db:"-"`
+	Pinned         bool              `json:"pinned" db:"pinned"`
+	Locked         bool              `json:"locked" db:"locked"`
+	Hidden         bool              `json:"hidden" db:"hidden"`
+	PostCount      int               `json:"post_count" db:"post_count"`
+	LastActivityAt time.Time         `json:"last_activity_at" db:"last_activity_at"`
+	CreatedAt      time.Time         `json:"created_at" db:"created_at"`
+	UpdatedAt      time.Time         `json:"updated_at" db:"updated_at"`
 }
 
-// New builds the threads domain on the shared moderation domain.
-func New(mod *moderation.Moderation) *Domain { return &Domain{mod: mod, db: mod.DB} }
-
-// Mount adds the thread routes and the domain's part of account export.
-// Erasure needs nothing here: threads and posts stay under the anonymised
-// author.
-func (d *Domain) Mount(api fiber.Router, acc *accounts.Accounts) {
-	api.Get("/talks/:id/threads", d.list)
-	api.Post("/talks/:id/threads", httpx.RequireUser, d.create)
-	api.Get("/threads/:id", d.get)
-	api.Patch("/threads/:id", httpx.RequireUser, d.patchThread)
-	api.Post("/threads/:id/posts", httpx.RequireUser, d.createPost)
-	api.Patch("/posts/:id", httpx.RequireUser, d.patchPost)
-	api.Post("/posts/:id/flags", httpx.RequireUser, d.flagPost)
-	if acc != nil {
-		acc.OnExport("threads", d.export)
-	}
+// ThreadPage is GET /threads/{id}: the thread and one page of its posts.
+type ThreadPage struct {
+	Thread
+	Posts      []Post  `json:"posts"`
+	NextCursor *string `json:"next_cursor"`
 }
 
-type export struct {
-	Threads []exportedThread `json:"threads"`
-	Posts   []exportedPost   `json:"posts"`
+// Post is a post in a thread; parent_id names the top-level post it replies to.
+type Post struct {
+	ID        int64             `json:"id" db:"id"`
+	ThreadID  int64             `json:"thread_id" db:"thread_id"`
+	ParentID  *int64            `json:"parent_id" db:"parent_id"`
+	Body      string            `json:"body" db:"body"`
+	Author    moderation.Person `json:"author" db:"-"`
+	Hidden    bool              `json:"hidden" db:"hidden"`
+	CreatedAt time.Time         `json:"created_at" db:"created_at"`
+	EditedAt  *time.Time        `json:"edited_at" db:"edited_at"`
 }
 
-func (d *Domain) export(ctx context.Context, db *sqlx.DB, userID int64) (any, error) {
-	out := export{Threads: []exportedThread{}, Posts: []exportedPost{}}
-	if err := db.SelectContext(ctx, &out.Threads, exportThreads, userID); err != nil {
-		return nil, fmt.Errorf("export threads: %w", err)
-	}
-	if err := db.SelectContext(ctx, &out.Posts, exportPosts, userID); err != nil {
-		return nil, fmt.Errorf("export posts: %w", err)
-	}
-	return out, nil
+// NewThread starts a thread.
+type NewThread struct {
+	Title *string `json:"title"`
+	Body  *string `json:"body"`
+}
+
+// NewPost is a post in a thread, or a reply to its post ParentID.
+type NewPost struct {
+	Body     *string `json:"body"`
+	ParentID *int64  `json:"parent_id"`
+}
+
+// ThreadChange is moderators' curation of a thread (pin, lock, hide) or a
+// new title (by the author within the edit window, or a moderator).
+type ThreadChange struct {
+	Pinned *bool   `json:"pinned"`
+	Locked *bool   `json:"locked"`
+	Hidden *bool   `json:"hidden"`
+	Title  *string `json:"title"`
+	Reason *string `json:"reason"`
+}
+
+// PostChange is the author's edit of a post's body (within the edit
+// window) or a moderator hiding or unhiding it.
+type PostChange struct {
+	Body   *string `json:"body"`
+	Hidden *bool   `json:"hidden"`
+	Reason *string `json:"reason"`
 }

@@ -21,16 +21,37 @@ func newThread(t *testing.T, env *modtest.Env, talk int64, tok string) threads.T
 	return th
 }
 
+// postIn posts body (a JSON object) in thread as tok, expecting status want.
+func postIn(t *testing.T, env *modtest.Env, thread int64, tok string, body map[string]any, want int) *testserver.Response {
+	t.Helper()
+	return testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", thread), tok, body), want)
+}
+
+// newPost posts body in thread as tok and returns the post.
+func newPost(t *testing.T, env *modtest.Env, thread int64, tok string, body map[string]any) threads.Post {
+	t.Helper()
+	var p threads.Post
+	postIn(t, env, thread, tok, body, 201).JSON(t, &p)
+	return p
+}
+
+// oneThread is a test server with a participant's thread in a live talk.
+func oneThread(t *testing.T) (*modtest.Env, testserver.User, threads.Thread) {
+	t.Helper()
+	env := modtest.New(t, nil)
+	u := env.NewUser("participant")
+	return env, u, newThread(t, env, env.MakeTalk(modtest.TalkOpts{}), u.Token)
+}
+
 func TestLockedThreadRefusesPosts(t *testing.T) {
 	env := modtest.New(t, nil)
 	u, mod := env.NewUser("participant"), env.NewUser("moderator")
 	talk := env.MakeTalk(modtest.TalkOpts{})
 	th := newThread(t, env, talk, u.Token)
-	var p threads.Post
-	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": "first"}), 201).JSON(t, &p)
+	p := newPost(t, env, th.ID, u.Token, map[string]any{"body": "first"})
 	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/threads/%d", th.ID), mod.Token, map[string]any{"locked": true, "reason": "heated"}), 200)
 	for _, tok := range []string{u.Token, mod.Token} {
-		pr := testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), tok, map[string]any{"body": "more"}), 423).Problem(t)
+		pr := postIn(t, env, th.ID, tok, map[string]any{"body": "more"}, 423).Problem(t)
 		if pr.Code != "thread_locked" {
 			t.Fatalf("code %q", pr.Code)
 		}
@@ -42,7 +63,7 @@ func TestLockedThreadRefusesPosts(t *testing.T) {
 		t.Fatalf("%d posts", n)
 	}
 	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/threads/%d", th.ID), mod.Token, map[string]any{"locked": false}), 200)
-	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": "again"}), 201)
+	postIn(t, env, th.ID, u.Token, map[string]any{"body": "again"}, 201)
 	var reason string
 	_ = env.DB.Get(&reason, `SELECT reason FROM moderation_log WHERE action = 'lock' AND target_id = $1`, th.ID)
 	if reason != "heated" {
@@ -51,12 +72,8 @@ func TestLockedThreadRefusesPosts(t *testing.T) {
 }
 
 func TestEditsWithinTheWindowOnly(t *testing.T) {
-	env := modtest.New(t, nil)
-	u := env.NewUser("participant")
-	talk := env.MakeTalk(modtest.TalkOpts{})
-	th := newThread(t, env, talk, u.Token)
-	var p threads.Post
-	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": "frist"}), 201).JSON(t, &p)
+	env, u, th := oneThread(t)
+	p := newPost(t, env, th.ID, u.Token, map[string]any{"body": "frist"})
 	env.Clock.Advance(14 * time.Minute)
 	var edited threads.Post
 	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/posts/%d", p.ID), u.Token, map[string]any{"body": "first"}), 200).JSON(t, &edited)
@@ -84,11 +101,11 @@ func TestRepliesOneLevelDeep(t *testing.T) {
 	talk := env.MakeTalk(modtest.TalkOpts{})
 	th, other := newThread(t, env, talk, u.Token), newThread(t, env, talk, u.Token)
 	var top, reply, elsewhere threads.Post
-	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": "top"}), 201).JSON(t, &top)
-	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": "reply", "parent_id": top.ID}), 201).JSON(t, &reply)
-	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", other.ID), u.Token, map[string]any{"body": "x"}), 201).JSON(t, &elsewhere)
+	postIn(t, env, th.ID, u.Token, map[string]any{"body": "top"}, 201).JSON(t, &top)
+	postIn(t, env, th.ID, u.Token, map[string]any{"body": "reply", "parent_id": top.ID}, 201).JSON(t, &reply)
+	postIn(t, env, other.ID, u.Token, map[string]any{"body": "x"}, 201).JSON(t, &elsewhere)
 	for _, parent := range []int64{reply.ID, elsewhere.ID, 999999} {
-		pr := testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": "deep", "parent_id": parent}), 422).Problem(t)
+		pr := postIn(t, env, th.ID, u.Token, map[string]any{"body": "deep", "parent_id": parent}, 422).Problem(t)
 		if pr.Errors[0].Field != "parent_id" {
 			t.Fatalf("problem %+v", pr)
 		}
@@ -108,8 +125,7 @@ func TestHiddenItemsAreStaffOnly(t *testing.T) {
 	u, other, speaker, mod := env.NewUser("participant"), env.NewUser("participant"), env.NewUser("participant"), env.NewUser("moderator")
 	talk := env.MakeTalk(modtest.TalkOpts{Speakers: []int64{speaker.ID}})
 	th := newThread(t, env, talk, u.Token)
-	var p threads.Post
-	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": "<script>alert(1)</script> secret"}), 201).JSON(t, &p)
+	p := newPost(t, env, th.ID, u.Token, map[string]any{"body": "<script>alert(1)</script> secret"})
 	if p.Body != "<script>alert(1)</script> secret" {
 		t.Fatalf("body %q", p.Body)
 	}
@@ -138,16 +154,12 @@ func TestHiddenItemsAreStaffOnly(t *testing.T) {
 }
 
 func TestBlockedWordsHidePosts(t *testing.T) {
-	env := modtest.New(t, nil) // default list
-	u := env.NewUser("participant")
-	talk := env.MakeTalk(modtest.TalkOpts{})
-	th := newThread(t, env, talk, u.Token)
-	var p threads.Post
-	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": "Best CASINO BONUS here"}), 201).JSON(t, &p)
+	env, u, th := oneThread(t) // default blocked words
+	p := newPost(t, env, th.ID, u.Token, map[string]any{"body": "Best CASINO BONUS here"})
 	if !p.Hidden {
 		t.Fatalf("post not hidden")
 	}
-	for _, ev := range env.Events(live.TalkChannel(talk)) {
+	for _, ev := range env.Events(live.TalkChannel(th.TalkID)) {
 		if ev.Type == "post.created" {
 			t.Fatalf("hidden post on the public channel")
 		}
@@ -202,14 +214,10 @@ func readAllPosts(t *testing.T, env *modtest.Env, thread int64, tok string, limi
 }
 
 func TestThreadPostsArePaged(t *testing.T) {
-	env := modtest.New(t, nil)
-	u := env.NewUser("participant")
-	talk := env.MakeTalk(modtest.TalkOpts{})
-	th := newThread(t, env, talk, u.Token)
+	env, u, th := oneThread(t)
 	var want []int64
 	for i := range 7 {
-		var p threads.Post
-		testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, map[string]any{"body": fmt.Sprintf("post %d", i)}), 201).JSON(t, &p)
+		p := newPost(t, env, th.ID, u.Token, map[string]any{"body": fmt.Sprintf("post %d", i)})
 		want = append(want, p.ID)
 	}
 	// Two posts at the same instant: the id orders them, and a page boundary
@@ -237,10 +245,7 @@ func TestThreadPostsArePaged(t *testing.T) {
 }
 
 func TestThreadPostsPageParameters(t *testing.T) {
-	env := modtest.New(t, nil)
-	u := env.NewUser("participant")
-	talk := env.MakeTalk(modtest.TalkOpts{})
-	th := newThread(t, env, talk, u.Token)
+	env, u, th := oneThread(t)
 	for _, tc := range []struct{ query, field string }{
 		{"cursor=zzz", "cursor"},
 		{"cursor=" + url.QueryEscape("eyJ0IjoxfQ"), "cursor"}, // {"t":1}: JSON, but not a position
@@ -268,8 +273,7 @@ func TestHiddenPostsStayHiddenAcrossPages(t *testing.T) {
 		if i == 5 {
 			body["parent_id"] = all[3]
 		}
-		var p threads.Post
-		testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), u.Token, body), 201).JSON(t, &p)
+		p := newPost(t, env, th.ID, u.Token, body)
 		all = append(all, p.ID)
 		if i != 1 && i != 3 && i != 5 {
 			visible = append(visible, p.ID)

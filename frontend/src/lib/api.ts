@@ -1,186 +1,72 @@
 // Typed client for the Hub Talks HTTP API (shared/docs/api.md). The app talks
 // to the server only through this module.
 
-export type Role = 'participant' | 'moderator' | 'admin';
+import type { components, paths } from './api-types';
 
-export interface User {
-  id: number;
-  email?: string;
-  display_name: string;
-  role: Role;
-  created_at: string;
-}
-
-export interface PersonRef {
-  id: number;
-  display_name: string;
-}
-
-export type TalkStatus = 'draft' | 'scheduled' | 'live' | 'ended' | 'cancelled';
-
-export interface QASettings {
-  moderation: 'pre' | 'post';
-  allow_anonymous: boolean;
-  open: boolean;
-}
-
-export interface Talk {
-  id: number;
-  slug: string;
-  title: string;
-  abstract: string;
-  starts_at: string;
-  ends_at: string;
-  status: TalkStatus;
-  tags: string[];
-  language: string;
-  format: string;
-  location: string;
-  stream_url?: string | null;
-  capacity: number | null;
-  registered_count: number;
-  waitlist_count: number;
-  registration_closes_at: string | null;
-  speakers: PersonRef[];
-  qa: QASettings;
-  recording: { video_id: string; url: string } | null;
-  created_at: string;
-  updated_at: string;
-}
-
-/** The writable fields of a talk (POST takes them, PATCH any subset). */
-export interface TalkInput {
-  title: string;
-  abstract: string;
-  starts_at: string;
-  ends_at: string;
-  status: 'draft' | 'scheduled';
-  tags: string[];
-  language: string;
-  format: string;
-  location: string;
-  stream_url: string;
-  capacity: number | null;
-  registration_closes_at: string | null;
-  speakers: { id: number }[];
-  qa: QASettings;
-}
-
-export interface Registration {
-  talk_id: number;
-  user_id: number;
-  status: 'confirmed' | 'waitlisted';
-  waitlist_position: number | null;
-  created_at: string;
-  /** GET /me/registrations returns "registrations with their talks". */
-  talk?: Talk;
-}
-
-export type QuestionStatus = 'pending' | 'approved' | 'answered' | 'dismissed';
-
-export interface Answer {
-  id: number;
-  question_id: number;
-  body: string;
-  author: PersonRef;
-  created_at: string;
-}
-
-export interface Question {
-  id: number;
-  talk_id: number;
-  body: string;
-  author: PersonRef | null;
-  anonymous: boolean;
-  status: QuestionStatus;
-  pinned: boolean;
-  votes: number;
-  voted: boolean;
-  answers: Answer[];
-  created_at: string;
-  updated_at: string;
-}
-
-export interface Thread {
-  id: number;
-  talk_id: number;
-  title: string;
-  body: string;
-  author: PersonRef | null;
-  pinned: boolean;
-  locked: boolean;
-  hidden: boolean;
-  post_count: number;
-  last_activity_at: string;
-  created_at: string;
-  posts?: Post[];
-}
-
+// The API's types are generated from server/openapi.json (npm run gen:api),
+// which a Go test holds to the server's real answers; nothing here is kept
+// by hand. These names are the ones the pages use.
+type Schemas = components['schemas'];
+export type Role = Schemas['Role'];
+export type User = Schemas['User'];
+export type AuthResult = Schemas['Auth'];
+export type PersonRef = Schemas['Person'];
+export type TalkStatus = Schemas['TalkStatus'];
+export type QASettings = Schemas['QASettings'];
+export type Talk = Schemas['Talk'];
+/** The writable fields of a talk: PATCH takes any subset. */
+export type TalkInput = Schemas['TalkWrite'];
+/** POST /talks: the writable fields, title and times required. */
+export type NewTalk = Body<'/api/v1/talks', 'post'>;
+export type TalkFormat = Schemas['TalkFormat'];
+export type Registration = Schemas['Registration'];
+/** A registration of GET /me/registrations, with its talk. */
+export type MyRegistration = Schemas['MyRegistration'];
+/** A registration as staff of the talk see it. */
+export type Registrant = Schemas['Registrant'];
+export type QuestionStatus = Schemas['QuestionStatus'];
+export type Answer = Schemas['Answer'];
+export type Question = Schemas['Question'];
+export type Vote = Schemas['Vote'];
+export type Thread = Schemas['Thread'];
 /** GET /threads/{id}: the thread's fields (on every page) and one page of its posts, oldest first. */
-export interface ThreadPage extends Thread {
-  posts: Post[];
-  /** The cursor of the next page of posts; null on the last page. */
-  next_cursor: string | null;
-}
+export type ThreadPage = Schemas['ThreadWithPosts'];
+export type Post = Schemas['Post'];
+export type Flag = Schemas['Flag'];
+export type LogEntry = Schemas['ModerationLogEntry'];
+export type PlaylistItem = Schemas['PlaylistItem'];
+export type Playlist = Schemas['Playlist'];
+export type FieldError = Schemas['FieldError'];
+export type Problem = Schemas['Problem'];
 
-export interface Post {
-  id: number;
-  thread_id: number;
-  parent_id: number | null;
-  body: string;
-  author: PersonRef | null;
-  hidden: boolean;
-  created_at: string;
-  edited_at: string | null;
+type Path = keyof paths;
+type Method = 'get' | 'put' | 'post' | 'delete' | 'patch';
+/** The methods openapi.json documents for path P. */
+type MethodOf<P extends Path> = {
+  [M in Method]-?: [NonNullable<paths[P][M]>] extends [never] ? never : M;
+}[Method];
+type Operation<P extends Path, M extends MethodOf<P>> = NonNullable<paths[P][M]>;
+type JSONOf<T> = T extends { content: { 'application/json': infer B } } ? B : never;
+type OrVoid<T> = [T] extends [never] ? void : T;
+/** The JSON body of an operation's 200/201 answer (void for 204). */
+export type Ok<P extends Path, M extends MethodOf<P>> = Operation<P, M> extends { responses: infer R }
+  ? OrVoid<JSONOf<R[Extract<keyof R, 200 | 201>]>>
+  : never;
+/** The JSON request body of an operation. */
+export type Body<P extends Path, M extends MethodOf<P>> = Operation<P, M> extends { requestBody?: infer B }
+  ? JSONOf<NonNullable<B>>
+  : never;
+/** The query parameters of an operation. */
+export type Query<P extends Path, M extends MethodOf<P>> = Operation<P, M> extends {
+  parameters: { query?: infer Q };
 }
-
-export interface Flag {
-  id: number;
-  target: { type: 'question' | 'post'; id: number };
-  reason: string;
-  status: 'open' | 'resolved' | 'dismissed';
-  reporter: PersonRef;
-  created_at: string;
+  ? NonNullable<Q>
+  : never;
+type PathParams<P extends Path, M extends MethodOf<P>> = Operation<P, M> extends {
+  parameters: { path: infer V };
 }
-
-export interface LogEntry {
-  id: number;
-  talk_id: number;
-  actor: PersonRef;
-  action: string;
-  target: { type: string; id: number };
-  reason: string | null;
-  created_at: string;
-}
-
-export interface PlaylistItem {
-  id: number;
-  position: number;
-  video_id: string;
-  title: string;
-  description: string;
-  published_at: string | null;
-  thumbnail_url: string | null;
-  talk_id: number | null;
-}
-
-export interface Playlist {
-  id: number;
-  title: string;
-  description: string;
-  youtube_playlist_id: string | null;
-  items?: PlaylistItem[];
-}
-
-export interface Page<T> {
-  items: T[];
-  next_cursor: string | null;
-}
-
-export interface FieldError {
-  field: string;
-  message: string;
-}
+  ? V
+  : never;
 
 /** An RFC 9457 problem, or a stand-in for a failure that was not one. */
 export class ApiError extends Error {
@@ -231,10 +117,8 @@ export function setCsrfToken(t: string | null): void {
   csrfToken = t;
 }
 
-type Body = unknown;
-
 interface RequestOptions {
-  body?: Body;
+  body?: unknown;
   rawBody?: BodyInit;
   contentType?: string;
   accept?: string;
@@ -281,13 +165,7 @@ async function toError(res: Response): Promise<ApiError> {
   const ct = res.headers.get('Content-Type') ?? '';
   if (ct.includes('json')) {
     try {
-      const p = (await res.json()) as Partial<{
-        title: string;
-        status: number;
-        code: string;
-        detail: string;
-        errors: FieldError[];
-      }>;
+      const p = (await res.json()) as Partial<Problem>;
       return new ApiError({
         status: p.status ?? res.status,
         code: p.code,
@@ -329,9 +207,9 @@ async function json<T>(method: string, path: string, opts?: RequestOptions): Pro
   return (await res.json()) as T;
 }
 
-function qs(params: Record<string, string | number | undefined | null>): string {
+function qs(params: object): string {
   const u = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) {
+  for (const [k, v] of Object.entries(params) as [string, unknown][]) {
     if (v !== undefined && v !== null && v !== '') u.set(k, String(v));
   }
   const s = u.toString();
@@ -352,94 +230,123 @@ async function download(path: string, accept: string, filename: string): Promise
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
 }
 
-export interface AuthResult {
-  user: User;
-  token: string;
+interface CallOptions<P extends Path, M extends MethodOf<P>> {
+  query?: Query<P, M>;
+  body?: Body<P, M>;
+  rawBody?: BodyInit;
+  contentType?: string;
+}
+/** The options of call: `params` is required exactly when the path has some. */
+type CallArgs<P extends Path, M extends MethodOf<P>> = [PathParams<P, M>] extends [never]
+  ? [o?: CallOptions<P, M>]
+  : [o: CallOptions<P, M> & { params: PathParams<P, M> }];
+
+/**
+ * Calls the operation `method path` of openapi.json (path as documented,
+ * e.g. '/api/v1/talks/{id}', filled from params): its body, query and
+ * answer have the documented types.
+ */
+export function call<P extends Path, M extends MethodOf<P>>(method: M, path: P, ...args: CallArgs<P, M>): Promise<Ok<P, M>> {
+  const o: CallOptions<P, M> & { params?: Record<string, string | number> } = args[0] ?? {};
+  const url = path.slice(BASE.length).replace(/\{(\w+)\}/g, (_, k: string) => encodeURIComponent(String(o.params?.[k])));
+  return json<Ok<P, M>>(method.toUpperCase(), url + qs(o.query ?? {}), {
+    body: o.body,
+    rawBody: o.rawBody,
+    contentType: o.contentType,
+  });
 }
 
 export const api = {
   // Accounts
-  signup: (b: { email: string; password: string; display_name: string }) =>
-    json<AuthResult>('POST', '/auth/signup', { body: b }),
-  login: (b: { email: string; password: string }) => json<AuthResult>('POST', '/auth/login', { body: b }),
-  logout: () => json<void>('POST', '/auth/logout'),
+  signup: (body: Body<'/api/v1/auth/signup', 'post'>) => call('post', '/api/v1/auth/signup', { body }),
+  login: (body: Body<'/api/v1/auth/login', 'post'>) => call('post', '/api/v1/auth/login', { body }),
+  logout: () => call('post', '/api/v1/auth/logout'),
   /** The signed-in user, or null. Remembers the CSRF token the server hands out. */
   async me(): Promise<User | null> {
     try {
       const res = await send('GET', '/me');
       const t = res.headers.get('X-CSRF-Token');
       if (t) setCsrfToken(t);
-      return (await res.json()) as User;
+      return (await res.json()) as Ok<'/api/v1/me', 'get'>;
     } catch (e) {
       if (e instanceof ApiError && e.status === 401) return null;
       throw e;
     }
   },
-  myRegistrations: () => json<Page<Registration>>('GET', '/me/registrations?limit=200'),
+  myRegistrations: () => call('get', '/api/v1/me/registrations'),
   exportMe: () => download('/me/export', 'application/json', 'hubtalks-my-data.json'),
-  deleteMe: () => json<void>('DELETE', '/me'),
-  users: (q: string) => json<Page<User>>('GET', `/users${qs({ q, limit: 20 })}`),
+  deleteMe: () => call('delete', '/api/v1/me'),
+  users: (q: string) => call('get', '/api/v1/users', { query: { q, limit: 20 } }),
 
   // Talks
-  talks: (p: { from?: string; to?: string; status?: string; tag?: string; q?: string; limit?: number; cursor?: string }) =>
-    json<Page<Talk>>('GET', `/talks${qs(p)}`),
-  talk: (id: number) => json<Talk>('GET', `/talks/${id}`),
-  createTalk: (b: TalkInput) => json<Talk>('POST', '/talks', { body: b }),
-  updateTalk: (id: number, b: Partial<TalkInput>) => json<Talk>('PATCH', `/talks/${id}`, { body: b }),
-  cancelTalk: (id: number) => json<Talk>('POST', `/talks/${id}/cancel`),
-  setTalkStatus: (id: number, status: 'live' | 'ended') => json<Talk>('POST', `/talks/${id}/status`, { body: { status } }),
+  talks: (query: Query<'/api/v1/talks', 'get'>) => call('get', '/api/v1/talks', { query }),
+  talk: (id: number) => call('get', '/api/v1/talks/{id}', { params: { id } }),
+  createTalk: (body: Body<'/api/v1/talks', 'post'>) => call('post', '/api/v1/talks', { body }),
+  updateTalk: (id: number, body: TalkInput) => call('patch', '/api/v1/talks/{id}', { params: { id }, body }),
+  cancelTalk: (id: number) => call('post', '/api/v1/talks/{id}/cancel', { params: { id } }),
+  setTalkStatus: (id: number, status: Body<'/api/v1/talks/{id}/status', 'post'>['status']) =>
+    call('post', '/api/v1/talks/{id}/status', { params: { id }, body: { status } }),
   icsUrl: (id: number) => `${BASE}/talks/${id}.ics`,
   feedUrl: () => `${BASE}/talks.ics`,
 
   // Registrations
-  register: (id: number) => json<Registration>('POST', `/talks/${id}/registrations`),
-  cancelRegistration: (id: number) => json<void>('DELETE', `/talks/${id}/registrations/me`),
+  register: (id: number) => call('post', '/api/v1/talks/{id}/registrations', { params: { id } }),
+  cancelRegistration: (id: number) => call('delete', '/api/v1/talks/{id}/registrations/me', { params: { id } }),
   registrantsCsv: (id: number, slug: string) =>
     download(`/talks/${id}/registrations`, 'text/csv', `registrants-${slug || id}.csv`),
-  registrants: (id: number) => json<Page<Registration & { user?: User }>>('GET', `/talks/${id}/registrations?limit=200`),
+  registrants: (id: number) => call('get', '/api/v1/talks/{id}/registrations', { params: { id } }),
 
   // Playlists
-  playlists: () => json<Page<Playlist>>('GET', '/playlists'),
-  playlist: (id: number) => json<Playlist>('GET', `/playlists/${id}`),
-  createPlaylist: (b: { title: string; description: string; youtube_playlist_id?: string }) =>
-    json<Playlist>('POST', '/playlists', { body: b }),
-  deletePlaylist: (id: number) => json<void>('DELETE', `/playlists/${id}`),
-  updateItem: (pid: number, itemId: number, b: { talk_id?: number | null; title?: string; position?: number }) =>
-    json<PlaylistItem>('PATCH', `/playlists/${pid}/items/${itemId}`, { body: b }),
+  playlists: () => call('get', '/api/v1/playlists'),
+  playlist: (id: number) => call('get', '/api/v1/playlists/{id}', { params: { id } }),
+  createPlaylist: (body: Body<'/api/v1/playlists', 'post'>) => call('post', '/api/v1/playlists', { body }),
+  deletePlaylist: (id: number) => call('delete', '/api/v1/playlists/{id}', { params: { id } }),
+  updateItem: (pid: number, itemId: number, body: Body<'/api/v1/playlists/{id}/items/{item_id}', 'patch'>) =>
+    call('patch', '/api/v1/playlists/{id}/items/{item_id}', { params: { id: pid, item_id: itemId }, body }),
   importFeed: (pid: number, atom: string) =>
-    json<Playlist>('POST', `/playlists/${pid}/import`, { rawBody: atom, contentType: 'application/atom+xml' }),
+    call('post', '/api/v1/playlists/{id}/import', {
+      params: { id: pid },
+      rawBody: atom,
+      contentType: 'application/atom+xml',
+    }),
 
   // Q&A
   questions: (talkId: number, p: { sort?: 'top' | 'recent'; status?: string } = {}) =>
-    json<Page<Question>>('GET', `/talks/${talkId}/questions${qs({ ...p, limit: 200 })}`),
+    call('get', '/api/v1/talks/{id}/questions', { params: { id: talkId }, query: { ...p, limit: 200 } }),
   ask: (talkId: number, body: string, anonymous: boolean) =>
-    json<Question>('POST', `/talks/${talkId}/questions`, { body: { body, anonymous } }),
-  vote: (qid: number) => json<{ id: number; votes: number; voted: boolean }>('PUT', `/questions/${qid}/vote`),
-  unvote: (qid: number) => json<{ id: number; votes: number; voted: boolean }>('DELETE', `/questions/${qid}/vote`),
-  moderateQuestion: (qid: number, b: { status?: QuestionStatus; pinned?: boolean }) =>
-    json<Question>('PATCH', `/questions/${qid}`, { body: b }),
-  answer: (qid: number, body: string) => json<Answer>('POST', `/questions/${qid}/answers`, { body: { body } }),
-  flagQuestion: (qid: number, reason: string) => json<Flag>('POST', `/questions/${qid}/flags`, { body: { reason } }),
+    call('post', '/api/v1/talks/{id}/questions', { params: { id: talkId }, body: { body, anonymous } }),
+  vote: (qid: number) => call('put', '/api/v1/questions/{id}/vote', { params: { id: qid } }),
+  unvote: (qid: number) => call('delete', '/api/v1/questions/{id}/vote', { params: { id: qid } }),
+  moderateQuestion: (qid: number, body: Body<'/api/v1/questions/{id}', 'patch'>) =>
+    call('patch', '/api/v1/questions/{id}', { params: { id: qid }, body }),
+  answer: (qid: number, body: string) =>
+    call('post', '/api/v1/questions/{id}/answers', { params: { id: qid }, body: { body } }),
+  flagQuestion: (qid: number, reason: string) =>
+    call('post', '/api/v1/questions/{id}/flags', { params: { id: qid }, body: { reason } }),
 
   // Threads
-  threads: (talkId: number) => json<Page<Thread>>('GET', `/talks/${talkId}/threads?limit=200`),
-  createThread: (talkId: number, b: { title: string; body: string }) =>
-    json<Thread>('POST', `/talks/${talkId}/threads`, { body: b }),
-  thread: (id: number, cursor?: string | null) => json<ThreadPage>('GET', `/threads/${id}${qs({ cursor })}`),
+  threads: (talkId: number) => call('get', '/api/v1/talks/{id}/threads', { params: { id: talkId }, query: { limit: 200 } }),
+  createThread: (talkId: number, body: Body<'/api/v1/talks/{id}/threads', 'post'>) =>
+    call('post', '/api/v1/talks/{id}/threads', { params: { id: talkId }, body }),
+  thread: (id: number, cursor?: string | null) =>
+    call('get', '/api/v1/threads/{id}', { params: { id }, query: { cursor: cursor ?? undefined } }),
   post: (threadId: number, body: string, parentId: number | null) =>
-    json<Post>('POST', `/threads/${threadId}/posts`, {
+    call('post', '/api/v1/threads/{id}/posts', {
+      params: { id: threadId },
       body: parentId ? { body, parent_id: parentId } : { body },
     }),
-  updateThread: (id: number, b: { pinned?: boolean; locked?: boolean; hidden?: boolean; title?: string }) =>
-    json<Thread>('PATCH', `/threads/${id}`, { body: b }),
-  updatePost: (id: number, b: { body?: string; hidden?: boolean }) => json<Post>('PATCH', `/posts/${id}`, { body: b }),
-  flagPost: (id: number, reason: string) => json<Flag>('POST', `/posts/${id}/flags`, { body: { reason } }),
+  updateThread: (id: number, body: Body<'/api/v1/threads/{id}', 'patch'>) =>
+    call('patch', '/api/v1/threads/{id}', { params: { id }, body }),
+  updatePost: (id: number, body: Body<'/api/v1/posts/{id}', 'patch'>) =>
+    call('patch', '/api/v1/posts/{id}', { params: { id }, body }),
+  flagPost: (id: number, reason: string) => call('post', '/api/v1/posts/{id}/flags', { params: { id }, body: { reason } }),
 
   // Moderation
-  flags: () => json<Page<Flag>>('GET', '/moderation/flags?limit=200'),
-  updateFlag: (id: number, status: 'resolved' | 'dismissed') =>
-    json<Flag>('PATCH', `/moderation/flags/${id}`, { body: { status } }),
-  moderationLog: (talkId: number) => json<Page<LogEntry>>('GET', `/talks/${talkId}/moderation-log?limit=200`),
+  flags: () => call('get', '/api/v1/moderation/flags', { query: { limit: 200 } }),
+  updateFlag: (id: number, status: Body<'/api/v1/moderation/flags/{id}', 'patch'>['status']) =>
+    call('patch', '/api/v1/moderation/flags/{id}', { params: { id }, body: { status } }),
+  moderationLog: (talkId: number) =>
+    call('get', '/api/v1/talks/{id}/moderation-log', { params: { id: talkId }, query: { limit: 200 } }),
 };
 
 /** Whether the user is staff of the talk: its speakers, moderators and admins. */

@@ -3,7 +3,7 @@ import type { Post } from './api';
 import { addPage, comparePosts, noPosts, shownPosts, upsertPost } from './posts';
 
 function post(id: number, at: string, p: Partial<Post> = {}): Post {
-  return { id, thread_id: 1, parent_id: null, body: `p${id}`, author: null, hidden: false, created_at: at, edited_at: null, ...p };
+  return { id, thread_id: 1, parent_id: null, body: `p${id}`, author: { id: 1, display_name: 'u1' }, hidden: false, created_at: at, edited_at: null, ...p };
 }
 const at = (s: number, frac = '') => `2026-11-27T10:00:${String(s).padStart(2, '0')}${frac}Z`;
 const ids = (ps: Post[]) => ps.map((p) => p.id);

@@ -1,0 +1,42 @@
+package moderation
+
+import (
+	"github.com/hubtalks/hubtalks/server/live"
+	"github.com/hubtalks/hubtalks/server/talks"
+)
+
+// The channel rule (see the package doc): what qa and threads emit goes to
+// a talk's staff channel always, and to its public channel when the public
+// may see the item and the talk.
+
+// Publish emits an event about subject by the channel rule of this package:
+// always on the talk's staff channel with staffData, and on its public
+// channel with publicData unless that is nil or the public may not see the
+// talk (a draft emits nothing in public).
+func Publish(tx *live.Tx, talk talks.Access, typ, subject string, staffData, publicData any) error {
+	if err := tx.Emit(live.StaffChannel(talk.TalkID), typ, subject, staffData); err != nil {
+		return err
+	}
+	if publicData == nil {
+		return nil
+	}
+	return PublishPublic(tx, talk, typ, subject, publicData)
+}
+
+// IfPublic is the public data of an event (Publish): data when the public
+// sees the item, nil (nothing in public) when it does not.
+func IfPublic(public bool, data any) any {
+	if public {
+		return data
+	}
+	return nil
+}
+
+// PublishPublic emits an event on the talk's public channel only, when the
+// public (a caller who is nobody) may see the talk.
+func PublishPublic(tx *live.Tx, talk talks.Access, typ, subject string, data any) error {
+	if !(talks.Access{TalkID: talk.TalkID, TalkStatus: talk.TalkStatus}).Visible() {
+		return nil
+	}
+	return tx.Emit(live.TalkChannel(talk.TalkID), typ, subject, data)
+}

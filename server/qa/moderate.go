@@ -1,0 +1,169 @@
+package qa
+
+import (
+	"context"
+	"database/sql"
+	"time"
+
+	"github.com/hubtalks/hubtalks/realtime"
+	"github.com/hubtalks/hubtalks/server/domain"
+	"github.com/hubtalks/hubtalks/server/live"
+	"github.com/hubtalks/hubtalks/server/moderation"
+	"github.com/hubtalks/hubtalks/server/talks"
+)
+
+// The staff's changes of a question: approve, dismiss, restore, mark
+// answered, pin; each logged, and restated on the live channels.
+
+// Moderate applies a change by staff of the talk.
+func (s *Service) Moderate(ctx context.Context, u *domain.User, id int64, m Moderation) (Question, error) {
+	a, err := s.staffQuestion(ctx, id, u, "only staff of this talk moderate its questions")
+	if err != nil {
+		return Question{}, err
+	}
+	var v domain.Checker
+	v.Check(m.Status != nil || m.Pinned != nil, "status", "give status, pinned or both")
+	if m.Status != nil {
+		st := *m.Status
+		v.Check(st == StatusApproved || st == StatusDismissed || st == StatusAnswered, "status", "must be approved, dismissed or answered")
+	}
+	reason := moderation.Reason(&v, m.Reason)
+	if err := v.Err(); err != nil {
+		return Question{}, err
+	}
+	return moderation.InTx[Question](ctx, s.rec)(func(tx *live.Tx) (Question, error) {
+		if err := s.moderate(ctx, tx, a.TalkID, id, u.ID, m, reason); err != nil {
+			return Question{}, err
+		}
+		return s.store.Question(ctx, tx, id, u.ID, u.IsModerator())
+	})
+}
+
+// moderate applies a staff change inside tx under the talk's row lock:
+// status, pin (unpinning any other question of the talk first), the log
+// entries and the events, all or nothing.
+func (s *Service) moderate(ctx context.Context, tx *live.Tx, talkID, id, actorID int64, m Moderation, reason string) error {
+	talk, err := s.mod.LockTalk(ctx, tx, talkID)
+	if err != nil {
+		return err
+	}
+	q, err := s.store.Lock(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	now := s.mod.Now()
+	var actions []moderation.Action
+	act := func(action string, target int64) {
+		actions = append(actions, moderation.Action{TalkID: talkID, ActorID: actorID, Action: action,
+			Target: moderation.Target{Type: "question", ID: target}, Reason: reason})
+	}
+	next := restatus(q, m.Status, now, act)
+	next, unpinned, err := s.repin(ctx, tx, next, m.Pinned, now, act)
+	if err != nil {
+		return err
+	}
+	if next.Status == q.Status && next.Pinned == q.Pinned {
+		return nil // nothing changed: no log, no event
+	}
+	if err := s.mod.Record(ctx, tx, actions...); err != nil {
+		return err
+	}
+	next.UpdatedAt = now
+	if err := s.store.Update(ctx, tx, next); err != nil {
+		return err
+	}
+	for _, other := range unpinned {
+		if err := s.publishUpdate(ctx, tx, talk, other, true); err != nil {
+			return err
+		}
+	}
+	return s.publishUpdate(ctx, tx, talk, id, public(q.Status))
+}
+
+// restatus is q after a change of status to `to` (nil: none): answering
+// stamps the time, dismissing unpins.
+func restatus(q lockedQuestion, to *string, now time.Time, act func(action string, target int64)) lockedQuestion {
+	if to == nil || *to == q.Status {
+		return q
+	}
+	act(statusAction(q.Status, *to), q.ID)
+	q.Status = *to
+	if q.Status == StatusAnswered {
+		q.AnsweredAt = sql.NullTime{Time: now, Valid: true}
+	}
+	if q.Status == StatusDismissed && q.Pinned {
+		q.Pinned = false
+		act("unpin", q.ID)
+	}
+	return q
+}
+
+// statusAction names the log action of a status change.
+func statusAction(from, to string) string {
+	switch {
+	case to == StatusDismissed:
+		return "dismiss"
+	case to == StatusAnswered:
+		return "mark_answered"
+	case from == StatusPending:
+		return "approve"
+	case from == StatusDismissed:
+		return "restore"
+	default:
+		return "unmark_answered"
+	}
+}
+
+// repin is q after a change of pin (nil: none). Only public questions are
+// pinned, one per talk: pinning unpins the talk's others first, returned.
+func (s *Service) repin(ctx context.Context, tx *live.Tx, q lockedQuestion, pin *bool, now time.Time, act func(action string, target int64)) (lockedQuestion, []int64, error) {
+	if pin == nil || *pin == q.Pinned {
+		return q, nil, nil
+	}
+	q.Pinned = *pin
+	if !*pin {
+		act("unpin", q.ID)
+		return q, nil, nil
+	}
+	if !public(q.Status) {
+		return q, nil, ErrNotPinnable
+	}
+	others, err := s.store.UnpinOthers(ctx, tx, q.TalkID, q.ID, now)
+	if err != nil {
+		return q, nil, err
+	}
+	for _, other := range others {
+		act("unpin", other)
+	}
+	act("pin", q.ID)
+	return q, others, nil
+}
+
+// publishUpdate emits the question's new state: question.updated on staff;
+// on public, question.created when it just became visible, question.updated
+// while it stays visible, and question.removed when it stopped being
+// visible, which also becomes what every earlier public event of the
+// question (and of its answers) now says: a replay must not bring it back.
+func (s *Service) publishUpdate(ctx context.Context, tx *live.Tx, talk talks.Access, id int64, wasPublic bool) error {
+	ev, err := s.store.Question(ctx, tx, id, 0, false)
+	if err != nil {
+		return err
+	}
+	subject := live.Subject("question", id)
+	if err := tx.Emit(live.StaffChannel(talk.TalkID), "question.updated", subject, ev); err != nil {
+		return err
+	}
+	switch isPublic := public(ev.Status); {
+	case isPublic && !wasPublic:
+		return moderation.PublishPublic(tx, talk, "question.created", subject, ev)
+	case isPublic:
+		return moderation.PublishPublic(tx, talk, "question.updated", subject, ev)
+	case wasPublic:
+		removed := removedQuestion{ID: id}
+		if err := moderation.PublishPublic(tx, talk, "question.removed", subject, removed); err != nil {
+			return err
+		}
+		return tx.Restate(live.TalkChannel(talk.TalkID), realtime.Restatement{Subject: subject, Type: "question.removed", Data: removed})
+	}
+	return nil
+}

@@ -1,0 +1,262 @@
+package qa
+
+import (
+	"context"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hubtalks/hubtalks/server/domain"
+	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/live"
+	"github.com/hubtalks/hubtalks/server/moderation"
+	"github.com/hubtalks/hubtalks/server/talks"
+)
+
+// Service holds the Q&A's rules.
+type Service struct {
+	mod   *moderation.Service
+	db    *sqlx.DB
+	rec   *live.Recorder
+	store Store
+	votes *coalescer
+}
+
+// New builds the Q&A on the shared moderation service.
+func New(mod *moderation.Service) *Service {
+	s := &Service{mod: mod, db: mod.DB, rec: mod.Recorder}
+	s.votes = newCoalescer(mod.Cfg.VoteWindow, s.flushVotes, func(id int64, err error) {
+		mod.Log.Warn("publish votes failed", "question_id", id, "err", err)
+	})
+	return s
+}
+
+// Close publishes the vote counts still waiting for their window; the
+// server calls it on shutdown.
+func (s *Service) Close() error { return s.votes.Close() }
+
+// visible: what the caller may see of a question at all; anything else is
+// a 404. Staff of the talk see every status.
+func (a access) visible() bool { return a.Staff() || (a.Visible() && public(a.Status)) }
+
+// question loads question id for u; one u may not see is not found.
+func (s *Service) question(ctx context.Context, id int64, u *domain.User) (access, error) {
+	a, err := s.store.Access(ctx, s.db, id, u)
+	if err == nil && !a.visible() {
+		err = moderation.NotFound("question", id)
+	}
+	return a, err
+}
+
+// staffQuestion loads question id for u, who must be staff of its talk
+// (refused with why otherwise).
+func (s *Service) staffQuestion(ctx context.Context, id int64, u *domain.User, why string) (access, error) {
+	a, err := s.question(ctx, id, u)
+	if err == nil && !a.Staff() {
+		err = domain.Forbidden(why)
+	}
+	return a, err
+}
+
+// accepting reports whether a talk takes questions and votes: scheduled or
+// live with Q&A open.
+func accepting(talkStatus string, qaOpen bool) bool {
+	return qaOpen && (talkStatus == talks.StatusScheduled || talkStatus == talks.StatusLive)
+}
+
+// List is a page of a talk's questions as u may see them.
+func (s *Service) List(ctx context.Context, u *domain.User, talkID int64, f Filter) (httpx.List[Question], error) {
+	var v domain.Checker
+	v.Check(f.Sort == "top" || f.Sort == "recent", "sort", "must be top or recent")
+	var asked []string
+	if f.Status != "" {
+		for _, st := range strings.Split(f.Status, ",") {
+			switch st = strings.TrimSpace(st); st {
+			case StatusPending, StatusApproved, StatusAnswered, StatusDismissed:
+				asked = append(asked, st)
+			default:
+				v.Add("status", "must be pending, approved, answered or dismissed (comma-separated)")
+			}
+		}
+	}
+	p := listParams{TalkID: talkID, Viewer: domain.IDOf(u)}
+	var err error
+	if p.Keyset, err = moderation.KeysetOf(f.Page, &p.listCursor); err != nil {
+		return httpx.List[Question]{}, err
+	}
+	if err := v.Err(); err != nil {
+		return httpx.List[Question]{}, err
+	}
+	t, err := s.mod.TalkFor(ctx, talkID, u)
+	if err != nil {
+		return httpx.List[Question]{}, err
+	}
+	if p.Statuses, p.OwnPending, err = shown(t.Staff(), u, asked); err != nil {
+		return httpx.List[Question]{}, err
+	}
+	rows, err := s.store.List(ctx, s.db, f.Sort, p)
+	if err != nil {
+		return httpx.List[Question]{}, err
+	}
+	out := httpx.PageOf(rows, f.Page.Limit, func(r questionRow) Question { return r.question(u.IsModerator()) },
+		func(r questionRow) any {
+			return listCursor{Votes: r.Votes, Position: moderation.Position{At: r.CreatedAt, ID: r.ID}}
+		})
+	return out, s.store.AttachAnswers(ctx, s.db, out.Items)
+}
+
+// shown is what a list shows of the statuses asked for (none: every one
+// the caller may see). Askers see their own questions awaiting moderation
+// in the default list (nobody else does), so a reload does not seem to
+// lose them.
+func shown(staff bool, u *domain.User, asked []string) (statuses []string, ownPending bool, err error) {
+	switch {
+	case staff && len(asked) == 0:
+		return []string{StatusPending, StatusApproved, StatusAnswered, StatusDismissed}, false, nil
+	case staff:
+		return asked, false, nil
+	}
+	for _, st := range asked {
+		if !public(st) {
+			return nil, false, domain.Forbidden("only staff of this talk see " + st + " questions")
+		}
+	}
+	if len(asked) == 0 {
+		return []string{StatusApproved, StatusAnswered}, u != nil, nil
+	}
+	return asked, false, nil
+}
+
+// Ask stores u's question in txn, with its log entry and events.
+func (s *Service) Ask(ctx context.Context, u *domain.User, talkID int64, a Ask, txn moderation.Txn[Question]) (Question, error) {
+	t, err := s.mod.TalkFor(ctx, talkID, u)
+	if err != nil {
+		return Question{}, err
+	}
+	var v domain.Checker
+	body := moderation.Text(&v, "body", a.Body, MaxQuestion)
+	v.Check(!a.Anonymous || t.QAAllowAnonymous, "anonymous", "this talk does not take anonymous questions")
+	if err := v.Err(); err != nil {
+		return Question{}, err
+	}
+	if !accepting(t.TalkStatus, t.QAOpen) {
+		return Question{}, ErrQAClosed
+	}
+	// Staff of the talk run the session (and read questions out from the
+	// room): they are not throttled.
+	if !t.Staff() {
+		if err := s.mod.Allow(ctx, "question", u.ID, s.mod.Cfg.QuestionRate); err != nil {
+			return Question{}, err
+		}
+	}
+	r := questionRow{Question: Question{TalkID: talkID, Body: body, Anonymous: a.Anonymous, Status: StatusApproved}, Authored: moderation.Authored{AuthorID: u.ID}}
+	if t.QAModeration == "pre" {
+		r.Status = StatusPending
+	}
+	held := s.mod.Blocked(body)
+	if held {
+		r.Status = StatusPending
+	}
+	return txn(func(tx *live.Tx) (Question, error) {
+		r.CreatedAt = s.mod.Now()
+		return s.insert(ctx, tx, t.Access, u, r, held)
+	})
+}
+
+// insert stores a new question with its log entry and events.
+func (s *Service) insert(ctx context.Context, tx *live.Tx, talk talks.Access, u *domain.User, r questionRow, held bool) (Question, error) {
+	id, err := s.store.Insert(ctx, tx, r)
+	if err != nil {
+		return Question{}, err
+	}
+	if held {
+		if err := s.mod.Record(ctx, tx, moderation.Action{TalkID: talk.TalkID, Action: "hold_blocked_words",
+			Target: moderation.Target{Type: "question", ID: id}, Reason: "blocked words: sent to pending"}); err != nil {
+			return Question{}, err
+		}
+	}
+	ev, err := s.store.Question(ctx, tx, id, 0, false)
+	if err != nil {
+		return Question{}, err
+	}
+	err = moderation.Publish(tx, talk, "question.created", live.Subject("question", id), ev, moderation.IfPublic(public(r.Status), ev))
+	if err != nil {
+		return Question{}, err
+	}
+	return s.store.Question(ctx, tx, id, u.ID, u.IsModerator())
+}
+
+// Vote adds (on) or removes u's vote. Votes are taken on public questions
+// while the talk takes questions; repeating is harmless. The count goes
+// out in question.voted, coalesced (votes.go).
+func (s *Service) Vote(ctx context.Context, u *domain.User, id int64, on bool) (Vote, error) {
+	a, err := s.question(ctx, id, u)
+	if err != nil {
+		return Vote{}, err
+	}
+	if !public(a.Status) {
+		return Vote{}, ErrNotVotable
+	}
+	if !accepting(a.TalkStatus, a.QAOpen) {
+		return Vote{}, ErrQAClosed
+	}
+	if err := s.mod.Allow(ctx, "vote", u.ID, s.mod.Cfg.VoteRate); err != nil {
+		return Vote{}, err
+	}
+	votes, err := s.store.SetVote(ctx, s.db, id, u.ID, on)
+	if err != nil {
+		return Vote{}, err
+	}
+	s.votes.touch(id)
+	return Vote{ID: id, Votes: votes, Voted: on}, nil
+}
+
+// Answer stores an answer by a speaker of the talk, a moderator or an
+// admin.
+func (s *Service) Answer(ctx context.Context, u *domain.User, id int64, r Reply) (Answer, error) {
+	a, err := s.staffQuestion(ctx, id, u, "only speakers of this talk and moderators answer its questions")
+	if err != nil {
+		return Answer{}, err
+	}
+	var v domain.Checker
+	body := moderation.Text(&v, "body", r.Body, MaxAnswer)
+	if err := v.Err(); err != nil {
+		return Answer{}, err
+	}
+	if a.Status == StatusDismissed {
+		return Answer{}, ErrQuestionDismissed
+	}
+	return moderation.InTx[Answer](ctx, s.rec)(func(tx *live.Tx) (Answer, error) {
+		out, err := s.store.InsertAnswer(ctx, tx, id, u.ID, body, s.mod.Now())
+		if err != nil {
+			return Answer{}, err
+		}
+		if err := s.mod.Record(ctx, tx, moderation.Action{TalkID: a.TalkID, ActorID: u.ID, Action: "answer",
+			Target: moderation.Target{Type: "question", ID: id}}); err != nil {
+			return Answer{}, err
+		}
+		// The status may have changed since the access was read: read it in the tx.
+		status, err := s.store.Status(ctx, tx, id)
+		if err != nil {
+			return Answer{}, err
+		}
+		// Answers share their question's subject: they leave the public
+		// record with it.
+		return out, moderation.Publish(tx, a.Access, "answer.created", live.Subject("question", id), out, moderation.IfPublic(public(status), out))
+	})
+}
+
+// Flag files u's report on a question u sees.
+func (s *Service) Flag(ctx context.Context, u *domain.User, id int64, r moderation.Report) (moderation.Flag, bool, error) {
+	return s.mod.Flag(ctx, u, moderation.Target{Type: "question", ID: id}, r, func(ctx context.Context, id int64, u *domain.User) (talks.Access, error) {
+		a, err := s.question(ctx, id, u)
+		return a.Access, err
+	})
+}
+
+// Export is the Q&A's part of an account's data export. Erasure needs
+// nothing here: questions, answers and votes stay (the author row itself
+// is anonymised by accounts) so that counts stay right.
+func (s *Service) Export(ctx context.Context, db *sqlx.DB, userID int64) (any, error) {
+	return s.store.Export(ctx, db, userID)
+}

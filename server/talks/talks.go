@@ -1,0 +1,129 @@
+// Package talks owns the talks of the series: their schedule, speakers,
+// Q&A settings and status, the listing and calendar feeds, and who counts as
+// staff of a talk (Access).
+package talks
+
+import (
+	"errors"
+	"time"
+
+	"github.com/hubtalks/hubtalks/server/httpx"
+)
+
+// Statuses of a talk.
+const (
+	StatusDraft     = "draft"
+	StatusScheduled = "scheduled"
+	StatusLive      = "live"
+	StatusEnded     = "ended"
+	StatusCancelled = "cancelled"
+)
+
+// Message kinds this package writes to the outbox (the outbox worker's
+// composer knows how to turn each into an email).
+const (
+	MessageTalkCancelled   = "talk.cancelled"
+	MessageTalkRescheduled = "talk.rescheduled"
+)
+
+// Errors of the talks' rules.
+var (
+	ErrEnded             = errors.New("an ended talk cannot be cancelled")
+	ErrInvalidTransition = errors.New("the talk cannot change to that status")
+)
+
+// Talk is a talk as the API shows it.
+type Talk struct {
+	ID                   int64      `json:"id"`
+	Slug                 string     `json:"slug"`
+	Title                string     `json:"title"`
+	Abstract             string     `json:"abstract"`
+	StartsAt             time.Time  `json:"starts_at"`
+	EndsAt               time.Time  `json:"ends_at"`
+	Status               string     `json:"status"`
+	Tags                 []string   `json:"tags"`
+	Language             string     `json:"language"`
+	Format               string     `json:"format"`
+	Location             string     `json:"location"`
+	StreamURL            *string    `json:"stream_url"` // only for staff and registered users
+	Capacity             *int       `json:"capacity"`
+	RegisteredCount      int        `json:"registered_count"`
+	WaitlistCount        int        `json:"waitlist_count"`
+	RegistrationClosesAt *time.Time `json:"registration_closes_at"`
+	Speakers             []Speaker  `json:"speakers"`
+	QA                   QA         `json:"qa"`
+	Recording            *Recording `json:"recording"`
+	CreatedAt            time.Time  `json:"created_at"`
+	UpdatedAt            time.Time  `json:"updated_at"`
+	ICalSequence         int        `json:"-"`
+}
+
+// Speaker is a user linked to a talk.
+type Speaker struct {
+	ID          int64  `json:"id"`
+	DisplayName string `json:"display_name"`
+}
+
+// QA are a talk's Q&A settings.
+type QA struct {
+	Moderation     string `json:"moderation"` // "pre" or "post"
+	AllowAnonymous bool   `json:"allow_anonymous"`
+	Open           bool   `json:"open"`
+}
+
+// Recording is the talk's video, once a playlist item is linked to it.
+type Recording struct {
+	VideoID string `json:"video_id"`
+	URL     string `json:"url"`
+}
+
+// RecordingFor builds the recording of a YouTube video id.
+func RecordingFor(videoID string) *Recording {
+	return &Recording{VideoID: videoID, URL: "https://www.youtube.com/watch?v=" + videoID}
+}
+
+// Change is the writable part of a talk as a client sends it (DecodeChange
+// reads it). Times are strings so that a malformed one is a 422 naming its
+// field; present tells "absent" from "null" for PATCH.
+type Change struct {
+	Title                *string      `json:"title"`
+	Abstract             *string      `json:"abstract"`
+	StartsAt             *string      `json:"starts_at"`
+	EndsAt               *string      `json:"ends_at"`
+	Status               *string      `json:"status"`
+	Tags                 []string     `json:"tags"`
+	Language             *string      `json:"language"`
+	Format               *string      `json:"format"`
+	Location             *string      `json:"location"`
+	StreamURL            *string      `json:"stream_url"`
+	Capacity             *int         `json:"capacity"`
+	RegistrationClosesAt *string      `json:"registration_closes_at"`
+	Speakers             []SpeakerRef `json:"speakers"`
+	QA                   *QAChange    `json:"qa"`
+	present              map[string]bool
+	qaPresent            map[string]bool
+}
+
+// SpeakerRef names a speaker in a Change.
+type SpeakerRef struct {
+	ID int64 `json:"id"`
+}
+
+// QAChange is the Q&A part of a Change.
+type QAChange struct {
+	Moderation     *string `json:"moderation"`
+	AllowAnonymous *bool   `json:"allow_anonymous"`
+	Open           *bool   `json:"open"`
+}
+
+// StatusChange starts or ends a talk's live session.
+type StatusChange struct {
+	Status *string `json:"status"`
+}
+
+// Query is a listing request as the client wrote it: every filter is
+// optional ("" for none).
+type Query struct {
+	From, To, Status, Tag, Q string
+	Page                     httpx.Page
+}
