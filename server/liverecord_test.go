@@ -175,6 +175,9 @@ func TestReplayObeysModerationOnEveryInstance(t *testing.T) {
 	testserver.Must(t, env.Patch(path("/questions/%d", abusive), mod.Token, map[string]any{"status": "dismissed"}), 200)
 	testserver.Must(t, env.Patch(path("/posts/%d", doxx), mod.Token, map[string]any{"hidden": true}), 200)
 	testserver.Must(t, env.Patch(path("/threads/%d", hiddenThread), mod.Token, map[string]any{"hidden": true}), 200)
+	// Staff may still reply under the hidden post: the public sees neither.
+	testserver.Must(t, env.Post(path("/threads/%d/posts", thread), mod.Token, map[string]any{"body": "STAFF-REPLY-UNDER-HIDDEN", "parent_id": doxx}), 201)
+	secrets = append(secrets, "STAFF-REPLY-UNDER-HIDDEN")
 	head = channelHead(t, env, public)
 	onB.waitFrame("b delivered the moderation", 10*time.Second, func(f frame, _ string) bool { return f.Seq == head })
 

@@ -32,10 +32,10 @@ func IfPublic(public bool, data any) any {
 	return nil
 }
 
-// PublishPublic emits an event on the talk's public channel only, when the
-// public (a caller who is nobody) may see the talk.
+// PublishPublic emits an event on the talk's public channel only, unless
+// the talk is a draft (the public does not see it, whoever acts).
 func PublishPublic(tx *live.Tx, talk talks.Access, typ, subject string, data any) error {
-	if !(talks.Access{TalkID: talk.TalkID, TalkStatus: talk.TalkStatus}).Visible() {
+	if talk.TalkStatus == talks.StatusDraft {
 		return nil
 	}
 	return tx.Emit(live.TalkChannel(talk.TalkID), typ, subject, data)

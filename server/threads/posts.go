@@ -83,6 +83,15 @@ func (s *Service) insertPost(ctx context.Context, tx *live.Tx, a threadAccess, r
 	if th.Locked {
 		return Post{}, ErrLocked
 	}
+	// A reply under a hidden post is hidden from the public with it.
+	parentHidden := false
+	if r.ParentID != nil {
+		parent, err := s.store.LockParent(ctx, tx, *r.ParentID)
+		if err != nil {
+			return Post{}, err
+		}
+		parentHidden = parent.Hidden
+	}
 	r.CreatedAt = s.mod.Now()
 	id, err := s.store.InsertPost(ctx, tx, r)
 	if err != nil {
@@ -100,7 +109,7 @@ func (s *Service) insertPost(ctx context.Context, tx *live.Tx, a threadAccess, r
 	if err != nil {
 		return Post{}, err
 	}
-	return out, moderation.Publish(tx, a.Access, "post.created", live.Subject("post", id), out, moderation.IfPublic(!r.Hidden && !th.Hidden, out))
+	return out, moderation.Publish(tx, a.Access, "post.created", live.Subject("post", id), out, moderation.IfPublic(!r.Hidden && !th.Hidden && !parentHidden, out))
 }
 
 // EditPost applies the author's edit of the body or a moderator's hiding
@@ -162,7 +171,7 @@ func (s *Service) editPost(ctx context.Context, tx *live.Tx, u *domain.User, p p
 	if err != nil {
 		return Post{}, err
 	}
-	pub := publicPost(out, lp.Hidden, lp.ThreadHidden || p.ParentHidden)
+	pub := publicPost(out, lp.Hidden, lp.ThreadHidden || lp.ParentHidden)
 	if err := moderation.Publish(tx, p.Access, "post.updated", live.Subject("post", p.ID), out, pub); err != nil {
 		return Post{}, err
 	}

@@ -49,9 +49,13 @@ const (
 		  AND (NOT :after OR (p.created_at, p.id) > (:at, :id))
 		ORDER BY p.created_at, p.id LIMIT :limit`
 	selectParent = `SELECT thread_id, parent_id, hidden FROM posts WHERE id = $1`
-	lockPost     = `SELECT p.id, p.thread_id, p.author_id, p.body, p.hidden, p.created_at, t.talk_id, t.locked,
-			t.hidden AS thread_hidden
-		FROM posts p JOIN threads t ON t.id = p.thread_id WHERE p.id = $1 FOR UPDATE OF p`
+	// lockParent holds a reply's parent against a concurrent hide until the
+	// reply's events are written.
+	lockParent = selectParent + ` FOR SHARE`
+	lockPost   = `SELECT p.id, p.thread_id, p.author_id, p.body, p.hidden, p.created_at, t.talk_id, t.locked,
+			t.hidden AS thread_hidden, coalesce(pp.hidden, false) AS parent_hidden
+		FROM posts p JOIN threads t ON t.id = p.thread_id LEFT JOIN posts pp ON pp.id = p.parent_id
+		WHERE p.id = $1 FOR UPDATE OF p`
 	selectPostAccess = `SELECT p.id, p.thread_id, p.author_id, p.hidden, t.hidden AS thread_hidden,
 			coalesce(pp.hidden, false) AS parent_hidden, ` + talks.AccessColumns + `
 		FROM posts p JOIN threads t ON t.id = p.thread_id JOIN talks k ON k.id = t.talk_id
@@ -250,6 +254,14 @@ func (Store) Parent(ctx context.Context, q sqlx.QueryerContext, id int64) (paren
 	return p, err
 }
 
+// LockParent reads a reply's parent and holds it against a concurrent hide
+// for the rest of tx.
+func (Store) LockParent(ctx context.Context, q sqlx.QueryerContext, id int64) (parentRow, error) {
+	var p parentRow
+	err := moderation.Get(ctx, q, &p, "post", id, lockParent, id)
+	return p, err
+}
+
 // lockedPost is a post and its thread, read under the post's row lock.
 type lockedPost struct {
 	ID           int64     `db:"id"`
@@ -261,6 +273,7 @@ type lockedPost struct {
 	TalkID       int64     `db:"talk_id"`
 	Locked       bool      `db:"locked"`
 	ThreadHidden bool      `db:"thread_hidden"`
+	ParentHidden bool      `db:"parent_hidden"`
 }
 
 // LockPost reads post id under its row lock.
