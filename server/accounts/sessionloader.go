@@ -27,7 +27,7 @@ const sessionFetchTimeout = 5 * time.Second
 
 func newSessionLoader(fetch func(ctx context.Context, hashes [][]byte) (map[string]sessionUser, error)) *sessionLoader {
 	l := &sessionLoader{fetch: fetch}
-	l.q = &groups.Queue[[]byte, *sessionUser]{Max: maxSessionGroup, Serve: l.serve}
+	l.q = groups.NewQueue(maxSessionGroup, l.serve)
 	return l
 }
 

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
-	"time"
+		"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/hubtalks/hubtalks/server/groups"
 	"github.com/hubtalks/hubtalks/server/idempotency"
 )
 
@@ -50,33 +50,21 @@ type Result struct {
 	Response *idempotency.Response
 }
 
-type outcome struct {
-	res Result
-	err error
-}
+type outcome = groups.Result[Result]
 
-type waiter struct {
-	ctx    context.Context
+// request is one registration request in a talk's queue.
+type request struct {
 	userID int64
 	key    *idempotency.Key // nil: no Idempotency-Key
-	done   chan outcome     // buffered: the batcher never blocks on a waiter
 }
 
-// talkQueue is one talk's queue; it exists while its goroutine runs.
-type talkQueue struct {
-	waiting []*waiter
-	taken   int // waiters taken into batches (tests observe it)
-}
-
-// Batcher groups concurrent registrations per talk (see registerBatch).
+// Batcher groups concurrent registrations per talk (see registerBatch):
+// each talk with requests has its own lane (groups.Lanes).
 type Batcher struct {
 	db      *sqlx.DB
 	store   Store
-	size    int
 	timeout time.Duration
-
-	mu     sync.Mutex
-	queues map[int64]*talkQueue
+	lanes   groups.Lanes[int64, request, Result]
 }
 
 // NewBatcher batches registrations on db, at most size per batch. Each
@@ -86,7 +74,10 @@ func NewBatcher(db *sqlx.DB, size int, timeout time.Duration) *Batcher {
 	if size <= 0 {
 		size = DefaultBatchSize
 	}
-	return &Batcher{db: db, store: NewStore(db), size: size, timeout: timeout, queues: map[int64]*talkQueue{}}
+	b := &Batcher{db: db, store: NewStore(db), timeout: timeout}
+	b.lanes.Max = size
+	b.lanes.Serve = b.flush
+	return b
 }
 
 // Register queues userID's registration for talkID and waits for its batch
@@ -98,67 +89,17 @@ func NewBatcher(db *sqlx.DB, size int, timeout time.Duration) *Batcher {
 // request is still queued, it leaves the queue and is not registered; once
 // its batch has run, its registration stands whatever happens to ctx.
 func (b *Batcher) Register(ctx context.Context, talkID, userID int64, key *idempotency.Key) (Result, error) {
-	w := &waiter{ctx: ctx, userID: userID, key: key, done: make(chan outcome, 1)}
-	b.enqueue(talkID, w)
-	select {
-	case o := <-w.done:
-		return o.res, o.err
-	case <-ctx.Done():
-		select { // answered meanwhile: that answer wins
-		case o := <-w.done:
-			return o.res, o.err
-		default:
-		}
-		return Result{}, fmt.Errorf("wait for registration of user %d for talk %d: %w", userID, talkID, ctx.Err())
+	res, err := b.lanes.Do(ctx, talkID, request{userID: userID, key: key})
+	if err != nil && ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		return Result{}, fmt.Errorf("wait for registration of user %d for talk %d: %w", userID, talkID, err)
 	}
+	return res, err
 }
 
-// enqueue appends ws to talkID's queue, creating it (and its goroutine)
-// when the talk has none.
-func (b *Batcher) enqueue(talkID int64, ws ...*waiter) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	q := b.queues[talkID]
-	if q == nil {
-		q = &talkQueue{}
-		b.queues[talkID] = q
-		go b.run(talkID, q)
-	}
-	q.waiting = append(q.waiting, ws...)
-}
-
-// run serves one talk's queue until it is empty, one batch at a time, then
-// removes the queue and returns.
-func (b *Batcher) run(talkID int64, q *talkQueue) {
-	for {
-		b.mu.Lock()
-		var batch []*waiter
-		for len(batch) < b.size && len(q.waiting) > 0 {
-			w := q.waiting[0]
-			q.waiting[0] = nil
-			q.waiting = q.waiting[1:]
-			if w.ctx.Err() == nil { // gone while queued: not registered
-				batch = append(batch, w)
-			}
-		}
-		if len(q.waiting) == 0 {
-			q.waiting = nil
-		}
-		if len(batch) == 0 {
-			delete(b.queues, talkID)
-			b.mu.Unlock()
-			return
-		}
-		q.taken += len(batch)
-		b.mu.Unlock()
-		b.flush(talkID, batch)
-	}
-}
-
-// flush runs one batch and hands its waiters their outcomes once the batch
-// is durable. The durability wait and the answers run on their own so that
-// the next batch can take the talk's lock meanwhile.
-func (b *Batcher) flush(talkID int64, batch []*waiter) {
+// flush runs one batch and answers its requests once the batch is durable.
+// The durability wait and the answers run on their own so that the next
+// batch can take the talk's lock meanwhile.
+func (b *Batcher) flush(talkID int64, batch []request, answer func([]outcome)) {
 	ctx, cancel := context.WithTimeout(context.Background(), b.timeout)
 	outs, err := b.exec(ctx, talkID, batch)
 	go func() {
@@ -166,13 +107,13 @@ func (b *Batcher) flush(talkID int64, batch []*waiter) {
 		if err == nil {
 			err = WaitDurable(ctx, b.db)
 		}
-		for i, w := range batch {
-			if err != nil {
-				w.done <- outcome{err: err}
-			} else {
-				w.done <- outs[i]
+		if err != nil {
+			outs = make([]outcome, len(batch))
+			for i := range outs {
+				outs[i].Err = err
 			}
 		}
+		answer(outs)
 	}()
 }
 
@@ -186,7 +127,7 @@ var errRerun = errors.New("idempotency key stored meanwhile")
 // them (storeKeys); a key stored already (a retry) is replayed. It runs
 // again when it met a registration committed while it waited for the
 // talk's lock (see registerBatch) or errRerun.
-func (b *Batcher) exec(ctx context.Context, talkID int64, batch []*waiter) ([]outcome, error) {
+func (b *Batcher) exec(ctx context.Context, talkID int64, batch []request) ([]outcome, error) {
 	outs := make([]outcome, len(batch))
 	replayed := make([]bool, len(batch)) // answered from a stored key: they register nothing (errRerun)
 	for attempt := 1; ; attempt++ {
@@ -207,7 +148,7 @@ func (b *Batcher) exec(ctx context.Context, talkID int64, batch []*waiter) ([]ou
 // answers are stored with the registrations they report); otherwise on the
 // database: registerBatch is then a transaction of its own, one round trip
 // under the talk's lock, and the reads after it see it committed.
-func (b *Batcher) inTx(ctx context.Context, batch []*waiter, fn func(q sqlx.ExtContext) error) error {
+func (b *Batcher) inTx(ctx context.Context, batch []request, fn func(q sqlx.ExtContext) error) error {
 	for _, w := range batch {
 		if w.key != nil {
 			return b.store.inTx(ctx, b.db, fn)
@@ -218,7 +159,7 @@ func (b *Batcher) inTx(ctx context.Context, batch []*waiter, fn func(q sqlx.ExtC
 
 // once runs the batch once in q: registers the users of the waiters not
 // replayed yet and stores the keyed ones' answers.
-func (b *Batcher) once(ctx context.Context, q sqlx.ExtContext, talkID int64, batch []*waiter, outs []outcome, replayed []bool) error {
+func (b *Batcher) once(ctx context.Context, q sqlx.ExtContext, talkID int64, batch []request, outs []outcome, replayed []bool) error {
 	var todo []int
 	for i := range batch {
 		if !replayed[i] {
@@ -237,7 +178,7 @@ func (b *Batcher) once(ctx context.Context, q sqlx.ExtContext, talkID int64, bat
 // register runs registerBatch for the users of batch[todo] and tells each
 // of those waiters its outcome: the new registration (created for the
 // first waiter of its user only), the existing one, or why there is none.
-func (b *Batcher) register(ctx context.Context, q sqlx.ExtContext, talkID int64, batch []*waiter, todo []int, outs []outcome) error {
+func (b *Batcher) register(ctx context.Context, q sqlx.ExtContext, talkID int64, batch []request, todo []int, outs []outcome) error {
 	var users []int64
 	seen := make(map[int64]bool, len(todo))
 	for _, i := range todo {
@@ -257,16 +198,16 @@ func (b *Batcher) register(ctx context.Context, q sqlx.ExtContext, talkID int64,
 			if err != nil && !errors.Is(err, errMissing) && !errors.Is(err, ErrClosed) {
 				return err
 			}
-			told[u] = outcome{res: Result{Registration: r}, err: err}
+			told[u] = outcome{Val: Result{Registration: r}, Err: err}
 		}
 	} else {
 		var existing []int64
 		for _, u := range users {
 			if r, ok := inserted[u]; ok {
-				told[u] = outcome{res: Result{Registration: r, Created: true}}
+				told[u] = outcome{Val: Result{Registration: r, Created: true}}
 			} else {
 				existing = append(existing, u)
-				told[u] = outcome{err: ErrClosed} // cancelled since: as Register says
+				told[u] = outcome{Err: ErrClosed} // cancelled since: as Register says
 			}
 		}
 		if len(existing) > 0 {
@@ -275,14 +216,14 @@ func (b *Batcher) register(ctx context.Context, q sqlx.ExtContext, talkID int64,
 				return err
 			}
 			for _, r := range rs {
-				told[r.UserID] = outcome{res: Result{Registration: r}}
+				told[r.UserID] = outcome{Val: Result{Registration: r}}
 			}
 		}
 	}
 	for _, i := range todo {
 		u := batch[i].userID
 		outs[i] = told[u]
-		told[u] = outcome{res: Result{Registration: told[u].res.Registration}, err: told[u].err} // the user's other waiters: 200
+		told[u] = outcome{Val: Result{Registration: told[u].Val.Registration}, Err: told[u].Err} // the user's other waiters: 200
 	}
 	return nil
 }
@@ -316,7 +257,7 @@ type keyGroup struct {
 }
 
 // keyGroups groups the keyed waiters of batch[todo] by key.
-func keyGroups(batch []*waiter, todo []int) []*keyGroup {
+func keyGroups(batch []request, todo []int) []*keyGroup {
 	var groups []*keyGroup
 	index := map[idempotency.Scope]*keyGroup{}
 	for _, i := range todo {
@@ -340,13 +281,13 @@ func keyGroups(batch []*waiter, todo []int) []*keyGroup {
 // all its waiters, also when their registration failed now (the talk closed
 // since). If the batch registered their user anew, that first request
 // registered them already, so this batch must not: errRerun.
-func (b *Batcher) storeKeys(ctx context.Context, tx sqlx.QueryerContext, batch []*waiter, todo []int, outs []outcome, replayed []bool) error {
+func (b *Batcher) storeKeys(ctx context.Context, tx sqlx.QueryerContext, batch []request, todo []int, outs []outcome, replayed []bool) error {
 	groups := keyGroups(batch, todo)
 	var recs []idempotency.Record // the answers to store, of the groups in stores
 	var stores []*keyGroup
 	for _, g := range groups {
-		if o := outs[g.waiters[0]]; o.err == nil {
-			res, err := respond(o.res.Registration, o.res.Created)
+		if o := outs[g.waiters[0]]; o.Err == nil {
+			res, err := respond(o.Val.Registration, o.Val.Created)
 			if err != nil {
 				return err
 			}
@@ -370,7 +311,7 @@ func (b *Batcher) storeKeys(ctx context.Context, tx sqlx.QueryerContext, batch [
 	var keys []idempotency.Key
 	for _, g := range groups {
 		if rec := stored[g]; rec != nil {
-			outs[g.waiters[0]].res.Response = &rec.Response
+			outs[g.waiters[0]].Val.Response = &rec.Response
 			replay(batch, g.waiters[1:], *rec, outs)
 		} else {
 			others, keys = append(others, g), append(keys, g.key)
@@ -387,12 +328,12 @@ func (b *Batcher) storeKeys(ctx context.Context, tx sqlx.QueryerContext, batch [
 	for j, g := range others {
 		first := outs[g.waiters[0]]
 		if found[j] == nil {
-			if first.err == nil {
+			if first.Err == nil {
 				return fmt.Errorf("idempotency key %q vanished", g.key.Value)
 			}
 			continue // failed, and never answered: the error stands
 		}
-		if first.res.Created { // only the first waiter of a user is told created
+		if first.Val.Created { // only the first waiter of a user is told created
 			rerun = errRerun
 		}
 		replay(batch, g.waiters, *found[j], outs)
@@ -404,28 +345,19 @@ func (b *Batcher) storeKeys(ctx context.Context, tx sqlx.QueryerContext, batch [
 }
 
 // replay answers the waiters from rec.
-func replay(batch []*waiter, waiters []int, rec idempotency.Record, outs []outcome) {
+func replay(batch []request, waiters []int, rec idempotency.Record, outs []outcome) {
 	for _, i := range waiters {
 		res, err := rec.Replay(*batch[i].key)
-		outs[i] = outcome{res: Result{Registration: outs[i].res.Registration, Response: &res}, err: err}
+		outs[i] = outcome{Val: Result{Registration: outs[i].Val.Registration, Response: &res}, Err: err}
 	}
 }
 
 // queued reports how many requests wait in talkID's queue and how many were
 // taken into batches since the queue was created, and whether it exists.
 func (b *Batcher) queued(talkID int64) (waiting, taken int, ok bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	q := b.queues[talkID]
-	if q == nil {
-		return 0, 0, false
-	}
-	return len(q.waiting), q.taken, true
+	waiting, taken, _, ok = b.lanes.Waiting(talkID)
+	return waiting, taken, ok
 }
 
 // queueCount is the number of talks with a queue (and so a goroutine).
-func (b *Batcher) queueCount() int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return len(b.queues)
-}
+func (b *Batcher) queueCount() int { return b.lanes.Len() }

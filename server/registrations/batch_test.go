@@ -263,7 +263,7 @@ func TestQueuedRequestThatGivesUp(t *testing.T) {
 func batcherGoroutines() int {
 	var buf bytes.Buffer
 	_ = pprof.Lookup("goroutine").WriteTo(&buf, 2)
-	return bytes.Count(buf.Bytes(), []byte("registrations.(*Batcher).run("))
+	return bytes.Count(buf.Bytes(), []byte("groups.(*Lanes[...]).run("))
 }
 
 // TestBatcherGoroutinesExitWhenIdle: a burst of registrations for several

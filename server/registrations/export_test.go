@@ -34,15 +34,13 @@ type Outcome struct {
 // RegisterMany queues one request per user id, all at once and in order
 // (so that they go in one batch when none runs), and waits for them.
 func (b *Batcher) RegisterMany(ctx context.Context, talkID int64, userIDs []int64) []Outcome {
-	ws := make([]*waiter, len(userIDs))
+	reqs := make([]request, len(userIDs))
 	for i, id := range userIDs {
-		ws[i] = &waiter{ctx: ctx, userID: id, done: make(chan outcome, 1)}
+		reqs[i] = request{userID: id}
 	}
-	b.enqueue(talkID, ws...)
-	out := make([]Outcome, len(ws))
-	for i, w := range ws {
-		o := <-w.done
-		out[i] = Outcome{o.res.Registration, o.res.Created, o.err}
+	out := make([]Outcome, len(reqs))
+	for i, o := range b.lanes.DoAll(ctx, talkID, reqs) {
+		out[i] = Outcome{o.Val.Registration, o.Val.Created, o.Err}
 	}
 	return out
 }
