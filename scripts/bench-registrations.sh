@@ -5,12 +5,19 @@
 # registration request: "keyed" is the web app's (an Idempotency-Key on every
 # POST), "unkeyed" an API client's without one. Prints each run, the medians
 # and their ratios to pgbench (the goal is at least 1/3 for both).
-# Needs HUBTALKS_TEST_DATABASE_URL (a role that may create databases).
+# Needs HUBTALKS_TEST_DATABASE_URL (a role that may create databases) on a
+# durable server: against fsync=off (the fast test cluster) pgbench's
+# commits cost nothing and the comparison says nothing about production.
+# `scripts/pg.sh start DIR` starts one with fsync on.
 set -euo pipefail
 runs=${RUNS:-3}
 root=$(cd "$(dirname "$0")/.." && pwd)
 admin=${HUBTALKS_TEST_DATABASE_URL:?set HUBTALKS_TEST_DATABASE_URL}
 db="hubtalks_pgbench_$$"
+if [ "$(psql "$admin" -Atc 'SHOW fsync')" != on ]; then
+  echo "bench-registrations: the server runs with fsync off; point HUBTALKS_TEST_DATABASE_URL at a durable one (scripts/pg.sh start DIR)" >&2
+  exit 2
+fi
 work=$(mktemp -d)
 psql "$admin" -qc "CREATE DATABASE $db" >/dev/null
 trap 'psql "$admin" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null; rm -rf "$work"' EXIT
