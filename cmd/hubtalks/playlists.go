@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	hubdomain "github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/playlists"
 )
@@ -66,6 +67,8 @@ func cmdPlaylistsSync(ctx context.Context, args []string, getenv func(string) st
 	// No hub in a command: talk.updated events are stored in the event log,
 	// where live clients find them when they next catch up.
 	domain := playlists.NewService(db, live.NewRecorder(db, nil))
+	// Whoever runs the command on the server acts as an admin.
+	operator := &hubdomain.User{Role: hubdomain.RoleAdmin, DisplayName: "command line"}
 
 	var data []byte
 	if *file != "" {
@@ -77,7 +80,7 @@ func cmdPlaylistsSync(ctx context.Context, args []string, getenv func(string) st
 		if src == "" {
 			pid := *ytID
 			if pid == "" {
-				p, err := domain.Get(ctx, *id)
+				p, err := domain.Get(ctx, nil, *id)
 				if err != nil {
 					return fmt.Errorf("playlists sync: %w", err)
 				}
@@ -96,7 +99,7 @@ func cmdPlaylistsSync(ctx context.Context, args []string, getenv func(string) st
 	if err != nil {
 		return fmt.Errorf("playlists sync: the feed cannot be imported: %w", err)
 	}
-	res, err := domain.Import(ctx, *id, feed)
+	res, err := domain.Import(ctx, operator, *id, feed)
 	if err != nil {
 		return fmt.Errorf("playlists sync: %w", err)
 	}

@@ -28,7 +28,7 @@ func (h *Handlers) Routes(api fiber.Router) {
 	api.Delete("/me", httpx.RequireUser, h.erase)
 	// Moderators list users too (to pick speakers), without their emails.
 	api.Get("/users", httpx.RequireModerator, h.listUsers)
-	api.Patch("/users/:id", httpx.RequireAdmin, h.patchUser)
+	api.Patch("/users/:id", httpx.RequireAdmin, httpx.Change(fiber.StatusOK, h.svc.SetRole))
 }
 
 func (h *Handlers) signup(c *fiber.Ctx) error {
@@ -103,22 +103,6 @@ func (h *Handlers) listUsers(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(out)
-}
-
-func (h *Handlers) patchUser(c *fiber.Ctx) error {
-	id, err := httpx.ID(c, "id")
-	if err != nil {
-		return err
-	}
-	var req RoleChange
-	if err := httpx.Decode(c, &req); err != nil {
-		return err
-	}
-	u, err := h.svc.SetRole(httpx.Ctx(c), id, req)
-	if err != nil {
-		return err
-	}
-	return c.JSON(u)
 }
 
 // export answers everything stored about the caller, as a JSON download.

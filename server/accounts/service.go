@@ -197,9 +197,12 @@ func (s *Service) Users(ctx context.Context, actor *domain.User, search UserSear
 	}, func(u User) any { return u.ID }), nil
 }
 
-// SetRole changes a user's role; their sessions and live sockets end, so
-// the new role comes with a fresh session.
-func (s *Service) SetRole(ctx context.Context, userID int64, change RoleChange) (User, error) {
+// SetRole changes a user's role (admins only); their sessions and live
+// sockets end, so the new role comes with a fresh session.
+func (s *Service) SetRole(ctx context.Context, actor *domain.User, userID int64, change RoleChange) (User, error) {
+	if !actor.IsAdmin() {
+		return User{}, domain.ErrForbidden
+	}
 	var v domain.Checker
 	v.Check(change.Role != nil, "role", "is required")
 	if change.Role != nil {

@@ -338,3 +338,18 @@ func Erase(ctx context.Context, tx *sqlx.Tx, userID int64) error {
 	}
 	return nil
 }
+
+// TxnOf is the live.Txn of a request: it runs fn under the request's
+// Idempotency-Key (Run) and answers status with the value. A replay does
+// not call fn and returns a zero T; the response is written either way.
+func TxnOf[T any](c *fiber.Ctx, rec *live.Recorder, status int) live.Txn[T] {
+	return func(fn func(tx *live.Tx) (T, error)) (T, error) {
+		var out T
+		err := Run(c, rec, func(tx *live.Tx) (Result, error) {
+			var err error
+			out, err = fn(tx)
+			return Result{Status: status, Body: out}, err
+		})
+		return out, err
+	}
+}

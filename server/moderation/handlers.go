@@ -16,8 +16,8 @@ func NewHandlers(svc *Service) *Handlers { return &Handlers{svc: svc} }
 // of the talk).
 func (h *Handlers) Routes(api fiber.Router) {
 	api.Get("/moderation/flags", httpx.RequireModerator, h.listFlags)
-	api.Patch("/moderation/flags/:id", httpx.RequireModerator, Change(fiber.StatusOK, h.svc.Review))
-	api.Get("/talks/:id/moderation-log", httpx.RequireUser, Paged(h.svc.ModerationLog))
+	api.Patch("/moderation/flags/:id", httpx.RequireModerator, httpx.Change(fiber.StatusOK, h.svc.Review))
+	api.Get("/talks/:id/moderation-log", httpx.RequireUser, httpx.Paged(h.svc.ModerationLog))
 }
 
 func (h *Handlers) listFlags(c *fiber.Ctx) error {

@@ -36,23 +36,8 @@ func New(db *sqlx.DB, rec *live.Recorder, limiter ratelimit.Limiter, cfg Config,
 	return &Service{DB: db, Recorder: rec, Cfg: cfg, Log: log, limiter: limiter, blocked: blockedPattern(cfg.BlockedWords)}
 }
 
-// Txn runs fn in one transaction and returns its value. A service takes
-// one where the HTTP layer may make the change idempotent (Idempotent);
-// InTx is the plain one.
-type Txn[T any] func(fn func(tx *live.Tx) (T, error)) (T, error)
-
-// InTx is the Txn of a plain transaction of rec.
-func InTx[T any](ctx context.Context, rec *live.Recorder) Txn[T] {
-	return func(fn func(tx *live.Tx) (T, error)) (T, error) {
-		var out T
-		err := rec.InTx(ctx, func(tx *live.Tx) error {
-			var err error
-			out, err = fn(tx)
-			return err
-		})
-		return out, err
-	}
-}
+// Txn runs fn in one transaction and returns its value (see live.Txn).
+type Txn[T any] = live.Txn[T]
 
 // Now is the domain's clock, in UTC.
 func (s *Service) Now() time.Time { return s.Cfg.Now().UTC() }
@@ -179,7 +164,7 @@ func (s *Service) Review(ctx context.Context, u *domain.User, id int64, r Review
 	if err := v.Err(); err != nil {
 		return Flag{}, err
 	}
-	return InTx[Flag](ctx, s.Recorder)(func(tx *live.Tx) (Flag, error) {
+	return live.TxnOf[Flag](ctx, s.Recorder)(func(tx *live.Tx) (Flag, error) {
 		row, err := s.store.LockFlag(ctx, tx, id)
 		if err != nil || row.Status == *r.Status {
 			return row.flag(), err

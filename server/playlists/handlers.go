@@ -19,11 +19,11 @@ func New(db *sqlx.DB, rec *live.Recorder) *Handlers { return &Handlers{svc: NewS
 // public, every change is for moderators and admins.
 func (h *Handlers) Routes(api fiber.Router) {
 	api.Get("/playlists", h.list)
-	api.Get("/playlists/:id", h.get)
-	api.Post("/playlists", httpx.RequireModerator, h.create)
-	api.Patch("/playlists/:id", httpx.RequireModerator, h.patch)
-	api.Delete("/playlists/:id", httpx.RequireModerator, h.delete)
-	api.Post("/playlists/:id/items", httpx.RequireModerator, h.createItem)
+	api.Get("/playlists/:id", httpx.Get(h.svc.Get))
+	api.Post("/playlists", httpx.RequireModerator, httpx.Create(h.svc.Create))
+	api.Patch("/playlists/:id", httpx.RequireModerator, change[PlaylistPatch, playlistPatchRequest](fiber.StatusOK, h.svc.Patch))
+	api.Delete("/playlists/:id", httpx.RequireModerator, httpx.Delete(h.svc.Delete))
+	api.Post("/playlists/:id/items", httpx.RequireModerator, change[NewItem, itemCreateRequest](fiber.StatusCreated, h.svc.AddItem))
 	api.Patch("/playlists/:id/items/:item_id", httpx.RequireModerator, h.patchItem)
 	api.Delete("/playlists/:id/items/:item_id", httpx.RequireModerator, h.deleteItem)
 	api.Post("/playlists/:id/import", httpx.RequireModerator, h.importFeed)
@@ -41,73 +41,6 @@ func (h *Handlers) list(c *fiber.Ctx) error {
 	return c.JSON(out)
 }
 
-func (h *Handlers) get(c *fiber.Ctx) error {
-	id, err := httpx.ID(c, "id")
-	if err != nil {
-		return err
-	}
-	p, err := h.svc.Get(httpx.Ctx(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(p)
-}
-
-func (h *Handlers) create(c *fiber.Ctx) error {
-	var req NewPlaylist
-	if err := httpx.Decode(c, &req); err != nil {
-		return err
-	}
-	p, err := h.svc.Create(httpx.Ctx(c), req)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(p)
-}
-
-func (h *Handlers) patch(c *fiber.Ctx) error {
-	id, err := httpx.ID(c, "id")
-	if err != nil {
-		return err
-	}
-	change, err := bind[PlaylistPatch, playlistPatchRequest](c)
-	if err != nil {
-		return err
-	}
-	p, err := h.svc.Patch(httpx.Ctx(c), id, change)
-	if err != nil {
-		return err
-	}
-	return c.JSON(p)
-}
-
-func (h *Handlers) delete(c *fiber.Ctx) error {
-	id, err := httpx.ID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := h.svc.Delete(httpx.Ctx(c), id); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
-}
-
-func (h *Handlers) createItem(c *fiber.Ctx) error {
-	playlistID, err := httpx.ID(c, "id")
-	if err != nil {
-		return err
-	}
-	change, err := bind[NewItem, itemCreateRequest](c)
-	if err != nil {
-		return err
-	}
-	it, err := h.svc.AddItem(httpx.Ctx(c), playlistID, change)
-	if err != nil {
-		return err
-	}
-	return c.Status(fiber.StatusCreated).JSON(it)
-}
-
 func (h *Handlers) patchItem(c *fiber.Ctx) error {
 	playlistID, itemID, err := itemIDs(c)
 	if err != nil {
@@ -117,7 +50,7 @@ func (h *Handlers) patchItem(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	it, err := h.svc.PatchItem(httpx.Ctx(c), playlistID, itemID, change)
+	it, err := h.svc.PatchItem(httpx.Ctx(c), httpx.CurrentUser(c), playlistID, itemID, change)
 	if err != nil {
 		return err
 	}
@@ -129,7 +62,7 @@ func (h *Handlers) deleteItem(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := h.svc.DeleteItem(httpx.Ctx(c), playlistID, itemID); err != nil {
+	if err := h.svc.DeleteItem(httpx.Ctx(c), httpx.CurrentUser(c), playlistID, itemID); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -153,7 +86,7 @@ func (h *Handlers) importFeed(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	res, err := h.svc.Import(httpx.Ctx(c), playlistID, feed)
+	res, err := h.svc.Import(httpx.Ctx(c), httpx.CurrentUser(c), playlistID, feed)
 	if err != nil {
 		return err
 	}

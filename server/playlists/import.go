@@ -21,9 +21,9 @@ const minSlugMatch = 8
 // An entry whose item has never been linked is linked to the talk whose
 // exact title it carries, or whose slug it contains, when that talk has no
 // recording yet — unambiguous matches only. The command line uses it too.
-func (s *Service) Import(ctx context.Context, playlistID int64, feed Feed) (ImportResult, error) {
+func (s *Service) Import(ctx context.Context, actor *domain.User, playlistID int64, feed Feed) (ImportResult, error) {
 	var res ImportResult
-	err := s.locked(ctx, playlistID, func(tx *live.Tx, pr playlistRow) error {
+	err := s.locked(ctx, actor, playlistID, func(tx *live.Tx, pr playlistRow) error {
 		if err := s.adoptFeed(ctx, tx, pr.playlist(), feed.PlaylistID); err != nil {
 			return err
 		}

@@ -2,6 +2,7 @@ package playlists
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"strings"
 	"time"
@@ -75,6 +76,20 @@ func (r itemPatchRequest) change() (ItemPatch, error) {
 	}
 	p.TalkID, err = optionalID(r.TalkID, "talk_id")
 	return p, err
+}
+
+// change is a route that changes item :id with a request body R, made into
+// its typed change C, answering status with call's result.
+func change[C any, R interface{ change() (C, error) }, T any](status int,
+	call func(ctx context.Context, u *domain.User, id int64, change C) (T, error)) fiber.Handler {
+	return httpx.Change(status, func(ctx context.Context, u *domain.User, id int64, r R) (T, error) {
+		ch, err := r.change()
+		if err != nil {
+			var none T
+			return none, err
+		}
+		return call(ctx, u, id, ch)
+	})
 }
 
 // bind decodes a request body R and makes it its typed change C.

@@ -88,13 +88,16 @@ func (s *Service) List(ctx context.Context, page httpx.Page) (httpx.List[Playlis
 	return out, nil
 }
 
-// Get reads one playlist with its items in order.
-func (s *Service) Get(ctx context.Context, id int64) (Playlist, error) {
+// Get reads one playlist with its items in order; anyone may.
+func (s *Service) Get(ctx context.Context, _ *domain.User, id int64) (Playlist, error) {
 	return s.store.load(ctx, s.db, id)
 }
 
 // Create makes an empty playlist.
-func (s *Service) Create(ctx context.Context, p NewPlaylist) (Playlist, error) {
+func (s *Service) Create(ctx context.Context, actor *domain.User, p NewPlaylist) (Playlist, error) {
+	if !actor.IsModerator() {
+		return Playlist{}, domain.ErrForbidden
+	}
 	p.YouTubePlaylistID = emptyToNil(p.YouTubePlaylistID)
 	var v domain.Checker
 	checkPlaylist(&v, p.Title, p.Description, p.YouTubePlaylistID)
@@ -131,9 +134,9 @@ func (p PlaylistPatch) apply(cur Playlist) Playlist {
 }
 
 // Patch changes a playlist's own fields.
-func (s *Service) Patch(ctx context.Context, id int64, p PlaylistPatch) (Playlist, error) {
+func (s *Service) Patch(ctx context.Context, actor *domain.User, id int64, p PlaylistPatch) (Playlist, error) {
 	var out Playlist
-	err := s.locked(ctx, id, func(tx *live.Tx, r playlistRow) error {
+	err := s.locked(ctx, actor, id, func(tx *live.Tx, r playlistRow) error {
 		cur := p.apply(r.playlist())
 		var v domain.Checker
 		checkPlaylist(&v, cur.Title, cur.Description, cur.YouTubePlaylistID)
@@ -152,8 +155,8 @@ func (s *Service) Patch(ctx context.Context, id int64, p PlaylistPatch) (Playlis
 
 // Delete removes a playlist with its items; talks whose recording came from
 // one of them lose it (or fall back to another linked item).
-func (s *Service) Delete(ctx context.Context, id int64) error {
-	return s.locked(ctx, id, func(tx *live.Tx, _ playlistRow) error {
+func (s *Service) Delete(ctx context.Context, actor *domain.User, id int64) error {
+	return s.locked(ctx, actor, id, func(tx *live.Tx, _ playlistRow) error {
 		talkIDs, err := s.store.deletePlaylist(ctx, tx, id)
 		if err != nil {
 			return err
@@ -164,7 +167,7 @@ func (s *Service) Delete(ctx context.Context, id int64) error {
 
 // AddItem adds a video to a playlist; the items from its position on move
 // down one.
-func (s *Service) AddItem(ctx context.Context, playlistID int64, it NewItem) (Item, error) {
+func (s *Service) AddItem(ctx context.Context, actor *domain.User, playlistID int64, it NewItem) (Item, error) {
 	r := itemRow{PlaylistID: playlistID, VideoID: it.VideoID, Title: it.Title, Description: it.Description,
 		PublishedAt: nullTime(it.PublishedAt), ThumbnailURL: nullString(it.ThumbnailURL), TalkID: nullInt(it.TalkID)}
 	var v domain.Checker
@@ -173,7 +176,7 @@ func (s *Service) AddItem(ctx context.Context, playlistID int64, it NewItem) (It
 		return Item{}, err
 	}
 	var out Item
-	err := s.locked(ctx, playlistID, func(tx *live.Tx, _ playlistRow) error {
+	err := s.locked(ctx, actor, playlistID, func(tx *live.Tx, _ playlistRow) error {
 		n, err := s.store.countItems(ctx, tx, playlistID)
 		if err != nil {
 			return err
@@ -233,9 +236,9 @@ func (p ItemPatch) apply(old itemRow) itemRow {
 }
 
 // PatchItem changes an item: its fields, its link to a talk, its position.
-func (s *Service) PatchItem(ctx context.Context, playlistID, itemID int64, p ItemPatch) (Item, error) {
+func (s *Service) PatchItem(ctx context.Context, actor *domain.User, playlistID, itemID int64, p ItemPatch) (Item, error) {
 	var out Item
-	err := s.locked(ctx, playlistID, func(tx *live.Tx, _ playlistRow) error {
+	err := s.locked(ctx, actor, playlistID, func(tx *live.Tx, _ playlistRow) error {
 		old, n, err := s.itemOf(ctx, tx, playlistID, itemID)
 		if err != nil {
 			return err
@@ -266,8 +269,8 @@ func (s *Service) PatchItem(ctx context.Context, playlistID, itemID int64, p Ite
 }
 
 // DeleteItem removes an item; the items after it move up one.
-func (s *Service) DeleteItem(ctx context.Context, playlistID, itemID int64) error {
-	return s.locked(ctx, playlistID, func(tx *live.Tx, _ playlistRow) error {
+func (s *Service) DeleteItem(ctx context.Context, actor *domain.User, playlistID, itemID int64) error {
+	return s.locked(ctx, actor, playlistID, func(tx *live.Tx, _ playlistRow) error {
 		old, n, err := s.itemOf(ctx, tx, playlistID, itemID)
 		if err != nil {
 			return err
@@ -282,10 +285,13 @@ func (s *Service) DeleteItem(ctx context.Context, playlistID, itemID int64) erro
 	})
 }
 
-// locked runs fn in a transaction that holds the playlist's row lock:
-// every change of a playlist or its items does, so positions move one
-// change at a time.
-func (s *Service) locked(ctx context.Context, playlistID int64, fn func(tx *live.Tx, p playlistRow) error) error {
+// locked runs fn for actor (a moderator or admin) in a transaction that
+// holds the playlist's row lock: every change of a playlist or its items
+// does, so positions move one change at a time.
+func (s *Service) locked(ctx context.Context, actor *domain.User, playlistID int64, fn func(tx *live.Tx, p playlistRow) error) error {
+	if !actor.IsModerator() {
+		return domain.ErrForbidden
+	}
 	return s.rec.InTx(ctx, func(tx *live.Tx) error {
 		p, err := s.store.lockPlaylist(ctx, tx, playlistID)
 		if err != nil {

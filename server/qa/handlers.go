@@ -20,8 +20,8 @@ func (h *Handlers) Routes(api fiber.Router) {
 	api.Post("/talks/:id/questions", httpx.RequireUser, moderation.IdempotentCreate(h.svc.rec, h.svc.Ask))
 	api.Put("/questions/:id/vote", httpx.RequireUser, h.vote(true))
 	api.Delete("/questions/:id/vote", httpx.RequireUser, h.vote(false))
-	api.Patch("/questions/:id", httpx.RequireUser, moderation.Change(fiber.StatusOK, h.svc.Moderate))
-	api.Post("/questions/:id/answers", httpx.RequireUser, moderation.Change(fiber.StatusCreated, h.svc.Answer))
+	api.Patch("/questions/:id", httpx.RequireUser, httpx.Change(fiber.StatusOK, h.svc.Moderate))
+	api.Post("/questions/:id/answers", httpx.RequireUser, httpx.Change(fiber.StatusCreated, h.svc.Answer))
 	api.Post("/questions/:id/flags", httpx.RequireUser, moderation.FlagRoute(h.svc.Flag))
 }
 

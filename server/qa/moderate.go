@@ -31,7 +31,7 @@ func (s *Service) Moderate(ctx context.Context, u *domain.User, id int64, m Mode
 	if err := v.Err(); err != nil {
 		return Question{}, err
 	}
-	return moderation.InTx[Question](ctx, s.rec)(func(tx *live.Tx) (Question, error) {
+	return live.TxnOf[Question](ctx, s.rec)(func(tx *live.Tx) (Question, error) {
 		if err := s.moderate(ctx, tx, a.TalkID, id, u.ID, m, reason); err != nil {
 			return Question{}, err
 		}

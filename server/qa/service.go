@@ -226,7 +226,7 @@ func (s *Service) Answer(ctx context.Context, u *domain.User, id int64, r Reply)
 	if a.Status == StatusDismissed {
 		return Answer{}, ErrQuestionDismissed
 	}
-	return moderation.InTx[Answer](ctx, s.rec)(func(tx *live.Tx) (Answer, error) {
+	return live.TxnOf[Answer](ctx, s.rec)(func(tx *live.Tx) (Answer, error) {
 		out, err := s.store.InsertAnswer(ctx, tx, id, u.ID, body, s.mod.Now())
 		if err != nil {
 			return Answer{}, err

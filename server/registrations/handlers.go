@@ -1,7 +1,6 @@
 package registrations
 
 import (
-	"net/http"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,8 +20,8 @@ func NewHandlers(svc *Service) *Handlers { return &Handlers{svc: svc} }
 // Routes mounts the registration routes.
 func (h *Handlers) Routes(api fiber.Router) {
 	api.Post("/talks/:id/registrations", httpx.RequireUser, h.register)
-	api.Delete("/talks/:id/registrations/me", httpx.RequireUser, h.cancel)
-	api.Get("/talks/:id/registrations", httpx.RequireUser, h.list) // staff of the talk: checked first thing
+	api.Delete("/talks/:id/registrations/me", httpx.RequireUser, httpx.Delete(h.svc.Cancel)) // 204 also when there was none
+	api.Get("/talks/:id/registrations", httpx.RequireUser, h.list)                           // staff of the talk: checked first thing
 	api.Get("/me/registrations", httpx.RequireUser, h.mine)
 }
 
@@ -42,18 +41,6 @@ func (h *Handlers) register(c *fiber.Ctx) error {
 		return err
 	}
 	return idempotency.Send(c, res)
-}
-
-// cancel removes the caller's registration (204 also when there was none).
-func (h *Handlers) cancel(c *fiber.Ctx) error {
-	id, err := httpx.ID(c, "id")
-	if err != nil {
-		return err
-	}
-	if err := h.svc.Cancel(httpx.Ctx(c), httpx.CurrentUser(c), id); err != nil {
-		return err
-	}
-	return c.SendStatus(http.StatusNoContent)
 }
 
 // list answers the registrants to staff of the talk, as JSON or (Accept:

@@ -35,37 +35,17 @@ func (h *Handlers) Routes(api fiber.Router) {
 	api.Get("/talks", h.list)
 	api.Post("/talks", httpx.RequireModerator, h.create)
 	api.Get("/talks/:id.ics", h.talkCalendar)
-	api.Get("/talks/:id", h.get)
+	api.Get("/talks/:id", httpx.Get(h.svc.Get))
 	api.Patch("/talks/:id", httpx.RequireModerator, h.patch)
 	api.Post("/talks/:id/cancel", httpx.RequireModerator, h.cancel)
 	// Staff of the talk: checked before the body is read.
 	api.Post("/talks/:id/status", httpx.RequireUser, h.staffOnly, h.setStatus)
 }
 
-// idempotent is the Txn of a request: the request's Idempotency-Key
-// (idempotency.Run), answering status with the talk.
+// idempotent is the Txn of a request: the request's Idempotency-Key,
+// answering status with the talk.
 func (h *Handlers) idempotent(c *fiber.Ctx, status int) Txn {
-	return func(fn func(tx *live.Tx) (Talk, error)) (Talk, error) {
-		var out Talk
-		err := idempotency.Run(c, h.rec, func(tx *live.Tx) (idempotency.Result, error) {
-			var err error
-			out, err = fn(tx)
-			return idempotency.Result{Status: status, Body: out}, err
-		})
-		return out, err
-	}
-}
-
-func (h *Handlers) get(c *fiber.Ctx) error {
-	id, err := httpx.ID(c, "id")
-	if err != nil {
-		return err
-	}
-	t, err := h.svc.Get(httpx.Ctx(c), httpx.CurrentUser(c), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(t)
+	return idempotency.TxnOf[Talk](c, h.rec, status)
 }
 
 func (h *Handlers) list(c *fiber.Ctx) error {

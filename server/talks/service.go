@@ -30,24 +30,11 @@ func NewService(db *sqlx.DB, rec *live.Recorder) *Service {
 	return &Service{db: db, rec: rec}
 }
 
-// Txn runs fn in one transaction and returns its talk. The HTTP layer
-// passes one that holds the request's Idempotency-Key and answers the talk
-// (a replay answers the stored response without calling fn, and returns a
-// zero Talk); InTx is the plain one.
-type Txn func(fn func(tx *live.Tx) (Talk, error)) (Talk, error)
+// Txn runs fn in one transaction and returns its talk (see live.Txn).
+type Txn = live.Txn[Talk]
 
 // InTx is the Txn of a plain transaction of the service's recorder.
-func (s *Service) InTx(ctx context.Context) Txn {
-	return func(fn func(tx *live.Tx) (Talk, error)) (Talk, error) {
-		var out Talk
-		err := s.rec.InTx(ctx, func(tx *live.Tx) error {
-			var err error
-			out, err = fn(tx)
-			return err
-		})
-		return out, err
-	}
-}
+func (s *Service) InTx(ctx context.Context) Txn { return live.TxnOf[Talk](ctx, s.rec) }
 
 // moderatorOnly refuses a change that only global staff may make (the
 // routes refuse it first).

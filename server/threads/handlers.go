@@ -17,11 +17,11 @@ func NewHandlers(svc *Service) *Handlers { return &Handlers{svc: svc} }
 // page of its posts; posting takes an Idempotency-Key (a retry replays the
 // response and posts nothing twice).
 func (h *Handlers) Routes(api fiber.Router) {
-	api.Get("/talks/:id/threads", moderation.Paged(h.svc.List))
-	api.Post("/talks/:id/threads", httpx.RequireUser, moderation.Change(fiber.StatusCreated, h.svc.Create))
-	api.Get("/threads/:id", moderation.Paged(h.svc.Get))
-	api.Patch("/threads/:id", httpx.RequireUser, moderation.Change(fiber.StatusOK, h.svc.EditThread))
+	api.Get("/talks/:id/threads", httpx.Paged(h.svc.List))
+	api.Post("/talks/:id/threads", httpx.RequireUser, httpx.Change(fiber.StatusCreated, h.svc.Create))
+	api.Get("/threads/:id", httpx.Paged(h.svc.Get))
+	api.Patch("/threads/:id", httpx.RequireUser, httpx.Change(fiber.StatusOK, h.svc.EditThread))
 	api.Post("/threads/:id/posts", httpx.RequireUser, moderation.IdempotentCreate(h.svc.rec, h.svc.Post))
-	api.Patch("/posts/:id", httpx.RequireUser, moderation.Change(fiber.StatusOK, h.svc.EditPost))
+	api.Patch("/posts/:id", httpx.RequireUser, httpx.Change(fiber.StatusOK, h.svc.EditPost))
 	api.Post("/posts/:id/flags", httpx.RequireUser, moderation.FlagRoute(h.svc.Flag))
 }

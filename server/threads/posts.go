@@ -132,7 +132,7 @@ func (s *Service) EditPost(ctx context.Context, u *domain.User, id int64, ch Pos
 	if err := v.Err(); err != nil {
 		return Post{}, err
 	}
-	return moderation.InTx[Post](ctx, s.rec)(func(tx *live.Tx) (Post, error) {
+	return live.TxnOf[Post](ctx, s.rec)(func(tx *live.Tx) (Post, error) {
 		return s.editPost(ctx, tx, u, p, ch, body, reason)
 	})
 }
