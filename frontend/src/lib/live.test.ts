@@ -52,7 +52,28 @@ function setup(random = () => 0.5) {
     reload: () => reloads.push(Date.now()),
     error: (code, message) => errors.push(`${code}: ${message}`),
   });
-  return { client, sockets, events, reloads, statuses, errors, unsub, last: () => sockets[sockets.length - 1] };
+  const last = () => sockets[sockets.length - 1];
+  return {
+    client,
+    sockets,
+    events,
+    reloads,
+    statuses,
+    errors,
+    unsub,
+    last,
+    /** The server accepts the newest socket and confirms talk:42 at seq. */
+    subscribed(seq: number) {
+      last().accept();
+      last().push({ op: 'subscribed', channel: 'talk:42', seq });
+    },
+    /** The connection drops; ms later the client has dialled again, and the server accepts. */
+    reconnectAfter(ms: number) {
+      last().drop();
+      vi.advanceTimersByTime(ms);
+      last().accept();
+    },
+  };
 }
 
 const ev = (seq: number, type = 'question.voted', data: object = { id: 1, votes: seq }) => ({
@@ -80,8 +101,7 @@ describe('LiveClient', () => {
 
   it('delivers events in order and drops duplicates and old seqs', () => {
     const t = setup();
-    t.last().accept();
-    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 10 });
+    t.subscribed(10);
     t.last().push(ev(11));
     t.last().push(ev(11));
     t.last().push(ev(9));
@@ -92,8 +112,7 @@ describe('LiveClient', () => {
 
   it('passes presence (no seq) through without touching seq', () => {
     const t = setup();
-    t.last().accept();
-    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 3 });
+    t.subscribed(3);
     t.last().push({ op: 'event', channel: 'talk:42', type: 'presence', data: { viewers: 7 } });
     expect(t.events[0].data).toEqual({ viewers: 7 });
     expect(t.client.lastSeq('talk:42')).toBe(3);
@@ -101,8 +120,7 @@ describe('LiveClient', () => {
 
   it('reconnects with jittered exponential backoff and resubscribes with since', () => {
     const t = setup(() => 0); // lowest jitter: half the cap
-    t.last().accept();
-    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 10 });
+    t.subscribed(10);
     t.last().push(ev(11));
     t.last().drop(1012);
     expect(t.client.status).toBe('offline');
@@ -136,11 +154,8 @@ describe('LiveClient', () => {
 
   it('asks for a reload when the server could not recover, and continues from its seq', () => {
     const t = setup();
-    t.last().accept();
-    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 5 });
-    t.last().drop();
-    vi.advanceTimersByTime(10_000);
-    t.last().accept();
+    t.subscribed(5);
+    t.reconnectAfter(10_000);
     expect(t.last().subs()[0].since).toBe(5);
     t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 20000, recovered: false });
     expect(t.reloads).toHaveLength(2);
@@ -151,8 +166,7 @@ describe('LiveClient', () => {
 
   it('reloads when a gap shows up', () => {
     const t = setup();
-    t.last().accept();
-    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 5 });
+    t.subscribed(5);
     t.last().push(ev(8));
     expect(t.events.map((e) => e.seq)).toEqual([8]);
     expect(t.reloads).toHaveLength(2);
@@ -171,8 +185,7 @@ describe('LiveClient', () => {
 
   it('pings while open and treats a silent connection as dead', () => {
     const t = setup();
-    t.last().accept();
-    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 1 });
+    t.subscribed(1);
     vi.advanceTimersByTime(25_000);
     expect(t.last().sent.some((m) => m.op === 'ping')).toBe(true);
     t.last().push({ op: 'pong' });
@@ -186,13 +199,10 @@ describe('LiveClient', () => {
 
   it('unsubscribes and stops resubscribing a channel nobody follows', () => {
     const t = setup();
-    t.last().accept();
-    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 1 });
+    t.subscribed(1);
     t.unsub();
     expect(t.last().sent.at(-1)).toEqual({ op: 'unsubscribe', channel: 'talk:42' });
-    t.last().drop();
-    vi.advanceTimersByTime(1000);
-    t.last().accept();
+    t.reconnectAfter(1000);
     expect(t.last().subs()).toEqual([]);
   });
 
@@ -203,9 +213,7 @@ describe('LiveClient', () => {
     t.last().accept();
     t.last().push({ op: 'error', code: 'forbidden', message: 'staff channel', channel: 'talk:42:staff' });
     expect(errs).toEqual(['forbidden']);
-    t.last().drop();
-    vi.advanceTimersByTime(1000);
-    t.last().accept();
+    t.reconnectAfter(1000);
     expect(t.last().subs().map((s) => s.channel)).toEqual(['talk:42']);
   });
 
@@ -218,8 +226,7 @@ describe('LiveClient', () => {
       reload() {},
       error: (code, message) => staffErrors.push(`${code}: ${message}`),
     });
-    t.last().accept();
-    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 10 });
+    t.subscribed(10);
     t.last().push({ op: 'subscribed', channel: 'talk:42:staff', seq: 4 });
     t.last().push({ ...ev(5), channel: 'talk:42:staff' });
     // The speaker is removed from the talk.
@@ -236,9 +243,7 @@ describe('LiveClient', () => {
     unsubStaff();
     expect(t.last().sent.filter((m) => m.op === 'unsubscribe')).toEqual([]);
     // A dropped connection, and a reconnect after login: only the public channel again.
-    t.last().drop();
-    vi.advanceTimersByTime(1000);
-    t.last().accept();
+    t.reconnectAfter(1000);
     expect(t.last().subs()).toEqual([{ op: 'subscribe', channel: 'talk:42', since: 11 }]);
     t.client.reconnect();
     t.last().accept();
@@ -248,16 +253,13 @@ describe('LiveClient', () => {
 
   it('a revoked public channel (talk back to draft) ends and is not resubscribed', () => {
     const t = setup();
-    t.last().accept();
-    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 10 });
+    t.subscribed(10);
     t.last().push(ev(11));
     t.last().push({ op: 'error', code: 'forbidden', message: 'talk not available', channel: 'talk:42' });
     expect(t.errors).toEqual(['forbidden: talk not available']);
     t.last().push(ev(12));
     expect(t.events.map((e) => e.seq)).toEqual([11]);
-    t.last().drop();
-    vi.advanceTimersByTime(10_000);
-    t.last().accept();
+    t.reconnectAfter(10_000);
     expect(t.last().subs()).toEqual([]);
     // Following it again is a new subscription, and the old unsubscribe does not end it.
     const again: LiveEvent[] = [];
@@ -272,15 +274,12 @@ describe('LiveClient', () => {
 
   it('an error that does not end the subscription keeps the channel', () => {
     const t = setup();
-    t.last().accept();
-    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 3 });
+    t.subscribed(3);
     t.last().push({ op: 'error', code: 'rate_limited', message: 'slow down', channel: 'talk:42' });
     expect(t.errors).toEqual(['rate_limited: slow down']);
     t.last().push(ev(4));
     expect(t.events.map((e) => e.seq)).toEqual([4]);
-    t.last().drop();
-    vi.advanceTimersByTime(1000);
-    t.last().accept();
+    t.reconnectAfter(1000);
     expect(t.last().subs()).toEqual([{ op: 'subscribe', channel: 'talk:42', since: 4 }]);
   });
 
@@ -312,8 +311,7 @@ describe('LiveClient', () => {
     vi.advanceTimersToNextTimer();
     expect(Date.now() - before).toBe(6000);
     // Accepted at last: the backoff starts over once subscribed.
-    t.last().accept();
-    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 1 });
+    t.subscribed(1);
     t.last().drop();
     vi.advanceTimersByTime(375);
     expect(t.sockets).toHaveLength(14);
@@ -334,8 +332,7 @@ describe('LiveClient.reconnect', () => {
   afterEach(() => vi.useRealTimers());
   it('reconnects at once and resubscribes with since (new identity after login)', () => {
     const t = setup();
-    t.last().accept();
-    t.last().push({ op: 'subscribed', channel: 'talk:42', seq: 7 });
+    t.subscribed(7);
     t.client.reconnect();
     expect(t.sockets[0].closed).toBe(true);
     expect(t.sockets).toHaveLength(2);

@@ -5,6 +5,7 @@
 import { api, type Question, type Talk } from './api';
 import { endsSubscription, liveClient, type LiveEvent, type LiveStatus } from './live';
 import { applyEvent, fromSnapshot, setVote, toggleVote, type View } from './qa';
+import { Action } from './action.svelte';
 
 export class LiveTalk {
   talk = $state<Talk>() as Talk;
@@ -149,6 +150,17 @@ export class LiveTalk {
       this.questions = setVote(this.questions, q.id, before.votes, before.voted);
       throw e;
     }
+  }
+
+  /** The staff's request to start or end the session: its busy flag and error. */
+  readonly statusChange = new Action();
+
+  /** Starts or ends the session; ending closes Q&A for everyone, so it asks first. */
+  setStatus(s: 'live' | 'ended'): void {
+    if (s === 'ended' && !confirm('End the live session? Q&A closes for everyone.')) return;
+    void this.statusChange.run(async () => {
+      this.talk = await api.setTalkStatus(this.talk.id, s);
+    });
   }
 
   /** Puts a question we just created or changed into the list (the event may come later). */
