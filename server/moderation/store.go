@@ -10,6 +10,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/server/dbx"
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/talks"
@@ -55,19 +56,15 @@ type Store struct{}
 // Talk reads talk talkID as u sees it; a talk that does not exist is not
 // found.
 func (Store) Talk(ctx context.Context, q sqlx.QueryerContext, talkID int64, u *domain.User) (Talk, error) {
-	t := Talk{Access: talks.Access{User: u}}
-	err := GetItem(ctx, q, &t, "talk", talkID, u, selectTalk)
+	t, err := GetItem[Talk](ctx, q, "talk", talkID, u, selectTalk)
+	t.User = u
 	return t, err
 }
 
 // LockTalk takes the talk's row lock for the rest of tx and reads its id
 // and status (an Access of nobody).
 func (Store) LockTalk(ctx context.Context, tx sqlx.QueryerContext, talkID int64) (talks.Access, error) {
-	var a talks.Access
-	if err := sqlx.GetContext(ctx, tx, &a, lockTalk, talkID); err != nil {
-		return a, fmt.Errorf("lock talk %d: %w", talkID, err)
-	}
-	return a, nil
+	return dbx.Get[talks.Access](ctx, tx, fmt.Sprintf("lock talk %d", talkID), lockTalk, talkID)
 }
 
 // logRow is a log entry as stored: its API fields, its actor and target.
@@ -130,32 +127,25 @@ func (r flagRow) flag() Flag {
 // when the reporter had flagged the target before, and then the row is
 // their earlier flag.
 func (Store) InsertFlag(ctx context.Context, q sqlx.ExtContext, r flagRow) (row flagRow, created bool, err error) {
-	err = GetNamed(ctx, q, &row, insertFlag, r)
+	what := fmt.Sprintf("flag %s %d", r.TargetType, r.TargetID)
+	row, err = dbx.GetNamed[flagRow](ctx, q, what, insertFlag, r)
 	if errors.Is(err, sql.ErrNoRows) {
 		if err := sqlx.GetContext(ctx, q, &row, selectFlagByReporter, r.TargetType, r.TargetID, r.ReporterID); err != nil {
 			return row, false, fmt.Errorf("load flag on %s %d: %w", r.TargetType, r.TargetID, err)
 		}
 		return row, false, nil
 	}
-	if err != nil {
-		return row, false, fmt.Errorf("flag %s %d: %w", r.TargetType, r.TargetID, err)
-	}
-	return row, true, nil
+	return row, err == nil, err
 }
 
 // LockFlag reads flag id under its row lock.
 func (Store) LockFlag(ctx context.Context, q sqlx.QueryerContext, id int64) (flagRow, error) {
-	var r flagRow
-	err := Get(ctx, q, &r, "flag", id, selectFlagForUpdate, id)
-	return r, err
+	return dbx.GetOne[flagRow](ctx, q, Name("flag", id), selectFlagForUpdate, id)
 }
 
 // SetFlagStatus changes a flag's status at time at.
 func (Store) SetFlagStatus(ctx context.Context, q sqlx.ExecerContext, id int64, status string, at time.Time) error {
-	if _, err := q.ExecContext(ctx, updateFlagStatus, id, status, at); err != nil {
-		return fmt.Errorf("update flag %d: %w", id, err)
-	}
-	return nil
+	return dbx.Exec(ctx, q, fmt.Sprintf("update flag %d", id), updateFlagStatus, id, status, at)
 }
 
 // Flags reads limit flags in status, oldest first, after flag after.
@@ -189,44 +179,15 @@ func NotFound(kind string, id int64) error {
 	return fmt.Errorf("%s %d: %w", kind, id, domain.ErrNotFound)
 }
 
-// Get reads the one row of query (with args) into dest: kind and id name
-// it in errors, and a row that does not exist is not found.
-func Get(ctx context.Context, q sqlx.QueryerContext, dest any, kind string, id int64, query string, args ...any) error {
-	err := sqlx.GetContext(ctx, q, dest, query, args...)
-	if errors.Is(err, sql.ErrNoRows) {
-		return NotFound(kind, id)
-	}
-	if err != nil {
-		return fmt.Errorf("load %s %d: %w", kind, id, err)
-	}
-	return nil
-}
+// Name names item id of kind ("question 5") in errors: dbx.GetOne's
+// "not found" says which.
+func Name(kind string, id int64) string { return fmt.Sprintf("%s %d", kind, id) }
 
 // GetItem reads one talk, question, thread or post (kind) for caller u
 // with query, whose $1 is the item's id and $2 the caller's (0 for nobody),
-// as talks.AccessColumns wants it.
-func GetItem(ctx context.Context, q sqlx.QueryerContext, dest any, kind string, id int64, u *domain.User, query string) error {
-	return Get(ctx, q, dest, kind, id, query, id, domain.IDOf(u))
-}
-
-// GetNamed is sqlx.GetContext for a query with :name parameters, taken
-// from arg's db tags: the content domains name the parameters of every
-// query that has more than four.
-func GetNamed(ctx context.Context, q sqlx.ExtContext, dest any, query string, arg any) error {
-	return named(q, query, arg, func(bound string, args []any) error { return sqlx.GetContext(ctx, q, dest, bound, args...) })
-}
-
-// SelectNamed is sqlx.SelectContext for a query with :name parameters.
-func SelectNamed(ctx context.Context, q sqlx.ExtContext, dest any, query string, arg any) error {
-	return named(q, query, arg, func(bound string, args []any) error { return sqlx.SelectContext(ctx, q, dest, bound, args...) })
-}
-
-func named(q sqlx.ExtContext, query string, arg any, run func(bound string, args []any) error) error {
-	bound, args, err := q.BindNamed(query, arg)
-	if err != nil {
-		return fmt.Errorf("bind named parameters: %w", err)
-	}
-	return run(bound, args)
+// as talks.AccessColumns wants it; an item that does not exist is not found.
+func GetItem[T any](ctx context.Context, q sqlx.QueryerContext, kind string, id int64, u *domain.User, query string) (T, error) {
+	return dbx.GetOne[T](ctx, q, Name(kind, id), query, id, domain.IDOf(u))
 }
 
 // Keyset is where a keyset page starts and how many rows its query reads:

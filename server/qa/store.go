@@ -125,17 +125,13 @@ func (r answerRow) answer() Answer {
 // Insert stores a new question (talk, author, body, anonymity, status and
 // time of r) and returns its id.
 func (Store) Insert(ctx context.Context, q sqlx.ExtContext, r questionRow) (int64, error) {
-	var id int64
-	if err := moderation.GetNamed(ctx, q, &id, insertQuestion, r); err != nil {
-		return 0, fmt.Errorf("insert question: %w", err)
-	}
-	return id, nil
+	return dbx.GetNamed[int64](ctx, q, "insert question", insertQuestion, r)
 }
 
 // Question reads one question with its answers; viewerID decides voted.
 func (s Store) Question(ctx context.Context, q sqlx.QueryerContext, id, viewerID int64, showAnonymous bool) (Question, error) {
-	var r questionRow
-	if err := moderation.Get(ctx, q, &r, "question", id, selectQuestion, id, viewerID); err != nil {
+	r, err := dbx.GetOne[questionRow](ctx, q, moderation.Name("question", id), selectQuestion, id, viewerID)
+	if err != nil {
 		return Question{}, err
 	}
 	qs := []Question{r.question(showAnonymous)}
@@ -162,8 +158,8 @@ type access struct {
 // Access reads question id and u's access to its talk; a question that
 // does not exist is not found.
 func (Store) Access(ctx context.Context, q sqlx.QueryerContext, id int64, u *domain.User) (access, error) {
-	a := access{Access: talks.Access{User: u}}
-	err := moderation.GetItem(ctx, q, &a, "question", id, u, selectAccess)
+	a, err := moderation.GetItem[access](ctx, q, "question", id, u, selectAccess)
+	a.User = u
 	return a, err
 }
 
@@ -180,29 +176,18 @@ type lockedQuestion struct {
 
 // Lock reads question id under its row lock.
 func (Store) Lock(ctx context.Context, q sqlx.QueryerContext, id int64) (lockedQuestion, error) {
-	var r lockedQuestion
-	if err := sqlx.GetContext(ctx, q, &r, lockQuestion, id); err != nil {
-		return r, fmt.Errorf("lock question %d: %w", id, err)
-	}
-	return r, nil
+	return dbx.Get[lockedQuestion](ctx, q, fmt.Sprintf("lock question %d", id), lockQuestion, id)
 }
 
 // UnpinOthers unpins every question of the talk but id, at time at, and
 // returns the ones it unpinned.
 func (Store) UnpinOthers(ctx context.Context, q sqlx.QueryerContext, talkID, id int64, at time.Time) ([]int64, error) {
-	var ids []int64
-	if err := sqlx.SelectContext(ctx, q, &ids, unpinOthers, talkID, id, at); err != nil {
-		return nil, fmt.Errorf("unpin questions of talk %d: %w", talkID, err)
-	}
-	return ids, nil
+	return dbx.Select[int64](ctx, q, fmt.Sprintf("unpin questions of talk %d", talkID), unpinOthers, talkID, id, at)
 }
 
 // Update stores r's status, pin, answer time and update time.
 func (Store) Update(ctx context.Context, q sqlx.ExtContext, r lockedQuestion) error {
-	if _, err := sqlx.NamedExecContext(ctx, q, updateQuestion, r); err != nil {
-		return fmt.Errorf("update question %d: %w", r.ID, err)
-	}
-	return nil
+	return dbx.ExecNamed(ctx, q, fmt.Sprintf("update question %d", r.ID), updateQuestion, r)
 }
 
 // listCursor is the position after the last question of a page.
@@ -227,33 +212,22 @@ func (Store) List(ctx context.Context, q sqlx.ExtContext, sort string, p listPar
 	if sort == "recent" {
 		query = listRecent
 	}
-	var rows []questionRow
-	if err := moderation.SelectNamed(ctx, q, &rows, query, p); err != nil {
-		return nil, fmt.Errorf("list questions of talk %d: %w", p.TalkID, err)
-	}
-	return rows, nil
+	return dbx.SelectNamed[questionRow](ctx, q, fmt.Sprintf("list questions of talk %d", p.TalkID), query, p)
 }
 
 // InsertAnswer stores an answer and returns it.
 func (Store) InsertAnswer(ctx context.Context, q sqlx.QueryerContext, questionID, authorID int64, body string, at time.Time) (Answer, error) {
-	var id int64
-	if err := sqlx.GetContext(ctx, q, &id, insertAnswer, questionID, authorID, body, at); err != nil {
-		return Answer{}, fmt.Errorf("insert answer to question %d: %w", questionID, err)
+	id, err := dbx.Get[int64](ctx, q, fmt.Sprintf("insert answer to question %d", questionID), insertAnswer, questionID, authorID, body, at)
+	if err != nil {
+		return Answer{}, err
 	}
-	var r answerRow
-	if err := sqlx.GetContext(ctx, q, &r, selectAnswer, id); err != nil {
-		return Answer{}, fmt.Errorf("load answer %d: %w", id, err)
-	}
-	return r.answer(), nil
+	r, err := dbx.Get[answerRow](ctx, q, fmt.Sprintf("load answer %d", id), selectAnswer, id)
+	return r.answer(), err
 }
 
 // Status reads the status of question id.
 func (Store) Status(ctx context.Context, q sqlx.QueryerContext, id int64) (string, error) {
-	var status string
-	if err := sqlx.GetContext(ctx, q, &status, selectStatus, id); err != nil {
-		return "", fmt.Errorf("load question %d: %w", id, err)
-	}
-	return status, nil
+	return dbx.Get[string](ctx, q, fmt.Sprintf("load question %d", id), selectStatus, id)
 }
 
 // SetVote adds (on) or removes userID's vote on question id, and returns
@@ -281,9 +255,7 @@ type voteCount struct {
 // LockVotes reads the count of question id under its row lock; a question
 // deleted meanwhile is not found.
 func (Store) LockVotes(ctx context.Context, q sqlx.QueryerContext, id int64) (voteCount, error) {
-	var r voteCount
-	err := moderation.Get(ctx, q, &r, "question", id, lockVotes, id)
-	return r, err
+	return dbx.GetOne[voteCount](ctx, q, moderation.Name("question", id), lockVotes, id)
 }
 
 // Export reads what userID asked, answered and voted for.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/server/dbx"
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/moderation"
 	"github.com/hubtalks/hubtalks/server/talks"
@@ -108,20 +109,13 @@ func (r postRow) post() Post {
 // InsertThread stores a new thread (talk, author, title, body, hidden and
 // time of r) and returns its id.
 func (Store) InsertThread(ctx context.Context, q sqlx.ExtContext, r threadRow) (int64, error) {
-	var id int64
-	if err := moderation.GetNamed(ctx, q, &id, insertThread, r); err != nil {
-		return 0, fmt.Errorf("insert thread: %w", err)
-	}
-	return id, nil
+	return dbx.GetNamed[int64](ctx, q, "insert thread", insertThread, r)
 }
 
 // Thread reads thread id.
 func (Store) Thread(ctx context.Context, q sqlx.QueryerContext, id int64) (Thread, error) {
-	var r threadRow
-	if err := sqlx.GetContext(ctx, q, &r, selectThread, id); err != nil {
-		return Thread{}, fmt.Errorf("load thread %d: %w", id, err)
-	}
-	return r.thread(), nil
+	r, err := dbx.Get[threadRow](ctx, q, fmt.Sprintf("load thread %d", id), selectThread, id)
+	return r.thread(), err
 }
 
 // threadAccess is what one request knows about a thread and its caller.
@@ -137,8 +131,8 @@ type threadAccess struct {
 // ThreadAccess reads thread id and u's access to its talk; a thread that
 // does not exist is not found.
 func (Store) ThreadAccess(ctx context.Context, q sqlx.QueryerContext, id int64, u *domain.User) (threadAccess, error) {
-	a := threadAccess{Access: talks.Access{User: u}}
-	err := moderation.GetItem(ctx, q, &a, "thread", id, u, selectThreadAccess)
+	a, err := moderation.GetItem[threadAccess](ctx, q, "thread", id, u, selectThreadAccess)
+	a.User = u
 	return a, err
 }
 
@@ -157,27 +151,17 @@ type lockedThread struct {
 
 // LockThread reads thread id under its row lock.
 func (Store) LockThread(ctx context.Context, q sqlx.QueryerContext, id int64) (lockedThread, error) {
-	var th lockedThread
-	if err := sqlx.GetContext(ctx, q, &th, lockThread, id); err != nil {
-		return th, fmt.Errorf("lock thread %d: %w", id, err)
-	}
-	return th, nil
+	return dbx.Get[lockedThread](ctx, q, fmt.Sprintf("lock thread %d", id), lockThread, id)
 }
 
 // UpdateThread stores th's title, pin, lock, hidden flag and update time.
 func (Store) UpdateThread(ctx context.Context, q sqlx.ExtContext, th lockedThread) error {
-	if _, err := sqlx.NamedExecContext(ctx, q, updateThread, th); err != nil {
-		return fmt.Errorf("update thread %d: %w", th.ID, err)
-	}
-	return nil
+	return dbx.ExecNamed(ctx, q, fmt.Sprintf("update thread %d", th.ID), updateThread, th)
 }
 
 // TouchThread sets a thread's last activity.
 func (Store) TouchThread(ctx context.Context, q sqlx.ExecerContext, id int64, at time.Time) error {
-	if _, err := q.ExecContext(ctx, touchThread, id, at); err != nil {
-		return fmt.Errorf("touch thread %d: %w", id, err)
-	}
-	return nil
+	return dbx.Exec(ctx, q, fmt.Sprintf("touch thread %d", id), touchThread, id, at)
 }
 
 // threadCursor is the position after the last thread of a page.
@@ -196,30 +180,19 @@ type threadParams struct {
 
 // Threads reads a page of a talk's threads.
 func (Store) Threads(ctx context.Context, q sqlx.ExtContext, p threadParams) ([]threadRow, error) {
-	var rows []threadRow
-	if err := moderation.SelectNamed(ctx, q, &rows, listThreads, p); err != nil {
-		return nil, fmt.Errorf("list threads of talk %d: %w", p.TalkID, err)
-	}
-	return rows, nil
+	return dbx.SelectNamed[threadRow](ctx, q, fmt.Sprintf("list threads of talk %d", p.TalkID), listThreads, p)
 }
 
 // InsertPost stores a new post (thread, parent, author, body, hidden and
 // time of r) and returns its id.
 func (Store) InsertPost(ctx context.Context, q sqlx.ExtContext, r postRow) (int64, error) {
-	var id int64
-	if err := moderation.GetNamed(ctx, q, &id, insertPost, r); err != nil {
-		return 0, fmt.Errorf("insert post: %w", err)
-	}
-	return id, nil
+	return dbx.GetNamed[int64](ctx, q, "insert post", insertPost, r)
 }
 
 // Post reads post id.
 func (Store) Post(ctx context.Context, q sqlx.QueryerContext, id int64) (Post, error) {
-	var r postRow
-	if err := sqlx.GetContext(ctx, q, &r, selectPost, id); err != nil {
-		return Post{}, fmt.Errorf("load post %d: %w", id, err)
-	}
-	return r.post(), nil
+	r, err := dbx.Get[postRow](ctx, q, fmt.Sprintf("load post %d", id), selectPost, id)
+	return r.post(), err
 }
 
 // postParams are the parameters of selectPosts.
@@ -232,11 +205,7 @@ type postParams struct {
 
 // Posts reads a page of a thread's posts.
 func (Store) Posts(ctx context.Context, q sqlx.ExtContext, p postParams) ([]postRow, error) {
-	var rows []postRow
-	if err := moderation.SelectNamed(ctx, q, &rows, selectPosts, p); err != nil {
-		return nil, fmt.Errorf("load posts of thread %d: %w", p.ThreadID, err)
-	}
-	return rows, nil
+	return dbx.SelectNamed[postRow](ctx, q, fmt.Sprintf("load posts of thread %d", p.ThreadID), selectPosts, p)
 }
 
 // parentRow is what a reply needs to know of the post it replies to.
@@ -249,17 +218,13 @@ type parentRow struct {
 // Parent reads post id as the parent of a reply; a post that does not
 // exist is not found.
 func (Store) Parent(ctx context.Context, q sqlx.QueryerContext, id int64) (parentRow, error) {
-	var p parentRow
-	err := moderation.Get(ctx, q, &p, "post", id, selectParent, id)
-	return p, err
+	return dbx.GetOne[parentRow](ctx, q, moderation.Name("post", id), selectParent, id)
 }
 
 // LockParent reads a reply's parent and holds it against a concurrent hide
 // for the rest of tx.
 func (Store) LockParent(ctx context.Context, q sqlx.QueryerContext, id int64) (parentRow, error) {
-	var p parentRow
-	err := moderation.Get(ctx, q, &p, "post", id, lockParent, id)
-	return p, err
+	return dbx.GetOne[parentRow](ctx, q, moderation.Name("post", id), lockParent, id)
 }
 
 // lockedPost is a post and its thread, read under the post's row lock.
@@ -278,11 +243,7 @@ type lockedPost struct {
 
 // LockPost reads post id under its row lock.
 func (Store) LockPost(ctx context.Context, q sqlx.QueryerContext, id int64) (lockedPost, error) {
-	var lp lockedPost
-	if err := sqlx.GetContext(ctx, q, &lp, lockPost, id); err != nil {
-		return lp, fmt.Errorf("lock post %d: %w", id, err)
-	}
-	return lp, nil
+	return dbx.Get[lockedPost](ctx, q, fmt.Sprintf("lock post %d", id), lockPost, id)
 }
 
 // postAccess is what one request knows about a post and its caller.
@@ -299,18 +260,15 @@ type postAccess struct {
 // PostAccess reads post id and u's access to its talk; a post that does
 // not exist is not found.
 func (Store) PostAccess(ctx context.Context, q sqlx.QueryerContext, id int64, u *domain.User) (postAccess, error) {
-	a := postAccess{Access: talks.Access{User: u}}
-	err := moderation.GetItem(ctx, q, &a, "post", id, u, selectPostAccess)
+	a, err := moderation.GetItem[postAccess](ctx, q, "post", id, u, selectPostAccess)
+	a.User = u
 	return a, err
 }
 
 // UpdatePost stores a post's body and hidden flag, and editedAt when it is
 // valid (an edit).
 func (Store) UpdatePost(ctx context.Context, q sqlx.ExecerContext, id int64, body string, hidden bool, editedAt sql.NullTime) error {
-	if _, err := q.ExecContext(ctx, updatePost, id, body, hidden, editedAt); err != nil {
-		return fmt.Errorf("update post %d: %w", id, err)
-	}
-	return nil
+	return dbx.Exec(ctx, q, fmt.Sprintf("update post %d", id), updatePost, id, body, hidden, editedAt)
 }
 
 // underRow is a post under a change of visibility.
@@ -322,11 +280,7 @@ type underRow struct {
 // PostsUnder reads every post of a thread, or, when only is not nil, post
 // only and its replies.
 func (Store) PostsUnder(ctx context.Context, q sqlx.QueryerContext, threadID int64, only *int64) ([]underRow, error) {
-	var rows []underRow
-	if err := sqlx.SelectContext(ctx, q, &rows, selectPostsUnder, threadID, only); err != nil {
-		return nil, fmt.Errorf("load posts of thread %d: %w", threadID, err)
-	}
-	return rows, nil
+	return dbx.Select[underRow](ctx, q, fmt.Sprintf("load posts of thread %d", threadID), selectPostsUnder, threadID, only)
 }
 
 // Export reads the threads and posts userID wrote.
