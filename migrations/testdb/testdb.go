@@ -15,6 +15,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -63,6 +64,19 @@ func serviceURL(t testing.TB, service string, variables ...string) string {
 	}
 	missing(t, service)
 	return ""
+}
+
+// UnreachableAddr is a loopback host:port where nothing listens: the
+// address of a service (PostgreSQL, Redis, SMTP) that is down.
+func UnreachableAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
 }
 
 func randomSuffix() string {
