@@ -57,31 +57,42 @@ func BenchmarkHubFanout(b *testing.B) {
 	for _, n := range []int{1, 100, 1000, 10000} {
 		b.Run(fmt.Sprintf("subscribers=%d", n), func(b *testing.B) {
 			h, clients := benchHub(b, n, nil)
-			at := time.Now()
-			ctx := context.Background()
-			var ms0, ms1 runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&ms0)
-			b.ResetTimer()
-			start := time.Now()
-			for i := 0; i < b.N; i++ {
-				h.Publish(ctx, Event{Channel: "talk:1", Seq: int64(i + 1), Type: "question.created", At: at, Data: benchData})
+			mallocs := measureFanout(b, h, func() {
 				for _, c := range clients {
 					c.giveBack(c.take())
 				}
-				if i%4096 == 0 {
-					drainPubq(h)
-				}
-			}
-			elapsed := time.Since(start)
-			b.StopTimer()
-			runtime.ReadMemStats(&ms1)
-			deliveries := float64(b.N) * float64(n)
-			b.ReportMetric(deliveries/elapsed.Seconds(), "deliveries/s")
-			b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/deliveries, "allocs/delivery")
-			b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(b.N), "allocs/event")
+			}, func() int64 { return int64(b.N) * int64(n) })
+			b.ReportMetric(float64(mallocs)/float64(b.N), "allocs/event")
 		})
 	}
+}
+
+// measureFanout publishes b.N events on talk:1, calling afterEach after
+// each, and reports deliveries/s and allocations per delivery; delivered
+// returns (once they are all made) how many deliveries the events made.
+// It returns the allocations counted.
+func measureFanout(b *testing.B, h *Hub, afterEach func(), delivered func() int64) uint64 {
+	at := time.Now()
+	ctx := context.Background()
+	var ms0, ms1 runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms0)
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		h.Publish(ctx, Event{Channel: "talk:1", Seq: int64(i + 1), Type: "question.created", At: at, Data: benchData})
+		afterEach()
+		if i%4096 == 0 {
+			drainPubq(h)
+		}
+	}
+	deliveries := float64(delivered())
+	elapsed := time.Since(start)
+	b.StopTimer()
+	runtime.ReadMemStats(&ms1)
+	b.ReportMetric(deliveries/elapsed.Seconds(), "deliveries/s")
+	b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/deliveries, "allocs/delivery")
+	return ms1.Mallocs - ms0.Mallocs
 }
 
 func drainPubq(h *Hub) {
@@ -112,28 +123,13 @@ func BenchmarkHubFanoutWriters(b *testing.B) {
 					c.writers.Wait()
 				}
 			})
-			at := time.Now()
-			ctx := context.Background()
-			var ms0, ms1 runtime.MemStats
-			runtime.GC()
-			runtime.ReadMemStats(&ms0)
-			b.ResetTimer()
-			start := time.Now()
-			for i := 0; i < b.N; i++ {
-				h.Publish(ctx, Event{Channel: "talk:1", Seq: int64(i + 1), Type: "question.created", At: at, Data: benchData})
-				if i%4096 == 0 {
-					drainPubq(h)
+			measureFanout(b, h, func() {}, func() int64 {
+				want := int64(b.N) * int64(n)
+				for written.Load() < want {
+					runtime.Gosched()
 				}
-			}
-			want := int64(b.N) * int64(n)
-			for written.Load() < want {
-				runtime.Gosched()
-			}
-			elapsed := time.Since(start)
-			b.StopTimer()
-			runtime.ReadMemStats(&ms1)
-			b.ReportMetric(float64(want)/elapsed.Seconds(), "deliveries/s")
-			b.ReportMetric(float64(ms1.Mallocs-ms0.Mallocs)/float64(want), "allocs/delivery")
+				return want
+			})
 			if d := metricValue(h.m.slowDrops); d > 0 {
 				b.Fatalf("%v slow drops", d)
 			}
@@ -173,48 +169,30 @@ func BenchmarkRedaction(b *testing.B) {
 	l := NewLog(db)
 	ctx := context.Background()
 	fill := func(channel string, person int64) {
-		tx, err := db.BeginTxx(ctx, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer tx.Rollback() //nolint:errcheck
-		for i := 0; i < 10000; i++ {
-			q := i / 10
-			author := map[string]any{"id": 1000 + q%50, "display_name": "Someone"}
-			if q%100 == 7 {
-				author = map[string]any{"id": person, "display_name": "Erasable Person"}
+		inTx(b, db, func(tx *sqlx.Tx) error {
+			for i := 0; i < 10000; i++ {
+				q := i / 10
+				author := map[string]any{"id": 1000 + q%50, "display_name": "Someone"}
+				if q%100 == 7 {
+					author = map[string]any{"id": person, "display_name": "Erasable Person"}
+				}
+				data := map[string]any{"id": q, "body": strings.Repeat("words ", 40), "author": author, "votes": i}
+				if _, err := l.Append(ctx, tx, channel, "question.updated", fmt.Sprintf("question:%d", q), data); err != nil {
+					return err
+				}
 			}
-			data := map[string]any{"id": q, "body": strings.Repeat("words ", 40), "author": author, "votes": i}
-			if _, err := l.Append(ctx, tx, channel, "question.updated", fmt.Sprintf("question:%d", q), data); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := tx.Commit(); err != nil {
-			b.Fatal(err)
-		}
+			return nil
+		})
 	}
 	fill("talk:1", 42)
 	fill("talk:2", 43)
 	if _, err := db.Exec(`ANALYZE events`); err != nil {
 		b.Fatal(err)
 	}
-	inTx := func(fn func(tx *sqlx.Tx) error) {
-		tx, err := db.BeginTxx(ctx, nil)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer tx.Rollback() //nolint:errcheck
-		if err := fn(tx); err != nil {
-			b.Fatal(err)
-		}
-		if err := tx.Commit(); err != nil {
-			b.Fatal(err)
-		}
-	}
 	b.Run("restate-one-question", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
 			q := i % 1000
-			inTx(func(tx *sqlx.Tx) error {
+			inTx(b, db, func(tx *sqlx.Tx) error {
 				_, _, err := l.Restate(ctx, tx, "talk:1", []Restatement{{Subject: fmt.Sprintf("question:%d", q),
 					Type: "question.removed", Data: map[string]int{"id": q + i}}})
 				return err
@@ -223,7 +201,7 @@ func BenchmarkRedaction(b *testing.B) {
 	})
 	b.Run("rename-person-100-events", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {
-			inTx(func(tx *sqlx.Tx) error {
+			inTx(b, db, func(tx *sqlx.Tx) error {
 				reds, err := l.RenamePerson(ctx, tx, 42, fmt.Sprintf("Former participant %d", i))
 				if err == nil && len(reds) != 1 {
 					err = fmt.Errorf("renamed on %d channels", len(reds))

@@ -77,16 +77,14 @@ func testBroker(t *testing.T, newBroker func(t *testing.T) Broker) {
 		const pubs, each = 4, 100
 		var wg sync.WaitGroup
 		for p := 0; p < pubs; p++ {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			wg.Go(func() {
 				for i := 0; i < each; i++ {
 					if err := b.Publish(context.Background(), "ev:talk:9", []byte(fmt.Sprintf("%d:%d", p, i))); err != nil {
 						t.Error(err)
 						return
 					}
 				}
-			}()
+			})
 		}
 		wg.Wait()
 		got := s.waitN(t, pubs*each)

@@ -320,7 +320,47 @@ func checkContiguous(t testing.TB, who string, seqs []int64, from, to int64) {
 	}
 }
 
+// subscribedClients dials one client per instance given (an instance may
+// repeat) and waits until each is subscribed to channel.
+func subscribedClients(t testing.TB, channel string, on ...*instance) []*wsClient {
+	t.Helper()
+	clients := make([]*wsClient, 0, len(on))
+	for _, in := range on {
+		c := dial(t, in.url)
+		c.subscribe(channel, nil)
+		c.waitOp("subscribed", channel)
+		clients = append(clients, c)
+	}
+	return clients
+}
+
+// checkEveryClientGot waits until each client has seq to on channel and
+// fails unless each got exactly 1..to; who names the clients ("client 0").
+func checkEveryClientGot(t testing.TB, who string, clients []*wsClient, channel string, to int64) {
+	t.Helper()
+	for i, c := range clients {
+		fs := c.waitSeq(channel, to)
+		checkContiguous(t, who+" "+string(rune('0'+i)), eventSeqs(fs, channel), 1, to)
+	}
+}
+
 func i64(v int64) *int64 { return &v }
+
+// inTx runs fn in a transaction of db and commits it; any error fails the test.
+func inTx(t testing.TB, db *sqlx.DB, fn func(tx *sqlx.Tx) error) {
+	t.Helper()
+	tx, err := db.BeginTxx(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck
+	if err := fn(tx); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+}
 
 // newDB is a fresh migrated database with a small pool: the PostgreSQL
 // server is shared with other packages' tests.

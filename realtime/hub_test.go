@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -20,10 +21,15 @@ import (
 
 // twoInstances starts two hubs sharing one database and one Redis prefix.
 func twoInstances(t *testing.T, tweak func(*HubConfig)) (*instance, *instance) {
+	return twoInstancesEach(t, tweak, tweak)
+}
+
+// twoInstancesEach is twoInstances with a tweak of its own for each instance.
+func twoInstancesEach(t *testing.T, tweakA, tweakB func(*HubConfig)) (*instance, *instance) {
 	db := newDB(t)
 	rdb, prefix := testdb.Redis(t)
-	a := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix, tweak: tweak})
-	b := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix, tweak: tweak})
+	a := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix, tweak: tweakA})
+	b := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix, tweak: tweakB})
 	return a, b
 }
 
@@ -94,23 +100,14 @@ func TestDroppedPublishArrivesInOrder(t *testing.T) {
 func TestConcurrentPublishersSameOrder(t *testing.T) {
 	t.Parallel()
 	a, b := twoInstances(t, nil)
-	var clients []*wsClient
-	for _, in := range []*instance{a, b, a, b} {
-		c := dial(t, in.url)
-		c.subscribe("talk:3", nil)
-		c.waitOp("subscribed", "talk:3")
-		clients = append(clients, c)
-	}
+	clients := subscribedClients(t, "talk:3", a, b, a, b)
 	var wg sync.WaitGroup
 	for _, in := range []*instance{a, b} {
 		wg.Add(1)
 		go func() { defer wg.Done(); in.publish(t, "talk:3", 25) }()
 	}
 	wg.Wait()
-	for i, c := range clients {
-		fs := c.waitSeq("talk:3", 50)
-		checkContiguous(t, "client "+string(rune('0'+i)), eventSeqs(fs, "talk:3"), 1, 50)
-	}
+	checkEveryClientGot(t, "client", clients, "talk:3", 50)
 }
 
 // TestRedisOutage: Redis stops for a while as both instances publish; every
@@ -121,13 +118,7 @@ func TestRedisOutage(t *testing.T) {
 	srv := testdb.StartRedisServer(t)
 	a := newInstance(t, db, instanceOpts{rdb: srv.Client(), prefix: "x:"})
 	b := newInstance(t, db, instanceOpts{rdb: srv.Client(), prefix: "x:"})
-	var clients []*wsClient
-	for _, in := range []*instance{a, a, b, b} {
-		c := dial(t, in.url)
-		c.subscribe("talk:1", nil)
-		c.waitOp("subscribed", "talk:1")
-		clients = append(clients, c)
-	}
+	clients := subscribedClients(t, "talk:1", a, a, b, b)
 	a.publish(t, "talk:1", 5)
 	b.publish(t, "talk:1", 5)
 
@@ -142,18 +133,12 @@ func TestRedisOutage(t *testing.T) {
 	}
 	tick.Stop()
 	// Cross-instance delivery already works through log polling.
-	for i, c := range clients {
-		fs := c.waitSeq("talk:1", 50)
-		checkContiguous(t, "client during outage "+string(rune('0'+i)), eventSeqs(fs, "talk:1"), 1, 50)
-	}
+	checkEveryClientGot(t, "client during outage", clients, "talk:1", 50)
 	srv.Start()
 	waitFor(t, "both brokers healthy again", func() bool { return a.hub.healthy.Load() && b.hub.healthy.Load() })
 	a.publish(t, "talk:1", 5)
 	b.publish(t, "talk:1", 5)
-	for i, c := range clients {
-		fs := c.waitSeq("talk:1", 60)
-		checkContiguous(t, "client "+string(rune('0'+i)), eventSeqs(fs, "talk:1"), 1, 60)
-	}
+	checkEveryClientGot(t, "client", clients, "talk:1", 60)
 }
 
 // TestReconnectWithSince: a client that missed events gets exactly those,
@@ -161,10 +146,7 @@ func TestRedisOutage(t *testing.T) {
 // in-memory cache (instance A) and from the log (instance B, tiny cache).
 func TestReconnectWithSince(t *testing.T) {
 	t.Parallel()
-	db := newDB(t)
-	rdb, prefix := testdb.Redis(t)
-	a := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix})
-	b := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix, tweak: func(c *HubConfig) { c.CacheSize = 2 }})
+	a, b := twoInstancesEach(t, nil, func(c *HubConfig) { c.CacheSize = 2 })
 
 	first := dial(t, a.url)
 	first.subscribe("talk:1", nil)
@@ -204,10 +186,7 @@ func TestReconnectWithSince(t *testing.T) {
 // published (R5): each client gets every seq after since once, in order.
 func TestReplayRacesLiveEvents(t *testing.T) {
 	t.Parallel()
-	db := newDB(t)
-	rdb, prefix := testdb.Redis(t)
-	a := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix})
-	b := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix, tweak: func(c *HubConfig) { c.CacheSize = 3 }})
+	a, b := twoInstancesEach(t, nil, func(c *HubConfig) { c.CacheSize = 3 })
 	a.publish(t, "talk:2", 10)
 	stop := make(chan struct{})
 	pubDone := make(chan struct{})
@@ -322,13 +301,7 @@ func TestSlowConsumerDropped(t *testing.T) {
 	if err := slow.WriteMessage(websocket.TextMessage, []byte(`{"op":"subscribe","channel":"talk:1"}`)); err != nil {
 		t.Fatal(err)
 	}
-	var fast []*wsClient
-	for i := 0; i < 4; i++ {
-		c := dial(t, in.url)
-		c.subscribe("talk:1", nil)
-		c.waitOp("subscribed", "talk:1")
-		fast = append(fast, c)
-	}
+	fast := subscribedClients(t, "talk:1", slices.Repeat([]*instance{in}, 4)...)
 	waitFor(t, "slow client subscribed", func() bool { return metricValue(in.hub.m.subscriptions) == 5 })
 
 	// Events published straight to the hub (no log rows needed: they are
@@ -358,10 +331,7 @@ func TestSlowConsumerDropped(t *testing.T) {
 		seq++
 		in.hub.Publish(context.Background(), Event{Channel: "talk:1", Seq: seq, Type: "question.created", At: time.Now(), Data: data})
 	}
-	for i, c := range fast {
-		fs := c.waitSeq("talk:1", n)
-		checkContiguous(t, "fast client "+string(rune('0'+i)), eventSeqs(fs, "talk:1"), 1, n)
-	}
+	checkEveryClientGot(t, "fast client", fast, "talk:1", n)
 	t.Logf("stuck client dropped after %d events of 4 KiB", n-batch)
 	if d := metricValue(in.hub.m.slowDrops); d != 1 {
 		t.Fatalf("slow drops = %v, want 1 (only the stuck client)", d)
@@ -404,13 +374,7 @@ func TestFrameTooBigCloses1009(t *testing.T) {
 func TestShutdownCloses1012(t *testing.T) {
 	t.Parallel()
 	in := newInstance(t, newDB(t), instanceOpts{})
-	var cs []*wsClient
-	for i := 0; i < 5; i++ {
-		c := dial(t, in.url)
-		c.subscribe("talk:1", nil)
-		c.waitOp("subscribed", "talk:1")
-		cs = append(cs, c)
-	}
+	cs := subscribedClients(t, "talk:1", slices.Repeat([]*instance{in}, 5)...)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	done := make(chan struct{})
@@ -575,13 +539,7 @@ func TestPresenceAcrossInstances(t *testing.T) {
 	}
 	a := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix, tweak: tweak})
 	b := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix, tweak: tweak})
-	var cs []*wsClient
-	for _, in := range []*instance{a, a, b} {
-		c := dial(t, in.url)
-		c.subscribe("talk:5", nil)
-		c.waitOp("subscribed", "talk:5")
-		cs = append(cs, c)
-	}
+	cs := subscribedClients(t, "talk:5", a, a, b)
 	staff := dial(t, a.url+"?role=moderator")
 	staff.subscribe("talk:5:staff", nil)
 	staff.waitOp("subscribed", "talk:5:staff")

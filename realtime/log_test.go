@@ -57,9 +57,7 @@ func TestLogAppendGapFreeUnderConcurrency(t *testing.T) {
 	const writers, each = 20, 10
 	var wg sync.WaitGroup
 	for w := 0; w < writers; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for i := 0; i < each; i++ {
 				ctx := context.Background()
 				tx, err := db.BeginTxx(ctx, nil)
@@ -81,7 +79,7 @@ func TestLogAppendGapFreeUnderConcurrency(t *testing.T) {
 					t.Error(err)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	evs, err := l.Page(context.Background(), "talk:1", 0, 10000)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/migrations/testdb"
 )
@@ -19,42 +20,33 @@ import (
 // "question:{i}" with a body of size bytes naming it ("secret-{i}").
 func appendSized(t testing.TB, in *instance, channel string, from, n, size int) {
 	t.Helper()
-	ctx := context.Background()
-	tx, err := in.db.BeginTxx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback() //nolint:errcheck
 	pad := strings.Repeat("x", size)
-	for i := from; i < from+n; i++ {
-		data := map[string]any{"id": i, "body": fmt.Sprintf("secret-%d %s", i, pad)}
-		if _, err := in.log.Append(ctx, tx, channel, "question.created", fmt.Sprintf("question:%d", i), data); err != nil {
-			t.Fatal(err)
+	inTx(t, in.db, func(tx *sqlx.Tx) error {
+		for i := from; i < from+n; i++ {
+			data := map[string]any{"id": i, "body": fmt.Sprintf("secret-%d %s", i, pad)}
+			if _, err := in.log.Append(context.Background(), tx, channel, "question.created", fmt.Sprintf("question:%d", i), data); err != nil {
+				return err
+			}
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
+		return nil
+	})
 }
 
 // restate rewrites question:{id} on channel into question.removed, as the
 // server does when a question is dismissed, and returns the redaction.
 func restate(t testing.TB, in *instance, channel string, id int) Redaction {
 	t.Helper()
-	ctx := context.Background()
-	tx, err := in.db.BeginTxx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer tx.Rollback() //nolint:errcheck
-	red, changed, err := in.log.Restate(ctx, tx, channel, []Restatement{{
-		Subject: fmt.Sprintf("question:%d", id), Type: "question.removed", Data: map[string]int{"id": id}}})
-	if err != nil || !changed {
-		t.Fatalf("restate: changed %v, %v", changed, err)
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	var red Redaction
+	inTx(t, in.db, func(tx *sqlx.Tx) error {
+		var changed bool
+		var err error
+		red, changed, err = in.log.Restate(context.Background(), tx, channel, []Restatement{{
+			Subject: fmt.Sprintf("question:%d", id), Type: "question.removed", Data: map[string]int{"id": id}}})
+		if err != nil || !changed {
+			t.Fatalf("restate: changed %v, %v", changed, err)
+		}
+		return nil
+	})
 	return red
 }
 
@@ -95,10 +87,7 @@ func replayAll(t testing.TB, in *instance, channel string, head int64) string {
 // frames of the old form are never replayed again.
 func TestReplayAfterRestateAcrossInstances(t *testing.T) {
 	t.Parallel()
-	db := newDB(t)
-	rdb, prefix := testdb.Redis(t)
-	a := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix})
-	b := newInstance(t, db, instanceOpts{rdb: rdb, prefix: prefix, tweak: func(c *HubConfig) { c.PollHealthy = 200 * time.Millisecond }})
+	a, b := twoInstancesEach(t, nil, func(c *HubConfig) { c.PollHealthy = 200 * time.Millisecond })
 	appendSized(t, a, "talk:1", 1, 20, 10)
 
 	// b caches the channel: a live subscriber, and a replay that fills the cache.

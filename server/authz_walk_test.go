@@ -117,44 +117,36 @@ func validBody(method, path string, f fixture) (any, map[string]string) {
 		return map[string]any{"email": fmt.Sprintf("walker%d@example.org", time.Now().UnixNano()), "password": "walk the routes", "display_name": "Walker"}, nil
 	case "POST /api/v1/auth/login":
 		return map[string]any{"email": f.authorEmail, "password": testserver.TestPassword}, nil
-	case "PATCH /api/v1/users/{id}":
-		return map[string]any{"role": "moderator"}, nil
 	case "POST /api/v1/talks":
 		return map[string]any{"title": "Created on a walk", "starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339)}, nil
-	case "PATCH /api/v1/talks/{id}":
-		return map[string]any{"title": "Renamed on a walk"}, nil
-	case "POST /api/v1/talks/{id}/status":
-		return map[string]any{"status": "live"}, nil
-	case "POST /api/v1/talks/{id}/questions":
-		return map[string]any{"body": "Walking question", "anonymous": false}, nil
-	case "PATCH /api/v1/questions/{id}":
-		return map[string]any{"status": "answered"}, nil
-	case "POST /api/v1/questions/{id}/answers":
-		return map[string]any{"body": "Walking answer"}, nil
-	case "POST /api/v1/questions/{id}/flags", "POST /api/v1/posts/{id}/flags":
-		return map[string]any{"reason": "walking"}, nil
-	case "POST /api/v1/talks/{id}/threads":
-		return map[string]any{"title": "Walking thread", "body": "Walking body"}, nil
-	case "POST /api/v1/threads/{id}/posts":
-		return map[string]any{"body": "Walking post"}, nil
-	case "PATCH /api/v1/threads/{id}":
-		return map[string]any{"locked": true}, nil
-	case "PATCH /api/v1/posts/{id}":
-		return map[string]any{"hidden": true}, nil
-	case "PATCH /api/v1/moderation/flags/{id}":
-		return map[string]any{"status": "resolved"}, nil
-	case "POST /api/v1/playlists":
-		return map[string]any{"title": "Walking playlist"}, nil
-	case "PATCH /api/v1/playlists/{id}":
-		return map[string]any{"title": "Renamed playlist"}, nil
-	case "POST /api/v1/playlists/{id}/items":
-		return map[string]any{"video_id": "9bZkp7q19f0", "title": "Second video"}, nil
-	case "PATCH /api/v1/playlists/{id}/items/{item_id}":
-		return map[string]any{"title": "Renamed video"}, nil
 	case "POST /api/v1/playlists/{id}/import":
 		return feed, atom
 	}
+	if body, ok := walkBodies[method+" "+path]; ok {
+		return body, nil
+	}
 	return nil, nil
+}
+
+// walkBodies are the requests whose body never changes, by "METHOD path".
+var walkBodies = map[string]map[string]any{
+	"PATCH /api/v1/users/{id}":                     {"role": "moderator"},
+	"PATCH /api/v1/talks/{id}":                     {"title": "Renamed on a walk"},
+	"POST /api/v1/talks/{id}/status":               {"status": "live"},
+	"POST /api/v1/talks/{id}/questions":            {"body": "Walking question", "anonymous": false},
+	"PATCH /api/v1/questions/{id}":                 {"status": "answered"},
+	"POST /api/v1/questions/{id}/answers":          {"body": "Walking answer"},
+	"POST /api/v1/questions/{id}/flags":            {"reason": "walking"},
+	"POST /api/v1/posts/{id}/flags":                {"reason": "walking"},
+	"POST /api/v1/talks/{id}/threads":              {"title": "Walking thread", "body": "Walking body"},
+	"POST /api/v1/threads/{id}/posts":              {"body": "Walking post"},
+	"PATCH /api/v1/threads/{id}":                   {"locked": true},
+	"PATCH /api/v1/posts/{id}":                     {"hidden": true},
+	"PATCH /api/v1/moderation/flags/{id}":          {"status": "resolved"},
+	"POST /api/v1/playlists":                       {"title": "Walking playlist"},
+	"PATCH /api/v1/playlists/{id}":                 {"title": "Renamed playlist"},
+	"POST /api/v1/playlists/{id}/items":            {"video_id": "9bZkp7q19f0", "title": "Second video"},
+	"PATCH /api/v1/playlists/{id}/items/{item_id}": {"title": "Renamed video"},
 }
 
 // TestAuthorizationWalk calls every route of openapi.json as every walk role

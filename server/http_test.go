@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/migrations/testdb"
 	"github.com/hubtalks/hubtalks/realtime"
 	"github.com/hubtalks/hubtalks/server"
 	"github.com/hubtalks/hubtalks/server/accounts"
@@ -120,13 +121,7 @@ func TestHealthAndMetrics(t *testing.T) {
 
 func TestReadyzWhenPostgresUnreachable(t *testing.T) {
 	t.Parallel()
-	// A closed port: nothing listens there.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr := testdb.UnreachableAddr(t)
 	db, err := sqlx.Open("postgres", "postgres://nobody@"+addr+"/none?sslmode=disable&connect_timeout=1")
 	if err != nil {
 		t.Fatal(err)

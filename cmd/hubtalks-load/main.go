@@ -312,11 +312,8 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	postStart := time.Now()
 	postLat, postedOK, posted, postErrs := postQuestions(ctx, cfg, base, runID)
 	rep.Posted, rep.PostErrors = posted, postErrs
-	if len(postLat) > 0 {
-		sort.Slice(postLat, func(i, j int) bool { return postLat[i] < postLat[j] })
-		rep.PostP50Ms = float64(pct(postLat, 0.50)) / 1000
-		rep.PostP99Ms = float64(pct(postLat, 0.99)) / 1000
-	}
+	post := summarise(postLat)
+	rep.PostP50Ms, rep.PostP99Ms = post.p50, post.p99
 
 	// Wait until every subscriber has every posted question, or settle.
 	expected := int64(posted) * int64(len(live))
@@ -379,20 +376,10 @@ wait:
 	if d := lastDelivery.Sub(postStart).Seconds(); d > 0 {
 		rep.DeliveriesPerSec = float64(rep.Deliveries) / d
 	}
-	if len(all) > 0 {
-		sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-		rep.LatencyP50Ms = float64(pct(all, 0.50)) / 1000
-		rep.LatencyP90Ms = float64(pct(all, 0.90)) / 1000
-		rep.LatencyP99Ms = float64(pct(all, 0.99)) / 1000
-		rep.LatencyMaxMs = float64(all[len(all)-1]) / 1000
-	}
-	if len(allAt) > 0 {
-		sort.Slice(allAt, func(i, j int) bool { return allAt[i] < allAt[j] })
-		rep.HubP50Ms = float64(pct(allAt, 0.50)) / 1000
-		rep.HubP90Ms = float64(pct(allAt, 0.90)) / 1000
-		rep.HubP99Ms = float64(pct(allAt, 0.99)) / 1000
-		rep.HubMaxMs = float64(allAt[len(allAt)-1]) / 1000
-	}
+	fanout := summarise(all)
+	rep.LatencyP50Ms, rep.LatencyP90Ms, rep.LatencyP99Ms, rep.LatencyMaxMs = fanout.p50, fanout.p90, fanout.p99, fanout.max
+	hub := summarise(allAt)
+	rep.HubP50Ms, rep.HubP90Ms, rep.HubP99Ms, rep.HubMaxMs = hub.p50, hub.p90, hub.p99, hub.max
 	return rep, nil
 }
 
@@ -618,6 +605,21 @@ func postQuestions(ctx context.Context, cfg config, base *url.URL, runID string)
 	}
 	wg.Wait()
 	return lat, ok, posted, failed
+}
+
+// latencySummary is a set of latencies in milliseconds.
+type latencySummary struct{ p50, p90, p99, max float64 }
+
+// summarise sorts latencies in µs and summarises them (all zero when empty).
+func summarise(micros []uint32) latencySummary {
+	if len(micros) == 0 {
+		return latencySummary{}
+	}
+	sort.Slice(micros, func(i, j int) bool { return micros[i] < micros[j] })
+	ms := func(us uint32) float64 { return float64(us) / 1000 }
+	return latencySummary{
+		p50: ms(pct(micros, 0.50)), p90: ms(pct(micros, 0.90)), p99: ms(pct(micros, 0.99)), max: ms(micros[len(micros)-1]),
+	}
 }
 
 func pct(sorted []uint32, p float64) uint32 {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/url"
 	"time"
 
@@ -23,6 +24,30 @@ func oneRoundTrip(dsn string) string {
 	q.Set("binary_parameters", "yes")
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// withDatabase reads the configuration from the environment, opens its
+// database for use and closes it when use returns.
+func withDatabase(ctx context.Context, getenv func(string) string, use func(config, *sqlx.DB) error) error {
+	cfg, err := loadConfig(getenv)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return use(cfg, db)
+}
+
+// runFlaglessCommand runs a command that takes no flags of its own (only
+// --help) on the configured database.
+func runFlaglessCommand(ctx context.Context, name, summary string, args []string, getenv func(string) string, stderr io.Writer, use func(config, *sqlx.DB) error) error {
+	if err := flags(name, summary, stderr).Parse(args); err != nil {
+		return err
+	}
+	return withDatabase(ctx, getenv, use)
 }
 
 func openDB(ctx context.Context, dsn string) (*sqlx.DB, error) {

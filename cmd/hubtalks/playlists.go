@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	hubdomain "github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/playlists"
@@ -55,57 +57,51 @@ func cmdPlaylistsSync(ctx context.Context, args []string, getenv func(string) st
 	case *file != "" && (*feedURL != "" || *ytID != ""):
 		return errors.New("playlists sync: --file imports a saved feed; it takes no --playlist-id or --feed-url")
 	}
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	db, err := openDB(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	// No hub in a command: talk.updated events are stored in the event log,
-	// where live clients find them when they next catch up.
-	domain := playlists.NewService(db, live.NewRecorder(db, nil))
-	// Whoever runs the command on the server acts as an admin.
-	operator := &hubdomain.User{Role: hubdomain.RoleAdmin, DisplayName: "command line"}
+	return withDatabase(ctx, getenv, func(_ config, db *sqlx.DB) error {
+		// No hub in a command: talk.updated events are stored in the event log,
+		// where live clients find them when they next catch up.
+		domain := playlists.NewService(db, live.NewRecorder(db, nil))
+		// Whoever runs the command on the server acts as an admin.
+		operator := &hubdomain.User{Role: hubdomain.RoleAdmin, DisplayName: "command line"}
 
-	var data []byte
-	if *file != "" {
-		if data, err = readFeedFile(*file); err != nil {
-			return err
-		}
-	} else {
-		src := *feedURL
-		if src == "" {
-			pid := *ytID
-			if pid == "" {
-				p, err := domain.Get(ctx, nil, *id)
-				if err != nil {
-					return fmt.Errorf("playlists sync: %w", err)
-				}
-				if p.YouTubePlaylistID == nil {
-					return fmt.Errorf("playlists sync: playlist %d has no youtube_playlist_id; pass --playlist-id PL…", *id)
-				}
-				pid = *p.YouTubePlaylistID
+		var data []byte
+		var err error
+		if *file != "" {
+			if data, err = readFeedFile(*file); err != nil {
+				return err
 			}
-			src = "https://www.youtube.com/feeds/videos.xml?playlist_id=" + url.QueryEscape(pid)
+		} else {
+			src := *feedURL
+			if src == "" {
+				pid := *ytID
+				if pid == "" {
+					p, err := domain.Get(ctx, nil, *id)
+					if err != nil {
+						return fmt.Errorf("playlists sync: %w", err)
+					}
+					if p.YouTubePlaylistID == nil {
+						return fmt.Errorf("playlists sync: playlist %d has no youtube_playlist_id; pass --playlist-id PL…", *id)
+					}
+					pid = *p.YouTubePlaylistID
+				}
+				src = "https://www.youtube.com/feeds/videos.xml?playlist_id=" + url.QueryEscape(pid)
+			}
+			if data, err = fetchFeed(ctx, &http.Client{Timeout: 20 * time.Second}, src); err != nil {
+				return err
+			}
 		}
-		if data, err = fetchFeed(ctx, &http.Client{Timeout: 20 * time.Second}, src); err != nil {
-			return err
+		feed, err := playlists.ParseFeed(data)
+		if err != nil {
+			return fmt.Errorf("playlists sync: the feed cannot be imported: %w", err)
 		}
-	}
-	feed, err := playlists.ParseFeed(data)
-	if err != nil {
-		return fmt.Errorf("playlists sync: the feed cannot be imported: %w", err)
-	}
-	res, err := domain.Import(ctx, operator, *id, feed)
-	if err != nil {
-		return fmt.Errorf("playlists sync: %w", err)
-	}
-	fmt.Fprintf(stdout, "playlist %d: %d created, %d updated, %d linked to talks; %d videos in all\n",
-		*id, res.Import.Created, res.Import.Updated, res.Import.Linked, len(res.Items))
-	return nil
+		res, err := domain.Import(ctx, operator, *id, feed)
+		if err != nil {
+			return fmt.Errorf("playlists sync: %w", err)
+		}
+		fmt.Fprintf(stdout, "playlist %d: %d created, %d updated, %d linked to talks; %d videos in all\n",
+			*id, res.Import.Created, res.Import.Updated, res.Import.Linked, len(res.Items))
+		return nil
+	})
 }
 
 func readFeedFile(name string) ([]byte, error) {

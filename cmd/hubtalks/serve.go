@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/hubtalks/hubtalks/migrations"
 	"github.com/hubtalks/hubtalks/realtime"
 	"github.com/hubtalks/hubtalks/server"
@@ -22,25 +24,18 @@ import (
 )
 
 func cmdServe(ctx context.Context, args []string, getenv func(string) string, stderr io.Writer) error {
-	fs := flags("serve", "Serve the web app, the API and the live hub on $PORT until SIGTERM.", stderr)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
+	return runFlaglessCommand(ctx, "serve", "Serve the web app, the API and the live hub on $PORT until SIGTERM.", args, getenv, stderr, func(cfg config, db *sqlx.DB) error {
+		return serve(ctx, cfg, db, getenv, stderr)
+	})
+}
+
+func serve(ctx context.Context, cfg config, db *sqlx.DB, getenv func(string) string, stderr io.Writer) error {
 	log := newLogger(stderr, cfg.LogLevel)
 	if addr := getenv("DEBUG_ADDR"); addr != "" {
 		if err := startDebug(addr, log); err != nil {
 			return err
 		}
 	}
-	db, err := openDB(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	if cfg.RunMigrations {
 		if _, err := migrations.Up(ctx, db.DB, log); err != nil {
 			return fmt.Errorf("migrate: %w", err)

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/hubtalks/hubtalks/server/accounts"
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
@@ -49,24 +51,16 @@ func cmdUsersCreate(ctx context.Context, args []string, getenv func(string) stri
 			}
 		}
 	}
-	store, closeDB, err := accountsStore(ctx, getenv)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	hash, err := accounts.HashPassword(*password)
-	if err != nil {
-		return err
-	}
-	u, err := store.CreateUser(ctx, *email, *name, hash, *role)
-	if errors.Is(err, accounts.ErrEmailTaken) {
-		return fmt.Errorf("users create: %s is already registered (use set-role to change its role)", *email)
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "created user %d <%s> as %s\n", u.ID, u.Email, u.Role)
-	return nil
+	return withAccounts(ctx, getenv, func(store *accounts.Store) error {
+		hash, err := accounts.HashPassword(*password)
+		if err != nil {
+			return err
+		}
+		u, err := store.CreateUser(ctx, *email, *name, hash, *role)
+		return reportUser(stdout, u, err, accounts.ErrEmailTaken,
+			fmt.Errorf("users create: %s is already registered (use set-role to change its role)", *email),
+			"created user %d <%s> as %s\n")
+	})
 }
 
 func cmdUsersSetRole(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -79,20 +73,12 @@ func cmdUsersSetRole(ctx context.Context, args []string, getenv func(string) str
 	if !accounts.ValidRole(*role) {
 		return fmt.Errorf("users set-role: --role must be participant, moderator or admin")
 	}
-	store, closeDB, err := accountsStore(ctx, getenv)
-	if err != nil {
-		return err
-	}
-	defer closeDB()
-	u, err := store.SetRoleByEmail(ctx, *email, *role)
-	if errors.Is(err, domain.ErrNotFound) {
-		return fmt.Errorf("users set-role: no user %s", *email)
-	}
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "user %d <%s> is now %s\n", u.ID, u.Email, u.Role)
-	return nil
+	return withAccounts(ctx, getenv, func(store *accounts.Store) error {
+		u, err := store.SetRoleByEmail(ctx, *email, *role)
+		return reportUser(stdout, u, err, domain.ErrNotFound,
+			fmt.Errorf("users set-role: no user %s", *email),
+			"user %d <%s> is now %s\n")
+	})
 }
 
 func flagError(err error) error {
@@ -103,14 +89,22 @@ func flagError(err error) error {
 	return err
 }
 
-func accountsStore(ctx context.Context, getenv func(string) string) (*accounts.Store, func(), error) {
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return nil, nil, err
+// reportUser prints the account a users command wrote, with done's format
+// (id, email, role); the store's expected failure (a taken or an unknown
+// email) becomes the command's own message.
+func reportUser(stdout io.Writer, u accounts.User, err, expected, message error, done string) error {
+	if errors.Is(err, expected) {
+		return message
 	}
-	db, err := openDB(ctx, cfg.DatabaseURL)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	return accounts.NewStore(db), func() { db.Close() }, nil
+	fmt.Fprintf(stdout, done, u.ID, u.Email, u.Role)
+	return nil
+}
+
+func withAccounts(ctx context.Context, getenv func(string) string, use func(*accounts.Store) error) error {
+	return withDatabase(ctx, getenv, func(_ config, db *sqlx.DB) error {
+		return use(accounts.NewStore(db))
+	})
 }

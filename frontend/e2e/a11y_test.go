@@ -43,28 +43,29 @@ func axeCheck(tab *Tab, page string, axe string) {
 	}
 }
 
+// loadAxe returns axe-core's script, which axeCheck runs in the page.
+func loadAxe(t *testing.T) string {
+	t.Helper()
+	axeJS, err := os.ReadFile(filepath.Join("..", "node_modules", "axe-core", "axe.min.js"))
+	if err != nil {
+		t.Fatalf("axe-core (a devDependency of frontend/; npm ci installs it): %v", err)
+	}
+	return string(axeJS)
+}
+
 // TestAccessibility: no serious or critical axe-core violations on the
 // schedule, a talk page, the live room (with questions, a pinned one and an
 // answer), the talk console's pending queue and the moderation page; on a
 // desktop and a 360 px wide phone, where no page may scroll sideways.
 func TestAccessibility(t *testing.T) {
 	app := startApp(t)
-	axeJS, err := os.ReadFile(filepath.Join("..", "node_modules", "axe-core", "axe.min.js"))
-	if err != nil {
-		t.Fatalf("axe-core (a devDependency of frontend/; npm ci installs it): %v", err)
-	}
+	axeJS := loadAxe(t)
 	mod := app.Env.NewUser("moderator")
 	speaker := app.Env.NewUser("participant")
 	asker := app.Env.NewUser("participant")
 	pre := app.createTalk(mod, "Remote monitoring after heart failure", "pre", speaker.ID)
 	app.createTalk(mod, "Apps for mental health: evidence and hype", "post")
-	ask := func(body string) int64 {
-		r := testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/talks/%d/questions", pre.ID), asker.Token,
-			map[string]any{"body": body, "anonymous": false}), 201)
-		var q struct{ ID int64 }
-		r.JSON(t, &q)
-		return q.ID
-	}
+	ask := func(body string) int64 { return askQuestion(t, app, pre, asker, body) }
 	approved := ask("Which devices did the patients use at home?")
 	pinned := ask("How were alerts triaged at night?")
 	ask("Is the data shared with the GP?") // stays pending
@@ -103,7 +104,7 @@ func TestAccessibility(t *testing.T) {
 			p.tab.do("viewport", chromedp.EmulateViewport(width, 800))
 			p.tab.Open(p.path)
 			p.tab.Visible(p.ready)
-			axeCheck(p.tab, fmt.Sprintf("%s at %d px", p.name, width), string(axeJS))
+			axeCheck(p.tab, fmt.Sprintf("%s at %d px", p.name, width), axeJS)
 			if over := eval[int](p.tab, `document.documentElement.scrollWidth - window.innerWidth`); over > 0 {
 				p.tab.fail("%s at %d px scrolls sideways by %d px", p.name, width, over)
 			}

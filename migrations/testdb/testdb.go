@@ -15,6 +15,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"strings"
@@ -44,27 +45,38 @@ func missing(t testing.TB, what string) {
 // AdminURL is the DSN of the test server's maintenance database.
 func AdminURL(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv("HUBTALKS_TEST_DATABASE_URL")
-	if u == "" {
-		u = os.Getenv("DATABASE_URL")
-	}
-	if u == "" {
-		missing(t, "PostgreSQL")
-	}
-	return u
+	return serviceURL(t, "PostgreSQL", "HUBTALKS_TEST_DATABASE_URL", "DATABASE_URL")
 }
 
 // RedisURL is the URL of the test Redis.
 func RedisURL(t testing.TB) string {
 	t.Helper()
-	u := os.Getenv("HUBTALKS_TEST_REDIS_URL")
-	if u == "" {
-		u = os.Getenv("REDIS_URL")
+	return serviceURL(t, "Redis", "HUBTALKS_TEST_REDIS_URL", "REDIS_URL")
+}
+
+// serviceURL is the first of the variables that is set.
+func serviceURL(t testing.TB, service string, variables ...string) string {
+	t.Helper()
+	for _, v := range variables {
+		if u := os.Getenv(v); u != "" {
+			return u
+		}
 	}
-	if u == "" {
-		missing(t, "Redis")
+	missing(t, service)
+	return ""
+}
+
+// UnreachableAddr is a loopback host:port where nothing listens: the
+// address of a service (PostgreSQL, Redis, SMTP) that is down.
+func UnreachableAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	return u
+	addr := ln.Addr().String()
+	_ = ln.Close()
+	return addr
 }
 
 func randomSuffix() string {
@@ -100,14 +112,10 @@ func EmptyURL(t testing.TB) string {
 // its DSN. It is dropped when the test ends.
 func NewURL(t testing.TB) string {
 	t.Helper()
-	admin := AdminURL(t)
+	adb, admin := openAdmin(t)
+	defer adb.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	adb, err := sql.Open("postgres", admin)
-	if err != nil {
-		t.Fatalf("open admin database: %v", err)
-	}
-	defer adb.Close()
 	if err := adb.PingContext(ctx); err != nil {
 		if required() {
 			t.Fatalf("PostgreSQL unreachable: %v", err)
@@ -122,16 +130,24 @@ func NewURL(t testing.TB) string {
 	return createDatabase(t, tmpl)
 }
 
-func createDatabase(t testing.TB, tmpl string) string {
+// openAdmin opens (without connecting yet) the maintenance database, whose
+// DSN it returns too.
+func openAdmin(t testing.TB) (*sql.DB, string) {
 	t.Helper()
 	admin := AdminURL(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
 	adb, err := sql.Open("postgres", admin)
 	if err != nil {
 		t.Fatalf("open admin database: %v", err)
 	}
+	return adb, admin
+}
+
+func createDatabase(t testing.TB, tmpl string) string {
+	t.Helper()
+	adb, admin := openAdmin(t)
 	defer adb.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
 	name := "hubtalks_t_" + randomSuffix()
 	if _, err := adb.ExecContext(ctx, fmt.Sprintf(`CREATE DATABASE %s TEMPLATE %s`, name, tmpl)); err != nil {
 		t.Fatalf("create test database: %v", err)

@@ -116,6 +116,22 @@ type traffic struct {
 	questionIDs  sync.Map
 }
 
+// runInBackground runs traffic at perSecond until the stop it returns is
+// called; stop returns once the traffic has stopped.
+func (w *world) runInBackground(tr *traffic, perSecond int) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.run(ctx, tr, perSecond); close(done) }()
+	return func() { cancel(); <-done }
+}
+
+// runFor runs traffic at perSecond for d.
+func (w *world) runFor(tr *traffic, perSecond int, d time.Duration) {
+	ctx, stop := context.WithTimeout(context.Background(), d)
+	defer stop()
+	w.run(ctx, tr, perSecond)
+}
+
 func (w *world) run(ctx context.Context, tr *traffic, perSecond int) {
 	tick := time.NewTicker(time.Second / time.Duration(perSecond))
 	defer tick.Stop()
@@ -220,10 +236,8 @@ func (w *world) storedQuestions(t *testing.T) int64 {
 
 func TestRedisOutage(t *testing.T) {
 	w := newWorld(t, 3, 150, 300)
-	ctx, stop := context.WithCancel(context.Background())
 	var tr traffic
-	done := make(chan struct{})
-	go func() { w.run(ctx, &tr, 8); close(done) }()
+	stop := w.runInBackground(&tr, 8)
 	time.Sleep(3 * time.Second)
 	w.redis.Stop()
 	outage := time.Now()
@@ -233,7 +247,6 @@ func TestRedisOutage(t *testing.T) {
 	w.redis.Start()
 	time.Sleep(3 * time.Second)
 	stop()
-	<-done
 	took := w.converge(t, 30*time.Second)
 	stored := w.storedQuestions(t)
 	if stored != tr.asked.Load() {
@@ -301,9 +314,7 @@ func TestPostgresRestart(t *testing.T) {
 	}
 	// Live delivery still works after the restart.
 	var tr traffic
-	ctx, stop := context.WithTimeout(context.Background(), 3*time.Second)
-	w.run(ctx, &tr, 5)
-	stop()
+	w.runFor(&tr, 5, 3*time.Second)
 	took := w.converge(t, 30*time.Second)
 	t.Logf("PostgreSQL restart: 5 writes during the gap got 503 + Retry-After, slowest %s; /readyz 503 on all 3 instances, green %s after restart began; idempotent retry applied once; %d clients converged in %s",
 		slowest.Round(time.Millisecond), readyAfter.Round(time.Millisecond), len(w.clients), took.Round(time.Millisecond))
@@ -311,10 +322,8 @@ func TestPostgresRestart(t *testing.T) {
 
 func TestSigtermMovesClientsToOtherInstances(t *testing.T) {
 	w := newWorld(t, 3, 60, 300)
-	ctx, stop := context.WithCancel(context.Background())
 	var tr traffic
-	done := make(chan struct{})
-	go func() { w.run(ctx, &tr, 5); close(done) }()
+	stop := w.runInBackground(&tr, 5)
 	time.Sleep(2 * time.Second)
 	victim := w.instances[2]
 	w.mu.Lock()
@@ -332,7 +341,6 @@ func TestSigtermMovesClientsToOtherInstances(t *testing.T) {
 	}
 	time.Sleep(4 * time.Second)
 	stop()
-	<-done
 	took := w.converge(t, 30*time.Second)
 	var times []time.Time
 	for i, cl := range onVictim {
@@ -369,9 +377,7 @@ func TestMassReconnect(t *testing.T) {
 	const n = 5000
 	w := newWorld(t, 3, 20, n)
 	var tr traffic
-	ctx, stop := context.WithTimeout(context.Background(), 3*time.Second)
-	w.run(ctx, &tr, 5)
-	stop()
+	w.runFor(&tr, 5, 3*time.Second)
 	w.converge(t, 60*time.Second)
 	var before int64
 	_ = w.db.Get(&before, `SELECT sum(xact_commit + xact_rollback) FROM pg_stat_database`)
@@ -380,9 +386,7 @@ func TestMassReconnect(t *testing.T) {
 	for _, cl := range w.clients {
 		cl.dropConnection()
 	}
-	ctx, stop = context.WithTimeout(context.Background(), 3*time.Second)
-	w.run(ctx, &tr, 5)
-	stop()
+	w.runFor(&tr, 5, 3*time.Second)
 	took := w.converge(t, 60*time.Second)
 	var after int64
 	_ = w.db.Get(&after, `SELECT sum(xact_commit + xact_rollback) FROM pg_stat_database`)

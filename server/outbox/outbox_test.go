@@ -21,6 +21,7 @@ import (
 	ics "github.com/arran4/golang-ical"
 	"github.com/emersion/go-smtp"
 
+	"github.com/hubtalks/hubtalks/migrations/testdb"
 	"github.com/hubtalks/hubtalks/server/outbox"
 	"github.com/hubtalks/hubtalks/server/registrations"
 	"github.com/hubtalks/hubtalks/server/talks"
@@ -212,13 +213,7 @@ func TestConfirmationOverSMTPWithCalendar(t *testing.T) {
 
 func TestSMTPDownKeepsMessageUntilBack(t *testing.T) {
 	env := testserver.New(t)
-	// A port with nobody listening.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	_ = ln.Close()
+	addr := testdb.UnreachableAddr(t)
 	tk, _ := setup(t, env, 1)
 	w := worker(env, mailer(t, addr))
 	if n, err := w.ProcessOnce(context.Background()); err != nil || n != 1 {

@@ -42,6 +42,14 @@ func vote(t *testing.T, env *modtest.Env, id int64, tok string, want int) *tests
 	return testserver.Must(t, env.Put(fmt.Sprintf("/api/v1/questions/%d/vote", id), tok, nil), want)
 }
 
+// talkWithSpeaker is a fresh server with a talk that speaker speaks at.
+func talkWithSpeaker(t *testing.T) (env *modtest.Env, speaker testserver.User, talk int64) {
+	t.Helper()
+	env = modtest.New(t, nil)
+	speaker = env.NewUser("participant")
+	return env, speaker, env.MakeTalk(modtest.TalkOpts{Speakers: []int64{speaker.ID}})
+}
+
 func ids(qs []qa.Question) []int64 {
 	out := []int64{}
 	for _, q := range qs {
@@ -157,9 +165,8 @@ func TestPendingQuestionStaysOffThePublicUntilApproved(t *testing.T) {
 }
 
 func TestDismissedQuestionLeavesThePublic(t *testing.T) {
-	env := modtest.New(t, nil)
-	asker, other, speaker := env.NewUser("participant"), env.NewUser("participant"), env.NewUser("participant")
-	talk := env.MakeTalk(modtest.TalkOpts{Speakers: []int64{speaker.ID}})
+	env, speaker, talk := talkWithSpeaker(t)
+	asker, other := env.NewUser("participant"), env.NewUser("participant")
 	q := ask(t, env, talk, asker.Token, "Off-topic question", false)
 	keep := ask(t, env, talk, asker.Token, "On-topic question", false)
 	moderate(t, env, q.ID, speaker.Token, map[string]any{"status": "dismissed", "reason": "off topic"}, 200)
@@ -190,9 +197,8 @@ func TestDismissedQuestionLeavesThePublic(t *testing.T) {
 }
 
 func TestOnePinnedQuestionUnderConcurrency(t *testing.T) {
-	env := modtest.New(t, nil)
-	asker, speaker, mod := env.NewUser("participant"), env.NewUser("participant"), env.NewUser("moderator")
-	talk := env.MakeTalk(modtest.TalkOpts{Speakers: []int64{speaker.ID}})
+	env, speaker, talk := talkWithSpeaker(t)
+	asker, mod := env.NewUser("participant"), env.NewUser("moderator")
 	a := ask(t, env, talk, asker.Token, "Question A", false)
 	b := ask(t, env, talk, asker.Token, "Question B", false)
 	for i := 0; i < 25; i++ {
@@ -266,9 +272,8 @@ func TestBodyLimits(t *testing.T) {
 }
 
 func TestAnonymousAuthorShownToModeratorsOnly(t *testing.T) {
-	env := modtest.New(t, nil)
-	asker, other, speaker, mod, admin := env.NewUser("participant"), env.NewUser("participant"), env.NewUser("participant"), env.NewUser("moderator"), env.NewUser("admin")
-	talk := env.MakeTalk(modtest.TalkOpts{Speakers: []int64{speaker.ID}})
+	env, speaker, talk := talkWithSpeaker(t)
+	asker, other, mod, admin := env.NewUser("participant"), env.NewUser("participant"), env.NewUser("moderator"), env.NewUser("admin")
 	q := ask(t, env, talk, asker.Token, "A delicate question", true)
 	if q.Author != nil {
 		t.Fatalf("author shown to the asker in the response: %+v", q.Author)

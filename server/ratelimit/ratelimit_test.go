@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"net"
 	"testing"
 	"time"
 
@@ -54,12 +53,7 @@ func TestRedisBudgetIsSharedAcrossInstances(t *testing.T) {
 // With Redis down, requests are let through, counted by the metric.
 func TestRedisDownFailsOpen(t *testing.T) {
 	t.Parallel()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close() // nothing listens there now
+	addr := testdb.UnreachableAddr(t)
 	rdb := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: 100 * time.Millisecond, MaxRetries: -1})
 	defer rdb.Close()
 	failOpen := prometheus.NewCounter(prometheus.CounterOpts{Name: "fail_open_total", Help: "test"})
