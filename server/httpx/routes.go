@@ -24,8 +24,8 @@ func BindID[B any](c *fiber.Ctx, optional bool) (id int64, body B, err error) {
 	return id, body, Decode(c, &body)
 }
 
-// Get is a route that answers call's result for item :id.
-func Get[T any](call Call[T]) fiber.Handler {
+// WithID is a route that calls call on item :id and answers its result.
+func WithID[T any](call Call[T]) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id, err := ID(c, "id")
 		if err != nil {

@@ -56,9 +56,7 @@ type Store struct{}
 // Talk reads talk talkID as u sees it; a talk that does not exist is not
 // found.
 func (Store) Talk(ctx context.Context, q sqlx.QueryerContext, talkID int64, u *domain.User) (Talk, error) {
-	t, err := GetItem[Talk](ctx, q, "talk", talkID, u, selectTalk)
-	t.User = u
-	return t, err
+	return GetItem[Talk](ctx, q, "talk", talkID, u, selectTalk)
 }
 
 // LockTalk takes the talk's row lock for the rest of tx and reads its id
@@ -185,9 +183,15 @@ func Name(kind string, id int64) string { return fmt.Sprintf("%s %d", kind, id) 
 
 // GetItem reads one talk, question, thread or post (kind) for caller u
 // with query, whose $1 is the item's id and $2 the caller's (0 for nobody),
-// as talks.AccessColumns wants it; an item that does not exist is not found.
-func GetItem[T any](ctx context.Context, q sqlx.QueryerContext, kind string, id int64, u *domain.User, query string) (T, error) {
-	return dbx.GetOne[T](ctx, q, Name(kind, id), query, id, domain.IDOf(u))
+// as talks.AccessColumns wants it, into a T that embeds talks.Access for u;
+// an item that does not exist is not found.
+func GetItem[T any, PT interface {
+	*T
+	SetUser(*domain.User)
+}](ctx context.Context, q sqlx.QueryerContext, kind string, id int64, u *domain.User, query string) (T, error) {
+	v, err := dbx.GetOne[T](ctx, q, Name(kind, id), query, id, domain.IDOf(u))
+	PT(&v).SetUser(u)
+	return v, err
 }
 
 // Keyset is where a keyset page starts and how many rows its query reads:

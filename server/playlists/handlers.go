@@ -19,7 +19,7 @@ func New(db *sqlx.DB, rec *live.Recorder) *Handlers { return &Handlers{svc: NewS
 // public, every change is for moderators and admins.
 func (h *Handlers) Routes(api fiber.Router) {
 	api.Get("/playlists", h.list)
-	api.Get("/playlists/:id", httpx.Get(h.svc.Get))
+	api.Get("/playlists/:id", httpx.WithID(h.svc.Get))
 	api.Post("/playlists", httpx.RequireModerator, httpx.Create(h.svc.Create))
 	api.Patch("/playlists/:id", httpx.RequireModerator, change[PlaylistPatch, playlistPatchRequest](fiber.StatusOK, h.svc.Patch))
 	api.Delete("/playlists/:id", httpx.RequireModerator, httpx.Delete(h.svc.Delete))

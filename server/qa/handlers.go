@@ -1,8 +1,11 @@
 package qa
 
 import (
+	"context"
+
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/moderation"
 )
@@ -45,15 +48,5 @@ func (h *Handlers) list(c *fiber.Ctx) error {
 
 // vote: PUT (on) or DELETE /questions/{id}/vote.
 func (h *Handlers) vote(on bool) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := httpx.ID(c, "id")
-		if err != nil {
-			return err
-		}
-		v, err := h.svc.Vote(httpx.Ctx(c), httpx.CurrentUser(c), id, on)
-		if err != nil {
-			return err
-		}
-		return c.JSON(v)
-	}
+	return httpx.WithID(func(ctx context.Context, u *domain.User, id int64) (Vote, error) { return h.svc.Vote(ctx, u, id, on) })
 }

@@ -158,9 +158,7 @@ type access struct {
 // Access reads question id and u's access to its talk; a question that
 // does not exist is not found.
 func (Store) Access(ctx context.Context, q sqlx.QueryerContext, id int64, u *domain.User) (access, error) {
-	a, err := moderation.GetItem[access](ctx, q, "question", id, u, selectAccess)
-	a.User = u
-	return a, err
+	return moderation.GetItem[access](ctx, q, "question", id, u, selectAccess)
 }
 
 // lockedQuestion is the moderated state of a question, read under its row

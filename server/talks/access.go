@@ -20,6 +20,10 @@ type Access struct {
 	User       *domain.User
 }
 
+// SetUser makes u the caller the access is about (after a read that filled
+// the rest).
+func (a *Access) SetUser(u *domain.User) { a.User = u }
+
 // Staff reports whether the caller is staff of the talk.
 func (a Access) Staff() bool { return a.Speaker || a.User.IsModerator() }
 

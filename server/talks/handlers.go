@@ -35,7 +35,7 @@ func (h *Handlers) Routes(api fiber.Router) {
 	api.Get("/talks", h.list)
 	api.Post("/talks", httpx.RequireModerator, h.create)
 	api.Get("/talks/:id.ics", h.talkCalendar)
-	api.Get("/talks/:id", httpx.Get(h.svc.Get))
+	api.Get("/talks/:id", httpx.WithID(h.svc.Get))
 	api.Patch("/talks/:id", httpx.RequireModerator, h.patch)
 	api.Post("/talks/:id/cancel", httpx.RequireModerator, h.cancel)
 	// Staff of the talk: checked before the body is read.

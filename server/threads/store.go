@@ -131,9 +131,7 @@ type threadAccess struct {
 // ThreadAccess reads thread id and u's access to its talk; a thread that
 // does not exist is not found.
 func (Store) ThreadAccess(ctx context.Context, q sqlx.QueryerContext, id int64, u *domain.User) (threadAccess, error) {
-	a, err := moderation.GetItem[threadAccess](ctx, q, "thread", id, u, selectThreadAccess)
-	a.User = u
-	return a, err
+	return moderation.GetItem[threadAccess](ctx, q, "thread", id, u, selectThreadAccess)
 }
 
 // lockedThread is the curated state of a thread, read under its row lock.
@@ -260,9 +258,7 @@ type postAccess struct {
 // PostAccess reads post id and u's access to its talk; a post that does
 // not exist is not found.
 func (Store) PostAccess(ctx context.Context, q sqlx.QueryerContext, id int64, u *domain.User) (postAccess, error) {
-	a, err := moderation.GetItem[postAccess](ctx, q, "post", id, u, selectPostAccess)
-	a.User = u
-	return a, err
+	return moderation.GetItem[postAccess](ctx, q, "post", id, u, selectPostAccess)
 }
 
 // UpdatePost stores a post's body and hidden flag, and editedAt when it is
