@@ -56,17 +56,33 @@ func Delete(remove func(ctx context.Context, u *domain.User, id int64) error) fi
 // Change is a route that changes or adds to item :id with a body of type B
 // (a typed change), answering status with call's result.
 func Change[B, T any](status int, call func(ctx context.Context, u *domain.User, id int64, change B) (T, error)) fiber.Handler {
+	return Bind(status, Body[B], call)
+}
+
+// Bind is a route that reads item :id and an argument A of the request
+// (parse), then answers status with call's result.
+func Bind[A, T any](status int, parse func(c *fiber.Ctx) (A, error), call func(ctx context.Context, u *domain.User, id int64, arg A) (T, error)) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		id, body, err := BindID[B](c, false)
+		id, err := ID(c, "id")
 		if err != nil {
 			return err
 		}
-		out, err := call(Ctx(c), CurrentUser(c), id, body)
+		arg, err := parse(c)
+		if err != nil {
+			return err
+		}
+		out, err := call(Ctx(c), CurrentUser(c), id, arg)
 		if err != nil {
 			return err
 		}
 		return c.Status(status).JSON(out)
 	}
+}
+
+// Body reads the request's JSON body as a B.
+func Body[B any](c *fiber.Ctx) (B, error) {
+	var b B
+	return b, Decode(c, &b)
 }
 
 // Create is a route that creates an item from a body of type B: 201.
@@ -87,19 +103,5 @@ func Create[B, T any](call func(ctx context.Context, u *domain.User, b B) (T, er
 // Paged is a route that lists one page (?limit=, ?cursor=) of what item
 // :id holds.
 func Paged[T any](call func(ctx context.Context, u *domain.User, id int64, page Page) (T, error)) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := ID(c, "id")
-		if err != nil {
-			return err
-		}
-		page, err := ParsePage(c)
-		if err != nil {
-			return err
-		}
-		out, err := call(Ctx(c), CurrentUser(c), id, page)
-		if err != nil {
-			return err
-		}
-		return c.JSON(out)
-	}
+	return Bind(fiber.StatusOK, ParsePage, call)
 }

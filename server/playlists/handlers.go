@@ -26,7 +26,7 @@ func (h *Handlers) Routes(api fiber.Router) {
 	api.Post("/playlists/:id/items", httpx.RequireModerator, change[NewItem, itemCreateRequest](fiber.StatusCreated, h.svc.AddItem))
 	api.Patch("/playlists/:id/items/:item_id", httpx.RequireModerator, h.patchItem)
 	api.Delete("/playlists/:id/items/:item_id", httpx.RequireModerator, h.deleteItem)
-	api.Post("/playlists/:id/import", httpx.RequireModerator, h.importFeed)
+	api.Post("/playlists/:id/import", httpx.RequireModerator, httpx.Bind(fiber.StatusOK, feedBody, h.svc.Import))
 }
 
 func (h *Handlers) list(c *fiber.Ctx) error {
@@ -75,20 +75,4 @@ func itemIDs(c *fiber.Ctx) (playlistID, itemID int64, err error) {
 	}
 	itemID, err = httpx.ID(c, "item_id")
 	return playlistID, itemID, err
-}
-
-func (h *Handlers) importFeed(c *fiber.Ctx) error {
-	playlistID, err := httpx.ID(c, "id")
-	if err != nil {
-		return err
-	}
-	feed, err := feedBody(c)
-	if err != nil {
-		return err
-	}
-	res, err := h.svc.Import(httpx.Ctx(c), httpx.CurrentUser(c), playlistID, feed)
-	if err != nil {
-		return err
-	}
-	return c.JSON(res)
 }

@@ -19,7 +19,7 @@ func NewHandlers(svc *Service) *Handlers { return &Handlers{svc: svc} }
 // Routes mounts the Q&A routes. Asking takes an Idempotency-Key: a retry
 // replays the response and asks nothing twice.
 func (h *Handlers) Routes(api fiber.Router) {
-	api.Get("/talks/:id/questions", h.list)
+	api.Get("/talks/:id/questions", httpx.Bind(fiber.StatusOK, filter, h.svc.List)) // ?sort=top|recent&status=a,b
 	api.Post("/talks/:id/questions", httpx.RequireUser, moderation.IdempotentCreate(h.svc.rec, h.svc.Ask))
 	api.Put("/questions/:id/vote", httpx.RequireUser, h.vote(true))
 	api.Delete("/questions/:id/vote", httpx.RequireUser, h.vote(false))
@@ -28,25 +28,13 @@ func (h *Handlers) Routes(api fiber.Router) {
 	api.Post("/questions/:id/flags", httpx.RequireUser, moderation.FlagRoute(h.svc.Flag))
 }
 
-// list: GET /talks/{id}/questions?sort=top|recent&status=a,b
-func (h *Handlers) list(c *fiber.Ctx) error {
-	talkID, err := httpx.ID(c, "id")
-	if err != nil {
-		return err
-	}
-	page, err := httpx.ParsePage(c)
-	if err != nil {
-		return err
-	}
-	f := Filter{Sort: c.Query("sort", "top"), Status: c.Query("status"), Page: page}
-	out, err := h.svc.List(httpx.Ctx(c), httpx.CurrentUser(c), talkID, f)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
-}
-
 // vote: PUT (on) or DELETE /questions/{id}/vote.
 func (h *Handlers) vote(on bool) fiber.Handler {
 	return httpx.WithID(func(ctx context.Context, u *domain.User, id int64) (Vote, error) { return h.svc.Vote(ctx, u, id, on) })
+}
+
+// filter reads a question list's ?sort=, ?status= and page.
+func filter(c *fiber.Ctx) (Filter, error) {
+	page, err := httpx.ParsePage(c)
+	return Filter{Sort: c.Query("sort", "top"), Status: c.Query("status"), Page: page}, err
 }

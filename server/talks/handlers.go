@@ -36,7 +36,7 @@ func (h *Handlers) Routes(api fiber.Router) {
 	api.Post("/talks", httpx.RequireModerator, h.create)
 	api.Get("/talks/:id.ics", h.talkCalendar)
 	api.Get("/talks/:id", httpx.WithID(h.svc.Get))
-	api.Patch("/talks/:id", httpx.RequireModerator, h.patch)
+	api.Patch("/talks/:id", httpx.RequireModerator, httpx.Bind(fiber.StatusOK, change, h.svc.Update))
 	api.Post("/talks/:id/cancel", httpx.RequireModerator, h.cancel)
 	// Staff of the talk: checked before the body is read.
 	api.Post("/talks/:id/status", httpx.RequireUser, h.staffOnly, h.setStatus)
@@ -62,28 +62,12 @@ func (h *Handlers) list(c *fiber.Ctx) error {
 }
 
 func (h *Handlers) create(c *fiber.Ctx) error {
-	ch, err := DecodeChange(c.Body())
+	ch, err := change(c)
 	if err != nil {
 		return err
 	}
 	_, err = h.svc.Create(httpx.Ctx(c), httpx.CurrentUser(c), ch, h.idempotent(c, http.StatusCreated))
 	return err
-}
-
-func (h *Handlers) patch(c *fiber.Ctx) error {
-	id, err := httpx.ID(c, "id")
-	if err != nil {
-		return err
-	}
-	ch, err := DecodeChange(c.Body())
-	if err != nil {
-		return err
-	}
-	t, err := h.svc.Update(httpx.Ctx(c), httpx.CurrentUser(c), id, ch)
-	if err != nil {
-		return err
-	}
-	return c.JSON(t)
 }
 
 func (h *Handlers) cancel(c *fiber.Ctx) error {
@@ -144,3 +128,6 @@ func (h *Handlers) talkCalendar(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`inline; filename="%s.ics"`, url.PathEscape(t.Slug)))
 	return c.SendString(h.cal.Calendar([]Talk{t}, ""))
 }
+
+// change reads a talk's Change from the request body.
+func change(c *fiber.Ctx) (Change, error) { return DecodeChange(c.Body()) }
