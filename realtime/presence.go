@@ -14,28 +14,26 @@ import (
 // (RedisPresence across processes). Presence has no seq and is never stored
 // or replayed.
 func (h *Hub) presenceLoop(ctx context.Context) {
-	t := time.NewTicker(h.cfg.PresenceEvery)
+	every(ctx, h.cfg.PresenceEvery, func() { h.presenceTick(ctx) })
+	h.presenceCleanup()
+}
+
+// every calls tick every d until ctx ends.
+func every(ctx context.Context, d time.Duration, tick func()) {
+	t := time.NewTicker(d)
 	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			h.presenceCleanup()
 			return
 		case <-t.C:
-			h.presenceTick(ctx)
+			tick()
 		}
 	}
 }
 
 func (h *Hub) presenceTick(ctx context.Context) {
-	h.mu.Lock()
-	chans := make([]*channel, 0, len(h.channels))
-	for _, ch := range h.channels {
-		if ch.public {
-			chans = append(chans, ch)
-		}
-	}
-	h.mu.Unlock()
+	chans := h.channelsWhere(func(ch *channel) bool { return ch.public })
 
 	local := make(map[string]Viewers, len(chans))
 	for _, ch := range chans {

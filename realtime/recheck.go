@@ -42,13 +42,7 @@ func (h *Hub) recheckLoop(ctx context.Context) {
 				h.recheck(context.WithValue(ctx, freshKey{}, true), ch)
 			}
 		case <-t.C:
-			h.mu.Lock()
-			chans := make([]*channel, 0, len(h.channels))
-			for _, ch := range h.channels {
-				chans = append(chans, ch)
-			}
-			h.mu.Unlock()
-			for _, ch := range chans {
+			for _, ch := range h.channelsWhere(func(*channel) bool { return true }) {
 				h.recheck(ctx, ch)
 			}
 		}
@@ -99,4 +93,18 @@ func (h *Hub) recheck(ctx context.Context, ch *channel) {
 		}
 	}
 	ch.mu.Unlock()
+}
+
+// channelsWhere lists the hub's channels that keep, taken under its lock
+// and used outside it.
+func (h *Hub) channelsWhere(keep func(*channel) bool) []*channel {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	chans := make([]*channel, 0, len(h.channels))
+	for _, ch := range h.channels {
+		if keep(ch) {
+			chans = append(chans, ch)
+		}
+	}
+	return chans
 }
