@@ -101,3 +101,20 @@ func PageOf[R, T any](rows []R, limit int, item func(R) T, position func(R) any)
 	}
 	return out
 }
+
+// PageByID is one page of rows kept in id order: read gets the id of the
+// previous page's last row (0 on the first page) and how many rows to read
+// (limit+1), and returns them with their ids.
+func PageByID[R, T any](page Page, read func(from int64, limit int) ([]R, error), item func(R) T, id func(R) int64) (List[T], error) {
+	var from int64
+	if page.Cursor != "" {
+		if err := DecodeCursor(page.Cursor, &from); err != nil {
+			return List[T]{}, err
+		}
+	}
+	rows, err := read(from, page.Limit+1)
+	if err != nil {
+		return List[T]{}, err
+	}
+	return PageOf(rows, page.Limit, item, func(r R) any { return id(r) }), nil
+}

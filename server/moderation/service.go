@@ -136,23 +136,15 @@ func (s *Service) Flag(ctx context.Context, u *domain.User, target Target, r Rep
 	return f, created, err
 }
 
-type flagCursor struct {
-	After int64 `json:"a"`
-}
-
 // Flags is a page of the flag queue in status (open, resolved or
 // dismissed), oldest first.
 func (s *Service) Flags(ctx context.Context, u *domain.User, status string, page httpx.Page) (httpx.List[Flag], error) {
 	if status != "open" && status != "resolved" && status != "dismissed" {
 		return httpx.List[Flag]{}, domain.InvalidField("status", "must be open, resolved or dismissed")
 	}
-	var cur flagCursor
-	k, err := KeysetOf(page, &cur)
-	if err != nil {
-		return httpx.List[Flag]{}, err
-	}
-	rows, err := s.store.Flags(ctx, s.DB, status, cur.After, k.Limit)
-	return httpx.PageOf(rows, page.Limit, flagRow.flag, func(r flagRow) any { return flagCursor{After: r.ID} }), err
+	return httpx.PageByID(page, func(after int64, limit int) ([]flagRow, error) {
+		return s.store.Flags(ctx, s.DB, status, after, limit)
+	}, flagRow.flag, func(r flagRow) int64 { return r.ID })
 }
 
 // Review closes a flag as resolved or dismissed, logged in the same
@@ -182,10 +174,6 @@ func (s *Service) Review(ctx context.Context, u *domain.User, id int64, r Review
 	})
 }
 
-type logCursor struct {
-	Before int64 `json:"b"`
-}
-
 // ModerationLog is a page of a talk's moderation log, newest first, for
 // the staff of that talk.
 func (s *Service) ModerationLog(ctx context.Context, u *domain.User, talkID int64, page httpx.Page) (httpx.List[LogEntry], error) {
@@ -196,13 +184,9 @@ func (s *Service) ModerationLog(ctx context.Context, u *domain.User, talkID int6
 	if !t.Staff() {
 		return httpx.List[LogEntry]{}, domain.Forbidden("only staff of this talk read its moderation log")
 	}
-	var cur logCursor
-	k, err := KeysetOf(page, &cur)
-	if err != nil {
-		return httpx.List[LogEntry]{}, err
-	}
-	rows, err := s.store.Log(ctx, s.DB, talkID, cur.Before, k.Limit)
-	return httpx.PageOf(rows, page.Limit, logRow.entry, func(r logRow) any { return logCursor{Before: r.ID} }), err
+	return httpx.PageByID(page, func(before int64, limit int) ([]logRow, error) {
+		return s.store.Log(ctx, s.DB, talkID, before, limit)
+	}, logRow.entry, func(r logRow) int64 { return r.ID })
 }
 
 // Erase is the moderation's part of erasing an account: flags stay in the

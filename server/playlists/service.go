@@ -71,17 +71,12 @@ func linkedNow() sql.NullTime { return sql.NullTime{Time: time.Now().UTC(), Vali
 
 // List pages through the playlists by id, each with its items.
 func (s *Service) List(ctx context.Context, page httpx.Page) (httpx.List[Playlist], error) {
-	var after int64
-	if page.Cursor != "" {
-		if err := httpx.DecodeCursor(page.Cursor, &after); err != nil {
-			return httpx.List[Playlist]{}, err
-		}
-	}
-	rows, err := s.store.page(ctx, s.db, after, page.Limit+1)
+	out, err := httpx.PageByID(page, func(after int64, limit int) ([]playlistRow, error) {
+		return s.store.page(ctx, s.db, after, limit)
+	}, playlistRow.playlist, func(r playlistRow) int64 { return r.ID })
 	if err != nil {
 		return httpx.List[Playlist]{}, err
 	}
-	out := httpx.PageOf(rows, page.Limit, playlistRow.playlist, func(r playlistRow) any { return r.ID })
 	if err := s.store.attachItems(ctx, s.db, out.Items); err != nil {
 		return httpx.List[Playlist]{}, err
 	}
