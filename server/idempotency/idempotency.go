@@ -353,3 +353,17 @@ func TxnOf[T any](c *fiber.Ctx, rec *live.Recorder, status int) live.Txn[T] {
 		return out, err
 	}
 }
+
+// Change is a route that changes or adds to item :id with a body of type B
+// in the request's Txn (TxnOf): with an Idempotency-Key, a retry replays
+// the first response (status) and changes nothing twice.
+func Change[B, T any](rec *live.Recorder, status int, call func(ctx context.Context, u *domain.User, id int64, change B, txn live.Txn[T]) (T, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, body, err := httpx.BindID[B](c, false)
+		if err != nil {
+			return err
+		}
+		_, err = call(httpx.Ctx(c), httpx.CurrentUser(c), id, body, TxnOf[T](c, rec, status))
+		return err
+	}
+}

@@ -7,26 +7,10 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
-	"github.com/hubtalks/hubtalks/server/idempotency"
-	"github.com/hubtalks/hubtalks/server/live"
 )
 
 // The route shapes of qa, threads and moderation that need more than
 // httpx's: a create under an Idempotency-Key, and a flag.
-
-// IdempotentCreate is a route that adds to item :id with a body of type B
-// in the Txn of the request: with an Idempotency-Key, a retry replays the
-// first response (201) and adds nothing twice.
-func IdempotentCreate[B, T any](rec *live.Recorder, call func(ctx context.Context, u *domain.User, id int64, change B, txn Txn[T]) (T, error)) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, body, err := httpx.BindID[B](c, false)
-		if err != nil {
-			return err
-		}
-		_, err = call(httpx.Ctx(c), httpx.CurrentUser(c), id, body, idempotency.TxnOf[T](c, rec, fiber.StatusCreated))
-		return err
-	}
-}
 
 // FlagRoute is POST …/{id}/flags of a content domain: flag files the
 // caller's report (its body, a reason, is optional) on the item once the

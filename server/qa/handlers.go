@@ -7,6 +7,7 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/idempotency"
 	"github.com/hubtalks/hubtalks/server/moderation"
 )
 
@@ -20,7 +21,7 @@ func NewHandlers(svc *Service) *Handlers { return &Handlers{svc: svc} }
 // replays the response and asks nothing twice.
 func (h *Handlers) Routes(api fiber.Router) {
 	api.Get("/talks/:id/questions", httpx.Bind(fiber.StatusOK, filter, h.svc.List)) // ?sort=top|recent&status=a,b
-	api.Post("/talks/:id/questions", httpx.RequireUser, moderation.IdempotentCreate(h.svc.rec, h.svc.Ask))
+	api.Post("/talks/:id/questions", httpx.RequireUser, idempotency.Change(h.svc.rec, fiber.StatusCreated, h.svc.Ask))
 	api.Put("/questions/:id/vote", httpx.RequireUser, h.vote(true))
 	api.Delete("/questions/:id/vote", httpx.RequireUser, h.vote(false))
 	api.Patch("/questions/:id", httpx.RequireUser, httpx.Change(fiber.StatusOK, h.svc.Moderate))

@@ -39,7 +39,7 @@ func (h *Handlers) Routes(api fiber.Router) {
 	api.Patch("/talks/:id", httpx.RequireModerator, httpx.Bind(fiber.StatusOK, change, h.svc.Update))
 	api.Post("/talks/:id/cancel", httpx.RequireModerator, h.cancel)
 	// Staff of the talk: checked before the body is read.
-	api.Post("/talks/:id/status", httpx.RequireUser, h.staffOnly, h.setStatus)
+	api.Post("/talks/:id/status", httpx.RequireUser, h.staffOnly, idempotency.Change(h.rec, fiber.StatusOK, h.svc.SetStatus))
 }
 
 // idempotent is the Txn of a request: the request's Idempotency-Key,
@@ -90,19 +90,6 @@ func (h *Handlers) staffOnly(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Next()
-}
-
-func (h *Handlers) setStatus(c *fiber.Ctx) error {
-	id, err := httpx.ID(c, "id")
-	if err != nil {
-		return err
-	}
-	var ch StatusChange
-	if err := httpx.Decode(c, &ch); err != nil {
-		return err
-	}
-	_, err = h.svc.SetStatus(httpx.Ctx(c), httpx.CurrentUser(c), id, ch, h.idempotent(c, http.StatusOK))
-	return err
 }
 
 func (h *Handlers) feed(c *fiber.Ctx) error {

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/idempotency"
 	"github.com/hubtalks/hubtalks/server/moderation"
 )
 
@@ -21,7 +22,7 @@ func (h *Handlers) Routes(api fiber.Router) {
 	api.Post("/talks/:id/threads", httpx.RequireUser, httpx.Change(fiber.StatusCreated, h.svc.Create))
 	api.Get("/threads/:id", httpx.Paged(h.svc.Get))
 	api.Patch("/threads/:id", httpx.RequireUser, httpx.Change(fiber.StatusOK, h.svc.EditThread))
-	api.Post("/threads/:id/posts", httpx.RequireUser, moderation.IdempotentCreate(h.svc.rec, h.svc.Post))
+	api.Post("/threads/:id/posts", httpx.RequireUser, idempotency.Change(h.svc.rec, fiber.StatusCreated, h.svc.Post))
 	api.Patch("/posts/:id", httpx.RequireUser, httpx.Change(fiber.StatusOK, h.svc.EditPost))
 	api.Post("/posts/:id/flags", httpx.RequireUser, moderation.FlagRoute(h.svc.Flag))
 }
