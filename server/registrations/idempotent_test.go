@@ -205,7 +205,7 @@ func TestKeyedRegistrationContract(t *testing.T) {
 		t.Fatalf("new key, closed talk: %d %s", r.StatusCode, r.Body)
 	}
 	// Failed requests store nothing: a closed talk, then a bad key.
-	closed := newTalk(t, env, mod.Token, map[string]any{"starts_at": at(-3 * time.Hour), "ends_at": at(-2 * time.Hour)})
+	closed := testserver.NewTalk(t, env, mod.Token, map[string]any{"starts_at": testserver.At(-3 * time.Hour), "ends_at": testserver.At(-2 * time.Hour)})
 	r := env.Do(testserver.Req{Method: "POST", Path: fmt.Sprintf("/api/v1/talks/%d/registrations", closed.ID), Token: u.Token,
 		Header: map[string]string{idempotency.Header: "k"}})
 	if r.StatusCode != 409 || r.Problem(t).Code != "registration_closed" {

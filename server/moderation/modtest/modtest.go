@@ -100,11 +100,7 @@ func (e *Env) MakeTalk(o TalkOpts) int64 {
 	if err != nil {
 		e.T.Fatalf("make talk: %v", err)
 	}
-	for i, s := range o.Speakers {
-		if _, err := e.DB.Exec(`INSERT INTO talk_speakers (talk_id, user_id, position) VALUES ($1, $2, $3)`, id, s, i); err != nil {
-			e.T.Fatalf("add speaker: %v", err)
-		}
-	}
+	testserver.AddSpeakers(e.T, e.Env, id, o.Speakers...)
 	return id
 }
 
