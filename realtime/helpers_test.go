@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
 	"sync"
@@ -19,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/migrations/testdb"
 )
 
@@ -70,20 +70,9 @@ func newInstance(t *testing.T, db *sqlx.DB, o instanceOpts) *instance {
 		uid, _ := strconv.ParseInt(c.Query("uid"), 10, 64)
 		h.ServeConn(c, Principal{UserID: uid, Role: c.Query("role")})
 	}))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = app.Listener(ln) }()
-	t.Cleanup(func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		h.Shutdown(sctx)
-		scancel()
-		_ = app.ShutdownWithTimeout(5 * time.Second)
-		cancel()
-		<-runDone
-	})
-	inst := &instance{hub: h, url: "ws://" + ln.Addr().String() + "/live", db: db, log: log}
+	t.Cleanup(func() { cancel(); <-runDone }) // after the app and hub stop
+	addr := testkit.ServeOnLoopback(t, app, h)
+	inst := &instance{hub: h, url: "ws://" + addr + "/live", db: db, log: log}
 	waitFor(t, "broker healthy", func() bool { return h.healthy.Load() })
 	return inst
 }
@@ -119,13 +108,7 @@ func (b lossyBroker) Publish(ctx context.Context, topic string, payload []byte) 
 
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition with a deadline
-	}
+	testkit.WaitFor(t, what, 15*time.Second, cond)
 }
 
 // wireFrame is any server frame.
