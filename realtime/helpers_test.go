@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -125,17 +124,12 @@ type wireFrame struct {
 	raw       string
 }
 
-// wsClient is a test client: a reader goroutine decodes frames into a list
-// that the test waits on.
+// wsClient is a test client: its inbox decodes frames into a list that the
+// test waits on.
 type wsClient struct {
-	t    testing.TB
-	conn *websocket.Conn
-
-	mu       sync.Mutex
-	frames   []wireFrame
-	closeErr error
-	changed  chan struct{}
-	done     chan struct{}
+	t     testing.TB
+	conn  *websocket.Conn
+	inbox *testkit.Inbox[wireFrame]
 }
 
 func dial(t testing.TB, url string) *wsClient {
@@ -153,42 +147,22 @@ func dialWith(t testing.TB, url string, setup func(*websocket.Conn)) *wsClient {
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("dial: status %d", resp.StatusCode)
 	}
-	c := &wsClient{t: t, conn: conn, changed: make(chan struct{}, 1), done: make(chan struct{})}
 	if setup != nil {
 		setup(conn)
 	}
-	go c.readLoop()
-	t.Cleanup(func() { conn.Close(); <-c.done })
+	c := &wsClient{t: t, conn: conn, inbox: testkit.Receive(conn, decodeWireFrame)}
+	t.Cleanup(func() { conn.Close(); <-c.inbox.Done() })
 	return c
 }
 
-func (c *wsClient) readLoop() {
-	defer close(c.done)
-	for {
-		_, msg, err := c.conn.ReadMessage()
-		c.mu.Lock()
-		if err != nil {
-			c.closeErr = err
-			c.mu.Unlock()
-			c.poke()
-			return
-		}
-		var f wireFrame
-		if jerr := json.Unmarshal(msg, &f); jerr != nil {
-			f = wireFrame{Op: "invalid-json"}
-		}
-		f.raw = string(msg)
-		c.frames = append(c.frames, f)
-		c.mu.Unlock()
-		c.poke()
+// decodeWireFrame keeps a frame that is not JSON as op "invalid-json".
+func decodeWireFrame(msg []byte) wireFrame {
+	var f wireFrame
+	if err := json.Unmarshal(msg, &f); err != nil {
+		f = wireFrame{Op: "invalid-json"}
 	}
-}
-
-func (c *wsClient) poke() {
-	select {
-	case c.changed <- struct{}{}:
-	default:
-	}
+	f.raw = string(msg)
+	return f
 }
 
 func (c *wsClient) send(v any) {
@@ -212,15 +186,12 @@ func (c *wsClient) waitUntil(what string, cond func(fs []wireFrame, closeErr err
 	c.t.Helper()
 	deadline := time.After(20 * time.Second)
 	for {
-		c.mu.Lock()
-		fs := append([]wireFrame(nil), c.frames...)
-		cerr := c.closeErr
-		c.mu.Unlock()
+		fs, cerr := c.inbox.Frames()
 		if cond(fs, cerr) {
 			return fs
 		}
 		select {
-		case <-c.changed:
+		case <-c.inbox.Changed():
 		case <-deadline:
 			c.t.Fatalf("timed out waiting for %s; have %d frames (last %v), close %v", what, len(fs), lastRaw(fs), cerr)
 		}
