@@ -2,10 +2,10 @@ package idempotency_test
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/server/talks"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
@@ -84,18 +84,7 @@ func TestConcurrentSameKeyExecutesOnce(t *testing.T) {
 	body := map[string]any{"title": "Concurrent creation", "starts_at": testserver.At(24 * time.Hour), "ends_at": testserver.At(25 * time.Hour)}
 	const n = 20
 	out := make([]*testserver.Response, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			out[i] = post(env, "/api/v1/talks", mod.Token, "same-key", body)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	testkit.AtOnce(n, func(i int) { out[i] = post(env, "/api/v1/talks", mod.Token, "same-key", body) })
 	for _, r := range out {
 		if r.StatusCode != 201 || string(r.Body) != string(out[0].Body) {
 			t.Fatalf("%d %s vs %s", r.StatusCode, r.Body, out[0].Body)

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/idempotency"
@@ -226,7 +227,7 @@ func TestSameKeyTwentyTimesAtOnce(t *testing.T) {
 	u := env.NewUser("participant")
 	c := newClient(env)
 	results := make([]result, 20)
-	atOnce(len(results), func(i int) {
+	testkit.AtOnce(len(results), func(i int) {
 		results[i] = c.do("POST", fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID), u.Token, map[string]string{idempotency.Header: "once"})
 	})
 	replays := 0

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/server/registrations"
 	"github.com/hubtalks/hubtalks/server/talks"
 	"github.com/hubtalks/hubtalks/server/testserver"
@@ -71,23 +72,6 @@ func (c *client) do(method, path, token string, header map[string]string) result
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return result{status: resp.StatusCode, body: b, err: err, replayed: resp.Header.Get("Idempotent-Replayed") == "true"}
-}
-
-// atOnce runs f(0), …, f(n-1) in n goroutines released together, and waits
-// for them.
-func atOnce(n int, f func(i int)) {
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			f(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
 }
 
 // users makes n participants, several at a time.
@@ -185,7 +169,7 @@ func TestTwoHundredRegistrationsForTwentyFiveSeats(t *testing.T) {
 		tk := testserver.NewTalk(t, env, mod.Token, map[string]any{"capacity": seats, "title": fmt.Sprintf("Telemedicine at scale, part %d", run+1)})
 		us := users(t, env, n)
 		results := make([]result, n)
-		atOnce(n, func(i int) {
+		testkit.AtOnce(n, func(i int) {
 			results[i] = c.do("POST", fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID), us[i].Token, nil)
 		})
 		told := map[int64]registrations.Registration{}
@@ -236,7 +220,7 @@ func TestSameUserTwentyTimesAtOnce(t *testing.T) {
 	u := env.NewUser("participant")
 	tk := testserver.NewTalk(t, env, mod.Token, map[string]any{"capacity": 5})
 	results := make([]result, 20)
-	atOnce(len(results), func(i int) {
+	testkit.AtOnce(len(results), func(i int) {
 		results[i] = c.do("POST", fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID), u.Token, nil)
 	})
 	created := 0

@@ -156,17 +156,5 @@ func (e *Env) Events(channel string) []Event {
 	return evs
 }
 
-// WaitFor polls cond until it holds or the deadline passes.
-func WaitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // Ptr returns a pointer to v.
 func Ptr[T any](v T) *T { return &v }
