@@ -5,10 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/migrations/testdb"
 )
 
@@ -70,20 +69,9 @@ func newInstance(t *testing.T, db *sqlx.DB, o instanceOpts) *instance {
 		uid, _ := strconv.ParseInt(c.Query("uid"), 10, 64)
 		h.ServeConn(c, Principal{UserID: uid, Role: c.Query("role")})
 	}))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = app.Listener(ln) }()
-	t.Cleanup(func() {
-		sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
-		h.Shutdown(sctx)
-		scancel()
-		_ = app.ShutdownWithTimeout(5 * time.Second)
-		cancel()
-		<-runDone
-	})
-	inst := &instance{hub: h, url: "ws://" + ln.Addr().String() + "/live", db: db, log: log}
+	t.Cleanup(func() { cancel(); <-runDone }) // after the app and hub stop
+	addr := testkit.ServeOnLoopback(t, app, h)
+	inst := &instance{hub: h, url: "ws://" + addr + "/live", db: db, log: log}
 	waitFor(t, "broker healthy", func() bool { return h.healthy.Load() })
 	return inst
 }
@@ -119,13 +107,7 @@ func (b lossyBroker) Publish(ctx context.Context, topic string, payload []byte) 
 
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition with a deadline
-	}
+	testkit.WaitFor(t, what, 15*time.Second, cond)
 }
 
 // wireFrame is any server frame.
@@ -142,17 +124,12 @@ type wireFrame struct {
 	raw       string
 }
 
-// wsClient is a test client: a reader goroutine decodes frames into a list
-// that the test waits on.
+// wsClient is a test client: its inbox decodes frames into a list that the
+// test waits on.
 type wsClient struct {
-	t    testing.TB
-	conn *websocket.Conn
-
-	mu       sync.Mutex
-	frames   []wireFrame
-	closeErr error
-	changed  chan struct{}
-	done     chan struct{}
+	t     testing.TB
+	conn  *websocket.Conn
+	inbox *testkit.Inbox[wireFrame]
 }
 
 func dial(t testing.TB, url string) *wsClient {
@@ -170,42 +147,22 @@ func dialWith(t testing.TB, url string, setup func(*websocket.Conn)) *wsClient {
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("dial: status %d", resp.StatusCode)
 	}
-	c := &wsClient{t: t, conn: conn, changed: make(chan struct{}, 1), done: make(chan struct{})}
 	if setup != nil {
 		setup(conn)
 	}
-	go c.readLoop()
-	t.Cleanup(func() { conn.Close(); <-c.done })
+	c := &wsClient{t: t, conn: conn, inbox: testkit.Receive(conn, decodeWireFrame)}
+	t.Cleanup(func() { conn.Close(); <-c.inbox.Done() })
 	return c
 }
 
-func (c *wsClient) readLoop() {
-	defer close(c.done)
-	for {
-		_, msg, err := c.conn.ReadMessage()
-		c.mu.Lock()
-		if err != nil {
-			c.closeErr = err
-			c.mu.Unlock()
-			c.poke()
-			return
-		}
-		var f wireFrame
-		if jerr := json.Unmarshal(msg, &f); jerr != nil {
-			f = wireFrame{Op: "invalid-json"}
-		}
-		f.raw = string(msg)
-		c.frames = append(c.frames, f)
-		c.mu.Unlock()
-		c.poke()
+// decodeWireFrame keeps a frame that is not JSON as op "invalid-json".
+func decodeWireFrame(msg []byte) wireFrame {
+	var f wireFrame
+	if err := json.Unmarshal(msg, &f); err != nil {
+		f = wireFrame{Op: "invalid-json"}
 	}
-}
-
-func (c *wsClient) poke() {
-	select {
-	case c.changed <- struct{}{}:
-	default:
-	}
+	f.raw = string(msg)
+	return f
 }
 
 func (c *wsClient) send(v any) {
@@ -229,15 +186,12 @@ func (c *wsClient) waitUntil(what string, cond func(fs []wireFrame, closeErr err
 	c.t.Helper()
 	deadline := time.After(20 * time.Second)
 	for {
-		c.mu.Lock()
-		fs := append([]wireFrame(nil), c.frames...)
-		cerr := c.closeErr
-		c.mu.Unlock()
+		fs, cerr := c.inbox.Frames()
 		if cond(fs, cerr) {
 			return fs
 		}
 		select {
-		case <-c.changed:
+		case <-c.inbox.Changed():
 		case <-deadline:
 			c.t.Fatalf("timed out waiting for %s; have %d frames (last %v), close %v", what, len(fs), lastRaw(fs), cerr)
 		}

@@ -412,9 +412,7 @@ func TestProtocolErrors(t *testing.T) {
 		if last.Code != code || last.Channel != channel {
 			t.Fatalf("got %s, want code %s channel %q", last.raw, code, channel)
 		}
-		c.mu.Lock()
-		c.frames = nil
-		c.mu.Unlock()
+		c.inbox.Clear()
 	}
 	c.send(map[string]string{"op": "dance"})
 	expectErr(CodeUnknownOp, "")

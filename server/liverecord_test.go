@@ -6,12 +6,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/fasthttp/websocket"
 
+	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/realtime"
 	"github.com/hubtalks/hubtalks/server/moderation/modtest"
 	"github.com/hubtalks/hubtalks/server/testserver"
@@ -23,33 +23,25 @@ import (
 
 // watcher follows channels on one socket and keeps every frame it reads.
 type watcher struct {
-	t    *testing.T
-	conn *websocket.Conn
-	mu   sync.Mutex
-	raw  []string
-	fs   []frame
-	err  error
+	t     *testing.T
+	conn  *websocket.Conn
+	inbox *testkit.Inbox[rawFrame]
+}
+
+// rawFrame is a frame as decoded and as sent.
+type rawFrame struct {
+	frame
+	raw string
 }
 
 func watch(t *testing.T, base, token string, subs ...map[string]any) *watcher {
 	t.Helper()
-	w := &watcher{t: t, conn: liveDial(t, base, token)}
-	go func() {
-		for {
-			_, msg, err := w.conn.ReadMessage()
-			w.mu.Lock()
-			if err != nil {
-				w.err = err
-				w.mu.Unlock()
-				return
-			}
-			var f frame
-			_ = json.Unmarshal(msg, &f)
-			w.fs = append(w.fs, f)
-			w.raw = append(w.raw, string(msg))
-			w.mu.Unlock()
-		}
-	}()
+	conn := liveDial(t, base, token)
+	w := &watcher{t: t, conn: conn, inbox: testkit.Receive(conn, func(msg []byte) rawFrame {
+		var f frame
+		_ = json.Unmarshal(msg, &f)
+		return rawFrame{frame: f, raw: string(msg)}
+	})}
 	for _, s := range subs {
 		if err := w.conn.WriteJSON(s); err != nil {
 			t.Fatal(err)
@@ -62,25 +54,30 @@ func subscribeFrom(channel string, since int64) map[string]any {
 	return map[string]any{"op": "subscribe", "channel": channel, "since": since}
 }
 
-// waitFrame waits until some frame satisfies ok and returns its index.
+// waitFrame waits until some frame satisfies ok and returns its index in
+// frames.
 func (w *watcher) waitFrame(what string, d time.Duration, ok func(f frame, raw string) bool) int {
 	w.t.Helper()
 	deadline := time.Now().Add(d)
 	for {
-		w.mu.Lock()
-		for i, f := range w.fs {
-			if ok(f, w.raw[i]) {
-				w.mu.Unlock()
+		fs, err := w.inbox.Frames()
+		for i, f := range fs {
+			if ok(f.frame, f.raw) {
 				return i
 			}
 		}
-		err := w.err
-		w.mu.Unlock()
 		if err != nil || time.Now().After(deadline) {
 			w.t.Fatalf("%s: not seen (socket error %v)", what, err)
 		}
 		time.Sleep(10 * time.Millisecond) // polling frames read by the goroutine
 	}
+}
+
+// frames is every frame read so far, in order; indexes from waitFrame stay
+// valid.
+func (w *watcher) frames() []rawFrame {
+	fs, _ := w.inbox.Frames()
+	return fs
 }
 
 // replay subscribes a fresh socket with since 0 and returns what it
@@ -92,17 +89,16 @@ func replay(t *testing.T, base, token, channel string, head int64) string {
 	end := w.waitFrame("subscribed to "+channel, 10*time.Second, func(f frame, _ string) bool {
 		return f.Op == "subscribed" || f.Op == "error"
 	})
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if f := w.raw[end]; !strings.Contains(f, `"recovered":true`) {
+	fs := w.frames()
+	if f := fs[end].raw; !strings.Contains(f, `"recovered":true`) {
 		t.Fatalf("replay of %s ended with %s", channel, f)
 	}
 	var b strings.Builder
 	for i := 0; i < end; i++ {
-		if w.fs[i].Seq != int64(i+1) {
-			t.Fatalf("replay of %s: frame %d has seq %d (gap or duplicate): %s", channel, i, w.fs[i].Seq, w.raw[i])
+		if fs[i].Seq != int64(i+1) {
+			t.Fatalf("replay of %s: frame %d has seq %d (gap or duplicate): %s", channel, i, fs[i].Seq, fs[i].raw)
 		}
-		b.WriteString(w.raw[i])
+		b.WriteString(fs[i].raw)
 		b.WriteByte('\n')
 	}
 	if int64(end) != head {
@@ -396,9 +392,7 @@ func TestFlagEventsNameNoReporter(t *testing.T) {
 	q := idOf(t, testserver.Must(t, env.Post(path("/talks/%d/questions", talk), speaker.Token, map[string]any{"body": "flag me"}), 201))
 	testserver.Must(t, env.Post(path("/questions/%d/flags", q), reporter.Token, map[string]any{"reason": "spam"}), 201)
 	i := onStaff.waitFrame("flag.created", 10*time.Second, func(_ frame, raw string) bool { return strings.Contains(raw, `"flag.created"`) })
-	onStaff.mu.Lock()
-	raw := onStaff.raw[i]
-	onStaff.mu.Unlock()
+	raw := onStaff.frames()[i].raw
 	if strings.Contains(raw, "reporter") || strings.Contains(raw, "Quorble") {
 		t.Errorf("the staff channel tells speakers who reported: %s", raw)
 	}

@@ -88,11 +88,7 @@ func insertTalk(t *testing.T, env *testserver.Env, status string, speakers ...in
 	if err != nil {
 		t.Fatal(err)
 	}
-	for i, s := range speakers {
-		if _, err := env.DB.Exec(`INSERT INTO talk_speakers (talk_id, user_id, position) VALUES ($1, $2, $3)`, id, s, i); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testserver.AddSpeakers(t, env, id, speakers...)
 	return id
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	_ "net/http/pprof"
 	"os"
@@ -22,6 +21,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	_ "github.com/lib/pq"
 
+	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/migrations"
 	"github.com/hubtalks/hubtalks/migrations/testdb"
 	"github.com/hubtalks/hubtalks/realtime"
@@ -82,20 +82,10 @@ func TestLoadToolAgainstStub(t *testing.T) {
 	db := testdb.New(t)
 	db.SetMaxOpenConns(8) // the PostgreSQL server is shared with other tests
 	app, hub, cancel := stubServer(db)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go app.Listener(ln) //nolint:errcheck
-	t.Cleanup(func() {
-		ctx, c := context.WithTimeout(context.Background(), 5*time.Second)
-		hub.Shutdown(ctx)
-		c()
-		_ = app.ShutdownWithTimeout(5 * time.Second)
-		cancel()
-	})
+	t.Cleanup(cancel) // after the app and hub stop
+	addr := testkit.ServeOnLoopback(t, app, hub)
 	cfg := config{
-		baseURL: "http://" + ln.Addr().String(), talk: 3, subscribers: 50, questions: 20, rate: 50,
+		baseURL: "http://" + addr, talk: 3, subscribers: 50, questions: 20, rate: 50,
 		token: "x", connectRate: 1000, serverPID: os.Getpid(), settle: 10 * time.Second, maxDuration: time.Minute,
 	}
 	if err := cfg.validate(); err != nil {

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/hubtalks/hubtalks/internal/testkit"
 )
 
 // The loader's grouping, with a fetch that holds the first query open: the
@@ -92,11 +94,7 @@ func TestSessionLoaderErrorsAndDeadlines(t *testing.T) {
 
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(5 * time.Second); !cond(); time.Sleep(time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-	}
+	testkit.WaitFor(t, what, 5*time.Second, cond)
 }
 
 // A lookup that was under way when a session was revoked (logout, role

@@ -2,17 +2,13 @@ package idempotency_test
 
 import (
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/server/talks"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
-
-func at(d time.Duration) string {
-	return time.Now().Add(d).UTC().Truncate(time.Second).Format(time.RFC3339)
-}
 
 func post(env *testserver.Env, path, token, key string, body any) *testserver.Response {
 	h := map[string]string{}
@@ -25,7 +21,7 @@ func post(env *testserver.Env, path, token, key string, body any) *testserver.Re
 func TestSameKeySameBodyReplays(t *testing.T) {
 	env := testserver.New(t)
 	mod := env.NewUser("moderator")
-	body := map[string]any{"title": "Digital therapeutics", "starts_at": at(24 * time.Hour), "ends_at": at(25 * time.Hour)}
+	body := map[string]any{"title": "Digital therapeutics", "starts_at": testserver.At(24 * time.Hour), "ends_at": testserver.At(25 * time.Hour)}
 	first := testserver.Must(t, post(env, "/api/v1/talks", mod.Token, "k-1", body), 201)
 	again := testserver.Must(t, post(env, "/api/v1/talks", mod.Token, "k-1", body), 201)
 	if string(first.Body) != string(again.Body) || again.Header.Get("Idempotent-Replayed") != "true" {
@@ -37,7 +33,7 @@ func TestSameKeySameBodyReplays(t *testing.T) {
 		t.Fatalf("%d talks", n)
 	}
 	// Another body with the same key: 422, nothing written.
-	other := map[string]any{"title": "Something else", "starts_at": at(24 * time.Hour), "ends_at": at(25 * time.Hour)}
+	other := map[string]any{"title": "Something else", "starts_at": testserver.At(24 * time.Hour), "ends_at": testserver.At(25 * time.Hour)}
 	r := post(env, "/api/v1/talks", mod.Token, "k-1", other)
 	if r.StatusCode != 422 || r.Problem(t).Code != "idempotency_key_reused" {
 		t.Fatalf("other body: %d %s", r.StatusCode, r.Body)
@@ -85,21 +81,10 @@ func TestFailedRequestIsNotStored(t *testing.T) {
 func TestConcurrentSameKeyExecutesOnce(t *testing.T) {
 	env := testserver.New(t)
 	mod := env.NewUser("moderator")
-	body := map[string]any{"title": "Concurrent creation", "starts_at": at(24 * time.Hour), "ends_at": at(25 * time.Hour)}
+	body := map[string]any{"title": "Concurrent creation", "starts_at": testserver.At(24 * time.Hour), "ends_at": testserver.At(25 * time.Hour)}
 	const n = 20
 	out := make([]*testserver.Response, n)
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			out[i] = post(env, "/api/v1/talks", mod.Token, "same-key", body)
-		}()
-	}
-	close(start)
-	wg.Wait()
+	testkit.AtOnce(n, func(i int) { out[i] = post(env, "/api/v1/talks", mod.Token, "same-key", body) })
 	for _, r := range out {
 		if r.StatusCode != 201 || string(r.Body) != string(out[0].Body) {
 			t.Fatalf("%d %s vs %s", r.StatusCode, r.Body, out[0].Body)

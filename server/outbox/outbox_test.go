@@ -105,16 +105,12 @@ func mustZone(name string) *time.Location {
 	return loc
 }
 
-func at(d time.Duration) string {
-	return time.Now().Add(d).UTC().Truncate(time.Second).Format(time.RFC3339)
-}
-
 func setup(t *testing.T, env *testserver.Env, n int) (talks.Talk, []testserver.User) {
 	t.Helper()
 	mod := env.NewUser("moderator")
 	var tk talks.Talk
 	testserver.Must(t, env.Post("/api/v1/talks", mod.Token, map[string]any{
-		"title": "Health data interoperability", "starts_at": at(72 * time.Hour), "ends_at": at(73 * time.Hour), "capacity": 1000,
+		"title": "Health data interoperability", "starts_at": testserver.At(72 * time.Hour), "ends_at": testserver.At(73 * time.Hour), "capacity": 1000,
 	}), 201).JSON(t, &tk)
 	var us []testserver.User
 	for i := 0; i < n; i++ {
@@ -304,8 +300,8 @@ func TestRemindersOncePerWindow(t *testing.T) {
 	env := testserver.New(t)
 	mod := env.NewUser("moderator")
 	var soon, tomorrow talks.Talk
-	testserver.Must(t, env.Post("/api/v1/talks", mod.Token, map[string]any{"title": "Starting soon", "starts_at": at(30 * time.Minute), "ends_at": at(90 * time.Minute)}), 201).JSON(t, &soon)
-	testserver.Must(t, env.Post("/api/v1/talks", mod.Token, map[string]any{"title": "Tomorrow's talk", "starts_at": at(20 * time.Hour), "ends_at": at(21 * time.Hour)}), 201).JSON(t, &tomorrow)
+	testserver.Must(t, env.Post("/api/v1/talks", mod.Token, map[string]any{"title": "Starting soon", "starts_at": testserver.At(30 * time.Minute), "ends_at": testserver.At(90 * time.Minute)}), 201).JSON(t, &soon)
+	testserver.Must(t, env.Post("/api/v1/talks", mod.Token, map[string]any{"title": "Tomorrow's talk", "starts_at": testserver.At(20 * time.Hour), "ends_at": testserver.At(21 * time.Hour)}), 201).JSON(t, &tomorrow)
 	u, late := env.NewUser("participant"), env.NewUser("participant")
 	for _, id := range []int64{soon.ID, tomorrow.ID} {
 		testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", id), u.Token, nil), 201)

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
 	"github.com/hubtalks/hubtalks/server/moderation/modtest"
@@ -105,7 +106,7 @@ func TestHundredConcurrentVotes(t *testing.T) {
 	}
 	var last struct{ ID, Votes int64 }
 	var n int
-	modtest.WaitFor(t, "question.voted carrying 100", 5*time.Second, func() bool {
+	testkit.WaitFor(t, "question.voted carrying 100", 5*time.Second, func() bool {
 		n = 0
 		for _, ev := range env.Events(live.TalkChannel(talk)) {
 			if ev.Type == "question.voted" {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/server/registrations"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
@@ -20,13 +21,7 @@ import (
 // waitFor polls cond until it holds, failing the test at the deadline.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
+	testkit.WaitFor(t, what, 10*time.Second, cond)
 }
 
 type regOutcome struct {
@@ -220,7 +215,7 @@ func TestBatchWhenTheTalkCloses(t *testing.T) {
 	if r.StatusCode != 409 || r.Problem(t).Code != "registration_closed" {
 		t.Fatalf("closed talk: %d %s", r.StatusCode, r.Body)
 	}
-	draft := newTalk(t, env, mod.Token, map[string]any{"status": "draft"})
+	draft := testserver.NewTalk(t, env, mod.Token, map[string]any{"status": "draft"})
 	if r := env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", draft.ID), us[0].Token, nil); r.StatusCode != 404 {
 		t.Fatalf("draft: %d %s", r.StatusCode, r.Body)
 	}
@@ -275,7 +270,7 @@ func TestBatcherGoroutinesExitWhenIdle(t *testing.T) {
 	const talks, perTalk = 8, 25
 	ids := make([]int64, talks)
 	for i := range ids {
-		ids[i] = newTalk(t, env, mod.Token, map[string]any{"capacity": 10, "title": fmt.Sprintf("Wearables in cardiology %d", i)}).ID
+		ids[i] = testserver.NewTalk(t, env, mod.Token, map[string]any{"capacity": 10, "title": fmt.Sprintf("Wearables in cardiology %d", i)}).ID
 	}
 	us := users(t, env, perTalk)
 	b := registrations.NewBatcher(env.DB, 4, 10*time.Second) // small batches: several per talk

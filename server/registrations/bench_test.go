@@ -67,7 +67,7 @@ func benchHotTalk(b *testing.B, keyed bool) {
 	env.DB.SetMaxIdleConns(40)
 	c := newClient(env)
 	mod := env.NewUser("moderator")
-	tk := newTalk(b, env, mod.Token, map[string]any{"capacity": 1000, "title": "Hot talk"})
+	tk := testserver.NewTalk(b, env, mod.Token, map[string]any{"capacity": 1000, "title": "Hot talk"})
 	us := users(b, env, b.N)
 	path := fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID)
 	hammer(b, len(us), func(i int) error {
@@ -131,7 +131,7 @@ func BenchmarkRegistrationsHotTalkBatcher(b *testing.B) {
 	env.DB.SetMaxOpenConns(40)
 	env.DB.SetMaxIdleConns(40)
 	mod := env.NewUser("moderator")
-	tk := newTalk(b, env, mod.Token, map[string]any{"capacity": 1000, "title": "Hot talk"})
+	tk := testserver.NewTalk(b, env, mod.Token, map[string]any{"capacity": 1000, "title": "Hot talk"})
 	var ids []int64
 	if err := env.DB.Select(&ids, `INSERT INTO users (email, display_name, password_hash)
 		SELECT 'bench' || g || '@example.org', 'Bench ' || g, 'x' FROM generate_series(1, $1) g RETURNING id`, b.N); err != nil {

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/idempotency"
@@ -205,7 +206,7 @@ func TestKeyedRegistrationContract(t *testing.T) {
 		t.Fatalf("new key, closed talk: %d %s", r.StatusCode, r.Body)
 	}
 	// Failed requests store nothing: a closed talk, then a bad key.
-	closed := newTalk(t, env, mod.Token, map[string]any{"starts_at": at(-3 * time.Hour), "ends_at": at(-2 * time.Hour)})
+	closed := testserver.NewTalk(t, env, mod.Token, map[string]any{"starts_at": testserver.At(-3 * time.Hour), "ends_at": testserver.At(-2 * time.Hour)})
 	r := env.Do(testserver.Req{Method: "POST", Path: fmt.Sprintf("/api/v1/talks/%d/registrations", closed.ID), Token: u.Token,
 		Header: map[string]string{idempotency.Header: "k"}})
 	if r.StatusCode != 409 || r.Problem(t).Code != "registration_closed" {
@@ -226,7 +227,7 @@ func TestSameKeyTwentyTimesAtOnce(t *testing.T) {
 	u := env.NewUser("participant")
 	c := newClient(env)
 	results := make([]result, 20)
-	atOnce(len(results), func(i int) {
+	testkit.AtOnce(len(results), func(i int) {
 		results[i] = c.do("POST", fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID), u.Token, map[string]string{idempotency.Header: "once"})
 	})
 	replays := 0

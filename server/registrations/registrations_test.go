@@ -12,33 +12,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/server/registrations"
 	"github.com/hubtalks/hubtalks/server/talks"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
 
-func at(d time.Duration) string {
-	return time.Now().Add(d).UTC().Truncate(time.Second).Format(time.RFC3339)
-}
-
-func newTalk(t testing.TB, env *testserver.Env, token string, extra map[string]any) talks.Talk {
-	t.Helper()
-	body := map[string]any{"title": "Mobile health apps that patients keep using", "starts_at": at(48 * time.Hour), "ends_at": at(49 * time.Hour)}
-	for k, v := range extra {
-		body[k] = v
-	}
-	var out talks.Talk
-	testserver.Must(t, env.Post("/api/v1/talks", token, body), 201).JSON(t, &out)
-	return out
-}
-
 // serverWithTalk is a server with a moderator and one talk (extra: fields
-// of the talk beyond newTalk's).
+// of the talk beyond testserver.NewTalk's).
 func serverWithTalk(t testing.TB, extra map[string]any) (*testserver.Env, testserver.User, talks.Talk) {
 	t.Helper()
 	env := testserver.New(t)
 	mod := env.NewUser("moderator")
-	return env, mod, newTalk(t, env, mod.Token, extra)
+	return env, mod, testserver.NewTalk(t, env, mod.Token, extra)
 }
 
 // countRows runs a query that counts.
@@ -86,23 +72,6 @@ func (c *client) do(method, path, token string, header map[string]string) result
 	defer resp.Body.Close()
 	b, err := io.ReadAll(resp.Body)
 	return result{status: resp.StatusCode, body: b, err: err, replayed: resp.Header.Get("Idempotent-Replayed") == "true"}
-}
-
-// atOnce runs f(0), …, f(n-1) in n goroutines released together, and waits
-// for them.
-func atOnce(n int, f func(i int)) {
-	start := make(chan struct{})
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			<-start
-			f(i)
-		}()
-	}
-	close(start)
-	wg.Wait()
 }
 
 // users makes n participants, several at a time.
@@ -197,10 +166,10 @@ func TestTwoHundredRegistrationsForTwentyFiveSeats(t *testing.T) {
 	mod := env.NewUser("moderator")
 	const runs, n, seats = 5, 200, 25
 	for run := 0; run < runs; run++ {
-		tk := newTalk(t, env, mod.Token, map[string]any{"capacity": seats, "title": fmt.Sprintf("Telemedicine at scale, part %d", run+1)})
+		tk := testserver.NewTalk(t, env, mod.Token, map[string]any{"capacity": seats, "title": fmt.Sprintf("Telemedicine at scale, part %d", run+1)})
 		us := users(t, env, n)
 		results := make([]result, n)
-		atOnce(n, func(i int) {
+		testkit.AtOnce(n, func(i int) {
 			results[i] = c.do("POST", fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID), us[i].Token, nil)
 		})
 		told := map[int64]registrations.Registration{}
@@ -249,9 +218,9 @@ func TestSameUserTwentyTimesAtOnce(t *testing.T) {
 	c := newClient(env)
 	mod := env.NewUser("moderator")
 	u := env.NewUser("participant")
-	tk := newTalk(t, env, mod.Token, map[string]any{"capacity": 5})
+	tk := testserver.NewTalk(t, env, mod.Token, map[string]any{"capacity": 5})
 	results := make([]result, 20)
-	atOnce(len(results), func(i int) {
+	testkit.AtOnce(len(results), func(i int) {
 		results[i] = c.do("POST", fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID), u.Token, nil)
 	})
 	created := 0
@@ -294,7 +263,7 @@ func TestCancellationsRacingRegistrations(t *testing.T) {
 	mod := env.NewUser("moderator")
 	const seats = 10
 	for run := 0; run < 3; run++ {
-		tk := newTalk(t, env, mod.Token, map[string]any{"capacity": seats})
+		tk := testserver.NewTalk(t, env, mod.Token, map[string]any{"capacity": seats})
 		first := users(t, env, 30)
 		for _, u := range first {
 			if r := c.do("POST", fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID), u.Token, nil); r.status != 201 {
@@ -495,8 +464,8 @@ func TestRegistrationClosed(t *testing.T) {
 	env := testserver.New(t)
 	mod := env.NewUser("moderator")
 	u := env.NewUser("participant")
-	closedDeadline := newTalk(t, env, mod.Token, map[string]any{"registration_closes_at": at(-time.Hour), "starts_at": at(-2 * time.Hour), "ends_at": at(time.Hour)})
-	ended := newTalk(t, env, mod.Token, map[string]any{"starts_at": at(-3 * time.Hour), "ends_at": at(-2 * time.Hour)})
+	closedDeadline := testserver.NewTalk(t, env, mod.Token, map[string]any{"registration_closes_at": testserver.At(-time.Hour), "starts_at": testserver.At(-2 * time.Hour), "ends_at": testserver.At(time.Hour)})
+	ended := testserver.NewTalk(t, env, mod.Token, map[string]any{"starts_at": testserver.At(-3 * time.Hour), "ends_at": testserver.At(-2 * time.Hour)})
 	for _, id := range []int64{closedDeadline.ID, ended.ID} {
 		r := env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", id), u.Token, nil)
 		if r.StatusCode != 409 || r.Problem(t).Code != "registration_closed" {

@@ -49,11 +49,7 @@ func setup(t *testing.T) fixture {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for i, sp := range speakers {
-			if _, err := env.DB.Exec(`INSERT INTO talk_speakers (talk_id, user_id, position) VALUES ($1, $2, $3)`, id, sp, i); err != nil {
-				t.Fatal(err)
-			}
-		}
+		testserver.AddSpeakers(t, env, id, speakers...)
 		return id
 	}
 	rec := "b7-Rt_0sWqE"

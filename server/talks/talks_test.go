@@ -13,26 +13,11 @@ import (
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
 
-func at(d time.Duration) string {
-	return time.Now().Add(d).UTC().Truncate(time.Second).Format(time.RFC3339)
-}
-
-func newTalk(t *testing.T, env *testserver.Env, token string, extra map[string]any) talks.Talk {
-	t.Helper()
-	body := map[string]any{"title": "Digital health literacy for all", "starts_at": at(48 * time.Hour), "ends_at": at(49 * time.Hour)}
-	for k, v := range extra {
-		body[k] = v
-	}
-	var out talks.Talk
-	testserver.Must(t, env.Post("/api/v1/talks", token, body), 201).JSON(t, &out)
-	return out
-}
-
 func TestCreateGetPatchAndSlugs(t *testing.T) {
 	env := testserver.New(t)
 	mod := env.NewUser("moderator")
 	speaker := env.NewUser("participant")
-	a := newTalk(t, env, mod.Token, map[string]any{
+	a := testserver.NewTalk(t, env, mod.Token, map[string]any{
 		"title": "AI in Diagnostics: Promise & Pitfalls", "tags": []string{"ai", "diagnostics"}, "capacity": 30,
 		"speakers": []map[string]any{{"id": speaker.ID}}, "qa": map[string]any{"moderation": "pre"},
 		"stream_url": "https://stream.example.org/live/1", "language": "pt-BR", "format": "hybrid",
@@ -41,8 +26,8 @@ func TestCreateGetPatchAndSlugs(t *testing.T) {
 		len(a.Speakers) != 1 || a.Speakers[0].ID != speaker.ID || a.QA.Moderation != "pre" || !a.QA.AllowAnonymous {
 		t.Fatalf("created %+v", a)
 	}
-	b := newTalk(t, env, mod.Token, map[string]any{"title": "AI in diagnostics — promise pitfalls"})
-	c := newTalk(t, env, mod.Token, map[string]any{"title": "AI in diagnostics: promise, pitfalls!"})
+	b := testserver.NewTalk(t, env, mod.Token, map[string]any{"title": "AI in diagnostics — promise pitfalls"})
+	c := testserver.NewTalk(t, env, mod.Token, map[string]any{"title": "AI in diagnostics: promise, pitfalls!"})
 	if b.Slug != a.Slug+"-2" || c.Slug != a.Slug+"-3" {
 		t.Fatalf("slugs %q %q", b.Slug, c.Slug)
 	}
@@ -90,23 +75,23 @@ func TestValidationNamesFields(t *testing.T) {
 		body  map[string]any
 		field string
 	}{
-		{map[string]any{"title": "ab", "starts_at": at(time.Hour), "ends_at": at(2 * time.Hour)}, "title"},
-		{map[string]any{"title": strings.Repeat("x", 201), "starts_at": at(time.Hour), "ends_at": at(2 * time.Hour)}, "title"},
-		{map[string]any{"title": "Valid title", "starts_at": at(2 * time.Hour), "ends_at": at(time.Hour)}, "ends_at"},
-		{map[string]any{"title": "Valid title", "starts_at": "tomorrow", "ends_at": at(time.Hour)}, "starts_at"},
-		{map[string]any{"title": "Valid title", "ends_at": at(time.Hour)}, "starts_at"},
-		{map[string]any{"title": "Valid title", "starts_at": at(time.Hour), "ends_at": at(2 * time.Hour), "capacity": -1}, "capacity"},
-		{map[string]any{"title": "Valid title", "starts_at": at(time.Hour), "ends_at": at(2 * time.Hour), "speakers": []map[string]any{{"id": 987654}}}, "speakers"},
-		{map[string]any{"title": "Valid title", "starts_at": at(time.Hour), "ends_at": at(2 * time.Hour), "stream_url": "javascript:alert(1)"}, "stream_url"},
-		{map[string]any{"title": "Valid title", "starts_at": at(time.Hour), "ends_at": at(2 * time.Hour), "language": "English"}, "language"},
-		{map[string]any{"title": "Valid title", "starts_at": at(time.Hour), "ends_at": at(2 * time.Hour), "format": "radio"}, "format"},
-		{map[string]any{"title": "Valid title", "starts_at": at(time.Hour), "ends_at": at(2 * time.Hour), "qa": map[string]any{"moderation": "none"}}, "qa.moderation"},
-		{map[string]any{"title": "Valid title", "starts_at": at(time.Hour), "ends_at": at(2 * time.Hour), "tags": []string{""}}, "tags"},
-		{map[string]any{"title": "Valid title", "starts_at": at(time.Hour), "ends_at": at(2 * time.Hour), "tags": strings.Split("a,b,c,d,e,f,g,h,i,j,k", ",")}, "tags"},
-		{map[string]any{"title": "Valid title", "starts_at": at(time.Hour), "ends_at": at(2 * time.Hour), "registration_closes_at": at(3 * time.Hour)}, "registration_closes_at"},
-		{map[string]any{"title": "Valid title", "starts_at": at(time.Hour), "ends_at": at(2 * time.Hour), "status": "live"}, "status"},
-		{map[string]any{"title": "Valid title", "starts_at": at(time.Hour), "ends_at": at(2 * time.Hour), "colour": "red"}, "colour"},
-		{map[string]any{"title": 42, "starts_at": at(time.Hour), "ends_at": at(2 * time.Hour)}, "title"},
+		{map[string]any{"title": "ab", "starts_at": testserver.At(time.Hour), "ends_at": testserver.At(2 * time.Hour)}, "title"},
+		{map[string]any{"title": strings.Repeat("x", 201), "starts_at": testserver.At(time.Hour), "ends_at": testserver.At(2 * time.Hour)}, "title"},
+		{map[string]any{"title": "Valid title", "starts_at": testserver.At(2 * time.Hour), "ends_at": testserver.At(time.Hour)}, "ends_at"},
+		{map[string]any{"title": "Valid title", "starts_at": "tomorrow", "ends_at": testserver.At(time.Hour)}, "starts_at"},
+		{map[string]any{"title": "Valid title", "ends_at": testserver.At(time.Hour)}, "starts_at"},
+		{map[string]any{"title": "Valid title", "starts_at": testserver.At(time.Hour), "ends_at": testserver.At(2 * time.Hour), "capacity": -1}, "capacity"},
+		{map[string]any{"title": "Valid title", "starts_at": testserver.At(time.Hour), "ends_at": testserver.At(2 * time.Hour), "speakers": []map[string]any{{"id": 987654}}}, "speakers"},
+		{map[string]any{"title": "Valid title", "starts_at": testserver.At(time.Hour), "ends_at": testserver.At(2 * time.Hour), "stream_url": "javascript:alert(1)"}, "stream_url"},
+		{map[string]any{"title": "Valid title", "starts_at": testserver.At(time.Hour), "ends_at": testserver.At(2 * time.Hour), "language": "English"}, "language"},
+		{map[string]any{"title": "Valid title", "starts_at": testserver.At(time.Hour), "ends_at": testserver.At(2 * time.Hour), "format": "radio"}, "format"},
+		{map[string]any{"title": "Valid title", "starts_at": testserver.At(time.Hour), "ends_at": testserver.At(2 * time.Hour), "qa": map[string]any{"moderation": "none"}}, "qa.moderation"},
+		{map[string]any{"title": "Valid title", "starts_at": testserver.At(time.Hour), "ends_at": testserver.At(2 * time.Hour), "tags": []string{""}}, "tags"},
+		{map[string]any{"title": "Valid title", "starts_at": testserver.At(time.Hour), "ends_at": testserver.At(2 * time.Hour), "tags": strings.Split("a,b,c,d,e,f,g,h,i,j,k", ",")}, "tags"},
+		{map[string]any{"title": "Valid title", "starts_at": testserver.At(time.Hour), "ends_at": testserver.At(2 * time.Hour), "registration_closes_at": testserver.At(3 * time.Hour)}, "registration_closes_at"},
+		{map[string]any{"title": "Valid title", "starts_at": testserver.At(time.Hour), "ends_at": testserver.At(2 * time.Hour), "status": "live"}, "status"},
+		{map[string]any{"title": "Valid title", "starts_at": testserver.At(time.Hour), "ends_at": testserver.At(2 * time.Hour), "colour": "red"}, "colour"},
+		{map[string]any{"title": 42, "starts_at": testserver.At(time.Hour), "ends_at": testserver.At(2 * time.Hour)}, "title"},
 	}
 	for _, c := range cases {
 		r := env.Post("/api/v1/talks", mod.Token, c.body)
@@ -128,7 +113,7 @@ func TestValidationNamesFields(t *testing.T) {
 		t.Fatalf("invalid requests wrote %d talks (%v)", n, err)
 	}
 	// PATCH: ends_at before the stored starts_at names ends_at; null title is refused.
-	tk := newTalk(t, env, mod.Token, nil)
+	tk := testserver.NewTalk(t, env, mod.Token, nil)
 	r := env.Patch(fmt.Sprintf("/api/v1/talks/%d", tk.ID), mod.Token, map[string]any{"ends_at": tk.StartsAt.Add(-time.Minute)})
 	if r.StatusCode != 422 || r.Problem(t).Errors[0].Field != "ends_at" {
 		t.Fatalf("patch ends_at: %d %s", r.StatusCode, r.Body)
@@ -145,9 +130,9 @@ func TestDraftsAndStreamURLVisibility(t *testing.T) {
 	speaker := env.NewUser("participant")
 	alice := env.NewUser("participant")
 	bob := env.NewUser("participant")
-	draft := newTalk(t, env, mod.Token, map[string]any{"title": "Draft on telemedicine", "status": "draft",
+	draft := testserver.NewTalk(t, env, mod.Token, map[string]any{"title": "Draft on telemedicine", "status": "draft",
 		"speakers": []map[string]any{{"id": speaker.ID}}})
-	pub := newTalk(t, env, mod.Token, map[string]any{"title": "Interoperability with FHIR", "stream_url": "https://live.example.org/x"})
+	pub := testserver.NewTalk(t, env, mod.Token, map[string]any{"title": "Interoperability with FHIR", "stream_url": "https://live.example.org/x"})
 
 	list := func(token string) []talks.Talk {
 		var l struct{ Items []talks.Talk }
@@ -210,12 +195,12 @@ func TestListFiltersAndCursor(t *testing.T) {
 	env := testserver.New(t)
 	mod := env.NewUser("moderator")
 	for i := 0; i < 7; i++ {
-		newTalk(t, env, mod.Token, map[string]any{
-			"title": fmt.Sprintf("Talk %d on mobile health", i), "starts_at": at(time.Duration(10-i) * time.Hour), "ends_at": at(time.Duration(11-i) * time.Hour),
+		testserver.NewTalk(t, env, mod.Token, map[string]any{
+			"title": fmt.Sprintf("Talk %d on mobile health", i), "starts_at": testserver.At(time.Duration(10-i) * time.Hour), "ends_at": testserver.At(time.Duration(11-i) * time.Hour),
 			"tags": []string{map[bool]string{true: "even", false: "odd"}[i%2 == 0]},
 		})
 	}
-	newTalk(t, env, mod.Token, map[string]any{"title": "100% literacy_rate", "abstract": "Patients and apps"})
+	testserver.NewTalk(t, env, mod.Token, map[string]any{"title": "100% literacy_rate", "abstract": "Patients and apps"})
 	var all []talks.Talk
 	cursor := ""
 	pages := 0
@@ -261,7 +246,7 @@ func TestListFiltersAndCursor(t *testing.T) {
 	if n := count("q=patients"); n != 1 {
 		t.Errorf("q=patients (abstract): %d", n)
 	}
-	if n := count("to=" + url.QueryEscape(at(6*time.Hour+30*time.Minute))); n != 3 {
+	if n := count("to=" + url.QueryEscape(testserver.At(6*time.Hour+30*time.Minute))); n != 3 {
 		t.Errorf("to: %d", n)
 	}
 	if n := count("status=cancelled"); n != 0 {
@@ -306,8 +291,8 @@ func TestCalendarFeeds(t *testing.T) {
 	mod := env.NewUser("moderator")
 	var ids []int64
 	for i := 0; i < 5; i++ {
-		ids = append(ids, newTalk(t, env, mod.Token, map[string]any{"title": fmt.Sprintf("Telemedicine session %d", i),
-			"starts_at": at(time.Duration(24+i) * time.Hour), "ends_at": at(time.Duration(25+i) * time.Hour)}).ID)
+		ids = append(ids, testserver.NewTalk(t, env, mod.Token, map[string]any{"title": fmt.Sprintf("Telemedicine session %d", i),
+			"starts_at": testserver.At(time.Duration(24+i) * time.Hour), "ends_at": testserver.At(time.Duration(25+i) * time.Hour)}).ID)
 	}
 	cal := feed(t, env, "/api/v1/talks.ics")
 	byUID := map[string]*ics.VEvent{}
@@ -331,7 +316,7 @@ func TestCalendarFeeds(t *testing.T) {
 	}
 	// Reschedule: SEQUENCE grows; cancel: STATUS:CANCELLED and it grows again.
 	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/talks/%d", ids[0]), mod.Token, map[string]any{
-		"starts_at": at(30 * time.Hour), "ends_at": at(31 * time.Hour)}), 200)
+		"starts_at": testserver.At(30 * time.Hour), "ends_at": testserver.At(31 * time.Hour)}), 200)
 	one := feed(t, env, fmt.Sprintf("/api/v1/talks/%d.ics", ids[0]))
 	if len(one.Events()) != 1 || prop(one.Events()[0], ics.ComponentPropertySequence) != "1" || one.Events()[0].Id() != uid(env, ids[0]) {
 		t.Fatalf("rescheduled talk: %s", one.Serialize())
@@ -352,7 +337,7 @@ func TestStatusTransitions(t *testing.T) {
 	mod := env.NewUser("moderator")
 	speaker := env.NewUser("participant")
 	other := env.NewUser("participant")
-	tk := newTalk(t, env, mod.Token, map[string]any{"speakers": []map[string]any{{"id": speaker.ID}}})
+	tk := testserver.NewTalk(t, env, mod.Token, map[string]any{"speakers": []map[string]any{{"id": speaker.ID}}})
 	path := fmt.Sprintf("/api/v1/talks/%d/status", tk.ID)
 	if r := env.Post(path, other.Token, map[string]any{"status": "live"}); r.StatusCode != 403 {
 		t.Fatalf("non-staff: %d", r.StatusCode)

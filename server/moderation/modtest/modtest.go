@@ -100,11 +100,7 @@ func (e *Env) MakeTalk(o TalkOpts) int64 {
 	if err != nil {
 		e.T.Fatalf("make talk: %v", err)
 	}
-	for i, s := range o.Speakers {
-		if _, err := e.DB.Exec(`INSERT INTO talk_speakers (talk_id, user_id, position) VALUES ($1, $2, $3)`, id, s, i); err != nil {
-			e.T.Fatalf("add speaker: %v", err)
-		}
-	}
+	testserver.AddSpeakers(e.T, e.Env, id, o.Speakers...)
 	return id
 }
 
@@ -158,18 +154,6 @@ func (e *Env) Events(channel string) []Event {
 		evs[i] = Event{Seq: r.Seq, Type: r.Type, Data: json.RawMessage(r.Data)}
 	}
 	return evs
-}
-
-// WaitFor polls cond until it holds or the deadline passes.
-func WaitFor(t testing.TB, what string, d time.Duration, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
 }
 
 // Ptr returns a pointer to v.
