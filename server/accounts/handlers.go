@@ -27,7 +27,7 @@ func (h *Handlers) Routes(api fiber.Router) {
 	api.Get("/me/export", httpx.RequireUser, h.export)
 	api.Delete("/me", httpx.RequireUser, h.erase)
 	// Moderators list users too (to pick speakers), without their emails.
-	api.Get("/users", httpx.RequireModerator, h.listUsers)
+	api.Get("/users", httpx.RequireModerator, httpx.Query(userSearch, h.svc.Users))
 	api.Patch("/users/:id", httpx.RequireAdmin, httpx.Change(fiber.StatusOK, h.svc.SetRole))
 }
 
@@ -93,18 +93,6 @@ func (h *Handlers) me(c *fiber.Ctx) error {
 	return c.JSON(u)
 }
 
-func (h *Handlers) listUsers(c *fiber.Ctx) error {
-	page, err := httpx.ParsePage(c)
-	if err != nil {
-		return err
-	}
-	out, err := h.svc.Users(httpx.Ctx(c), httpx.CurrentUser(c), UserSearch{Text: c.Query("q"), Page: page})
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
-}
-
 // export answers everything stored about the caller, as a JSON download.
 func (h *Handlers) export(c *fiber.Ctx) error {
 	out, err := h.svc.Export(httpx.Ctx(c), httpx.CurrentUser(c))
@@ -121,4 +109,10 @@ func (h *Handlers) erase(c *fiber.Ctx) error {
 	}
 	h.clearCookie(c)
 	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// userSearch reads ?q= and the page of a user listing.
+func userSearch(c *fiber.Ctx) (UserSearch, error) {
+	page, err := httpx.ParsePage(c)
+	return UserSearch{Text: c.Query("q"), Page: page}, err
 }

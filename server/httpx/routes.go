@@ -85,6 +85,22 @@ func Body[B any](c *fiber.Ctx) (B, error) {
 	return b, Decode(c, &b)
 }
 
+// Query is a route that reads an argument A of the request (parse: its
+// query string, say) and answers call's result.
+func Query[A, T any](parse func(c *fiber.Ctx) (A, error), call func(ctx context.Context, u *domain.User, arg A) (T, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		arg, err := parse(c)
+		if err != nil {
+			return err
+		}
+		out, err := call(Ctx(c), CurrentUser(c), arg)
+		if err != nil {
+			return err
+		}
+		return c.JSON(out)
+	}
+}
+
 // Create is a route that creates an item from a body of type B: 201.
 func Create[B, T any](call func(ctx context.Context, u *domain.User, b B) (T, error)) fiber.Handler {
 	return func(c *fiber.Ctx) error {

@@ -367,3 +367,16 @@ func Change[B, T any](rec *live.Recorder, status int, call func(ctx context.Cont
 		return err
 	}
 }
+
+// Act is a route that acts on item :id in the request's Txn, answering
+// status: with an Idempotency-Key, a retry replays the first response.
+func Act[T any](rec *live.Recorder, status int, call func(ctx context.Context, u *domain.User, id int64, txn live.Txn[T]) (T, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := httpx.ID(c, "id")
+		if err != nil {
+			return err
+		}
+		_, err = call(httpx.Ctx(c), httpx.CurrentUser(c), id, TxnOf[T](c, rec, status))
+		return err
+	}
+}

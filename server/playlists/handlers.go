@@ -18,7 +18,7 @@ func New(db *sqlx.DB, rec *live.Recorder) *Handlers { return &Handlers{svc: NewS
 // Routes mounts the playlist endpoints on the /api/v1 group: reading is
 // public, every change is for moderators and admins.
 func (h *Handlers) Routes(api fiber.Router) {
-	api.Get("/playlists", h.list)
+	api.Get("/playlists", httpx.Query(httpx.ParsePage, h.svc.List))
 	api.Get("/playlists/:id", httpx.WithID(h.svc.Get))
 	api.Post("/playlists", httpx.RequireModerator, httpx.Create(h.svc.Create))
 	api.Patch("/playlists/:id", httpx.RequireModerator, change[PlaylistPatch, playlistPatchRequest](fiber.StatusOK, h.svc.Patch))
@@ -27,18 +27,6 @@ func (h *Handlers) Routes(api fiber.Router) {
 	api.Patch("/playlists/:id/items/:item_id", httpx.RequireModerator, h.patchItem)
 	api.Delete("/playlists/:id/items/:item_id", httpx.RequireModerator, h.deleteItem)
 	api.Post("/playlists/:id/import", httpx.RequireModerator, httpx.Bind(fiber.StatusOK, feedBody, h.svc.Import))
-}
-
-func (h *Handlers) list(c *fiber.Ctx) error {
-	page, err := httpx.ParsePage(c)
-	if err != nil {
-		return err
-	}
-	out, err := h.svc.List(httpx.Ctx(c), page)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
 }
 
 func (h *Handlers) patchItem(c *fiber.Ctx) error {

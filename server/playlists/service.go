@@ -70,7 +70,7 @@ func emptyToNil(s *string) *string {
 func linkedNow() sql.NullTime { return sql.NullTime{Time: time.Now().UTC(), Valid: true} }
 
 // List pages through the playlists by id, each with its items.
-func (s *Service) List(ctx context.Context, page httpx.Page) (httpx.List[Playlist], error) {
+func (s *Service) List(ctx context.Context, _ *domain.User, page httpx.Page) (httpx.List[Playlist], error) {
 	out, err := httpx.PageByID(page, func(after int64, limit int) ([]playlistRow, error) {
 		return s.store.page(ctx, s.db, after, limit)
 	}, playlistRow.playlist, func(r playlistRow) int64 { return r.ID })

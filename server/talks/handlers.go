@@ -32,12 +32,12 @@ func (h *Handlers) Service() *Service { return h.svc }
 // "/talks/42.ics" is the calendar of talk 42, not a talk named "42.ics".
 func (h *Handlers) Routes(api fiber.Router) {
 	api.Get("/talks.ics", h.feed)
-	api.Get("/talks", h.list)
+	api.Get("/talks", httpx.Query(query, h.svc.List))
 	api.Post("/talks", httpx.RequireModerator, h.create)
 	api.Get("/talks/:id.ics", h.talkCalendar)
 	api.Get("/talks/:id", httpx.WithID(h.svc.Get))
 	api.Patch("/talks/:id", httpx.RequireModerator, httpx.Bind(fiber.StatusOK, change, h.svc.Update))
-	api.Post("/talks/:id/cancel", httpx.RequireModerator, h.cancel)
+	api.Post("/talks/:id/cancel", httpx.RequireModerator, idempotency.Act(h.rec, fiber.StatusOK, h.svc.Cancel))
 	// Staff of the talk: checked before the body is read.
 	api.Post("/talks/:id/status", httpx.RequireUser, h.staffOnly, idempotency.Change(h.rec, fiber.StatusOK, h.svc.SetStatus))
 }
@@ -48,34 +48,12 @@ func (h *Handlers) idempotent(c *fiber.Ctx, status int) Txn {
 	return idempotency.TxnOf[Talk](c, h.rec, status)
 }
 
-func (h *Handlers) list(c *fiber.Ctx) error {
-	page, err := httpx.ParsePage(c)
-	if err != nil {
-		return err
-	}
-	q := Query{From: c.Query("from"), To: c.Query("to"), Status: c.Query("status"), Tag: c.Query("tag"), Q: c.Query("q"), Page: page}
-	out, err := h.svc.List(httpx.Ctx(c), httpx.CurrentUser(c), q)
-	if err != nil {
-		return err
-	}
-	return c.JSON(out)
-}
-
 func (h *Handlers) create(c *fiber.Ctx) error {
 	ch, err := change(c)
 	if err != nil {
 		return err
 	}
 	_, err = h.svc.Create(httpx.Ctx(c), httpx.CurrentUser(c), ch, h.idempotent(c, http.StatusCreated))
-	return err
-}
-
-func (h *Handlers) cancel(c *fiber.Ctx) error {
-	id, err := httpx.ID(c, "id")
-	if err != nil {
-		return err
-	}
-	_, err = h.svc.Cancel(httpx.Ctx(c), httpx.CurrentUser(c), id, h.idempotent(c, http.StatusOK))
 	return err
 }
 
@@ -118,3 +96,9 @@ func (h *Handlers) talkCalendar(c *fiber.Ctx) error {
 
 // change reads a talk's Change from the request body.
 func change(c *fiber.Ctx) (Change, error) { return DecodeChange(c.Body()) }
+
+// query reads a talk listing's filters and page.
+func query(c *fiber.Ctx) (Query, error) {
+	page, err := httpx.ParsePage(c)
+	return Query{From: c.Query("from"), To: c.Query("to"), Status: c.Query("status"), Tag: c.Query("tag"), Q: c.Query("q"), Page: page}, err
+}
