@@ -15,6 +15,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/server/dbx"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
 )
@@ -29,6 +30,8 @@ const ErasedName = "Former participant"
 var (
 	ErrEmailTaken         = errors.New("an account with this email already exists")
 	ErrInvalidCredentials = errors.New("the email or the password is wrong")
+	ErrNotGuest           = errors.New("only a guest account can be upgraded; this one already has an email")
+	ErrGuestRole          = errors.New("a guest has no email: it must create an account (POST /me/upgrade) before it can hold a role")
 )
 
 // Config tunes sessions and login throttling.
@@ -44,6 +47,9 @@ type Config struct {
 	LoginWindow             time.Duration
 	SignupsPerIP            int
 	SignupWindow            time.Duration
+	// Guests joining from one address: a full venue behind one NAT fits.
+	GuestsPerIP int
+	GuestWindow time.Duration
 }
 
 // DefaultConfig is what production runs with.
@@ -56,6 +62,8 @@ func DefaultConfig() Config {
 		LoginWindow:             10 * time.Minute,
 		SignupsPerIP:            30,
 		SignupWindow:            time.Hour,
+		GuestsPerIP:             500,
+		GuestWindow:             10 * time.Minute,
 	}
 }
 
@@ -72,7 +80,7 @@ type Exporter func(ctx context.Context, db *sqlx.DB, userID int64) (any, error)
 // User is an account as the API shows it.
 type User struct {
 	ID          int64     `json:"id" db:"id"`
-	Email       string    `json:"email,omitempty" db:"email"`
+	Email       dbx.Text  `json:"email,omitempty" db:"email"` // "" for guests (NULL)
 	DisplayName string    `json:"display_name" db:"display_name"`
 	Role        string    `json:"role" db:"role"`
 	CreatedAt   time.Time `json:"created_at" db:"created_at"`
@@ -91,6 +99,19 @@ type Signup struct {
 	Password    string `json:"password"`
 	DisplayName string `json:"display_name"`
 	From        string `json:"-"` // the client's address: sign-ups are limited per address
+}
+
+// GuestJoin asks for a guest account: a display name only.
+type GuestJoin struct {
+	DisplayName string `json:"display_name"`
+	From        string `json:"-"` // the client's address: guests are limited per address
+}
+
+// Upgrade turns the caller's guest account into a participant's.
+type Upgrade struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	From     string `json:"-"` // the client's address: limited with sign-ups
 }
 
 // Login asks for a session with an email and a password.

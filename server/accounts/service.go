@@ -211,6 +211,9 @@ func (s *Service) SetRole(ctx context.Context, actor *domain.User, userID int64,
 	if err := v.Err(); err != nil {
 		return User{}, err
 	}
+	if err := s.refuseGuest(ctx, userID); err != nil {
+		return User{}, err
+	}
 	u, err := s.store.SetRole(ctx, userID, *change.Role)
 	if err != nil {
 		return User{}, err
@@ -266,7 +269,7 @@ func (s *Service) UserForToken(ctx context.Context, token string) (*domain.User,
 	if err != nil || su == nil {
 		return nil, err
 	}
-	return &domain.User{ID: su.ID, Email: su.Email, DisplayName: su.DisplayName, Role: su.Role, SessionID: su.SessionID}, nil
+	return &domain.User{ID: su.ID, Email: string(su.Email), DisplayName: su.DisplayName, Role: su.Role, SessionID: su.SessionID}, nil
 }
 
 func (s *Service) disconnect(userID int64) {
