@@ -15,8 +15,8 @@ import (
 
 // The walk's callers. Speakers of *this* talk and authors are covered by the
 // domain matrices (qa, threads); here every route meets the roles that must
-// be refused somewhere: nobody, a participant, a speaker of another talk.
-var walkRoles = []string{"nobody", "participant", "other-speaker", "moderator", "admin"}
+// be refused somewhere: nobody, a guest, a participant, a speaker of another talk.
+var walkRoles = []string{"nobody", "guest", "participant", "other-speaker", "moderator", "admin"}
 
 // allowedBy says whether a caller with walk role may succeed, given the
 // route's x-roles from openapi.json.
@@ -35,6 +35,10 @@ func allowedBy(xroles []string, role string) bool {
 			}
 		case "admin":
 			if role == "admin" {
+				return true
+			}
+		case "guest":
+			if role == "guest" {
 				return true
 			}
 		case "author":
@@ -62,6 +66,7 @@ func newFixture(t *testing.T, env *testserver.Env, admin testserver.User) fixtur
 	author := env.NewUser("participant")
 	f.speaker, f.user, f.authorEmail = speaker.ID, author.ID, author.Email
 	f.tokens["participant"] = env.NewUser("participant").Token
+	f.tokens["guest"] = env.NewGuest().Token
 	f.tokens["other-speaker"] = other.Token
 	f.tokens["moderator"] = env.NewUser("moderator").Token
 	f.tokens["admin"] = env.NewUser("admin").Token // not the fixture maker: callers may log out or erase themselves
@@ -129,6 +134,8 @@ func validBody(method, path string, f fixture) (any, map[string]string) {
 	switch method + " " + path {
 	case "POST /api/v1/auth/signup":
 		return map[string]any{"email": fmt.Sprintf("walker%d@example.org", time.Now().UnixNano()), "password": "walk the routes", "display_name": "Walker"}, nil
+	case "POST /api/v1/me/upgrade":
+		return map[string]any{"email": fmt.Sprintf("upgraded%d@example.org", time.Now().UnixNano()), "password": "walk the routes"}, nil
 	case "POST /api/v1/auth/login":
 		return map[string]any{"email": f.authorEmail, "password": testserver.TestPassword}, nil
 	case "POST /api/v1/auth/verify":
@@ -152,6 +159,7 @@ func validBody(method, path string, f fixture) (any, map[string]string) {
 
 // walkBodies are the requests whose body never changes, by "METHOD path".
 var walkBodies = map[string]map[string]any{
+	"POST /api/v1/auth/guest":                      {"display_name": "Walking guest"},
 	"PATCH /api/v1/users/{id}":                     {"role": "moderator"},
 	"PATCH /api/v1/me":                             {"display_name": "Walker Renamed"},
 	"PATCH /api/v1/talks/{id}":                     {"title": "Renamed on a walk"},

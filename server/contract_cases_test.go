@@ -178,4 +178,25 @@ func contractCases(t *testing.T, env *testserver.Env, c *contract, admin testser
 	call(422, "/api/v1/talks", testserver.Req{Method: "POST", Path: "/api/v1/talks", Token: admin.Token, Body: map[string]any{"title": "Typo", "startsat": "x"}})
 	call(401, "/api/v1/auth/login", testserver.Req{Method: "POST", Path: "/api/v1/auth/login", Body: map[string]any{"email": p1.Email, "password": "wrong password"}})
 	call(404, "/api/v1/talks/{id}", testserver.Req{Method: "GET", Path: "/api/v1/talks/999999999"})
+
+	// Guests: joining, the guest as itself (no email) and in its export,
+	// its question, its refusals, and its upgrade.
+	var joined struct {
+		Token string `json:"token"`
+	}
+	call(201, "/api/v1/auth/guest", testserver.Req{Method: "POST", Path: "/api/v1/auth/guest", Body: map[string]any{"display_name": "Contract guest"}}).JSON(t, &joined)
+	guest := joined.Token
+	open := id(call(201, "/api/v1/talks", testserver.Req{Method: "POST", Path: "/api/v1/talks", Token: admin.Token, Body: map[string]any{
+		"title": "Guests welcome", "starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339),
+		"qa": map[string]any{"allow_guests": true}}}))
+	openPath := fmt.Sprintf("/api/v1/talks/%d", open)
+	call(200, "/api/v1/me", testserver.Req{Method: "GET", Path: "/api/v1/me", Token: guest})
+	call(200, "/api/v1/me/export", testserver.Req{Method: "GET", Path: "/api/v1/me/export", Token: guest})
+	guestQ := id(call(201, "/api/v1/talks/{id}/questions", testserver.Req{Method: "POST", Path: openPath + "/questions", Token: guest,
+		Body: map[string]any{"body": "Asked by a guest", "anonymous": false}}))
+	call(403, "/api/v1/talks/{id}/registrations", testserver.Req{Method: "POST", Path: openPath + "/registrations", Token: guest})
+	call(200, "/api/v1/talks/{id}", testserver.Req{Method: "PATCH", Path: openPath, Token: admin.Token, Body: map[string]any{"qa": map[string]any{"allow_guests": false}}})
+	call(403, "/api/v1/questions/{id}/vote", testserver.Req{Method: "PUT", Path: fmt.Sprintf("/api/v1/questions/%d/vote", guestQ), Token: guest})
+	call(409, "/api/v1/me/upgrade", testserver.Req{Method: "POST", Path: "/api/v1/me/upgrade", Token: p1.Token, Body: map[string]any{"email": "p1@example.org", "password": "a long enough password"}})
+	call(200, "/api/v1/me/upgrade", testserver.Req{Method: "POST", Path: "/api/v1/me/upgrade", Token: guest, Body: map[string]any{"email": "contract-guest@example.org", "password": "a long enough password"}})
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/server/dbx"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
 )
@@ -33,6 +34,8 @@ var (
 	ErrAlreadyVerified    = errors.New("this email address is already verified")
 	ErrNoEmail            = errors.New("this account has no email address; add one first")
 	ErrNoPassword         = errors.New("this account has no password; add an email and a password first")
+	ErrNotGuest           = errors.New("only a guest account can be upgraded; this one already has an email")
+	ErrGuestRole          = errors.New("a guest has no email: it must create an account (POST /me/upgrade) before it can hold a role")
 )
 
 // Config tunes sessions and login throttling.
@@ -56,6 +59,9 @@ type Config struct {
 	ResetsPerIP            int
 	MessageWindow          time.Duration
 	PasswordChangesPerUser int
+	// Guests joining from one address: a full venue behind one NAT fits.
+	GuestsPerIP int
+	GuestWindow time.Duration
 }
 
 // DefaultConfig is what production runs with.
@@ -73,6 +79,8 @@ func DefaultConfig() Config {
 		ResetsPerIP:             20,
 		MessageWindow:           time.Hour,
 		PasswordChangesPerUser:  10,
+		GuestsPerIP:             500,
+		GuestWindow:             10 * time.Minute,
 	}
 }
 
@@ -89,7 +97,7 @@ type Exporter func(ctx context.Context, db *sqlx.DB, userID int64) (any, error)
 // User is an account as the API shows it.
 type User struct {
 	ID          int64     `json:"id" db:"id"`
-	Email       string    `json:"email,omitempty" db:"email"`
+	Email       dbx.Text  `json:"email,omitempty" db:"email"` // "" for guests (NULL)
 	DisplayName string    `json:"display_name" db:"display_name"`
 	Role        string    `json:"role" db:"role"`
 	CreatedAt   time.Time `json:"created_at" db:"created_at"`
@@ -111,6 +119,19 @@ type Signup struct {
 	Password    string `json:"password"`
 	DisplayName string `json:"display_name"`
 	From        string `json:"-"` // the client's address: sign-ups are limited per address
+}
+
+// GuestJoin asks for a guest account: a display name only.
+type GuestJoin struct {
+	DisplayName string `json:"display_name"`
+	From        string `json:"-"` // the client's address: guests are limited per address
+}
+
+// Upgrade turns the caller's guest account into a participant's.
+type Upgrade struct {
+	Email    string `json:"email"`
+	Password string `json:"password"`
+	From     string `json:"-"` // the client's address: limited with sign-ups
 }
 
 // Login asks for a session with an email and a password.

@@ -24,6 +24,8 @@ func NewHandlers(svc *Service) *Handlers { return &Handlers{cfg: svc.cfg, svc: s
 func (h *Handlers) Routes(api fiber.Router) {
 	api.Post("/auth/signup", h.signup)
 	api.Post("/auth/login", h.login)
+	api.Post("/auth/guest", h.guest)
+	api.Post("/me/upgrade", httpx.RequireUser, h.upgrade)
 	api.Post("/auth/logout", httpx.RequireUser, h.logout)
 	api.Get("/me", httpx.RequireUser, h.me)
 	api.Get("/me/export", httpx.RequireUser, h.export)
@@ -63,6 +65,32 @@ func (h *Handlers) login(c *fiber.Ctx) error {
 		return err
 	}
 	return h.signedIn(c, s, fiber.StatusOK)
+}
+
+func (h *Handlers) guest(c *fiber.Ctx) error {
+	var req GuestJoin
+	if err := httpx.Decode(c, &req); err != nil {
+		return err
+	}
+	req.From = c.IP()
+	s, err := h.svc.Guest(httpx.Ctx(c), httpx.CurrentUser(c), req)
+	if err != nil {
+		return err
+	}
+	return h.signedIn(c, s, fiber.StatusCreated)
+}
+
+func (h *Handlers) upgrade(c *fiber.Ctx) error {
+	var req Upgrade
+	if err := httpx.Decode(c, &req); err != nil {
+		return err
+	}
+	req.From = c.IP()
+	u, err := h.svc.Upgrade(httpx.Ctx(c), httpx.CurrentUser(c), req)
+	if err != nil {
+		return err
+	}
+	return c.JSON(u)
 }
 
 // signedIn answers a new session: its token as the cookie, the bearer

@@ -64,25 +64,16 @@ func ValidRole(r string) bool {
 
 // Signup creates a participant account and its first session.
 func (s *Service) Signup(ctx context.Context, req Signup) (Session, error) {
-	req.Email = strings.TrimSpace(req.Email)
 	var v domain.Checker
-	v.Check(ValidEmail(req.Email), "email", "must be an email address")
 	name := CheckDisplayName(&v, "display_name", req.DisplayName)
-	CheckPassword(&v, "password", req.Password, req.Email, name)
-	if err := v.Err(); err != nil {
-		return Session{}, err
-	}
-	if ok, retry := s.limiter.Allow(ctx, "signup:ip:"+req.From, s.cfg.SignupsPerIP, s.cfg.SignupWindow); !ok {
-		return Session{}, domain.TooMany("too many sign-ups from your address; try again later", retry)
-	}
-	hash, err := HashPassword(req.Password)
+	email, hash, err := s.credentials(ctx, &v, req.Email, req.Password, name, req.From)
 	if err != nil {
 		return Session{}, err
 	}
 	// The account and its one verification message exist together.
 	var u User
 	err = s.rec.InTx(ctx, func(tx *live.Tx) error {
-		if u, err = s.store.createUser(ctx, tx, req.Email, name, hash, domain.RoleParticipant); err != nil {
+		if u, err = s.store.createUser(ctx, tx, email, name, hash, domain.RoleParticipant); err != nil {
 			return err
 		}
 		return s.SendVerification(ctx, tx, u.ID)
@@ -91,6 +82,23 @@ func (s *Service) Signup(ctx context.Context, req Signup) (Session, error) {
 		return Session{}, err
 	}
 	return s.startSession(ctx, u)
+}
+
+// credentials checks a new account's email and password (with what v holds
+// already), under the per-address limit of sign-ups (a sign-up or an
+// upgrade tells whether an email is taken), and hashes the password.
+func (s *Service) credentials(ctx context.Context, v *domain.Checker, email, password, name, from string) (string, string, error) {
+	email = strings.TrimSpace(email)
+	v.Check(ValidEmail(email), "email", "must be an email address")
+	CheckPassword(v, "password", password, email, name)
+	if err := v.Err(); err != nil {
+		return "", "", err
+	}
+	if ok, retry := s.limiter.Allow(ctx, "signup:ip:"+from, s.cfg.SignupsPerIP, s.cfg.SignupWindow); !ok {
+		return "", "", domain.TooMany("too many sign-ups from your address; try again later", retry)
+	}
+	hash, err := HashPassword(password)
+	return email, hash, err
 }
 
 // Login checks the password and opens a new session. The session the
@@ -203,6 +211,9 @@ func (s *Service) SetRole(ctx context.Context, actor *domain.User, userID int64,
 	if err := v.Err(); err != nil {
 		return User{}, err
 	}
+	if err := s.refuseGuest(ctx, userID); err != nil {
+		return User{}, err
+	}
 	u, err := s.store.SetRole(ctx, userID, *change.Role)
 	if err != nil {
 		return User{}, err
@@ -258,7 +269,7 @@ func (s *Service) UserForToken(ctx context.Context, token string) (*domain.User,
 	if err != nil || su == nil {
 		return nil, err
 	}
-	return &domain.User{ID: su.ID, Email: su.Email, DisplayName: su.DisplayName, Role: su.Role, SessionID: su.SessionID}, nil
+	return &domain.User{ID: su.ID, Email: string(su.Email), DisplayName: su.DisplayName, Role: su.Role, SessionID: su.SessionID}, nil
 }
 
 func (s *Service) disconnect(userID int64) {
@@ -386,7 +397,7 @@ func (s *Service) RequestPasswordReset(ctx context.Context, req PasswordReset) e
 	// Sent to an unverified address too: only the owner of the address can
 	// use the link, and using it verifies the address.
 	return s.rec.InTx(ctx, func(tx *live.Tx) error {
-		return s.sendToken(ctx, tx, MessageReset, purposeReset, u.ID, u.Email, ResetTTL)
+		return s.sendToken(ctx, tx, MessageReset, purposeReset, u.ID, string(u.Email), ResetTTL)
 	})
 }
 
@@ -406,7 +417,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, req PasswordResetCon
 			return err
 		}
 		var v domain.Checker
-		CheckPassword(&v, "password", req.Password, u.Email, u.DisplayName)
+		CheckPassword(&v, "password", req.Password, string(u.Email), u.DisplayName)
 		if err := v.Err(); err != nil {
 			return err
 		}
@@ -424,7 +435,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, req PasswordResetCon
 	}
 	s.store.forgetSessions(u.ID)
 	s.disconnect(u.ID)
-	s.clearLoginThrottle(ctx, u.Email)
+	s.clearLoginThrottle(ctx, string(u.Email))
 	return nil
 }
 
@@ -463,7 +474,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor *domain.User, req Pa
 		}
 		var v domain.Checker
 		v.Check(checkPassword(req.CurrentPassword, current), "current_password", "is not your current password")
-		CheckPassword(&v, "new_password", req.NewPassword, me.Email, me.DisplayName)
+		CheckPassword(&v, "new_password", req.NewPassword, string(me.Email), me.DisplayName)
 		if err := v.Err(); err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/hubtalks/hubtalks/server/dbx"
+	"github.com/hubtalks/hubtalks/server/domain"
 )
 
 const (
@@ -51,6 +52,18 @@ const (
 		WHERE id = $1 AND deleted_at IS NULL`
 	selectUserExport     = `SELECT id, email, display_name, role, created_at, updated_at, email_verified_at IS NOT NULL AS email_verified FROM users WHERE id = $1`
 	selectSessionsExport = `SELECT created_at, expires_at, last_used_at FROM sessions WHERE user_id = $1 ORDER BY id`
+)
+
+// Guests: a guest has a name only; upgrading gives it an email and a
+// password, unverified, and keeps its id (and so everything it wrote).
+const (
+	insertGuest = `INSERT INTO users (display_name, role) VALUES ($1, 'guest')
+		RETURNING id, email, display_name, role, created_at`
+	upgradeGuest = `UPDATE users SET email = $2, password_hash = $3, role = 'participant', email_verified_at = NULL,
+			updated_at = now()
+		WHERE id = $1 AND role = 'guest' AND deleted_at IS NULL
+		RETURNING id, email, display_name, role, created_at`
+	selectRole = `SELECT role FROM users WHERE id = $1 AND deleted_at IS NULL`
 )
 
 // userWithHash is a user row with its password hash (login reads it).
@@ -160,12 +173,12 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, ttl time.Durati
 }
 
 type sessionUser struct {
-	SessionID   int64  `db:"session_id"`
-	Stale       bool   `db:"stale"`
-	ID          int64  `db:"id"`
-	Email       string `db:"email"`
-	DisplayName string `db:"display_name"`
-	Role        string `db:"role"`
+	SessionID   int64    `db:"session_id"`
+	Stale       bool     `db:"stale"`
+	ID          int64    `db:"id"`
+	Email       dbx.Text `db:"email"`
+	DisplayName string   `db:"display_name"`
+	Role        string   `db:"role"`
 }
 
 // sessionUser finds the live session of token and its user (nil when there
@@ -273,6 +286,34 @@ func (s *Store) ListUsers(ctx context.Context, q string, after int64, limit int)
 		return nil, fmt.Errorf("list users: %w", err)
 	}
 	return users, nil
+}
+
+// CreateGuest inserts a guest: a display name, no email, no password.
+func (s *Store) CreateGuest(ctx context.Context, name string) (User, error) {
+	return dbx.GetOne[User](ctx, s.db, "new guest", insertGuest, name)
+}
+
+// upgradeGuest gives guest id an email and a password hash and makes it a
+// participant; a user that is not a guest (any more) is ErrNotGuest. Its
+// cached sessions are dropped so the next request sees the new role.
+func (s *Store) upgradeGuest(ctx context.Context, q sqlx.QueryerContext, id int64, email, passwordHash string) (User, error) {
+	u, err := dbx.GetOne[User](ctx, q, fmt.Sprintf("guest %d", id), upgradeGuest, id, email, passwordHash)
+	var pqErr *pq.Error
+	switch {
+	case errors.As(err, &pqErr) && pqErr.Code == "23505":
+		return u, ErrEmailTaken
+	case errors.Is(err, domain.ErrNotFound):
+		return u, ErrNotGuest
+	case err != nil:
+		return u, err
+	}
+	s.sessions.evict(0, id)
+	return u, nil
+}
+
+// roleOf reads a live user's role.
+func (s *Store) roleOf(ctx context.Context, id int64) (string, error) {
+	return dbx.GetOne[string](ctx, s.db, fmt.Sprintf("role of user %d", id), selectRole, id)
 }
 
 // exportOf reads the account and its sessions for a data export.

@@ -37,6 +37,7 @@ type demoTalk struct {
 	streamURL             string
 	capacity              *int
 	qaModeration          string
+	membersOnly           bool // the Q&A refuses guests (qa.allow_guests false)
 	recording             string
 	speakers, registrants []string
 }
@@ -45,9 +46,9 @@ func seats(n int) *int { return &n }
 
 const (
 	insertDemoTalk = `INSERT INTO talks (slug, title, abstract, starts_at, ends_at, status, tags, format, location,
-		stream_url, capacity, qa_moderation, recording_video_id)
+		stream_url, capacity, qa_moderation, qa_allow_guests, recording_video_id)
 		VALUES (:slug, :title, :abstract, :starts_at, :ends_at, :status, :tags, :format, :location,
-		:stream_url, :capacity, :qa_moderation, :recording_video_id)
+		:stream_url, :capacity, :qa_moderation, :qa_allow_guests, :recording_video_id)
 		ON CONFLICT (slug) DO NOTHING RETURNING id`
 	insertDemoSpeaker = `INSERT INTO talk_speakers (talk_id, user_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
 	// One at a time with the talk locked, as the application does: the
@@ -98,6 +99,7 @@ func series() []demoTalk {
 			abstract: "Bring a laptop: we build a small app that reads and writes patient data through FHIR R4, map it to the European Health Data Space's formats, and discuss consent. Seats are limited to keep it hands-on; a waitlist moves automatically.",
 			start:    10*day + 13*time.Hour, length: 2 * time.Hour, status: "scheduled", tags: []string{"interoperability", "fhir", "ehds"},
 			format: "onsite", location: "Brussels, ITU Europe office, room 2.14", capacity: seats(3), qaModeration: "post",
+			membersOnly: true, // a hands-on session for its registrants
 			speakers:    []string{sofia},
 			registrants: []string{"lena@demo.hubtalks.test", "tomas@demo.hubtalks.test", "amara@demo.hubtalks.test", pia, "jonas@demo.hubtalks.test"},
 		},
@@ -119,9 +121,10 @@ func series() []demoTalk {
 }
 
 // seedTalks creates the demo series: past talks (one with a recording),
-// one starting within the hour with pre-moderated Q&A, upcoming ones, a full
-// talk with a waitlist, and a draft. A talk that exists (by slug) is left
-// alone, so seeding twice changes nothing.
+// one starting within the hour with pre-moderated Q&A open to guests,
+// upcoming ones, a full talk with a waitlist (its Q&A for accounts only),
+// and a draft. A talk that exists (by slug) is left alone, so seeding
+// twice changes nothing.
 func seedTalks(ctx context.Context, db *sqlx.DB, users map[string]int64, hash string, log *slog.Logger) error {
 	store := accounts.NewStore(db)
 	for _, p := range participants {
@@ -181,7 +184,8 @@ func seedTalk(ctx context.Context, db *sqlx.DB, dt demoTalk, now time.Time, user
 	q, args, err := tx.BindNamed(insertDemoTalk, map[string]any{
 		"slug": dt.slug, "title": dt.title, "abstract": dt.abstract, "starts_at": starts, "ends_at": starts.Add(dt.length),
 		"status": dt.status, "tags": pq.StringArray(dt.tags), "format": dt.format, "location": dt.location,
-		"stream_url": stream, "capacity": dt.capacity, "qa_moderation": dt.qaModeration, "recording_video_id": recording,
+		"stream_url": stream, "capacity": dt.capacity, "qa_moderation": dt.qaModeration, "qa_allow_guests": !dt.membersOnly,
+		"recording_video_id": recording,
 	})
 	if err != nil {
 		return false, err

@@ -20,7 +20,7 @@ func TestSeedTalksIsIdempotentAndBelievable(t *testing.T) {
 			(SELECT count(*) FROM talk_speakers), (SELECT count(*) FROM users),
 			(SELECT confirmed_count FROM talks WHERE slug = 'fhir-hands-on-health-data-interoperability'),
 			(SELECT waitlist_count FROM talks WHERE slug = 'fhir-hands-on-health-data-interoperability'),
-			(SELECT count(*) FROM talks WHERE status = 'scheduled' AND starts_at > now() AND starts_at <= now() + interval '1 hour' AND qa_moderation = 'pre'),
+			(SELECT count(*) FROM talks WHERE status = 'scheduled' AND starts_at > now() AND starts_at <= now() + interval '1 hour' AND qa_moderation = 'pre' AND qa_allow_guests),
 			(SELECT count(*) FROM talks WHERE status = 'ended' AND ends_at < now()),
 			(SELECT count(*) FROM talks WHERE recording_video_id IS NOT NULL),
 			(SELECT count(*) FROM talks WHERE status = 'draft')`).Scan(&s.Talks, &s.Regs, &s.Speakers, &s.Users,

@@ -7,6 +7,10 @@ package domain
 // Roles a user can hold. Speakers are not a role: they are users linked to
 // a talk.
 const (
+	// RoleGuest joined with a display name only: no email, no password. It
+	// takes part in live rooms that allow guests and nothing that needs an
+	// email.
+	RoleGuest       = "guest"
 	RoleParticipant = "participant"
 	RoleModerator   = "moderator"
 	RoleAdmin       = "admin"
@@ -26,6 +30,9 @@ type User struct {
 func (u *User) IsModerator() bool {
 	return u != nil && (u.Role == RoleModerator || u.Role == RoleAdmin)
 }
+
+// IsGuest reports a guest (joined with a name only).
+func (u *User) IsGuest() bool { return u != nil && u.Role == RoleGuest }
 
 // IsAdmin reports the admin role.
 func (u *User) IsAdmin() bool { return u != nil && u.Role == RoleAdmin }

@@ -112,6 +112,9 @@ func (s *Service) LockTalk(ctx context.Context, tx *live.Tx, talkID int64) (talk
 // their earlier one.
 func (s *Service) Flag(ctx context.Context, u *domain.User, target Target, r Report, see func(context.Context, int64, *domain.User) (talks.Access, error)) (f Flag, created bool, err error) {
 	talk, err := see(ctx, target.ID, u)
+	if err == nil {
+		err = talk.TakingPart()
+	}
 	if err != nil {
 		return f, false, err
 	}

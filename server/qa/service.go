@@ -130,6 +130,9 @@ func shown(staff bool, u *domain.User, asked []string) (statuses []string, ownPe
 // Ask stores u's question in txn, with its log entry and events.
 func (s *Service) Ask(ctx context.Context, u *domain.User, talkID int64, a Ask, txn moderation.Txn[Question]) (Question, error) {
 	t, err := s.mod.TalkFor(ctx, talkID, u)
+	if err == nil {
+		err = t.TakingPart()
+	}
 	if err != nil {
 		return Question{}, err
 	}
@@ -191,6 +194,9 @@ func (s *Service) insert(ctx context.Context, tx *live.Tx, talk talks.Access, u 
 // out in question.voted, coalesced (votes.go).
 func (s *Service) Vote(ctx context.Context, u *domain.User, id int64, on bool) (Vote, error) {
 	a, err := s.question(ctx, id, u)
+	if err == nil {
+		err = a.TakingPart()
+	}
 	if err != nil {
 		return Vote{}, err
 	}

@@ -54,5 +54,8 @@ type Registrant struct {
 // ErrClosed: the talk takes no registrations (any more).
 var ErrClosed = errors.New("this talk no longer takes registrations")
 
+// ErrEmailRequired: a guest has no email to confirm a registration to.
+var ErrEmailRequired = errors.New("registering needs an account with an email: create one to keep your guest name and questions")
+
 // errMissing: the talk of a registration does not exist.
 var errMissing = domain.NotFound("no such talk")

@@ -42,6 +42,9 @@ func NewService(db *sqlx.DB, rec *live.Recorder) *Service {
 // it, or stores its answer under it. The answer is durable when Register
 // returns.
 func (s *Service) Register(ctx context.Context, actor *domain.User, talkID int64, key *idempotency.Key) (idempotency.Response, error) {
+	if actor.IsGuest() {
+		return idempotency.Response{}, ErrEmailRequired
+	}
 	res, err := s.batcher.Register(ctx, talkID, actor.ID, key)
 	switch {
 	case errors.Is(err, ErrClosed):

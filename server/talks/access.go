@@ -17,7 +17,9 @@ type Access struct {
 	TalkID     int64  `db:"talk_id"`
 	TalkStatus string `db:"talk_status"`
 	Speaker    bool   `db:"speaker"` // the caller speaks at the talk
-	User       *domain.User
+	// AllowGuests: guests may take part in the talk's live room (qa.allow_guests).
+	AllowGuests bool `db:"allow_guests"`
+	User        *domain.User
 }
 
 // SetUser makes u the caller the access is about (after a read that filled
@@ -27,6 +29,15 @@ func (a *Access) SetUser(u *domain.User) { a.User = u }
 // Staff reports whether the caller is staff of the talk.
 func (a Access) Staff() bool { return a.Speaker || a.User.IsModerator() }
 
+// TakingPart refuses a guest's question, vote, flag or post in a talk
+// that does not allow guests; anyone else may (as far as this rule goes).
+func (a Access) TakingPart() error {
+	if a.User.IsGuest() && !a.AllowGuests {
+		return ErrGuestsNotAllowed
+	}
+	return nil
+}
+
 // Visible reports whether the caller may see the talk at all.
 func (a Access) Visible() bool { return a.TalkStatus != StatusDraft || a.Staff() }
 
@@ -35,7 +46,7 @@ const speaksAt = `EXISTS (SELECT 1 FROM talk_speakers sp WHERE sp.talk_id = k.id
 
 // AccessColumns selects the columns of an Access in a domain's own query:
 // the talk is aliased k, and the caller's user id (0 for nobody) is $2.
-const AccessColumns = `k.id AS talk_id, k.status AS talk_status, ` + speaksAt + ` AS speaker`
+const AccessColumns = `k.id AS talk_id, k.status AS talk_status, ` + speaksAt + ` AS speaker, k.qa_allow_guests AS allow_guests`
 
 // AccessVisible is Access.Visible as a condition, for a list that pages in
 // the database: the talk is aliased k, the caller's user id (0 for nobody)

@@ -123,7 +123,7 @@ func (s *Service) Create(ctx context.Context, actor *domain.User, ch Change, txn
 	if ok, err := s.store.knownUsers(ctx, s.db, speakers); err != nil {
 		return Talk{}, err
 	} else if !ok {
-		return Talk{}, domain.InvalidField("speakers", "names a user that does not exist")
+		return Talk{}, domain.InvalidField("speakers", "names a user that does not exist or is a guest")
 	}
 	return txn(func(tx *live.Tx) (Talk, error) {
 		id, err := s.store.insert(ctx, tx, t, speakers)
@@ -192,7 +192,7 @@ func (s *Service) changed(ctx context.Context, q sqlx.QueryerContext, old Talk, 
 		if ok, err := s.store.knownUsers(ctx, q, speakers); err != nil {
 			return Talk{}, nil, err
 		} else if !ok {
-			v.Add("speakers", "names a user that does not exist")
+			v.Add("speakers", "names a user that does not exist or is a guest")
 		}
 	}
 	return t, speakers, v.Err()

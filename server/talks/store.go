@@ -18,7 +18,7 @@ import (
 // for another domain's query of whole talks: see Store.Talks.
 const Columns = `k.id, k.slug, k.title, k.abstract, k.starts_at, k.ends_at, k.status, k.tags, k.language,
 	k.format, k.location, k.stream_url, k.capacity, k.registration_closes_at, k.qa_moderation,
-	k.qa_allow_anonymous, k.qa_open, k.recording_video_id, k.ical_sequence, k.confirmed_count, k.waitlist_count,
+	k.qa_allow_anonymous, k.qa_allow_guests, k.qa_open, k.recording_video_id, k.ical_sequence, k.confirmed_count, k.waitlist_count,
 	k.created_at, k.updated_at`
 
 const (
@@ -48,22 +48,23 @@ const (
 	slugLock    = `SELECT pg_advisory_xact_lock(hashtext('talk-slug:' || $1))`
 
 	insertTalk = `INSERT INTO talks (slug, title, abstract, starts_at, ends_at, status, tags, language, format, location,
-		stream_url, capacity, registration_closes_at, qa_moderation, qa_allow_anonymous, qa_open)
+		stream_url, capacity, registration_closes_at, qa_moderation, qa_allow_anonymous, qa_allow_guests, qa_open)
 		VALUES (:slug, :title, :abstract, :starts_at, :ends_at, :status, :tags, :language, :format, :location,
-		:stream_url, :capacity, :registration_closes_at, :qa_moderation, :qa_allow_anonymous, :qa_open)
+		:stream_url, :capacity, :registration_closes_at, :qa_moderation, :qa_allow_anonymous, :qa_allow_guests, :qa_open)
 		RETURNING id`
 
 	updateTalk = `UPDATE talks SET title = :title, abstract = :abstract, starts_at = :starts_at, ends_at = :ends_at,
 		status = :status, tags = :tags, language = :language, format = :format, location = :location,
 		stream_url = :stream_url, capacity = :capacity, registration_closes_at = :registration_closes_at,
-		qa_moderation = :qa_moderation, qa_allow_anonymous = :qa_allow_anonymous, qa_open = :qa_open,
+		qa_moderation = :qa_moderation, qa_allow_anonymous = :qa_allow_anonymous, qa_allow_guests = :qa_allow_guests, qa_open = :qa_open,
 		ical_sequence = :ical_sequence, updated_at = now()
 		WHERE id = :id`
 
 	deleteSpeakers = `DELETE FROM talk_speakers WHERE talk_id = $1`
 	insertSpeakers = `INSERT INTO talk_speakers (talk_id, user_id, position)
 		SELECT $1, u.id, s.pos FROM unnest($2::bigint[]) WITH ORDINALITY AS s(id, pos) JOIN users u ON u.id = s.id`
-	countKnownUsers = `SELECT count(*) FROM users WHERE id = ANY ($1) AND deleted_at IS NULL`
+	// Guests (a name only) never speak.
+	countKnownUsers = `SELECT count(*) FROM users WHERE id = ANY ($1) AND deleted_at IS NULL AND role <> 'guest'`
 	selectConfirmed = `SELECT EXISTS (SELECT 1 FROM registrations WHERE talk_id = $1 AND user_id = $2 AND status = 'confirmed')`
 
 	setStatus  = `UPDATE talks SET status = $2, updated_at = now() WHERE id = $1`
@@ -106,6 +107,7 @@ type talkRow struct {
 	RegistrationClosesAt *time.Time     `db:"registration_closes_at"`
 	QAModeration         string         `db:"qa_moderation"`
 	QAAllowAnonymous     bool           `db:"qa_allow_anonymous"`
+	QAAllowGuests        bool           `db:"qa_allow_guests"`
 	QAOpen               bool           `db:"qa_open"`
 	RecordingVideoID     *string        `db:"recording_video_id"`
 	ICalSequence         int            `db:"ical_sequence"`
@@ -121,7 +123,7 @@ func (r talkRow) talk() Talk {
 		ID: r.ID, Slug: r.Slug, Title: r.Title, Abstract: r.Abstract, StartsAt: r.StartsAt.UTC(), EndsAt: r.EndsAt.UTC(),
 		Status: r.Status, Tags: []string(r.Tags), Language: r.Language, Format: r.Format, Location: r.Location,
 		StreamURL: r.StreamURL, Capacity: r.Capacity,
-		QA:        QA{Moderation: r.QAModeration, AllowAnonymous: r.QAAllowAnonymous, Open: r.QAOpen},
+		QA:        QA{Moderation: r.QAModeration, AllowAnonymous: r.QAAllowAnonymous, AllowGuests: r.QAAllowGuests, Open: r.QAOpen},
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ICalSequence: r.ICalSequence, Speakers: []Speaker{},
 		RegisteredCount: r.ConfirmedCount, WaitlistCount: r.WaitlistCount,
 	}
@@ -144,7 +146,7 @@ func rowOf(t Talk) talkRow {
 		ID: t.ID, Slug: t.Slug, Title: t.Title, Abstract: t.Abstract, StartsAt: t.StartsAt, EndsAt: t.EndsAt,
 		Status: t.Status, Tags: pq.StringArray(t.Tags), Language: t.Language, Format: t.Format, Location: t.Location,
 		StreamURL: t.StreamURL, Capacity: t.Capacity, RegistrationClosesAt: t.RegistrationClosesAt,
-		QAModeration: t.QA.Moderation, QAAllowAnonymous: t.QA.AllowAnonymous, QAOpen: t.QA.Open, ICalSequence: t.ICalSequence,
+		QAModeration: t.QA.Moderation, QAAllowAnonymous: t.QA.AllowAnonymous, QAAllowGuests: t.QA.AllowGuests, QAOpen: t.QA.Open, ICalSequence: t.ICalSequence,
 	}
 }
 

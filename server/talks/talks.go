@@ -30,6 +30,7 @@ const (
 var (
 	ErrEnded             = errors.New("an ended talk cannot be cancelled")
 	ErrInvalidTransition = errors.New("the talk cannot change to that status")
+	ErrGuestsNotAllowed  = errors.New("this talk's Q&A is for signed-up participants: create an account to take part")
 )
 
 // Talk is a talk as the API shows it.
@@ -68,6 +69,7 @@ type Speaker struct {
 type QA struct {
 	Moderation     string `json:"moderation"` // "pre" or "post"
 	AllowAnonymous bool   `json:"allow_anonymous"`
+	AllowGuests    bool   `json:"allow_guests"` // guests may ask, vote, flag and post
 	Open           bool   `json:"open"`
 }
 
@@ -113,6 +115,7 @@ type SpeakerRef struct {
 type QAChange struct {
 	Moderation     *string `json:"moderation"`
 	AllowAnonymous *bool   `json:"allow_anonymous"`
+	AllowGuests    *bool   `json:"allow_guests"`
 	Open           *bool   `json:"open"`
 }
 

@@ -157,6 +157,13 @@ func (in Change) apply(t *Talk, v *domain.Checker, speakers *[]int64) {
 				t.QA.AllowAnonymous = *in.QA.AllowAnonymous
 			}
 		}
+		if q["allow_guests"] {
+			if in.QA.AllowGuests == nil {
+				v.Add("qa.allow_guests", "must be true or false")
+			} else {
+				t.QA.AllowGuests = *in.QA.AllowGuests
+			}
+		}
 		if q["open"] {
 			if in.QA.Open == nil {
 				v.Add("qa.open", "must be true or false")
@@ -171,7 +178,7 @@ func (in Change) apply(t *Talk, v *domain.Checker, speakers *[]int64) {
 // title and times are required.
 func (in Change) newTalk() (Talk, []int64, error) {
 	t := Talk{Status: StatusScheduled, Tags: []string{}, Language: "en", Format: "online",
-		QA: QA{Moderation: "post", AllowAnonymous: true, Open: true}}
+		QA: QA{Moderation: "post", AllowAnonymous: true, AllowGuests: true, Open: true}}
 	var v domain.Checker
 	for _, f := range []string{"title", "starts_at", "ends_at"} {
 		v.Check(in.present[f], f, "is required")

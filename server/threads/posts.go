@@ -32,6 +32,9 @@ func (s *Service) post(ctx context.Context, id int64, u *domain.User) (postAcces
 // events; one holding a blocked word is hidden.
 func (s *Service) Post(ctx context.Context, u *domain.User, threadID int64, n NewPost, txn moderation.Txn[Post]) (Post, error) {
 	a, err := s.thread(ctx, threadID, u)
+	if err == nil {
+		err = a.TakingPart()
+	}
 	if err != nil {
 		return Post{}, err
 	}
@@ -116,6 +119,9 @@ func (s *Service) insertPost(ctx context.Context, tx *live.Tx, a threadAccess, r
 // or unhiding.
 func (s *Service) EditPost(ctx context.Context, u *domain.User, id int64, ch PostChange) (Post, error) {
 	p, err := s.post(ctx, id, u)
+	if err == nil {
+		err = p.TakingPart()
+	}
 	if err != nil {
 		return Post{}, err
 	}

@@ -2283,6 +2283,100 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/auth/guest": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Join as a guest with a display name only (no email, no password)
+         * @description Role guest: takes part in live rooms whose qa.allow_guests is true; cannot register for talks. Limited to 500 guests per client address in 10 minutes (429 with Retry-After).
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        display_name: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Auth"];
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/upgrade": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Turn the caller's guest account into a participant's (unverified email), keeping its id and what it wrote
+         * @description 409 not_guest for an account that is not a guest; 409 email_taken as at signup; sessions stay valid.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        email: string;
+                        password: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"];
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2307,10 +2401,10 @@ export interface components {
             message: string;
         };
         /** @enum {string} */
-        Role: "participant" | "moderator" | "admin";
+        Role: "participant" | "moderator" | "admin" | "guest";
         User: {
             id: number;
-            /** @description only to the user itself and to admins */
+            /** @description only to the user itself and to admins; a guest has none */
             email?: string;
             display_name: string;
             role: components["schemas"]["Role"];
@@ -2336,7 +2430,8 @@ export interface components {
             exported_at: string;
             user: {
                 id: number;
-                email: string;
+                /** @description absent for a guest */
+                email?: string;
                 display_name: string;
                 role: components["schemas"]["Role"];
                 /** Format: date-time */
@@ -2425,6 +2520,8 @@ export interface components {
             /** @enum {string} */
             moderation: "pre" | "post";
             allow_anonymous: boolean;
+            /** @description guests (POST /auth/guest) may ask, vote, flag and post; default true */
+            allow_guests: boolean;
             open: boolean;
         };
         Talk: {
@@ -2501,6 +2598,7 @@ export interface components {
                 /** @enum {string} */
                 moderation?: "pre" | "post";
                 allow_anonymous?: boolean;
+                allow_guests?: boolean;
                 open?: boolean;
             };
         };

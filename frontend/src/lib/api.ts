@@ -261,6 +261,8 @@ export const api = {
   signup: (body: Body<'/api/v1/auth/signup', 'post'>) => call('post', '/api/v1/auth/signup', { body }),
   login: (body: Body<'/api/v1/auth/login', 'post'>) => call('post', '/api/v1/auth/login', { body }),
   logout: () => call('post', '/api/v1/auth/logout'),
+  joinAsGuest: (body: Body<'/api/v1/auth/guest', 'post'>) => call('post', '/api/v1/auth/guest', { body }),
+  upgrade: (body: Body<'/api/v1/me/upgrade', 'post'>) => call('post', '/api/v1/me/upgrade', { body }),
   /** The signed-in user, or null. Remembers the CSRF token the server hands out. */
   async me(): Promise<User | null> {
     try {
