@@ -11,6 +11,7 @@ import (
 
 	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/realtime"
+	"github.com/hubtalks/hubtalks/server/accounts"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
 
@@ -257,6 +258,11 @@ func TestGuestUpgradeKeepsWhatItWrote(t *testing.T) {
 	if err := env.DB.Get(&row, `SELECT (SELECT count(*) FROM questions WHERE author_id = $1) AS authored,
 		email_verified_at IS NOT NULL AS verified FROM users WHERE id = $1`, id); err != nil || row.Authored != 1 || row.Verified {
 		t.Fatalf("after the upgrade %+v (%v): want its question kept and the address unverified", row, err)
+	}
+	// The new address gets one message: its verification.
+	var kinds []string
+	if err := env.DB.Select(&kinds, `SELECT kind FROM outbox WHERE user_id = $1`, id); err != nil || len(kinds) != 1 || kinds[0] != accounts.MessageVerify {
+		t.Fatalf("messages after the upgrade: %v (%v), want one verification", kinds, err)
 	}
 	if p := testserver.Must(t, env.Post("/api/v1/me/upgrade", token, map[string]string{"email": "again@example.org", "password": "a long enough password"}), 409).Problem(t); p.Code != "not_guest" {
 		t.Fatalf("second upgrade: %+v", p)
