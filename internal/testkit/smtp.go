@@ -26,13 +26,14 @@ type SMTPSink struct {
 	messages [][]byte
 }
 
-// StartSMTPSink serves on a free loopback port until the test ends.
-func StartSMTPSink(t testing.TB) *SMTPSink {
+// StartSMTPSink serves on addr ("127.0.0.1:0" for a free port; a fixed one
+// to come back where a stopped sink was) until the test ends.
+func StartSMTPSink(t testing.TB, addr string) *SMTPSink {
 	t.Helper()
 	s := &SMTPSink{}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return sinkSession{s}, nil }))
 	s.srv.Domain = "localhost"
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,23 +80,33 @@ type Mail struct {
 // ReadMail parses a raw message: its recipient, subject and decoded text.
 func ReadMail(t testing.TB, raw []byte) Mail {
 	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatalf("read message: %v", err)
-	}
+	msg, _, text := ReadPart(t, raw, "text/plain")
 	var m Mail
 	if to, err := mail.ParseAddress(msg.Header.Get("To")); err == nil {
 		m.To = to.Address
 	}
+	var err error
 	if m.Subject, err = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err != nil {
 		t.Fatalf("subject %q: %v", msg.Header.Get("Subject"), err)
 	}
-	m.Text = plainText(t, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
+	m.Text = string(text)
 	return m
 }
 
-// plainText finds the first text/plain part, multipart or not, and decodes it.
-func plainText(t testing.TB, contentType, encoding string, body io.Reader) string {
+// ReadPart parses a raw message and finds its first part of mediaType
+// ("text/plain", "text/calendar"), multipart or not: the message, the
+// part's full content type and its decoded body (nil when there is none).
+func ReadPart(t testing.TB, raw []byte, mediaType string) (*mail.Message, string, []byte) {
+	t.Helper()
+	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatalf("read message: %v", err)
+	}
+	ct, body := findPart(t, mediaType, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
+	return msg, ct, body
+}
+
+func findPart(t testing.TB, want, contentType, encoding string, body io.Reader) (string, []byte) {
 	t.Helper()
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
@@ -106,15 +117,15 @@ func plainText(t testing.TB, contentType, encoding string, body io.Reader) strin
 		for {
 			p, err := parts.NextRawPart()
 			if err != nil {
-				return ""
+				return "", nil
 			}
-			if text := plainText(t, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p); text != "" {
-				return text
+			if ct, b := findPart(t, want, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p); b != nil {
+				return ct, b
 			}
 		}
 	}
-	if mt != "text/plain" {
-		return ""
+	if mt != want {
+		return "", nil
 	}
 	switch strings.ToLower(encoding) {
 	case "base64":
@@ -124,7 +135,7 @@ func plainText(t testing.TB, contentType, encoding string, body io.Reader) strin
 	}
 	b, err := io.ReadAll(body)
 	if err != nil {
-		t.Fatalf("read text part: %v", err)
+		t.Fatalf("read %s part: %v", want, err)
 	}
-	return string(b)
+	return contentType, b
 }
