@@ -26,14 +26,13 @@ type SMTPSink struct {
 	messages [][]byte
 }
 
-// StartSMTPSink serves on addr ("127.0.0.1:0" for a free port; a fixed one
-// to come back where a stopped sink was) until the test ends.
-func StartSMTPSink(t testing.TB, addr string) *SMTPSink {
+// StartSMTPSink serves on a free loopback port until the test ends.
+func StartSMTPSink(t testing.TB) *SMTPSink {
 	t.Helper()
 	s := &SMTPSink{}
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return sinkSession{s}, nil }))
 	s.srv.Domain = "localhost"
-	ln, err := net.Listen("tcp", addr)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,33 +79,23 @@ type Mail struct {
 // ReadMail parses a raw message: its recipient, subject and decoded text.
 func ReadMail(t testing.TB, raw []byte) Mail {
 	t.Helper()
-	msg, _, text := ReadPart(t, raw, "text/plain")
-	var m Mail
-	if to, err := mail.ParseAddress(msg.Header.Get("To")); err == nil {
-		m.To = to.Address
-	}
-	var err error
-	if m.Subject, err = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err != nil {
-		t.Fatalf("subject %q: %v", msg.Header.Get("Subject"), err)
-	}
-	m.Text = string(text)
-	return m
-}
-
-// ReadPart parses a raw message and finds its first part of mediaType
-// ("text/plain", "text/calendar"), multipart or not: the message, the
-// part's full content type and its decoded body (nil when there is none).
-func ReadPart(t testing.TB, raw []byte, mediaType string) (*mail.Message, string, []byte) {
-	t.Helper()
 	msg, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatalf("read message: %v", err)
 	}
-	ct, body := findPart(t, mediaType, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
-	return msg, ct, body
+	var m Mail
+	if to, err := mail.ParseAddress(msg.Header.Get("To")); err == nil {
+		m.To = to.Address
+	}
+	if m.Subject, err = new(mime.WordDecoder).DecodeHeader(msg.Header.Get("Subject")); err != nil {
+		t.Fatalf("subject %q: %v", msg.Header.Get("Subject"), err)
+	}
+	m.Text = plainText(t, msg.Header.Get("Content-Type"), msg.Header.Get("Content-Transfer-Encoding"), msg.Body)
+	return m
 }
 
-func findPart(t testing.TB, want, contentType, encoding string, body io.Reader) (string, []byte) {
+// plainText finds the first text/plain part, multipart or not, and decodes it.
+func plainText(t testing.TB, contentType, encoding string, body io.Reader) string {
 	t.Helper()
 	mt, params, err := mime.ParseMediaType(contentType)
 	if err != nil {
@@ -117,15 +106,15 @@ func findPart(t testing.TB, want, contentType, encoding string, body io.Reader) 
 		for {
 			p, err := parts.NextRawPart()
 			if err != nil {
-				return "", nil
+				return ""
 			}
-			if ct, b := findPart(t, want, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p); b != nil {
-				return ct, b
+			if text := plainText(t, p.Header.Get("Content-Type"), p.Header.Get("Content-Transfer-Encoding"), p); text != "" {
+				return text
 			}
 		}
 	}
-	if mt != want {
-		return "", nil
+	if mt != "text/plain" {
+		return ""
 	}
 	switch strings.ToLower(encoding) {
 	case "base64":
@@ -135,7 +124,7 @@ func findPart(t testing.TB, want, contentType, encoding string, body io.Reader) 
 	}
 	b, err := io.ReadAll(body)
 	if err != nil {
-		t.Fatalf("read %s part: %v", want, err)
+		t.Fatalf("read text part: %v", err)
 	}
-	return contentType, b
+	return string(b)
 }
