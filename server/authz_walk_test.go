@@ -51,6 +51,7 @@ type fixture struct {
 	talk, question, thread, post, playlist, item, flag, user, speaker int64
 	tokens                                                            map[string]string
 	authorEmail                                                       string
+	verifyToken, resetToken                                           string // the author's account links
 }
 
 func newFixture(t *testing.T, env *testserver.Env, admin testserver.User) fixture {
@@ -85,7 +86,20 @@ func newFixture(t *testing.T, env *testserver.Env, admin testserver.User) fixtur
 	f.playlist = id(testserver.Must(t, env.Post("/api/v1/playlists", admin.Token, map[string]any{"title": "Hub Talks recordings"}), 201))
 	pl := testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/playlists/%d/items", f.playlist), admin.Token, map[string]any{"video_id": "dQw4w9WgXcQ", "title": "First video"}), 201)
 	f.item = id(pl)
+	f.verifyToken, f.resetToken = accountToken(t, env, author, "verify"), accountToken(t, env, author, "reset")
 	return f
+}
+
+// accountToken stores a live token of purpose for u's address, as the
+// link of a message would carry it.
+func accountToken(t *testing.T, env *testserver.Env, u testserver.User, purpose string) string {
+	t.Helper()
+	token := fmt.Sprintf("walk-%s-%d-%d", purpose, u.ID, time.Now().UnixNano())
+	if _, err := env.DB.Exec(`INSERT INTO account_tokens (token_hash, user_id, purpose, email, expires_at)
+		VALUES (sha256(convert_to($1, 'UTF8')), $2, $3, $4, now() + interval '1 hour')`, token, u.ID, purpose, u.Email); err != nil {
+		t.Fatal(err)
+	}
+	return token
 }
 
 // concrete fills a path template for fixture f.
@@ -117,6 +131,14 @@ func validBody(method, path string, f fixture) (any, map[string]string) {
 		return map[string]any{"email": fmt.Sprintf("walker%d@example.org", time.Now().UnixNano()), "password": "walk the routes", "display_name": "Walker"}, nil
 	case "POST /api/v1/auth/login":
 		return map[string]any{"email": f.authorEmail, "password": testserver.TestPassword}, nil
+	case "POST /api/v1/auth/verify":
+		return map[string]any{"token": f.verifyToken}, nil
+	case "POST /api/v1/auth/password-reset":
+		return map[string]any{"email": f.authorEmail}, nil
+	case "POST /api/v1/auth/password-reset/confirm":
+		return map[string]any{"token": f.resetToken, "password": "walk a new passphrase"}, nil
+	case "POST /api/v1/me/password":
+		return map[string]any{"current_password": testserver.TestPassword, "new_password": "walk a new passphrase"}, nil
 	case "POST /api/v1/talks":
 		return map[string]any{"title": "Created on a walk", "starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339)}, nil
 	case "POST /api/v1/playlists/{id}/import":
@@ -131,6 +153,7 @@ func validBody(method, path string, f fixture) (any, map[string]string) {
 // walkBodies are the requests whose body never changes, by "METHOD path".
 var walkBodies = map[string]map[string]any{
 	"PATCH /api/v1/users/{id}":                     {"role": "moderator"},
+	"PATCH /api/v1/me":                             {"display_name": "Walker Renamed"},
 	"PATCH /api/v1/talks/{id}":                     {"title": "Renamed on a walk"},
 	"POST /api/v1/talks/{id}/status":               {"status": "live"},
 	"POST /api/v1/talks/{id}/questions":            {"body": "Walking question", "anonymous": false},

@@ -36,6 +36,16 @@ func contractCases(t *testing.T, env *testserver.Env, c *contract, admin testser
 	mod := env.NewUser("moderator")
 	start := time.Now().Add(24 * time.Hour).UTC().Truncate(time.Minute)
 
+	// Accounts: a verified address (email_verified true), a used link, a
+	// resend with nothing to verify, a wrong current password.
+	verify := accountToken(t, env, p3, "verify")
+	call(204, "/api/v1/auth/verify", testserver.Req{Method: "POST", Path: "/api/v1/auth/verify", Body: map[string]string{"token": verify}})
+	call(422, "/api/v1/auth/verify", testserver.Req{Method: "POST", Path: "/api/v1/auth/verify", Body: map[string]string{"token": verify}})
+	call(200, "/api/v1/me", testserver.Req{Method: "GET", Path: "/api/v1/me", Token: p3.Token})
+	call(409, "/api/v1/auth/verify/resend", testserver.Req{Method: "POST", Path: "/api/v1/auth/verify/resend", Token: p3.Token})
+	call(422, "/api/v1/me/password", testserver.Req{Method: "POST", Path: "/api/v1/me/password", Token: p3.Token,
+		Body: map[string]string{"current_password": "not the password", "new_password": "a brand new passphrase"}})
+
 	// A full talk: one seat, so the second registration waits.
 	talk := id(call(201, "/api/v1/talks", testserver.Req{Method: "POST", Path: "/api/v1/talks", Token: admin.Token, Body: map[string]any{
 		"title": "Contract talk", "abstract": "Every field set", "starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339),

@@ -71,16 +71,18 @@ func serve(ctx context.Context, cfg config, db *sqlx.DB, getenv func(string) str
 	if err != nil {
 		return err
 	}
-	// The outbox worker sends confirmations, waitlist news and reminders; it
+	// The outbox worker sends confirmations, waitlist news, reminders and
+	// the account messages (verification, password reset); it
 	// runs in every instance (FOR UPDATE SKIP LOCKED keeps them apart) and
 	// stops with the server.
 	wctx, stopWorker := context.WithCancel(ctx)
 	workerDone := make(chan struct{})
 	go func() {
 		defer close(workerDone)
-		outbox.NewWorker(db, registrations.Composer{Cal: talks.CalendarConfig{
+		composer := outbox.ByKind{Default: registrations.Composer{Cal: talks.CalendarConfig{
 			BaseURL: cfg.BaseURL, Timezone: cfg.SeriesTimezone, Organizer: mailer.from,
-		}}, mailer.Mailer, log).Run(wctx)
+		}}, Kinds: accounts.Composer{BaseURL: cfg.BaseURL}.Kinds()}
+		outbox.NewWorker(db, composer, mailer.Mailer, log).Run(wctx)
 	}()
 	defer func() { stopWorker(); <-workerDone }()
 

@@ -29,6 +29,10 @@ const ErasedName = "Former participant"
 var (
 	ErrEmailTaken         = errors.New("an account with this email already exists")
 	ErrInvalidCredentials = errors.New("the email or the password is wrong")
+	ErrInvalidToken       = errors.New("this link is invalid, used or expired; ask for a new one")
+	ErrAlreadyVerified    = errors.New("this email address is already verified")
+	ErrNoEmail            = errors.New("this account has no email address; add one first")
+	ErrNoPassword         = errors.New("this account has no password; add an email and a password first")
 )
 
 // Config tunes sessions and login throttling.
@@ -44,6 +48,14 @@ type Config struct {
 	LoginWindow             time.Duration
 	SignupsPerIP            int
 	SignupWindow            time.Duration
+	// Account messages: verification resends per user, reset requests per
+	// address asked for and per client address, in MessageWindow; and
+	// password change attempts per user in LoginWindow.
+	VerifyResendsPerUser   int
+	ResetsPerEmail         int
+	ResetsPerIP            int
+	MessageWindow          time.Duration
+	PasswordChangesPerUser int
 }
 
 // DefaultConfig is what production runs with.
@@ -56,6 +68,11 @@ func DefaultConfig() Config {
 		LoginWindow:             10 * time.Minute,
 		SignupsPerIP:            30,
 		SignupWindow:            time.Hour,
+		VerifyResendsPerUser:    3,
+		ResetsPerEmail:          3,
+		ResetsPerIP:             20,
+		MessageWindow:           time.Hour,
+		PasswordChangesPerUser:  10,
 	}
 }
 
@@ -76,6 +93,9 @@ type User struct {
 	DisplayName string    `json:"display_name" db:"display_name"`
 	Role        string    `json:"role" db:"role"`
 	CreatedAt   time.Time `json:"created_at" db:"created_at"`
+	// EmailVerified: the address has been confirmed (by a verification or
+	// a password reset link); until then only verification messages go to it.
+	EmailVerified bool `json:"email_verified" db:"email_verified"`
 }
 
 // Session is a new session as signup and login answer it: the user and the
@@ -130,3 +150,35 @@ type exportedSession struct {
 	ExpiresAt  time.Time `json:"expires_at" db:"expires_at"`
 	LastUsedAt time.Time `json:"last_used_at" db:"last_used_at"`
 }
+
+// Verify asks to confirm an address with the token of its link.
+type Verify struct {
+	Token string `json:"token"`
+}
+
+// PasswordReset asks for a reset link to an address.
+type PasswordReset struct {
+	Email string `json:"email"`
+	From  string `json:"-"` // the client's address: requests are limited per address
+}
+
+// PasswordResetConfirm sets a new password with the token of a reset link.
+type PasswordResetConfirm struct {
+	Token    string `json:"token"`
+	Password string `json:"password"`
+}
+
+// PasswordChange is the caller's change of their own password.
+type PasswordChange struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// ProfileChange is the caller's change of their own profile (PATCH /me):
+// only the display name for now; an absent field stays as it is.
+type ProfileChange struct {
+	DisplayName *string `json:"display_name"`
+}
+
+// VerifiedHook runs in the transaction that verifies userID's address.
+type VerifiedHook func(ctx context.Context, tx *live.Tx, userID int64) error

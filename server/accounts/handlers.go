@@ -1,10 +1,12 @@
 package accounts
 
 import (
+	"context"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 )
 
@@ -26,6 +28,12 @@ func (h *Handlers) Routes(api fiber.Router) {
 	api.Get("/me", httpx.RequireUser, h.me)
 	api.Get("/me/export", httpx.RequireUser, h.export)
 	api.Delete("/me", httpx.RequireUser, h.erase)
+	api.Patch("/me", httpx.RequireUser, httpx.Query(httpx.Body[ProfileChange], h.svc.UpdateProfile))
+	api.Post("/me/password", httpx.RequireUser, act(fiber.StatusNoContent, h.svc.ChangePassword))
+	api.Post("/auth/verify", act(fiber.StatusNoContent, anyone(h.svc.Verify)))
+	api.Post("/auth/verify/resend", httpx.RequireUser, h.resendVerification)
+	api.Post("/auth/password-reset", h.requestPasswordReset)
+	api.Post("/auth/password-reset/confirm", act(fiber.StatusNoContent, anyone(h.svc.ConfirmPasswordReset)))
 	// Moderators list users too (to pick speakers), without their emails.
 	api.Get("/users", httpx.RequireModerator, httpx.Query(userSearch, h.svc.Users))
 	api.Patch("/users/:id", httpx.RequireAdmin, httpx.Change(fiber.StatusOK, h.svc.SetRole))
@@ -115,4 +123,49 @@ func (h *Handlers) erase(c *fiber.Ctx) error {
 func userSearch(c *fiber.Ctx) (UserSearch, error) {
 	page, err := httpx.ParsePage(c)
 	return UserSearch{Text: c.Query("q"), Page: page}, err
+}
+
+// act is a route that reads a body B, calls call with the caller and
+// answers status with no body.
+func act[B any](status int, call func(ctx context.Context, u *domain.User, body B) error) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		var body B
+		if err := httpx.Decode(c, &body); err != nil {
+			return err
+		}
+		if err := call(httpx.Ctx(c), httpx.CurrentUser(c), body); err != nil {
+			return err
+		}
+		return c.SendStatus(status)
+	}
+}
+
+// anyone adapts a call that does not depend on the caller.
+func anyone[B any](call func(ctx context.Context, body B) error) func(context.Context, *domain.User, B) error {
+	return func(ctx context.Context, _ *domain.User, body B) error { return call(ctx, body) }
+}
+
+func (h *Handlers) resendVerification(c *fiber.Ctx) error {
+	if err := h.svc.ResendVerification(httpx.Ctx(c), httpx.CurrentUser(c)); err != nil {
+		return err
+	}
+	return accepted(c)
+}
+
+func (h *Handlers) requestPasswordReset(c *fiber.Ctx) error {
+	var req PasswordReset
+	if err := httpx.Decode(c, &req); err != nil {
+		return err
+	}
+	req.From = c.IP()
+	if err := h.svc.RequestPasswordReset(httpx.Ctx(c), req); err != nil {
+		return err
+	}
+	return accepted(c)
+}
+
+// accepted answers 202 with no body: the message is on its way.
+func accepted(c *fiber.Ctx) error {
+	c.Status(fiber.StatusAccepted)
+	return nil
 }

@@ -2,12 +2,13 @@ package accounts
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/mail"
+	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -29,6 +30,9 @@ type Service struct {
 	sockets   SocketCloser
 	erasers   []Eraser
 	exporters map[string]Exporter
+	// OnVerified runs in the transaction that verifies an address (nil:
+	// nothing more to do), e.g. to send the registrations' state once.
+	OnVerified VerifiedHook
 }
 
 // NewService builds the accounts' rules; its store caches session lookups
@@ -47,29 +51,10 @@ func (s *Service) OnErase(e Eraser) { s.erasers = append(s.erasers, e) }
 // OnExport registers a domain's part of a data export under key.
 func (s *Service) OnExport(key string, e Exporter) { s.exporters[key] = e }
 
-const (
-	minPasswordLen = 10
-	maxPasswordLen = 1024 // bytes; longer is a denial-of-service vector, not a password
-)
-
 // ValidEmail reports whether s is a plain address (no display name).
 func ValidEmail(s string) bool {
 	addr, err := mail.ParseAddress(s)
 	return err == nil && addr.Address == s && len(s) <= 254
-}
-
-// ValidPassword checks the only rules we have: length, counted in characters.
-func ValidPassword(v *domain.Checker, pw string) {
-	n := utf8.RuneCountInString(pw)
-	v.Check(n >= minPasswordLen, "password", fmt.Sprintf("must be at least %d characters", minPasswordLen))
-	v.Check(len(pw) <= maxPasswordLen, "password", fmt.Sprintf("must be at most %d bytes", maxPasswordLen))
-	v.Check(utf8.ValidString(pw), "password", "must be valid UTF-8")
-}
-
-// ValidDisplayName checks a name shown next to questions and posts.
-func ValidDisplayName(v *domain.Checker, name string) {
-	n := utf8.RuneCountInString(strings.TrimSpace(name))
-	v.Check(n >= 1 && n <= 80, "display_name", "must be 1 to 80 characters")
 }
 
 // ValidRole reports a known global role.
@@ -82,8 +67,8 @@ func (s *Service) Signup(ctx context.Context, req Signup) (Session, error) {
 	req.Email = strings.TrimSpace(req.Email)
 	var v domain.Checker
 	v.Check(ValidEmail(req.Email), "email", "must be an email address")
-	ValidPassword(&v, req.Password)
-	ValidDisplayName(&v, req.DisplayName)
+	name := CheckDisplayName(&v, "display_name", req.DisplayName)
+	CheckPassword(&v, "password", req.Password, req.Email, name)
 	if err := v.Err(); err != nil {
 		return Session{}, err
 	}
@@ -94,7 +79,14 @@ func (s *Service) Signup(ctx context.Context, req Signup) (Session, error) {
 	if err != nil {
 		return Session{}, err
 	}
-	u, err := s.store.CreateUser(ctx, req.Email, strings.TrimSpace(req.DisplayName), hash, domain.RoleParticipant)
+	// The account and its one verification message exist together.
+	var u User
+	err = s.rec.InTx(ctx, func(tx *live.Tx) error {
+		if u, err = s.store.createUser(ctx, tx, req.Email, name, hash, domain.RoleParticipant); err != nil {
+			return err
+		}
+		return s.SendVerification(ctx, tx, u.ID)
+	})
 	if err != nil {
 		return Session{}, err
 	}
@@ -273,4 +265,243 @@ func (s *Service) disconnect(userID int64) {
 	if s.sockets != nil {
 		s.sockets.DisconnectUser(userID)
 	}
+}
+
+// Token purposes, as account_tokens stores them.
+const (
+	purposeVerify = "verify"
+	purposeReset  = "reset"
+)
+
+// SendVerification writes, in q's transaction, a new verification link
+// for userID's address into the outbox: signup, a guest's upgrade and a
+// resend call it. ErrNoEmail for an account without an address,
+// ErrAlreadyVerified when there is nothing to verify.
+func (s *Service) SendVerification(ctx context.Context, q sqlx.ExtContext, userID int64) error {
+	t, err := s.store.verifyTarget(ctx, q, userID)
+	if err != nil {
+		return err
+	}
+	if t.Email == "" {
+		return ErrNoEmail
+	}
+	if t.EmailVerified {
+		return ErrAlreadyVerified
+	}
+	return s.sendToken(ctx, q, MessageVerify, purposeVerify, userID, t.Email, VerifyTTL)
+}
+
+// sendToken makes a token of purpose for email and writes the message of
+// kind that carries it.
+func (s *Service) sendToken(ctx context.Context, q sqlx.ExtContext, kind, purpose string, userID int64, email string, ttl time.Duration) error {
+	token, err := s.store.createToken(ctx, q, userID, purpose, email, ttl)
+	if err != nil {
+		return err
+	}
+	payload, err := json.Marshal(accountMessage{Email: email, Secret: token})
+	if err != nil {
+		return fmt.Errorf("encode %s message: %w", kind, err)
+	}
+	return s.store.enqueueAccountMessage(ctx, q, kind, userID, payload)
+}
+
+// ResendVerification sends the caller a new verification link, a few
+// times an hour at most.
+func (s *Service) ResendVerification(ctx context.Context, actor *domain.User) error {
+	t, err := s.store.verifyTarget(ctx, s.db, actor.ID)
+	if err != nil {
+		return err
+	}
+	switch {
+	case t.Email == "":
+		return ErrNoEmail
+	case t.EmailVerified:
+		return ErrAlreadyVerified
+	}
+	key := "verify:resend:user:" + strconv.FormatInt(actor.ID, 10)
+	if ok, retry := s.limiter.Allow(ctx, key, s.cfg.VerifyResendsPerUser, s.cfg.MessageWindow); !ok {
+		return domain.TooMany("verification messages were sent recently; check your mailbox or try again later", retry)
+	}
+	return s.rec.InTx(ctx, func(tx *live.Tx) error { return s.SendVerification(ctx, tx, actor.ID) })
+}
+
+// Verify confirms the address of a verification link's token (single use,
+// 48 hours, for the address it was sent to) and runs OnVerified in the
+// same transaction.
+func (s *Service) Verify(ctx context.Context, req Verify) error {
+	if err := requireToken(req.Token); err != nil {
+		return err
+	}
+	return s.rec.InTx(ctx, func(tx *live.Tx) error {
+		u, err := s.store.useToken(ctx, tx, req.Token, purposeVerify)
+		if err != nil {
+			return err
+		}
+		return s.verified(ctx, tx, u)
+	})
+}
+
+// verified marks u's address verified in tx; the first time, OnVerified runs.
+func (s *Service) verified(ctx context.Context, tx *live.Tx, u User) error {
+	if err := s.store.markVerified(ctx, tx, u.ID); err != nil {
+		return err
+	}
+	if s.OnVerified != nil && !u.EmailVerified {
+		return s.OnVerified(ctx, tx, u.ID)
+	}
+	return nil
+}
+
+func requireToken(token string) error {
+	var v domain.Checker
+	v.Check(token != "", "token", "is required")
+	v.Check(len(token) <= 128, "token", "is too long")
+	return v.Err()
+}
+
+// RequestPasswordReset sends a reset link to email if an account has that
+// address. Whether it has, and whether the request was over a limit (per
+// address asked for, per client address), the answer is the same: nothing
+// tells a caller which addresses have accounts.
+func (s *Service) RequestPasswordReset(ctx context.Context, req PasswordReset) error {
+	email := strings.ToLower(strings.TrimSpace(req.Email))
+	var v domain.Checker
+	v.Check(ValidEmail(email), "email", "must be an email address")
+	if err := v.Err(); err != nil {
+		return err
+	}
+	if ok, _ := s.limiter.Allow(ctx, "reset:ip:"+req.From, s.cfg.ResetsPerIP, s.cfg.MessageWindow); !ok {
+		return nil
+	}
+	if ok, _ := s.limiter.Allow(ctx, "reset:email:"+email, s.cfg.ResetsPerEmail, s.cfg.MessageWindow); !ok {
+		return nil
+	}
+	u, err := s.store.userByEmail(ctx, email)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// Sent to an unverified address too: only the owner of the address can
+	// use the link, and using it verifies the address.
+	return s.rec.InTx(ctx, func(tx *live.Tx) error {
+		return s.sendToken(ctx, tx, MessageReset, purposeReset, u.ID, u.Email, ResetTTL)
+	})
+}
+
+// ConfirmPasswordReset sets a new password with a reset link's token
+// (single use, one hour). Every session of the user ends, their live
+// sockets close, the address counts as verified and the failed sign-ins
+// counted against the account are forgotten. A password the policy refuses
+// leaves the token unused.
+func (s *Service) ConfirmPasswordReset(ctx context.Context, req PasswordResetConfirm) error {
+	if err := requireToken(req.Token); err != nil {
+		return err
+	}
+	var u User
+	err := s.rec.InTx(ctx, func(tx *live.Tx) error {
+		var err error
+		if u, err = s.store.useToken(ctx, tx, req.Token, purposeReset); err != nil {
+			return err
+		}
+		var v domain.Checker
+		CheckPassword(&v, "password", req.Password, u.Email, u.DisplayName)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		hash, err := HashPassword(req.Password)
+		if err != nil {
+			return err
+		}
+		if err := s.store.setPassword(ctx, tx, u.ID, hash, 0); err != nil {
+			return err
+		}
+		return s.verified(ctx, tx, u)
+	})
+	if err != nil {
+		return err
+	}
+	s.store.forgetSessions(u.ID)
+	s.disconnect(u.ID)
+	s.clearLoginThrottle(ctx, u.Email)
+	return nil
+}
+
+// clearLoginThrottle forgets the failed sign-ins counted against an
+// account whose owner has just proved themselves by a reset link.
+func (s *Service) clearLoginThrottle(ctx context.Context, email string) {
+	s.limiter.Reset(ctx, "login:account:"+strings.ToLower(email))
+}
+
+// ChangePassword sets the caller's new password after checking the
+// current one (attempts limited per user). Every other session of the
+// caller ends; this one stays. The live sockets close (they cannot be told
+// apart by session) and reconnect with the kept session.
+func (s *Service) ChangePassword(ctx context.Context, actor *domain.User, req PasswordChange) error {
+	var v domain.Checker
+	v.Check(req.CurrentPassword != "", "current_password", "is required")
+	v.Check(len(req.CurrentPassword) <= maxPasswordLen, "current_password", "is too long")
+	if err := v.Err(); err != nil {
+		return err
+	}
+	key := "password:user:" + strconv.FormatInt(actor.ID, 10)
+	if ok, retry := s.limiter.Allow(ctx, key, s.cfg.PasswordChangesPerUser, s.cfg.LoginWindow); !ok {
+		return domain.TooMany("too many attempts to change the password; wait and try again", retry)
+	}
+	me, err := s.store.UserByID(ctx, actor.ID)
+	if err != nil {
+		return err
+	}
+	err = s.rec.InTx(ctx, func(tx *live.Tx) error {
+		current, err := s.store.passwordHashForUpdate(ctx, tx, actor.ID)
+		if err != nil {
+			return err
+		}
+		if current == "" {
+			return ErrNoPassword
+		}
+		var v domain.Checker
+		v.Check(checkPassword(req.CurrentPassword, current), "current_password", "is not your current password")
+		CheckPassword(&v, "new_password", req.NewPassword, me.Email, me.DisplayName)
+		if err := v.Err(); err != nil {
+			return err
+		}
+		hash, err := HashPassword(req.NewPassword)
+		if err != nil {
+			return err
+		}
+		return s.store.setPassword(ctx, tx, actor.ID, hash, actor.SessionID)
+	})
+	if err != nil {
+		return err
+	}
+	s.store.forgetSessions(actor.ID)
+	s.disconnect(actor.ID)
+	return nil
+}
+
+// UpdateProfile changes the caller's display name (the one rule of
+// CleanDisplayName). The live event log names the person that way too, so
+// a replay shows what HTTP shows.
+func (s *Service) UpdateProfile(ctx context.Context, actor *domain.User, change ProfileChange) (User, error) {
+	if change.DisplayName == nil {
+		return s.store.UserByID(ctx, actor.ID)
+	}
+	name, err := CleanDisplayName(*change.DisplayName)
+	if err != nil {
+		return User{}, err
+	}
+	var u User
+	err = s.rec.InTx(ctx, func(tx *live.Tx) error {
+		if u, err = s.store.setDisplayName(ctx, tx, actor.ID, name); err != nil {
+			return err
+		}
+		return tx.RenamePerson(actor.ID, name)
+	})
+	if err != nil {
+		return User{}, err
+	}
+	s.store.forgetSessions(actor.ID) // the cached caller carries the name
+	return u, nil
 }

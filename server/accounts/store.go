@@ -3,6 +3,7 @@ package accounts
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"errors"
 	"fmt"
 	"sync"
@@ -18,10 +19,10 @@ import (
 const (
 	insertUser = `INSERT INTO users (email, display_name, password_hash, role)
 		VALUES ($1, $2, $3, $4)
-		RETURNING id, email, display_name, role, created_at`
-	selectUserByEmail = `SELECT id, email, display_name, role, created_at, password_hash
+		RETURNING id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified`
+	selectUserByEmail = `SELECT id, email, display_name, role, created_at, password_hash, email_verified_at IS NOT NULL AS email_verified
 		FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL`
-	selectUserByID = `SELECT id, email, display_name, role, created_at
+	selectUserByID = `SELECT id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified
 		FROM users WHERE id = $1 AND deleted_at IS NULL`
 	insertSession = `INSERT INTO sessions (user_id, token_hash, expires_at) VALUES ($1, $2, $3) RETURNING id`
 	// The session lookup is read-only; touchSessions slides last_used_at, at
@@ -37,8 +38,8 @@ const (
 	deleteUserSessions = `DELETE FROM sessions WHERE user_id = $1`
 	deleteExpired      = `DELETE FROM sessions WHERE expires_at < now() OR last_used_at < now() - $1::interval`
 	updateRole         = `UPDATE users SET role = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL
-		RETURNING id, email, display_name, role, created_at`
-	listUsers = `SELECT id, email, display_name, role, created_at FROM users
+		RETURNING id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified`
+	listUsers = `SELECT id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified FROM users
 		WHERE deleted_at IS NULL AND id > $1
 		  AND ($2 = '' OR email ILIKE '%' || $2 || '%' OR display_name ILIKE '%' || $2 || '%')
 		ORDER BY id LIMIT $3`
@@ -48,7 +49,7 @@ const (
 		display_name = $2, password_hash = '', role = 'participant',
 		deleted_at = now(), updated_at = now()
 		WHERE id = $1 AND deleted_at IS NULL`
-	selectUserExport     = `SELECT id, email, display_name, role, created_at, updated_at FROM users WHERE id = $1`
+	selectUserExport     = `SELECT id, email, display_name, role, created_at, updated_at, email_verified_at IS NOT NULL AS email_verified FROM users WHERE id = $1`
 	selectSessionsExport = `SELECT created_at, expires_at, last_used_at FROM sessions WHERE user_id = $1 ORDER BY id`
 )
 
@@ -113,8 +114,12 @@ func (s *Store) sessionQuery() *sqlx.Stmt {
 
 // CreateUser inserts a user whose password is already hashed.
 func (s *Store) CreateUser(ctx context.Context, email, name, passwordHash, role string) (User, error) {
+	return s.createUser(ctx, s.db, email, name, passwordHash, role)
+}
+
+func (s *Store) createUser(ctx context.Context, q sqlx.QueryerContext, email, name, passwordHash, role string) (User, error) {
 	var u User
-	err := s.db.GetContext(ctx, &u, insertUser, email, name, passwordHash, role)
+	err := sqlx.GetContext(ctx, q, &u, insertUser, email, name, passwordHash, role)
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) && pqErr.Code == "23505" {
 		return u, ErrEmailTaken
@@ -297,3 +302,120 @@ func (s *Store) erase(ctx context.Context, q sqlx.ExecerContext, userID int64) e
 
 // forgetSessions drops the cached sessions of a user whose sessions ended.
 func (s *Store) forgetSessions(userID int64) { s.sessions.evict(0, userID) }
+
+// Account tokens (verification, password reset) and the caller's own
+// changes (name, password).
+const (
+	insertToken = `INSERT INTO account_tokens (token_hash, user_id, purpose, email, expires_at)
+		VALUES ($1, $2, $3, $4, now() + $5::interval)`
+	// Using a token is one statement: the row lock makes two concurrent uses
+	// see one winner, the other finds used_at set and no row.
+	useToken = `UPDATE account_tokens SET used_at = now()
+		WHERE token_hash = $1 AND purpose = $2 AND used_at IS NULL AND expires_at > now()
+		RETURNING user_id, email`
+	// The rest of a user's tokens of a purpose die with the one used.
+	retireTokens = `UPDATE account_tokens SET used_at = now()
+		WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`
+	// A token is for the address it was sent to: a changed (or erased)
+	// address makes it useless.
+	selectTokenOwner = `SELECT id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified
+		FROM users WHERE id = $1 AND lower(email) = lower($2) AND deleted_at IS NULL FOR UPDATE`
+	markVerified = `UPDATE users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now() WHERE id = $1`
+	// What a verification needs: the address, and whether it still needs one.
+	selectVerifyTarget = `SELECT coalesce(email, '') AS email, email_verified_at IS NOT NULL AS email_verified
+		FROM users WHERE id = $1 AND deleted_at IS NULL`
+	insertAccountMessage = `INSERT INTO outbox (kind, user_id, payload) VALUES ($1, $2, $3::text::jsonb)`
+	selectPasswordHash   = `SELECT coalesce(password_hash, '') FROM users WHERE id = $1 AND deleted_at IS NULL FOR UPDATE`
+	updatePassword       = `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`
+	deleteOtherSessions  = `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`
+	updateDisplayName    = `UPDATE users SET display_name = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL
+		RETURNING id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified`
+	// The recipient of an account message: its address must still be the
+	// one the message was written for.
+	selectMessageRecipient = `SELECT display_name FROM users WHERE id = $1 AND lower(email) = lower($2) AND deleted_at IS NULL`
+)
+
+// tokenUse is the owner and address of a token just used.
+type tokenUse struct {
+	UserID int64  `db:"user_id"`
+	Email  string `db:"email"`
+}
+
+// verifyTarget is what a verification message needs of its user.
+type verifyTarget struct {
+	Email         string `db:"email"`
+	EmailVerified bool   `db:"email_verified"`
+}
+
+// createToken stores a new token of purpose for userID's address, valid
+// for ttl, and returns it; only its SHA-256 is stored.
+func (s *Store) createToken(ctx context.Context, q sqlx.ExecerContext, userID int64, purpose, email string, ttl time.Duration) (string, error) {
+	token, err := newToken()
+	if err != nil {
+		return "", err
+	}
+	err = dbx.Exec(ctx, q, fmt.Sprintf("create %s token for user %d", purpose, userID), insertToken,
+		hashToken(token), userID, purpose, email, fmt.Sprintf("%d seconds", int(ttl.Seconds())))
+	return token, err
+}
+
+// useToken marks the live token of purpose used and returns its owner and
+// address; ErrInvalidToken when it is unknown, used or expired, or when
+// the owner's address has changed since. The owner's row stays locked for
+// the rest of q's transaction.
+func (s *Store) useToken(ctx context.Context, q sqlx.ExtContext, token, purpose string) (User, error) {
+	use, err := dbx.Get[tokenUse](ctx, q, "use "+purpose+" token", useToken, hashToken(token), purpose)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, ErrInvalidToken
+	}
+	if err != nil {
+		return User{}, err
+	}
+	u, err := dbx.Get[User](ctx, q, fmt.Sprintf("owner of a %s token", purpose), selectTokenOwner, use.UserID, use.Email)
+	if errors.Is(err, sql.ErrNoRows) {
+		return User{}, ErrInvalidToken
+	}
+	if err != nil {
+		return User{}, err
+	}
+	return u, dbx.Exec(ctx, q, fmt.Sprintf("retire %s tokens of user %d", purpose, u.ID), retireTokens, u.ID, purpose)
+}
+
+func (s *Store) markVerified(ctx context.Context, q sqlx.ExecerContext, userID int64) error {
+	return dbx.Exec(ctx, q, fmt.Sprintf("mark user %d verified", userID), markVerified, userID)
+}
+
+func (s *Store) verifyTarget(ctx context.Context, q sqlx.QueryerContext, userID int64) (verifyTarget, error) {
+	return dbx.GetOne[verifyTarget](ctx, q, fmt.Sprintf("user %d", userID), selectVerifyTarget, userID)
+}
+
+// enqueueAccountMessage writes a message of kind to userID into the outbox
+// in q's transaction.
+func (s *Store) enqueueAccountMessage(ctx context.Context, q sqlx.ExecerContext, kind string, userID int64, payload []byte) error {
+	return dbx.Exec(ctx, q, fmt.Sprintf("enqueue %s for user %d", kind, userID), insertAccountMessage, kind, userID, string(payload))
+}
+
+// passwordHashForUpdate reads a user's hash ("" for none: a guest) and
+// locks the row until q's transaction ends.
+func (s *Store) passwordHashForUpdate(ctx context.Context, q sqlx.QueryerContext, userID int64) (string, error) {
+	return dbx.GetOne[string](ctx, q, fmt.Sprintf("user %d", userID), selectPasswordHash, userID)
+}
+
+// setPassword stores a new hash and ends the user's sessions but keep
+// (0: every session).
+func (s *Store) setPassword(ctx context.Context, q sqlx.ExecerContext, userID int64, hash string, keep int64) error {
+	if err := dbx.Exec(ctx, q, fmt.Sprintf("set password of user %d", userID), updatePassword, userID, hash); err != nil {
+		return err
+	}
+	return dbx.Exec(ctx, q, fmt.Sprintf("end other sessions of user %d", userID), deleteOtherSessions, userID, keep)
+}
+
+func (s *Store) setDisplayName(ctx context.Context, q sqlx.QueryerContext, userID int64, name string) (User, error) {
+	return dbx.GetOne[User](ctx, q, fmt.Sprintf("user %d", userID), updateDisplayName, userID, name)
+}
+
+// messageRecipient is the name of the user an account message goes to, or
+// sql.ErrNoRows when the account is gone or its address changed.
+func (s *Store) messageRecipient(ctx context.Context, q sqlx.QueryerContext, userID int64, email string) (string, error) {
+	return dbx.Get[string](ctx, q, fmt.Sprintf("recipient user %d", userID), selectMessageRecipient, userID, email)
+}

@@ -58,6 +58,21 @@ type Composer interface {
 	Compose(ctx context.Context, q sqlx.ExtContext, m Message) (Mail, error)
 }
 
+// ByKind composes the kinds in Kinds with their own composer and every
+// other kind with Default: each domain writes its own messages.
+type ByKind struct {
+	Default Composer
+	Kinds   map[string]Composer
+}
+
+// Compose hands m to the composer of its kind.
+func (b ByKind) Compose(ctx context.Context, q sqlx.ExtContext, m Message) (Mail, error) {
+	if c, ok := b.Kinds[m.Kind]; ok {
+		return c.Compose(ctx, q, m)
+	}
+	return b.Default.Compose(ctx, q, m)
+}
+
 // Mailer delivers an email (SMTP, or the log).
 type Mailer interface {
 	Send(ctx context.Context, m Mail) error
@@ -69,7 +84,10 @@ const (
 		ORDER BY next_attempt_at, id
 		LIMIT $1
 		FOR UPDATE SKIP LOCKED`
-	markSent   = `UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = $2 WHERE id = $1`
+	// A sent message no longer keeps its payload's "secret" (the token of a
+	// one-time link): only the recipient's mailbox holds it from then on.
+	markSent = `UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = $2, payload = payload - 'secret'
+		WHERE id = $1`
 	markFailed = `UPDATE outbox SET attempts = attempts + 1, last_error = $2,
 		next_attempt_at = now() + make_interval(secs => $3) WHERE id = $1`
 

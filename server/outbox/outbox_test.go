@@ -3,14 +3,9 @@ package outbox_test
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"fmt"
 	"io"
 	"log/slog"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
-	"net"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -19,67 +14,14 @@ import (
 	"time"
 
 	ics "github.com/arran4/golang-ical"
-	"github.com/emersion/go-smtp"
 
+	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/migrations/testdb"
 	"github.com/hubtalks/hubtalks/server/outbox"
 	"github.com/hubtalks/hubtalks/server/registrations"
 	"github.com/hubtalks/hubtalks/server/talks"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
-
-// smtpSink is a real SMTP server on 127.0.0.1 that keeps what it receives.
-type smtpSink struct {
-	mu   sync.Mutex
-	msgs [][]byte
-	srv  *smtp.Server
-	addr string
-}
-
-type sinkSession struct{ s *smtpSink }
-
-func (ss sinkSession) Reset()                               {}
-func (ss sinkSession) Logout() error                        { return nil }
-func (ss sinkSession) Mail(string, *smtp.MailOptions) error { return nil }
-func (ss sinkSession) Rcpt(string, *smtp.RcptOptions) error { return nil }
-func (ss sinkSession) Auth(string) (interface {
-	Next([]byte) ([]byte, bool, error)
-}, error) {
-	return nil, smtp.ErrAuthUnsupported
-}
-func (ss sinkSession) Data(r io.Reader) error {
-	b, err := io.ReadAll(r)
-	if err != nil {
-		return err
-	}
-	ss.s.mu.Lock()
-	ss.s.msgs = append(ss.s.msgs, b)
-	ss.s.mu.Unlock()
-	return nil
-}
-
-// startSink serves on addr ("127.0.0.1:0" for any port).
-func startSink(t *testing.T, addr string) *smtpSink {
-	t.Helper()
-	s := &smtpSink{}
-	s.srv = smtp.NewServer(smtp.BackendFunc(func(*smtp.Conn) (smtp.Session, error) { return sinkSession{s}, nil }))
-	s.srv.Domain = "localhost"
-	s.srv.AllowInsecureAuth = true
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.addr = ln.Addr().String()
-	go func() { _ = s.srv.Serve(ln) }()
-	t.Cleanup(func() { _ = s.srv.Close() })
-	return s
-}
-
-func (s *smtpSink) received() [][]byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([][]byte(nil), s.msgs...)
-}
 
 func mailer(t *testing.T, addr string) *outbox.SMTPMailer {
 	t.Helper()
@@ -124,57 +66,22 @@ func setup(t *testing.T, env *testserver.Env, n int) (talks.Talk, []testserver.U
 // calendarPart finds the text/calendar attachment of a MIME message.
 func calendarPart(t *testing.T, raw []byte) (*mail.Message, string, []byte) {
 	t.Helper()
-	msg, err := mail.ReadMessage(bytes.NewReader(raw))
+	msg, ct, body, err := testkit.MailPart(raw, "text/calendar")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var find func(ct string, body io.Reader, enc string) (string, []byte)
-	find = func(ct string, body io.Reader, enc string) (string, []byte) {
-		mt, params, err := mime.ParseMediaType(ct)
-		if err != nil {
-			t.Fatalf("content type %q: %v", ct, err)
-		}
-		if strings.HasPrefix(mt, "multipart/") {
-			mr := multipart.NewReader(body, params["boundary"])
-			for {
-				p, err := mr.NextRawPart()
-				if err != nil {
-					return "", nil
-				}
-				if c, b := find(p.Header.Get("Content-Type"), p, p.Header.Get("Content-Transfer-Encoding")); b != nil {
-					return c, b
-				}
-			}
-		}
-		if mt != "text/calendar" {
-			return "", nil
-		}
-		var r io.Reader = body
-		switch strings.ToLower(enc) {
-		case "base64":
-			r = base64.NewDecoder(base64.StdEncoding, body)
-		case "quoted-printable":
-			r = quotedprintable.NewReader(body)
-		}
-		b, err := io.ReadAll(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ct, b
-	}
-	ct, b := find(msg.Header.Get("Content-Type"), msg.Body, msg.Header.Get("Content-Transfer-Encoding"))
-	return msg, ct, b
+	return msg, ct, body
 }
 
 func TestConfirmationOverSMTPWithCalendar(t *testing.T) {
 	env := testserver.New(t)
-	sink := startSink(t, "127.0.0.1:0")
+	sink := testkit.StartMailSink(t, "127.0.0.1:0")
 	tk, us := setup(t, env, 1)
-	n, err := worker(env, mailer(t, sink.addr)).ProcessOnce(context.Background())
+	n, err := worker(env, mailer(t, sink.Addr)).ProcessOnce(context.Background())
 	if err != nil || n != 1 {
 		t.Fatalf("processed %d: %v", n, err)
 	}
-	got := sink.received()
+	got := sink.Received()
 	if len(got) != 1 {
 		t.Fatalf("%d mails received", len(got))
 	}
@@ -202,7 +109,7 @@ func TestConfirmationOverSMTPWithCalendar(t *testing.T) {
 		t.Fatal("message not marked sent")
 	}
 	// Nothing more to send: a second pass sends nothing again.
-	if n, _ := worker(env, mailer(t, sink.addr)).ProcessOnce(context.Background()); n != 0 || len(sink.received()) != 1 {
+	if n, _ := worker(env, mailer(t, sink.Addr)).ProcessOnce(context.Background()); n != 0 || len(sink.Received()) != 1 {
 		t.Fatalf("second pass claimed %d", n)
 	}
 }
@@ -233,7 +140,7 @@ func TestSMTPDownKeepsMessageUntilBack(t *testing.T) {
 		t.Fatalf("retried before its backoff: %d", n)
 	}
 	// The server comes back, and the backoff has passed.
-	sink := startSink(t, addr)
+	sink := testkit.StartMailSink(t, addr)
 	if _, err := env.DB.Exec(`UPDATE outbox SET next_attempt_at = now() WHERE talk_id = $1`, tk.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -243,20 +150,20 @@ func TestSMTPDownKeepsMessageUntilBack(t *testing.T) {
 	if err := env.DB.Get(&row, q, tk.ID); err != nil {
 		t.Fatal(err)
 	}
-	if len(sink.received()) != 1 || row.SentAt == nil || row.Attempts != 2 {
-		t.Fatalf("after recovery: %d mails, %+v", len(sink.received()), row)
+	if len(sink.Received()) != 1 || row.SentAt == nil || row.Attempts != 2 {
+		t.Fatalf("after recovery: %d mails, %+v", len(sink.Received()), row)
 	}
 }
 
 func TestTwoWorkersNeverSendTheSameMessage(t *testing.T) {
 	env := testserver.New(t)
-	sink := startSink(t, "127.0.0.1:0")
+	sink := testkit.StartMailSink(t, "127.0.0.1:0")
 	const n = 40
 	setup(t, env, n)
 	var wg sync.WaitGroup
 	claimed := make([]int, 2)
 	for i := 0; i < 2; i++ {
-		w := worker(env, mailer(t, sink.addr))
+		w := worker(env, mailer(t, sink.Addr))
 		w.Batch = 3
 		wg.Add(1)
 		go func() {
@@ -276,7 +183,7 @@ func TestTwoWorkersNeverSendTheSameMessage(t *testing.T) {
 	}
 	wg.Wait()
 	ids := map[string]int{}
-	for _, raw := range sink.received() {
+	for _, raw := range sink.Received() {
 		msg, err := mail.ReadMessage(bytes.NewReader(raw))
 		if err != nil {
 			t.Fatal(err)
