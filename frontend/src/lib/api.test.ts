@@ -61,6 +61,10 @@ describe('types from openapi.json', () => {
     expectTypeOf(api.register).returns.resolves.toEqualTypeOf<Schemas['Registration']>();
     expectTypeOf(api.thread).returns.resolves.toEqualTypeOf<Schemas['ThreadWithPosts']>();
     expectTypeOf(api.logout).returns.resolves.toEqualTypeOf<void>();
+    expectTypeOf(api.updateMe).returns.resolves.toEqualTypeOf<Schemas['User']>();
+    expectTypeOf(api.verifyEmail).returns.resolves.toEqualTypeOf<void>();
+    expectTypeOf(api.resendVerification).returns.resolves.toEqualTypeOf<void>();
+    expectTypeOf<Schemas['User']['email_verified']>().toEqualTypeOf<boolean>();
   });
 
   it('refuses what openapi.json does not document', () => {

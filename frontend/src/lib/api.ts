@@ -279,15 +279,13 @@ export const api = {
   exportMe: () => download('/me/export', 'application/json', 'hubtalks-my-data.json'),
   deleteMe: () => call('delete', '/api/v1/me'),
   users: (q: string) => call('get', '/api/v1/users', { query: { q, limit: 20 } }),
-  // Verification, reset and changes of one's own account. Typed by hand until
-  // openapi.json documents them (issue 14); then they become calls like the rest.
-  verifyEmail: (token: string) => json<void>('POST', '/auth/verify', { body: { token } }),
-  resendVerification: () => json<void>('POST', '/auth/verify/resend'),
-  requestPasswordReset: (email: string) => json<void>('POST', '/auth/password-reset', { body: { email } }),
+  verifyEmail: (token: string) => call('post', '/api/v1/auth/verify', { body: { token } }),
+  resendVerification: () => call('post', '/api/v1/auth/verify/resend'),
+  requestPasswordReset: (email: string) => call('post', '/api/v1/auth/password-reset', { body: { email } }),
   confirmPasswordReset: (token: string, password: string) =>
-    json<void>('POST', '/auth/password-reset/confirm', { body: { token, password } }),
-  changePassword: (body: { current_password: string; new_password: string }) => json<void>('POST', '/me/password', { body }),
-  updateMe: (body: { display_name: string }) => json<User>('PATCH', '/me', { body }),
+    call('post', '/api/v1/auth/password-reset/confirm', { body: { token, password } }),
+  changePassword: (body: Body<'/api/v1/me/password', 'post'>) => call('post', '/api/v1/me/password', { body }),
+  updateMe: (body: Body<'/api/v1/me', 'patch'>) => call('patch', '/api/v1/me', { body }),
 
   // Talks
   talks: (query: Query<'/api/v1/talks', 'get'>) => call('get', '/api/v1/talks', { query }),
