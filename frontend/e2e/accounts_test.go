@@ -99,7 +99,8 @@ func TestPasswordResetJourney(t *testing.T) {
 	tab.Type(tid("reset-password"), newPassword)
 	tab.Type(tid("reset-again"), newPassword+"x")
 	tab.Click(tid("reset-submit"))
-	tab.Until("the mismatch named at its field", `document.getElementById('reset-again').getAttribute('aria-invalid') === 'true' &&
+	tab.Until("the mismatch named at its field, the cursor there", `document.activeElement?.id === 'reset-again' &&
+		document.getElementById('reset-again').getAttribute('aria-invalid') === 'true' &&
 		document.getElementById(document.getElementById('reset-again').getAttribute('aria-describedby'))?.textContent.includes('not the same')`)
 	tab.do("clear the repetition", clearField(tid("reset-again")))
 	tab.Type(tid("reset-again"), newPassword)

@@ -1,5 +1,6 @@
 // Client-side rules of the account pages: what can be told before asking
 // the server (the server still checks everything), and the wording of waits.
+import { tick } from 'svelte';
 
 /** The shortest password the server accepts (api.md, Accounts). */
 export const MIN_PASSWORD = 10;
@@ -46,4 +47,13 @@ export function tokenFrom(search: string): string {
 /** Whether the user has an address still to confirm (guests have none). */
 export function needsVerification(user: { email?: string | null; email_verified?: boolean } | null): boolean {
   return !!user?.email && user.email_verified === false;
+}
+
+/**
+ * Puts the cursor in the first field of form the page marked invalid, once
+ * the page shows the marks: a screen reader then reads its label and message.
+ */
+export async function focusFirstInvalid(form: HTMLFormElement | null): Promise<void> {
+  await tick();
+  form?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
 }
