@@ -34,6 +34,18 @@ describe('call', () => {
     expect(init?.body).toBe('{"status":"resolved"}');
   });
 
+  it('answers undefined for a 202 without a JSON body', async () => {
+    answer(202, 'Accepted', 'text/plain; charset=utf-8');
+    expect(await api.resendVerification()).toBeUndefined();
+  });
+
+  it('keeps Retry-After of a 429 for the page to show', async () => {
+    vi.stubGlobal('fetch', vi.fn(async () =>
+      new Response(JSON.stringify({ type: 'about:blank', title: 'Too Many Requests', status: 429, code: 'rate_limited', detail: 'slow down' }),
+        { status: 429, headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '42' } })));
+    await expect(api.resendVerification()).rejects.toMatchObject({ status: 429, retryAfter: 42 } satisfies Partial<ApiError>);
+  });
+
   it('answers undefined for 204 and throws the problem otherwise', async () => {
     answer(204, undefined);
     expect(await api.cancelRegistration(1)).toBeUndefined();
@@ -49,6 +61,10 @@ describe('types from openapi.json', () => {
     expectTypeOf(api.register).returns.resolves.toEqualTypeOf<Schemas['Registration']>();
     expectTypeOf(api.thread).returns.resolves.toEqualTypeOf<Schemas['ThreadWithPosts']>();
     expectTypeOf(api.logout).returns.resolves.toEqualTypeOf<void>();
+    expectTypeOf(api.updateMe).returns.resolves.toEqualTypeOf<Schemas['User']>();
+    expectTypeOf(api.verifyEmail).returns.resolves.toEqualTypeOf<void>();
+    expectTypeOf(api.resendVerification).returns.resolves.toEqualTypeOf<void>();
+    expectTypeOf<Schemas['User']['email_verified']>().toEqualTypeOf<boolean>();
   });
 
   it('refuses what openapi.json does not document', () => {

@@ -196,6 +196,8 @@ async function json<T>(method: string, path: string, opts?: RequestOptions): Pro
   const res = await send(method, path, opts);
   if (res.status === 204) return undefined as T;
   const ct = res.headers.get('Content-Type') ?? '';
+  // 202 Accepted says only that the work is queued; its body, if any, is not the answer.
+  if (res.status === 202 && !ct.includes('json')) return undefined as T;
   if (!ct.includes('json')) {
     throw new ApiError({
       status: res.status,
@@ -279,6 +281,13 @@ export const api = {
   exportMe: () => download('/me/export', 'application/json', 'hubtalks-my-data.json'),
   deleteMe: () => call('delete', '/api/v1/me'),
   users: (q: string) => call('get', '/api/v1/users', { query: { q, limit: 20 } }),
+  verifyEmail: (token: string) => call('post', '/api/v1/auth/verify', { body: { token } }),
+  resendVerification: () => call('post', '/api/v1/auth/verify/resend'),
+  requestPasswordReset: (email: string) => call('post', '/api/v1/auth/password-reset', { body: { email } }),
+  confirmPasswordReset: (token: string, password: string) =>
+    call('post', '/api/v1/auth/password-reset/confirm', { body: { token, password } }),
+  changePassword: (body: Body<'/api/v1/me/password', 'post'>) => call('post', '/api/v1/me/password', { body }),
+  updateMe: (body: Body<'/api/v1/me', 'patch'>) => call('patch', '/api/v1/me', { body }),
 
   // Talks
   talks: (query: Query<'/api/v1/talks', 'get'>) => call('get', '/api/v1/talks', { query }),
