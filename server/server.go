@@ -64,6 +64,7 @@ type Server struct {
 	// talkStatuses serves live-channel authorisation during reconnect storms.
 	talkStatuses *talkStatuses
 	draining     atomic.Bool
+	trusted      trustedProxies // TRUSTED_PROXIES, for the client address
 }
 
 // BodyLimit is the largest request body accepted (413 beyond).
@@ -82,6 +83,7 @@ func newServer(cfg Config, deps Deps, reg *prometheus.Registry) *Server {
 	}
 	s.recorder = live.NewRecorder(deps.DB, pub)
 	s.talkStatuses = newTalkStatuses(time.Second)
+	s.trusted = parseTrustedProxies(cfg.TrustedProxies)
 	if s.cfg.SeriesTimezone == nil {
 		s.cfg.SeriesTimezone = time.UTC
 	}
@@ -119,7 +121,7 @@ func proxyHeader(trusted []string) string {
 	if len(trusted) == 0 {
 		return ""
 	}
-	return fiber.HeaderXForwardedFor
+	return clientAddressHeader // set by resolveClientAddress from X-Forwarded-For
 }
 
 // App is the Fiber application (tests drive it with app.Test).
@@ -147,6 +149,7 @@ func (s *Server) origins() []string {
 
 func (s *Server) routes() {
 	app := s.app
+	app.Use(s.resolveClientAddress)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	app.Use(requestid.New())
 	app.Use(s.metrics.middleware)
@@ -167,8 +170,9 @@ func (s *Server) routes() {
 	api := app.Group("/api/v1", httpx.WithDeadline(httpx.DBTimeout))
 	api.Get("/openapi.json", s.openAPI)
 	api.Use(etag.New())
+	api.Use("/auth", s.guardAuth)
 	acc := accounts.NewHandlers(s.accounts)
-	api.Use(acc.Authenticate, acc.CheckCSRF)
+	api.Use(acc.Authenticate, acc.CheckCSRF, noStoreWhenSignedIn)
 	acc.Routes(api)
 	s.mountLive(api)
 	s.mountDomains(api)

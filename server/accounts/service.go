@@ -125,16 +125,13 @@ func (s *Service) Login(ctx context.Context, actor *domain.User, req Login) (Ses
 }
 
 // authenticate finds the account of email if password is its own, under
-// the login throttles: attempts per client address, and failures per
-// account (which a success clears). Unknown emails and wrong passwords
-// take the same time and get the same answer.
+// the login throttle (throttle.go), which counts the attempt before the
+// password is checked. Unknown emails and wrong passwords take the same
+// time and get the same answer.
 func (s *Service) authenticate(ctx context.Context, email, password, from string) (User, error) {
-	if ok, retry := s.limiter.Allow(ctx, "login:ip:"+from, s.cfg.LoginAttemptsPerIP, s.cfg.LoginWindow); !ok {
-		return User{}, domain.TooMany("too many sign-in attempts from your address; wait and try again", retry)
-	}
-	accountKey := "login:account:" + email
-	if over, retry := s.limiter.Peek(ctx, accountKey, s.cfg.LoginFailuresPerAccount); over {
-		return User{}, domain.TooMany("too many failed sign-ins for this account; wait and try again", retry)
+	succeeded, err := s.admitLogin(ctx, email, from)
+	if err != nil {
+		return User{}, err
 	}
 	u, err := s.store.userByEmail(ctx, email)
 	found := err == nil
@@ -146,10 +143,9 @@ func (s *Service) authenticate(ctx context.Context, email, password, from string
 		hash = dummyHash()
 	}
 	if !checkPassword(password, hash) || !found {
-		s.limiter.Allow(ctx, accountKey, s.cfg.LoginFailuresPerAccount, s.cfg.LoginWindow)
 		return User{}, ErrInvalidCredentials
 	}
-	s.limiter.Reset(ctx, accountKey)
+	succeeded()
 	return u.User, nil
 }
 
