@@ -92,3 +92,38 @@ func TestAuthenticatedAnswersAreNotStored(t *testing.T) {
 		t.Fatalf("anonymous listing: Cache-Control %q; it may be cached", cc)
 	}
 }
+
+// A CR or LF in user text stored as it is (display names, titles) never
+// reaches a calendar feed raw: it would end the content line and add
+// properties of its own.
+func TestCalendarsNeverEmitRawLineBreaksFromUserText(t *testing.T) {
+	t.Parallel()
+	env := testserver.New(t)
+	speaker := env.NewUser("participant")
+	evil := "Eve\rATTENDEE:mailto:a@evil.example\r\nX-INJECTED:1\nX-INJECTED:2"
+	if _, err := env.DB.Exec(`UPDATE users SET display_name = $2 WHERE id = $1`, speaker.ID, evil); err != nil {
+		t.Fatal(err)
+	}
+	var talkID int64
+	err := env.DB.Get(&talkID, `INSERT INTO talks (slug, title, abstract, location, tags, starts_at, ends_at, status)
+		VALUES ('cr-talk', $1, $1, $1, ARRAY[$1], now() + interval '2 days', now() + interval '2 days 1 hour', 'scheduled') RETURNING id`, evil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	testserver.AddSpeakers(t, env, talkID, speaker.ID)
+	for _, path := range []string{"/api/v1/talks.ics", "/api/v1/talks/" + strconv.FormatInt(talkID, 10) + ".ics",
+		"/api/v1/speakers/" + strconv.FormatInt(speaker.ID, 10) + "/talks.ics"} {
+		body := string(testserver.Must(t, env.Get(path, ""), 200).Body)
+		if strings.Count(body, "\r") != strings.Count(body, "\r\n") || strings.Count(body, "\n") != strings.Count(body, "\r\n") {
+			t.Fatalf("%s: a bare CR or LF:\n%q", path, body)
+		}
+		for _, line := range strings.Split(body, "\r\n") {
+			if strings.HasPrefix(line, "ATTENDEE") || strings.HasPrefix(line, "X-INJECTED") {
+				t.Fatalf("%s: user text made a property: %q", path, line)
+			}
+		}
+		if !strings.Contains(body, "Eve") {
+			t.Fatalf("%s: the speaker's name is missing:\n%s", path, body)
+		}
+	}
+}

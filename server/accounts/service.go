@@ -180,11 +180,11 @@ func (s *Service) Users(ctx context.Context, actor *domain.User, search UserSear
 			return httpx.List[User]{}, err
 		}
 	}
-	users, err := s.store.ListUsers(ctx, strings.TrimSpace(search.Text), after, search.Page.Limit+1)
+	admin := actor.IsAdmin()
+	users, err := s.store.ListUsers(ctx, strings.TrimSpace(search.Text), admin, after, search.Page.Limit+1)
 	if err != nil {
 		return httpx.List[User]{}, err
 	}
-	admin := actor.IsAdmin()
 	return httpx.PageOf(users, search.Page.Limit, func(u User) User {
 		if !admin {
 			u.Email = ""
