@@ -19,6 +19,7 @@ func (s *Server) mountDomains(api fiber.Router) {
 	tks := talks.New(s.db, s.recorder, talks.CalendarConfig{BaseURL: s.cfg.BaseURL, Timezone: s.cfg.SeriesTimezone})
 	tks.Routes(api)
 	regs := registrations.NewService(s.db, s.recorder)
+	regs.LimitChanges(s.limiter)
 	tks.Service().Promote = regs.Promote // a raised capacity confirms from the waitlist
 	registrations.NewHandlers(regs).Routes(api)
 	s.accounts.OnErase(regs.Erase) // cancels as the user would, promoting from waitlists
