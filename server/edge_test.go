@@ -1,6 +1,9 @@
 package server_test
 
 import (
+	"context"
+	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -125,5 +128,36 @@ func TestCalendarsNeverEmitRawLineBreaksFromUserText(t *testing.T) {
 		if !strings.Contains(body, "Eve") {
 			t.Fatalf("%s: the speaker's name is missing:\n%s", path, body)
 		}
+	}
+}
+
+// With METRICS_ADDR the numbers are served on the operator's listener
+// only; the public port answers 404.
+func TestMetricsOnTheirOwnListener(t *testing.T) {
+	t.Parallel()
+	env := testserver.New(t, testserver.WithConfig(func(c *server.Config) { c.MetricsAddr = "127.0.0.1:0" }))
+	env.Get("/api/v1/me", "")
+	testserver.Must(t, env.Get("/metrics", ""), 404)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- env.Server.ServeMetrics(ctx, ln) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	resp, err := http.Get("http://" + ln.Addr().String() + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `hubtalks_http_requests_total{method="GET",route="/api/v1/me",status="401"} 1`) {
+		t.Fatalf("metrics listener: %d\n%s", resp.StatusCode, body)
 	}
 }

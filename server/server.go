@@ -38,6 +38,9 @@ type Config struct {
 	// RedisPrefix namespaces every Redis key and channel of this deployment.
 	RedisPrefix string
 	Moderation  moderation.Config // Q&A and threads: rate limits, blocked words, edit window, clock
+	// MetricsAddr, when set, is where ServeMetrics serves /metrics (run by
+	// cmd/); the public port then answers 404 for it.
+	MetricsAddr string
 }
 
 // Deps are the connections the server uses; Redis may be nil (one instance).
@@ -165,7 +168,11 @@ func (s *Server) routes() {
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
-	app.Get("/metrics", s.metricsHandler())
+	if s.cfg.MetricsAddr == "" {
+		app.Get("/metrics", s.metricsHandler())
+	} else {
+		app.Get("/metrics", func(*fiber.Ctx) error { return fiber.ErrNotFound })
+	}
 
 	api := app.Group("/api/v1", httpx.WithDeadline(httpx.DBTimeout))
 	api.Get("/openapi.json", s.openAPI)
