@@ -96,12 +96,9 @@ func loadConfig(getenv func(string) string) (config, error) {
 		}
 		c.SMTPURL = u
 	}
-	switch v := getenv("MAIL_LOG_BODIES"); v {
-	case "", "0", "false":
-	case "1", "true":
-		c.MailLogBodies = true
-	default:
-		return c, envError{"MAIL_LOG_BODIES", "must be 1 or 0"}
+	var err error
+	if c.MailLogBodies, err = envSwitch(getenv, "MAIL_LOG_BODIES"); err != nil {
+		return c, err
 	}
 	if v := strings.TrimSpace(getenv("METRICS_ADDR")); v != "" {
 		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
@@ -119,12 +116,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, envError{"LOG_LEVEL", "must be debug, info, warn or error"}
 		}
 	}
-	switch v := getenv("RUN_MIGRATIONS"); v {
-	case "", "0", "false":
-	case "1", "true":
-		c.RunMigrations = true
-	default:
-		return c, envError{"RUN_MIGRATIONS", "must be 1 or 0"}
+	if c.RunMigrations, err = envSwitch(getenv, "RUN_MIGRATIONS"); err != nil {
+		return c, err
 	}
 	tz := getenv("SERIES_TIMEZONE")
 	if tz == "" {
@@ -165,4 +158,16 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// envSwitch reads a variable that is on ("1", "true") or off (unset, "0",
+// "false").
+func envSwitch(getenv func(string) string, name string) (bool, error) {
+	switch getenv(name) {
+	case "", "0", "false":
+		return false, nil
+	case "1", "true":
+		return true, nil
+	}
+	return false, envError{name, "must be 1 or 0"}
 }
