@@ -25,6 +25,9 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 export PORT=${PORT:-3000}
+# No SMTP server in the demo: the log shows whole messages (verification and
+# reset links included), which a real deployment never prints.
+export MAIL_LOG_BODIES=${MAIL_LOG_BODIES:-1}
 # A browser may open the demo as localhost or 127.0.0.1: both may use the live socket.
 export ALLOWED_ORIGINS=${ALLOWED_ORIGINS:-http://127.0.0.1:$PORT}
 "$bin" migrate

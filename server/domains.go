@@ -1,8 +1,11 @@
 package server
 
 import (
+	"context"
+
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
 	"github.com/hubtalks/hubtalks/server/playlists"
 	"github.com/hubtalks/hubtalks/server/qa"
@@ -19,10 +22,16 @@ func (s *Server) mountDomains(api fiber.Router) {
 	tks := talks.New(s.db, s.recorder, talks.CalendarConfig{BaseURL: s.cfg.BaseURL, Timezone: s.cfg.SeriesTimezone})
 	tks.Routes(api)
 	regs := registrations.NewService(s.db, s.recorder)
+	regs.LimitChanges(s.limiter)
 	tks.Service().Promote = regs.Promote // a raised capacity confirms from the waitlist
 	registrations.NewHandlers(regs).Routes(api)
 	s.accounts.OnErase(regs.Erase) // cancels as the user would, promoting from waitlists
 	s.accounts.OnExport("registrations", regs.Export)
+	// Registration messages wait for a verified address; once it is, the
+	// state of each registration is sent once (not a backlog).
+	s.accounts.OnVerified = func(ctx context.Context, tx *live.Tx, userID int64) error {
+		return regs.SendCurrentState(ctx, tx, userID)
+	}
 	// Recordings (playlists) and open schedule exports.
 	playlists.New(s.db, s.recorder).Routes(api)
 	schedule.New(s.db, schedule.Config{BaseURL: s.cfg.BaseURL, TimeZone: s.cfg.SeriesTimezone}).Routes(api)

@@ -140,6 +140,7 @@ func TestReadyzWhenPostgresUnreachable(t *testing.T) {
 	}
 	// A request that needs the database gets a retryable 503, not a 500.
 	req, _ = http.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"email":"a@b.co","password":"0123456789"}`))
+	req.Header.Set("Content-Type", "application/json")
 	resp, err = srv.App().Test(req, -1)
 	if err != nil {
 		t.Fatal(err)

@@ -1,6 +1,11 @@
 package server
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
 	"strconv"
 	"time"
 
@@ -52,4 +57,23 @@ func (m *httpMetrics) middleware(c *fiber.Ctx) error {
 
 func (s *Server) metricsHandler() fiber.Handler {
 	return adaptor.HTTPHandler(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+}
+
+// ServeMetrics serves /metrics alone on ln until ctx ends: with
+// Config.MetricsAddr set the public port does not answer it, so only the
+// operator's network sees the numbers.
+func (s *Server) ServeMetrics(ctx context.Context, ln net.Listener) error {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve metrics: %w", err)
+	}
+	return nil
 }

@@ -38,6 +38,9 @@ type Config struct {
 	// RedisPrefix namespaces every Redis key and channel of this deployment.
 	RedisPrefix string
 	Moderation  moderation.Config // Q&A and threads: rate limits, blocked words, edit window, clock
+	// MetricsAddr, when set, is where ServeMetrics serves /metrics (run by
+	// cmd/); the public port then answers 404 for it.
+	MetricsAddr string
 }
 
 // Deps are the connections the server uses; Redis may be nil (one instance).
@@ -64,6 +67,7 @@ type Server struct {
 	// talkStatuses serves live-channel authorisation during reconnect storms.
 	talkStatuses *talkStatuses
 	draining     atomic.Bool
+	trusted      trustedProxies // TRUSTED_PROXIES, for the client address
 }
 
 // BodyLimit is the largest request body accepted (413 beyond).
@@ -82,6 +86,7 @@ func newServer(cfg Config, deps Deps, reg *prometheus.Registry) *Server {
 	}
 	s.recorder = live.NewRecorder(deps.DB, pub)
 	s.talkStatuses = newTalkStatuses(time.Second)
+	s.trusted = parseTrustedProxies(cfg.TrustedProxies)
 	if s.cfg.SeriesTimezone == nil {
 		s.cfg.SeriesTimezone = time.UTC
 	}
@@ -119,7 +124,7 @@ func proxyHeader(trusted []string) string {
 	if len(trusted) == 0 {
 		return ""
 	}
-	return fiber.HeaderXForwardedFor
+	return clientAddressHeader // set by resolveClientAddress from X-Forwarded-For
 }
 
 // App is the Fiber application (tests drive it with app.Test).
@@ -147,6 +152,7 @@ func (s *Server) origins() []string {
 
 func (s *Server) routes() {
 	app := s.app
+	app.Use(s.resolveClientAddress)
 	app.Use(recover.New(recover.Config{EnableStackTrace: true, StackTraceHandler: s.logPanic}))
 	app.Use(requestid.New())
 	app.Use(s.metrics.middleware)
@@ -162,13 +168,18 @@ func (s *Server) routes() {
 
 	app.Get("/healthz", s.healthz)
 	app.Get("/readyz", s.readyz)
-	app.Get("/metrics", s.metricsHandler())
+	if s.cfg.MetricsAddr == "" {
+		app.Get("/metrics", s.metricsHandler())
+	} else {
+		app.Get("/metrics", func(*fiber.Ctx) error { return fiber.ErrNotFound })
+	}
 
 	api := app.Group("/api/v1", httpx.WithDeadline(httpx.DBTimeout))
 	api.Get("/openapi.json", s.openAPI)
 	api.Use(etag.New())
+	api.Use("/auth", s.guardAuth)
 	acc := accounts.NewHandlers(s.accounts)
-	api.Use(acc.Authenticate, acc.CheckCSRF)
+	api.Use(acc.Authenticate, acc.CheckCSRF, noStoreWhenSignedIn)
 	acc.Routes(api)
 	s.mountLive(api)
 	s.mountDomains(api)

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -28,6 +30,11 @@ type config struct {
 	EventRetention        time.Duration
 	LiveSocketsPerUser    int
 	LiveSocketsPerAddress int
+	// MetricsAddr serves /metrics on its own listener (not the public port).
+	MetricsAddr string
+	// MailLogBodies: the log mailer prints message bodies (verification and
+	// reset links): for the local demo only.
+	MailLogBodies bool
 }
 
 // envError names the variable so a bad deployment says what to fix.
@@ -75,12 +82,29 @@ func loadConfig(getenv func(string) string) (config, error) {
 		c.AllowedOrigins = append(c.AllowedOrigins, strings.TrimRight(o, "/"))
 	}
 	c.TrustedProxies = splitList(getenv("TRUSTED_PROXIES"))
+	for _, p := range c.TrustedProxies {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			if _, err := netip.ParseAddr(p); err != nil {
+				return c, envError{"TRUSTED_PROXIES", fmt.Sprintf("%q is not an address or a CIDR such as 10.0.0.0/8", p)}
+			}
+		}
+	}
 	if v := strings.TrimSpace(getenv("SMTP_URL")); v != "" {
 		u, err := url.Parse(v)
 		if err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Host == "" {
 			return c, envError{"SMTP_URL", "must be smtp://user:pass@host:587 or smtps://…"}
 		}
 		c.SMTPURL = u
+	}
+	var err error
+	if c.MailLogBodies, err = envSwitch(getenv, "MAIL_LOG_BODIES"); err != nil {
+		return c, err
+	}
+	if v := strings.TrimSpace(getenv("METRICS_ADDR")); v != "" {
+		if _, port, err := net.SplitHostPort(v); err != nil || port == "" {
+			return c, envError{"METRICS_ADDR", "must be host:port or :port, e.g. 127.0.0.1:9100"}
+		}
+		c.MetricsAddr = v
 	}
 	c.AdminEmail = strings.TrimSpace(getenv("ADMIN_EMAIL"))
 	c.AdminPassword = getenv("ADMIN_PASSWORD")
@@ -92,12 +116,8 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, envError{"LOG_LEVEL", "must be debug, info, warn or error"}
 		}
 	}
-	switch v := getenv("RUN_MIGRATIONS"); v {
-	case "", "0", "false":
-	case "1", "true":
-		c.RunMigrations = true
-	default:
-		return c, envError{"RUN_MIGRATIONS", "must be 1 or 0"}
+	if c.RunMigrations, err = envSwitch(getenv, "RUN_MIGRATIONS"); err != nil {
+		return c, err
 	}
 	tz := getenv("SERIES_TIMEZONE")
 	if tz == "" {
@@ -138,4 +158,16 @@ func splitList(s string) []string {
 		}
 	}
 	return out
+}
+
+// envSwitch reads a variable that is on ("1", "true") or off (unset, "0",
+// "false").
+func envSwitch(getenv func(string) string, name string) (bool, error) {
+	switch getenv(name) {
+	case "", "0", "false":
+		return false, nil
+	case "1", "true":
+		return true, nil
+	}
+	return false, envError{name, "must be 1 or 0"}
 }

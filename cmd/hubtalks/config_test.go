@@ -22,6 +22,9 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		"EVENT_RETENTION":          "5m",
 		"LIVE_SOCKETS_PER_USER":    "0",
 		"LIVE_SOCKETS_PER_ADDRESS": "many",
+		"TRUSTED_PROXIES":          "10.0.0.1, proxy.internal",
+		"MAIL_LOG_BODIES":          "yes",
+		"METRICS_ADDR":             "9100",
 	}
 	for name, value := range cases {
 		env := maps.Clone(base)

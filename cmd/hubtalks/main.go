@@ -23,13 +23,13 @@ Usage:
   hubtalks migrate                apply pending database migrations
   hubtalks users create --email E --password P --role participant|moderator|admin [--name N]
   hubtalks users set-role --email E --role participant|moderator|admin
-  hubtalks seed                   create a demo talk series (idempotent)
+  hubtalks seed [--force]         create a demo talk series (idempotent; refuses a database in use)
 
 Run "hubtalks <command> --help" for a command's flags. Configuration is read
 from the environment: DATABASE_URL, REDIS_URL, PORT, BASE_URL, ALLOWED_ORIGINS,
 TRUSTED_PROXIES, SMTP_URL, ADMIN_EMAIL, ADMIN_PASSWORD, LOG_LEVEL,
 RUN_MIGRATIONS, SERIES_TIMEZONE, EVENT_RETENTION, LIVE_SOCKETS_PER_USER,
-LIVE_SOCKETS_PER_ADDRESS.
+LIVE_SOCKETS_PER_ADDRESS, METRICS_ADDR, MAIL_LOG_BODIES.
 `
 
 func main() {

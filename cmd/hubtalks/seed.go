@@ -11,7 +11,23 @@ import (
 )
 
 func cmdSeed(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	return runFlaglessCommand(ctx, "seed", "Create a believable demo Hub Talks series with its users. Running it again changes nothing.", args, getenv, stderr, func(cfg config, db *sqlx.DB) error {
+	fs := flags("seed", "Create a believable demo Hub Talks series with its users. Running it again changes nothing.\n"+
+		"It refuses a database that holds accounts other than the demo's (their password is published).", stderr)
+	force := fs.Bool("force", false, "seed even though the database holds accounts other than the demo's")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	return withDatabase(ctx, getenv, func(cfg config, db *sqlx.DB) error {
+		if !*force {
+			n, err := demo.ForeignUsers(ctx, db)
+			if err != nil {
+				return err
+			}
+			if n > 0 {
+				return fmt.Errorf("seed: the database holds %d accounts that are not demo accounts; "+
+					"demo accounts have a published password and must not reach a database in use (--force to seed anyway)", n)
+			}
+		}
 		logins, err := demo.Seed(ctx, db, newLogger(stderr, cfg.LogLevel))
 		if err != nil {
 			return fmt.Errorf("seed: %w", err)

@@ -57,7 +57,7 @@ func serve(ctx context.Context, cfg config, db *sqlx.DB, getenv func(string) str
 	acfg.SecureCookie = isHTTPS(cfg.BaseURL)
 	srv, _ := server.NewWithHub(server.Config{
 		BaseURL: cfg.BaseURL, AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
-		SeriesTimezone: cfg.SeriesTimezone, Accounts: acfg, RedisPrefix: cfg.RedisPrefix,
+		SeriesTimezone: cfg.SeriesTimezone, Accounts: acfg, RedisPrefix: cfg.RedisPrefix, MetricsAddr: cfg.MetricsAddr,
 	}, deps, realtime.HubConfig{
 		MaxRetention: cfg.EventRetention, MaxSocketsPerUser: cfg.LiveSocketsPerUser, MaxSocketsPerAddr: cfg.LiveSocketsPerAddress,
 	})
@@ -90,6 +90,19 @@ func serve(ctx context.Context, cfg config, db *sqlx.DB, getenv func(string) str
 	if err != nil {
 		return fmt.Errorf("PORT: %w", err)
 	}
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("METRICS_ADDR: %w", err)
+		}
+		go func() {
+			if err := srv.ServeMetrics(ctx, mln); err != nil {
+				log.Error("metrics listener stopped", "err", err)
+			}
+		}()
+		log.Info("serving metrics", "addr", mln.Addr().String())
+	}
 	log.Info("serving", "addr", ln.Addr().String(), "base_url", cfg.BaseURL, "redis", rdb != nil)
 	if err := srv.Serve(ctx, ln, 25*time.Second); err != nil {
 		return err
@@ -111,7 +124,7 @@ func newMailer(cfg config, log *slog.Logger) (mailerWithFrom, error) {
 		from = "hubtalks@" + u.Hostname()
 	}
 	if cfg.SMTPURL == nil {
-		return mailerWithFrom{outbox.LogMailer{Log: log}, from}, nil
+		return mailerWithFrom{outbox.LogMailer{Log: log, Bodies: cfg.MailLogBodies}, from}, nil
 	}
 	m, err := outbox.NewSMTPMailer(cfg.SMTPURL, from)
 	if err != nil {

@@ -113,32 +113,41 @@ type Session struct {
 	Token string `json:"token"`
 }
 
+// Client is the address a request came from (never read from its body):
+// sign-ups, guests, upgrades, sign-ins and reset requests are limited per
+// address.
+type Client struct {
+	From string `json:"-"`
+}
+
+func (c *Client) setFrom(addr string) { c.From = addr }
+
 // Signup asks for a new participant account.
 type Signup struct {
 	Email       string `json:"email"`
 	Password    string `json:"password"`
 	DisplayName string `json:"display_name"`
-	From        string `json:"-"` // the client's address: sign-ups are limited per address
+	Client
 }
 
 // GuestJoin asks for a guest account: a display name only.
 type GuestJoin struct {
 	DisplayName string `json:"display_name"`
-	From        string `json:"-"` // the client's address: guests are limited per address
+	Client
 }
 
 // Upgrade turns the caller's guest account into a participant's.
 type Upgrade struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
-	From     string `json:"-"` // the client's address: limited with sign-ups
+	Client
 }
 
 // Login asks for a session with an email and a password.
 type Login struct {
 	Email    string `json:"email"`
 	Password string `json:"password"`
-	From     string `json:"-"` // the client's address: attempts are limited per address
+	Client
 }
 
 // RoleChange is an admin's change of a user's global role.
@@ -180,13 +189,14 @@ type Verify struct {
 // PasswordReset asks for a reset link to an address.
 type PasswordReset struct {
 	Email string `json:"email"`
-	From  string `json:"-"` // the client's address: requests are limited per address
+	Client
 }
 
 // PasswordResetConfirm sets a new password with the token of a reset link.
 type PasswordResetConfirm struct {
 	Token    string `json:"token"`
 	Password string `json:"password"`
+	Client
 }
 
 // PasswordChange is the caller's change of their own password.

@@ -25,12 +25,7 @@ func (s *Service) Guest(ctx context.Context, actor *domain.User, req GuestJoin) 
 	if err != nil {
 		return Session{}, err
 	}
-	if actor != nil && actor.ViaCookie {
-		if err := s.store.deleteSession(ctx, actor.SessionID); err != nil {
-			return Session{}, err
-		}
-	}
-	return s.startSession(ctx, u)
+	return s.startSession(ctx, actor, u)
 }
 
 // Upgrade makes the caller's guest account a participant's with an email

@@ -22,75 +22,69 @@ func NewHandlers(svc *Service) *Handlers { return &Handlers{cfg: svc.cfg, svc: s
 
 // Routes mounts the accounts endpoints on the /api/v1 group.
 func (h *Handlers) Routes(api fiber.Router) {
-	api.Post("/auth/signup", h.signup)
-	api.Post("/auth/login", h.login)
-	api.Post("/auth/guest", h.guest)
-	api.Post("/me/upgrade", httpx.RequireUser, h.upgrade)
+	api.Post("/auth/signup", sessionRoute(h, fiber.StatusCreated, h.svc.Signup))
+	api.Post("/auth/login", sessionRoute(h, fiber.StatusOK, h.svc.Login))
+	api.Post("/auth/guest", sessionRoute(h, fiber.StatusCreated, h.svc.Guest))
+	api.Post("/me/upgrade", httpx.RequireUser, httpx.Query(fromClient[Upgrade], h.svc.Upgrade))
 	api.Post("/auth/logout", httpx.RequireUser, h.logout)
 	api.Get("/me", httpx.RequireUser, h.me)
 	api.Get("/me/export", httpx.RequireUser, h.export)
 	api.Delete("/me", httpx.RequireUser, h.erase)
 	api.Patch("/me", httpx.RequireUser, httpx.Query(httpx.Body[ProfileChange], h.svc.UpdateProfile))
-	api.Post("/me/password", httpx.RequireUser, act(fiber.StatusNoContent, h.svc.ChangePassword))
-	api.Post("/auth/verify", act(fiber.StatusNoContent, anyone(h.svc.Verify)))
+	api.Post("/me/password", httpx.RequireUser, act(fiber.StatusNoContent, httpx.Body[PasswordChange], h.svc.ChangePassword))
+	api.Post("/auth/verify", act(fiber.StatusNoContent, httpx.Body[Verify], anyone(h.svc.Verify)))
 	api.Post("/auth/verify/resend", httpx.RequireUser, h.resendVerification)
 	api.Post("/auth/password-reset", h.requestPasswordReset)
-	api.Post("/auth/password-reset/confirm", act(fiber.StatusNoContent, anyone(h.svc.ConfirmPasswordReset)))
+	api.Post("/auth/password-reset/confirm", act(fiber.StatusNoContent, fromClient[PasswordResetConfirm], anyone(h.svc.ConfirmPasswordReset)))
 	// Moderators list users too (to pick speakers), without their emails.
 	api.Get("/users", httpx.RequireModerator, httpx.Query(userSearch, h.svc.Users))
 	api.Patch("/users/:id", httpx.RequireAdmin, httpx.Change(fiber.StatusOK, h.svc.SetRole))
 }
 
-func (h *Handlers) signup(c *fiber.Ctx) error {
-	var req Signup
+// fromClient decodes a request body R and stamps it with the client's
+// address, which its limits are counted by.
+func fromClient[R any, PR interface {
+	*R
+	setFrom(string)
+}](c *fiber.Ctx) (R, error) {
+	var req R
 	if err := httpx.Decode(c, &req); err != nil {
-		return err
+		return req, err
 	}
-	req.From = c.IP()
-	s, err := h.svc.Signup(httpx.Ctx(c), req)
-	if err != nil {
-		return err
-	}
-	return h.signedIn(c, s, fiber.StatusCreated)
+	PR(&req).setFrom(c.IP())
+	return req, nil
 }
 
-func (h *Handlers) login(c *fiber.Ctx) error {
-	var req Login
-	if err := httpx.Decode(c, &req); err != nil {
-		return err
+// sessionRoute is a route that opens a session (sign-up, sign-in, guest)
+// from a body R, answered as signedIn does.
+func sessionRoute[R any, PR interface {
+	*R
+	setFrom(string)
+}](h *Handlers, status int, open func(ctx context.Context, caller *domain.User, req R) (Session, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		req, err := fromClient[R, PR](c)
+		if err != nil {
+			return err
+		}
+		s, err := open(httpx.Ctx(c), httpx.CurrentUser(c), req)
+		if err != nil {
+			return err
+		}
+		return h.signedIn(c, s, status)
 	}
-	req.From = c.IP()
-	s, err := h.svc.Login(httpx.Ctx(c), httpx.CurrentUser(c), req)
-	if err != nil {
-		return err
-	}
-	return h.signedIn(c, s, fiber.StatusOK)
 }
 
-func (h *Handlers) guest(c *fiber.Ctx) error {
-	var req GuestJoin
-	if err := httpx.Decode(c, &req); err != nil {
-		return err
-	}
-	req.From = c.IP()
-	s, err := h.svc.Guest(httpx.Ctx(c), httpx.CurrentUser(c), req)
+// requestPasswordReset answers 202 whatever happened: nothing tells which
+// addresses have accounts.
+func (h *Handlers) requestPasswordReset(c *fiber.Ctx) error {
+	req, err := fromClient[PasswordReset](c)
 	if err != nil {
 		return err
 	}
-	return h.signedIn(c, s, fiber.StatusCreated)
-}
-
-func (h *Handlers) upgrade(c *fiber.Ctx) error {
-	var req Upgrade
-	if err := httpx.Decode(c, &req); err != nil {
+	if err := h.svc.RequestPasswordReset(httpx.Ctx(c), req); err != nil {
 		return err
 	}
-	req.From = c.IP()
-	u, err := h.svc.Upgrade(httpx.Ctx(c), httpx.CurrentUser(c), req)
-	if err != nil {
-		return err
-	}
-	return c.JSON(u)
+	return accepted(c)
 }
 
 // signedIn answers a new session: its token as the cookie, the bearer
@@ -153,12 +147,12 @@ func userSearch(c *fiber.Ctx) (UserSearch, error) {
 	return UserSearch{Text: c.Query("q"), Page: page}, err
 }
 
-// act is a route that reads a body B, calls call with the caller and
+// act is a route that reads an argument B (parse), calls call with the caller and
 // answers status with no body.
-func act[B any](status int, call func(ctx context.Context, u *domain.User, body B) error) fiber.Handler {
+func act[B any](status int, parse func(*fiber.Ctx) (B, error), call func(ctx context.Context, u *domain.User, body B) error) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		var body B
-		if err := httpx.Decode(c, &body); err != nil {
+		body, err := parse(c)
+		if err != nil {
 			return err
 		}
 		if err := call(httpx.Ctx(c), httpx.CurrentUser(c), body); err != nil {
@@ -175,18 +169,6 @@ func anyone[B any](call func(ctx context.Context, body B) error) func(context.Co
 
 func (h *Handlers) resendVerification(c *fiber.Ctx) error {
 	if err := h.svc.ResendVerification(httpx.Ctx(c), httpx.CurrentUser(c)); err != nil {
-		return err
-	}
-	return accepted(c)
-}
-
-func (h *Handlers) requestPasswordReset(c *fiber.Ctx) error {
-	var req PasswordReset
-	if err := httpx.Decode(c, &req); err != nil {
-		return err
-	}
-	req.From = c.IP()
-	if err := h.svc.RequestPasswordReset(httpx.Ctx(c), req); err != nil {
 		return err
 	}
 	return accepted(c)

@@ -63,7 +63,7 @@ func ValidRole(r string) bool {
 }
 
 // Signup creates a participant account and its first session.
-func (s *Service) Signup(ctx context.Context, req Signup) (Session, error) {
+func (s *Service) Signup(ctx context.Context, caller *domain.User, req Signup) (Session, error) {
 	var v domain.Checker
 	name := CheckDisplayName(&v, "display_name", req.DisplayName)
 	email, hash, err := s.credentials(ctx, &v, req.Email, req.Password, name, req.From)
@@ -81,7 +81,7 @@ func (s *Service) Signup(ctx context.Context, req Signup) (Session, error) {
 	if err != nil {
 		return Session{}, err
 	}
-	return s.startSession(ctx, u)
+	return s.startSession(ctx, caller, u)
 }
 
 // credentials checks a new account's email and password (with what v holds
@@ -116,25 +116,17 @@ func (s *Service) Login(ctx context.Context, actor *domain.User, req Login) (Ses
 	if err != nil {
 		return Session{}, err
 	}
-	if actor != nil && actor.ViaCookie {
-		if err := s.store.deleteSession(ctx, actor.SessionID); err != nil {
-			return Session{}, err
-		}
-	}
-	return s.startSession(ctx, u)
+	return s.startSession(ctx, actor, u)
 }
 
 // authenticate finds the account of email if password is its own, under
-// the login throttles: attempts per client address, and failures per
-// account (which a success clears). Unknown emails and wrong passwords
-// take the same time and get the same answer.
+// the login throttle (throttle.go), which counts the attempt before the
+// password is checked. Unknown emails and wrong passwords take the same
+// time and get the same answer.
 func (s *Service) authenticate(ctx context.Context, email, password, from string) (User, error) {
-	if ok, retry := s.limiter.Allow(ctx, "login:ip:"+from, s.cfg.LoginAttemptsPerIP, s.cfg.LoginWindow); !ok {
-		return User{}, domain.TooMany("too many sign-in attempts from your address; wait and try again", retry)
-	}
-	accountKey := "login:account:" + email
-	if over, retry := s.limiter.Peek(ctx, accountKey, s.cfg.LoginFailuresPerAccount); over {
-		return User{}, domain.TooMany("too many failed sign-ins for this account; wait and try again", retry)
+	succeeded, err := s.admitLogin(ctx, email, from)
+	if err != nil {
+		return User{}, err
 	}
 	u, err := s.store.userByEmail(ctx, email)
 	found := err == nil
@@ -146,14 +138,20 @@ func (s *Service) authenticate(ctx context.Context, email, password, from string
 		hash = dummyHash()
 	}
 	if !checkPassword(password, hash) || !found {
-		s.limiter.Allow(ctx, accountKey, s.cfg.LoginFailuresPerAccount, s.cfg.LoginWindow)
 		return User{}, ErrInvalidCredentials
 	}
-	s.limiter.Reset(ctx, accountKey)
+	succeeded()
 	return u.User, nil
 }
 
-func (s *Service) startSession(ctx context.Context, u User) (Session, error) {
+// startSession opens a session for u; the session the caller came with by
+// cookie (may be nil) ends: one planted before (fixation) is never promoted.
+func (s *Service) startSession(ctx context.Context, actor *domain.User, u User) (Session, error) {
+	if actor != nil && actor.ViaCookie {
+		if err := s.store.deleteSession(ctx, actor.SessionID); err != nil {
+			return Session{}, err
+		}
+	}
 	token, _, err := s.store.CreateSession(ctx, u.ID, s.cfg.SessionTTL)
 	if err != nil {
 		return Session{}, err
@@ -184,11 +182,11 @@ func (s *Service) Users(ctx context.Context, actor *domain.User, search UserSear
 			return httpx.List[User]{}, err
 		}
 	}
-	users, err := s.store.ListUsers(ctx, strings.TrimSpace(search.Text), after, search.Page.Limit+1)
+	admin := actor.IsAdmin()
+	users, err := s.store.ListUsers(ctx, strings.TrimSpace(search.Text), admin, after, search.Page.Limit+1)
 	if err != nil {
 		return httpx.List[User]{}, err
 	}
-	admin := actor.IsAdmin()
 	return httpx.PageOf(users, search.Page.Limit, func(u User) User {
 		if !admin {
 			u.Email = ""
@@ -435,14 +433,8 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, req PasswordResetCon
 	}
 	s.store.forgetSessions(u.ID)
 	s.disconnect(u.ID)
-	s.clearLoginThrottle(ctx, string(u.Email))
+	s.forgetLoginFailures(ctx, strings.ToLower(string(u.Email)), req.From)
 	return nil
-}
-
-// clearLoginThrottle forgets the failed sign-ins counted against an
-// account whose owner has just proved themselves by a reset link.
-func (s *Service) clearLoginThrottle(ctx context.Context, email string) {
-	s.limiter.Reset(ctx, "login:account:"+strings.ToLower(email))
 }
 
 // ChangePassword sets the caller's new password after checking the

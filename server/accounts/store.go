@@ -40,9 +40,11 @@ const (
 	deleteExpired      = `DELETE FROM sessions WHERE expires_at < now() OR last_used_at < now() - $1::interval`
 	updateRole         = `UPDATE users SET role = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL
 		RETURNING id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified`
+	// listUsers matches emails only when $4 (an admin's search): a search
+	// must not find by what its answer hides.
 	listUsers = `SELECT id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified FROM users
 		WHERE deleted_at IS NULL AND id > $1
-		  AND ($2 = '' OR email ILIKE '%' || $2 || '%' OR display_name ILIKE '%' || $2 || '%')
+		  AND ($2 = '' OR ($4 AND email ILIKE '%' || $2 || '%') OR display_name ILIKE '%' || $2 || '%')
 		ORDER BY id LIMIT $3`
 	// Erasing keeps the row (questions and posts keep their author id) but
 	// removes everything that identifies the person.
@@ -279,10 +281,11 @@ func (s *Store) SetRoleByEmail(ctx context.Context, email, role string) (User, e
 	return s.SetRole(ctx, u.ID, role)
 }
 
-// ListUsers pages through users by id, filtered by q on email or name.
-func (s *Store) ListUsers(ctx context.Context, q string, after int64, limit int) ([]User, error) {
+// ListUsers pages through users by id, filtered by q on the name, and on
+// the email too when byEmail.
+func (s *Store) ListUsers(ctx context.Context, q string, byEmail bool, after int64, limit int) ([]User, error) {
 	users := []User{}
-	if err := s.db.SelectContext(ctx, &users, listUsers, after, q, limit); err != nil {
+	if err := s.db.SelectContext(ctx, &users, listUsers, after, q, limit, byEmail); err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}
 	return users, nil

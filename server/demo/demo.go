@@ -47,6 +47,9 @@ func Seed(ctx context.Context, db *sqlx.DB, log *slog.Logger) ([]Login, error) {
 		}
 		ids[u.Email] = created.ID
 	}
+	if err := verifyDemoAddresses(ctx, db); err != nil {
+		return nil, err
+	}
 	// Each domain's part of the demo, in order; each is idempotent.
 	if err := seedTalks(ctx, db, ids, hash, log); err != nil {
 		return nil, err

@@ -14,12 +14,23 @@ import (
 )
 
 // LogMailer "sends" mail to the log: the default when SMTP_URL is unset.
-type LogMailer struct{ Log *slog.Logger }
+// Bodies hold verification and reset links, which would let whoever reads
+// the logs into the accounts: they are printed only when Bodies is set (the
+// local demo, MAIL_LOG_BODIES=1).
+type LogMailer struct {
+	Log    *slog.Logger
+	Bodies bool
+}
 
 // Send logs the message.
 func (l LogMailer) Send(_ context.Context, m Mail) error {
-	l.Log.Info("mail", "message_id", m.MessageID, "to", m.To, "subject", m.Subject,
-		"calendar_method", m.Method, "body", m.Text)
+	attrs := []any{"message_id", m.MessageID, "to", m.To, "subject", m.Subject, "calendar_method", m.Method}
+	if l.Bodies {
+		attrs = append(attrs, "body", m.Text)
+	} else {
+		attrs = append(attrs, "body", "(not logged: set MAIL_LOG_BODIES=1 to see it)")
+	}
+	l.Log.Info("mail", attrs...)
 	return nil
 }
 

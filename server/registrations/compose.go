@@ -33,12 +33,20 @@ func (c Composer) Compose(ctx context.Context, q sqlx.ExtContext, m outbox.Messa
 	if m.UserID == nil || m.TalkID == nil {
 		return outbox.Mail{}, fmt.Errorf("message %d (%s): %w", m.ID, m.Kind, outbox.ErrDrop)
 	}
-	email, name, err := Store{}.recipient(ctx, q, *m.UserID)
+	email, name, verified, err := Store{}.recipient(ctx, q, *m.UserID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return outbox.Mail{}, fmt.Errorf("user %d: %w", *m.UserID, outbox.ErrDrop)
 	}
 	if err != nil {
 		return outbox.Mail{}, fmt.Errorf("recipient of message %d: %w", m.ID, err)
+	}
+	if !verified {
+		// Nothing but verification goes to an address nobody confirmed; the
+		// current state is sent once it is (Service.SendCurrentState).
+		return outbox.Mail{}, fmt.Errorf("user %d has no verified address: %w", *m.UserID, outbox.ErrDrop)
+	}
+	if m.Kind, err = c.currentKind(ctx, q, m); err != nil {
+		return outbox.Mail{}, err
 	}
 	t, err := talks.Load(ctx, q, *m.TalkID)
 	if errors.Is(err, domain.ErrNotFound) {
@@ -108,6 +116,27 @@ func (c Composer) Compose(ctx context.Context, q sqlx.ExtContext, m outbox.Messa
 		mail.Calendar = []byte(c.Cal.Calendar([]talks.Talk{t}, method))
 	}
 	return mail, nil
+}
+
+// currentKind is what a registration message tells when it is sent: the
+// registration as it is now (messages are coalesced, see recentMessage), or
+// nothing when it was cancelled meanwhile. Other kinds stay.
+func (Composer) currentKind(ctx context.Context, q sqlx.ExtContext, m outbox.Message) (string, error) {
+	if m.Kind != MessageConfirmed && m.Kind != MessageWaitlisted && m.Kind != MessagePromoted {
+		return m.Kind, nil
+	}
+	status, err := Store{}.status(ctx, q, *m.TalkID, *m.UserID)
+	switch {
+	case err != nil:
+		return "", err
+	case status == "":
+		return "", fmt.Errorf("registration of message %d was cancelled: %w", m.ID, outbox.ErrDrop)
+	case status == "waitlisted":
+		return MessageWaitlisted, nil
+	case m.Kind == MessageWaitlisted:
+		return MessageConfirmed, nil
+	}
+	return m.Kind, nil
 }
 
 func (c Composer) tz() *time.Location {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -12,6 +13,7 @@ import (
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/idempotency"
 	"github.com/hubtalks/hubtalks/server/live"
+	"github.com/hubtalks/hubtalks/server/ratelimit"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
 
@@ -26,6 +28,27 @@ type Service struct {
 	rec     *live.Recorder
 	store   Store
 	batcher *Batcher
+	limiter ratelimit.Limiter // nil: changes are not limited
+}
+
+// Registration changes (registering or cancelling) per user: plenty for
+// anyone changing their mind, too few to bomb an address with messages.
+const (
+	changesPerUser = 20
+	changeWindow   = 10 * time.Minute
+)
+
+// LimitChanges limits each user's registration changes with l.
+func (s *Service) LimitChanges(l ratelimit.Limiter) { s.limiter = l }
+
+func (s *Service) admitChange(ctx context.Context, actor *domain.User) error {
+	if s.limiter == nil {
+		return nil
+	}
+	if ok, retry := s.limiter.Allow(ctx, "registrations:user:"+strconv.FormatInt(actor.ID, 10), changesPerUser, changeWindow); !ok {
+		return domain.TooMany("too many registration changes; wait and try again", retry)
+	}
+	return nil
 }
 
 // NewService builds the registrations' rules on db. Its Erase and Export
@@ -44,6 +67,9 @@ func NewService(db *sqlx.DB, rec *live.Recorder) *Service {
 func (s *Service) Register(ctx context.Context, actor *domain.User, talkID int64, key *idempotency.Key) (idempotency.Response, error) {
 	if actor.IsGuest() {
 		return idempotency.Response{}, ErrEmailRequired
+	}
+	if err := s.admitChange(ctx, actor); err != nil {
+		return idempotency.Response{}, err
 	}
 	res, err := s.batcher.Register(ctx, talkID, actor.ID, key)
 	switch {
@@ -82,6 +108,9 @@ func (s *Service) closed(ctx context.Context, actor *domain.User, talkID int64) 
 
 // Cancel removes actor's registration for talkID (also when there is none).
 func (s *Service) Cancel(ctx context.Context, actor *domain.User, talkID int64) error {
+	if err := s.admitChange(ctx, actor); err != nil {
+		return err
+	}
 	return s.rec.InTx(ctx, func(tx *live.Tx) error {
 		_, err := s.cancel(ctx, tx, talkID, actor.ID)
 		return err
@@ -185,6 +214,14 @@ func (s *Service) Erase(ctx context.Context, tx *live.Tx, userID int64) error {
 		return err
 	}
 	return idempotency.Erase(ctx, tx.Tx, userID)
+}
+
+// SendCurrentState runs in tx when userID's address has just been
+// verified: the registration messages held until then are dropped, and one
+// message per active registration for a talk still to come tells its
+// current state (not a backlog of every change).
+func (s *Service) SendCurrentState(ctx context.Context, tx sqlx.ExtContext, userID int64) error {
+	return s.store.sendCurrentState(ctx, tx, userID)
 }
 
 // WaitDurable returns once every transaction committed before the call is

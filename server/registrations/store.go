@@ -75,12 +75,25 @@ const (
 			INSERT INTO outbox (kind, talk_id, user_id)
 			SELECT CASE WHEN status = 'confirmed' THEN '` + MessageConfirmed + `' ELSE '` + MessageWaitlisted + `' END,
 				$1, user_id
-			FROM ins ORDER BY seq
+			FROM ins
+			WHERE NOT EXISTS (` + recentMessage + `)
+			ORDER BY seq
 		)
 		SELECT i.user_id, i.status, i.created_at,
 			CASE WHEN i.status = 'waitlisted' THEN t.waitlist_count + i.n - t.room END AS waitlist_position
 		FROM t LEFT JOIN (SELECT ins.user_id, ins.status, ins.created_at, c.n
 			FROM ins JOIN cand c ON c.user_id = ins.user_id) i ON true`
+
+	// recentMessage (for the registration ins of talk $1) finds a message
+	// that makes a new one redundant: registration messages are coalesced
+	// per (user, talk) within ten minutes. One still unsent is composed from
+	// the registration as it is when it is sent (Composer), so it tells the
+	// final state; one already sent did so if it told the same state
+	// (confirmed or waitlisted). Register/cancel cycles mail one message.
+	recentMessage = `SELECT FROM outbox o
+		WHERE o.user_id = ins.user_id AND o.talk_id = $1 AND o.created_at > now() - interval '10 minutes'
+		  AND o.kind IN ('` + MessageConfirmed + `', '` + MessageWaitlisted + `', '` + MessagePromoted + `')
+		  AND (o.sent_at IS NULL OR (o.kind = '` + MessageWaitlisted + `') = (ins.status = 'waitlisted'))`
 
 	// waitlistPosition is the position of the registration r on its talk's
 	// waitlist (NULL when it is not waitlisted).
@@ -135,7 +148,24 @@ const (
 	eraseCancelled    = `DELETE FROM registrations WHERE user_id = $1`
 	eraseOutbox       = `DELETE FROM outbox WHERE user_id = $1 AND sent_at IS NULL`
 
-	selectRecipient = `SELECT email, display_name FROM users WHERE id = $1 AND deleted_at IS NULL`
+	selectRecipient = `SELECT email, display_name, email_verified_at IS NOT NULL AS verified
+		FROM users WHERE id = $1 AND deleted_at IS NULL`
+	// selectStatus is the state of a registration that a message tells.
+	selectStatus = `SELECT status FROM registrations WHERE talk_id = $1 AND user_id = $2 AND status <> 'cancelled'`
+
+	// dropHeld ends the registration messages of a user that were never
+	// sent (the address was not verified): the current state replaces them.
+	dropHeld = `UPDATE outbox SET sent_at = now(), last_error = 'dropped: superseded by the current state'
+		WHERE user_id = $1 AND sent_at IS NULL
+		  AND kind IN ('` + MessageConfirmed + `', '` + MessageWaitlisted + `', '` + MessagePromoted + `')`
+	// enqueueCurrentState writes one message per active registration of a
+	// user for a talk still to come.
+	enqueueCurrentState = `INSERT INTO outbox (kind, talk_id, user_id)
+		SELECT CASE r.status WHEN 'confirmed' THEN '` + MessageConfirmed + `' ELSE '` + MessageWaitlisted + `' END, r.talk_id, r.user_id
+		FROM registrations r JOIN talks t ON t.id = r.talk_id
+		WHERE r.user_id = $1 AND r.status IN ('confirmed', 'waitlisted')
+		  AND t.status IN ('scheduled', 'live') AND t.ends_at > now()
+		ORDER BY t.starts_at, t.id`
 )
 
 // Store runs the package's SQL, on the database or in a transaction. Its
@@ -301,16 +331,43 @@ func (Store) activeTalks(ctx context.Context, q sqlx.QueryerContext, userID int6
 }
 
 // recipient is the address and name of an active user (sql.ErrNoRows for
-// an erased one).
-func (Store) recipient(ctx context.Context, q sqlx.QueryerContext, userID int64) (email, name string, err error) {
+// an erased one), and whether the address is verified.
+func (Store) recipient(ctx context.Context, q sqlx.QueryerContext, userID int64) (email, name string, verified bool, err error) {
 	var to struct {
-		Email string `db:"email"`
-		Name  string `db:"display_name"`
+		Email    sql.NullString `db:"email"`
+		Name     string         `db:"display_name"`
+		Verified bool           `db:"verified"`
 	}
 	if err := sqlx.GetContext(ctx, q, &to, selectRecipient, userID); err != nil {
-		return "", "", fmt.Errorf("recipient %d: %w", userID, err)
+		return "", "", false, fmt.Errorf("recipient %d: %w", userID, err)
 	}
-	return to.Email, to.Name, nil
+	return to.Email.String, to.Name, to.Verified && to.Email.Valid, nil
+}
+
+// status is the state of userID's registration for talkID ("" when there
+// is none).
+func (Store) status(ctx context.Context, q sqlx.QueryerContext, talkID, userID int64) (string, error) {
+	var st string
+	err := sqlx.GetContext(ctx, q, &st, selectStatus, talkID, userID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("registration of user %d for talk %d: %w", userID, talkID, err)
+	}
+	return st, nil
+}
+
+// sendCurrentState replaces userID's unsent registration messages with one
+// per active registration for a talk still to come.
+func (Store) sendCurrentState(ctx context.Context, tx sqlx.ExecerContext, userID int64) error {
+	if _, err := tx.ExecContext(ctx, dropHeld, userID); err != nil {
+		return fmt.Errorf("drop held messages of user %d: %w", userID, err)
+	}
+	if _, err := tx.ExecContext(ctx, enqueueCurrentState, userID); err != nil {
+		return fmt.Errorf("enqueue the registrations of user %d: %w", userID, err)
+	}
+	return nil
 }
 
 // selectAll runs query and returns its rows (an empty list, not nil, when

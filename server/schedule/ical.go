@@ -48,5 +48,5 @@ func (cfg Config) speakerCalendar(name string, ts []talks.Talk) string {
 			ev.SetStatus(ics.ObjectStatusConfirmed)
 		}
 	}
-	return cal.Serialize()
+	return cal.Serialize(ics.WithNewLineWindows) // RFC 5545 lines end in CRLF
 }

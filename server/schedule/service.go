@@ -2,9 +2,11 @@ package schedule
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
 
@@ -48,14 +50,18 @@ func (s *Service) build(ctx context.Context) (FrabDoc, map[int64][]talks.Speaker
 	return doc, speakers, nil
 }
 
-// SpeakerCalendar is the calendar of the talks user id speaks at: not found
-// for an unknown user, empty for one who speaks at nothing.
+// SpeakerCalendar is the calendar of the talks user id speaks at. Only
+// speakers have one: a user who speaks at no talk but drafts is not found,
+// as an unknown user is (the feed would otherwise name anyone by id).
 func (s *Service) SpeakerCalendar(ctx context.Context, id int64) (string, error) {
-	name, err := s.store.userName(ctx, s.db, id)
+	ts, err := s.store.spokenBy(ctx, s.db, id)
 	if err != nil {
 		return "", err
 	}
-	ts, err := s.store.spokenBy(ctx, s.db, id)
+	if len(ts) == 0 {
+		return "", fmt.Errorf("speaker %d: %w", id, domain.ErrNotFound)
+	}
+	name, err := s.store.userName(ctx, s.db, id)
 	if err != nil {
 		return "", err
 	}

@@ -59,19 +59,19 @@ func (c CalendarConfig) Calendar(ts []Talk, method ics.Method) string {
 		ev.SetSequence(t.ICalSequence)
 		ev.SetStartAt(t.StartsAt)
 		ev.SetEndAt(t.EndsAt)
-		ev.SetSummary(t.Title)
-		desc := t.Abstract
+		ev.SetSummary(calendarText(t.Title))
+		desc := calendarText(t.Abstract)
 		if len(t.Speakers) > 0 {
 			names := make([]string, len(t.Speakers))
 			for i, s := range t.Speakers {
-				names[i] = s.DisplayName
+				names[i] = calendarText(s.DisplayName)
 			}
 			desc = strings.TrimSpace(fmt.Sprintf("Speakers: %s\n\n%s", strings.Join(names, ", "), desc))
 		}
 		if desc != "" {
 			ev.SetDescription(desc)
 		}
-		loc := t.Location
+		loc := calendarText(t.Location)
 		if loc == "" && t.Format == "online" {
 			loc = "Online"
 		}
@@ -83,7 +83,7 @@ func (c CalendarConfig) Calendar(ts []Talk, method ics.Method) string {
 			ev.SetOrganizer("mailto:"+c.Organizer, ics.WithCN("Hub Talks"))
 		}
 		for _, tag := range t.Tags {
-			ev.AddCategory(tag)
+			ev.AddCategory(calendarText(tag))
 		}
 		if t.Status == StatusCancelled || method == ics.MethodCancel {
 			ev.SetStatus(ics.ObjectStatusCancelled)
@@ -92,4 +92,23 @@ func (c CalendarConfig) Calendar(ts []Talk, method ics.Method) string {
 		}
 	}
 	return cal.Serialize(ics.WithNewLineWindows)
+}
+
+// calendarText is user text as a TEXT value may hold it. The library escapes
+// "\n" but writes a CR as it is, which would end the content line early and
+// let a title or a display name add properties of its own: every line break
+// becomes "\n", and other control characters go.
+func calendarText(s string) string {
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\r':
+			return '\n'
+		case r == '\n' || r == '\t':
+			return r
+		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
+			return -1
+		}
+		return r
+	}, s)
 }

@@ -122,6 +122,9 @@ export interface paths {
                         "application/json": components["schemas"]["Auth"];
                     };
                 };
+                403: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+                429: components["responses"]["Problem"];
                 default: components["responses"]["Problem"];
             };
         };
@@ -166,6 +169,9 @@ export interface paths {
                         "application/json": components["schemas"]["Auth"];
                     };
                 };
+                403: components["responses"]["Problem"];
+                415: components["responses"]["Problem"];
+                429: components["responses"]["Problem"];
                 default: components["responses"]["Problem"];
             };
         };
