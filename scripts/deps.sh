@@ -10,6 +10,9 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [ "$mode" = test ]; then
+  # go test -race needs cgo, so a C compiler and the C library's headers.
+  command -v gcc >/dev/null 2>&1 || missing+=(gcc)
+  [ -f /usr/include/stdlib.h ] || missing+=(libc6-dev)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 fi

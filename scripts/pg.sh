@@ -3,8 +3,13 @@
 # directory. Runs as the postgres user when invoked as root (initdb refuses root).
 #   scripts/pg.sh start DIR   # init if needed, start; prints the admin DSN
 #   scripts/pg.sh stop DIR
+# The port is explicit on both sides (PG_PORT, default 5432): it names the
+# socket file in DIR, and a client left to its default (Debian's psql
+# follows the system's cluster, 5433 when another server holds 5432) would
+# look for another one. No TCP: another server on the port is no conflict.
 set -euo pipefail
 cmd=$1 dir=$2
+port=${PG_PORT:-5432}
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
 [ -n "$bin" ] || { echo "scripts/pg.sh: PostgreSQL is not installed (run scripts/deps.sh)" >&2; exit 1; }
 
@@ -22,10 +27,10 @@ start)
   fi
   if ! as_pg "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-      -o "-c listen_addresses='' -k $dir -c max_connections=300 -c shared_buffers=256MB -c fsync=${PG_FSYNC:-on}" start >/dev/null \
+      -o "-p $port -c listen_addresses='' -k $dir -c max_connections=300 -c shared_buffers=256MB -c fsync=${PG_FSYNC:-on}" start >/dev/null \
       || { tail -n 20 "$dir/postgres.log" >&2; exit 1; }
   fi
-  echo "postgres://postgres@/postgres?host=$dir&sslmode=disable"
+  echo "postgres://postgres@/postgres?host=$dir&port=$port&sslmode=disable"
   ;;
 stop)
   if [ -f "$dir/data/postmaster.pid" ]; then
