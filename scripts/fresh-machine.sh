@@ -13,6 +13,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${1:-$root/.data/fresh}
 mirror=${FRESH_MIRROR:-http://deb.debian.org/debian}
 port=${FRESH_PORT:-3999}
+mkdir -p "$root/.data"
 [ "$(id -u)" -eq 0 ] || { echo "fresh-machine.sh: run as root (debootstrap and chroot)" >&2; exit 2; }
 
 command -v debootstrap >/dev/null || { apt-get update -qq && apt-get install -y -qq debootstrap >/dev/null; }
