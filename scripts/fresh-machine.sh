@@ -49,6 +49,11 @@ in_chroot() {
     /bin/bash -c "cd /work/hubtalks && $1"
 }
 
+# What someone who cloned the repository and reads "make run" has: git,
+# make, and the certificates of HTTPS (the Go proxy, npm).
+in_chroot "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends make git ca-certificates >/dev/null" \
+  || { echo "fresh-machine.sh: could not install make and git in the chroot" >&2; exit 1; }
+
 echo "fresh-machine.sh: make test (in the chroot)" >&2
 in_chroot "make test" >"$root/.data/fresh-make-test.log" 2>&1 \
   || { tail -n 40 "$root/.data/fresh-make-test.log" >&2; echo "fresh-machine.sh: make test FAILED (log: .data/fresh-make-test.log)" >&2; exit 1; }
