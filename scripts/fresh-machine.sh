@@ -30,7 +30,12 @@ npm_root=$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")
 mkdir -p "$dir/usr/lib/node_modules" && rm -rf "$dir/usr/lib/node_modules/npm" && cp -a "$npm_root" "$dir/usr/lib/node_modules/npm"
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$dir/usr/bin/npm"
 ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$dir/usr/bin/npx"
+# The machine's network settings: its resolver, and the certificate
+# authorities it adds (a proxy that inspects HTTPS), trusted by the chroot's
+# ca-certificates below.
 cp /etc/resolv.conf "$dir/etc/resolv.conf"
+mkdir -p "$dir/usr/local/share/ca-certificates"
+cp /usr/local/share/ca-certificates/*.crt "$dir/usr/local/share/ca-certificates/" 2>/dev/null || true
 
 rm -rf "$dir/work/hubtalks" && mkdir -p "$dir/work" && git clone -q "$root" "$dir/work/hubtalks"
 
@@ -45,13 +50,13 @@ for m in "${mounts[@]}"; do mkdir -p "$dir/$m" && mount --bind "/$m" "$dir/$m"; 
 
 in_chroot() {
   chroot "$dir" /usr/bin/env -i HOME=/root PATH=/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-    LANG=C.UTF-8 PGPORT=5433 GOPROXY="$(go env GOPROXY)" GOFLAGS="$(go env GOFLAGS)" PORT="$port" \
+    LANG=C.UTF-8 PGPORT=5433 NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt GOPROXY="$(go env GOPROXY)" GOFLAGS="$(go env GOFLAGS)" PORT="$port" \
     /bin/bash -c "cd /work/hubtalks && $1"
 }
 
 # What someone who cloned the repository and reads "make run" has: git,
 # make, and the certificates of HTTPS (the Go proxy, npm).
-in_chroot "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends make git ca-certificates >/dev/null" \
+in_chroot "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends make git ca-certificates >/dev/null && update-ca-certificates >/dev/null" \
   || { echo "fresh-machine.sh: could not install make and git in the chroot" >&2; exit 1; }
 
 echo "fresh-machine.sh: make test (in the chroot)" >&2
