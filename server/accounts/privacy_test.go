@@ -42,3 +42,30 @@ func TestUserSearchMatchesEmailsForAdminsOnly(t *testing.T) {
 		t.Fatalf("a moderator's search by name: %d matches, want 1", n)
 	}
 }
+
+// TestUserListLeavesOutGuests: the user list picks speakers and changes
+// roles; a guest can be neither, so neither a moderator nor an admin finds
+// one there.
+func TestUserListLeavesOutGuests(t *testing.T) {
+	t.Parallel()
+	env := testserver.New(t)
+	var joined struct {
+		User struct {
+			ID int64 `json:"id"`
+		} `json:"user"`
+	}
+	testserver.Must(t, env.Post("/api/v1/auth/guest", "", map[string]string{"display_name": "Quentin Guest"}), 201).JSON(t, &joined)
+	for _, caller := range []testserver.User{env.NewUser("moderator"), env.NewUser("admin")} {
+		var p struct {
+			Items []struct {
+				ID int64 `json:"id"`
+			} `json:"items"`
+		}
+		testserver.Must(t, env.Get("/api/v1/users?q=Quentin", caller.Token), 200).JSON(t, &p)
+		for _, u := range p.Items {
+			if u.ID == joined.User.ID {
+				t.Fatalf("%s's user list holds the guest %d", caller.Role, u.ID)
+			}
+		}
+	}
+}

@@ -42,8 +42,10 @@ const (
 		RETURNING id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified`
 	// listUsers matches emails only when $4 (an admin's search): a search
 	// must not find by what its answer hides.
+	// Guests are left out: the list is for picking speakers and changing
+	// roles, and a guest can be neither.
 	listUsers = `SELECT id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified FROM users
-		WHERE deleted_at IS NULL AND id > $1
+		WHERE deleted_at IS NULL AND role <> 'guest' AND id > $1
 		  AND ($2 = '' OR ($4 AND email ILIKE '%' || $2 || '%') OR display_name ILIKE '%' || $2 || '%')
 		ORDER BY id LIMIT $3`
 	// Erasing keeps the row (questions and posts keep their author id) but
