@@ -93,7 +93,8 @@ const (
 	recentMessage = `SELECT FROM outbox o
 		WHERE o.user_id = ins.user_id AND o.talk_id = $1 AND o.created_at > now() - interval '10 minutes'
 		  AND o.kind IN ('` + MessageConfirmed + `', '` + MessageWaitlisted + `', '` + MessagePromoted + `')
-		  AND (o.sent_at IS NULL OR (o.kind = '` + MessageWaitlisted + `') = (ins.status = 'waitlisted'))`
+		  AND (o.sent_at IS NULL OR (o.kind = '` + MessageWaitlisted + `') = (ins.status = 'waitlisted'))
+		OFFSET 0` // kept a per-row probe of outbox_user_talk_idx: as an anti-join it read every message of the hot talk
 
 	// waitlistPosition is the position of the registration r on its talk's
 	// waitlist (NULL when it is not waitlisted).
