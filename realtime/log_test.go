@@ -179,3 +179,87 @@ func TestParseChannel(t *testing.T) {
 		}
 	}
 }
+
+// TestLogAppendAllTwoChannelsAtOnce: events appended to a talk's staff and
+// public channels in one statement, by concurrent writers that also append
+// to one channel alone, keep both channels gap-free, and each comes back
+// with the seq and data it was stored with.
+func TestLogAppendAllTwoChannelsAtOnce(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	l := NewLog(db)
+	const writers, each = 8, 15
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	returned := map[string]map[int64]string{"talk:9:staff": {}, "talk:9": {}}
+	for w := 0; w < writers; w++ {
+		wg.Go(func() {
+			for i := 0; i < each; i++ {
+				ctx := context.Background()
+				tx, err := db.BeginTxx(ctx, nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				body := fmt.Sprintf(`{"w":%d,"i":%d}`, w, i)
+				var evs []Event
+				if i%4 == 3 { // now and then the public channel alone
+					var ev Event
+					ev, err = l.Append(ctx, tx, "talk:9", "question.voted", "question:1", json.RawMessage(body))
+					evs = []Event{ev}
+				} else {
+					evs, err = l.AppendAll(ctx, tx, []Draft{
+						{Channel: "talk:9:staff", Type: "question.created", Subject: "question:1", Data: json.RawMessage(body)},
+						{Channel: "talk:9", Type: "question.created", Subject: "question:1", Data: json.RawMessage(body)},
+					})
+				}
+				if err != nil {
+					t.Error(err)
+					tx.Rollback()
+					return
+				}
+				if i%5 == 4 { // a rollback must not leave a gap in either channel
+					tx.Rollback()
+					continue
+				}
+				if err := tx.Commit(); err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				for _, ev := range evs {
+					returned[ev.Channel][ev.Seq] = string(ev.Data)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	for channel, want := range returned {
+		evs, err := l.Page(context.Background(), channel, 0, 10000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(evs) != len(want) || len(evs) == 0 {
+			t.Fatalf("%s: %d events stored, %d committed", channel, len(evs), len(want))
+		}
+		for i, ev := range evs {
+			if ev.Seq != int64(i+1) {
+				t.Fatalf("%s: event %d has seq %d: gap or duplicate", channel, i, ev.Seq)
+			}
+			var got, sent any
+			json.Unmarshal(ev.Data, &got)
+			json.Unmarshal([]byte(want[ev.Seq]), &sent)
+			if fmt.Sprint(got) != fmt.Sprint(sent) {
+				t.Fatalf("%s seq %d: stored %s, returned %s", channel, ev.Seq, ev.Data, want[ev.Seq])
+			}
+		}
+	}
+	tx := db.MustBegin()
+	defer tx.Rollback()
+	_, err := l.AppendAll(context.Background(), tx, []Draft{
+		{Channel: "talk:9", Type: "a", Subject: "question:1", Data: 1}, {Channel: "talk:9", Type: "b", Subject: "question:1", Data: 2}})
+	if err == nil {
+		t.Fatal("two events for one channel in one statement were taken")
+	}
+}

@@ -57,6 +57,17 @@ func (t *Tx) Emit(channel, eventType, subject string, data any) error {
 	return nil
 }
 
+// EmitAll appends one event to each of several distinct channels in one
+// statement, in the order given.
+func (t *Tx) EmitAll(drafts ...realtime.Draft) error {
+	evs, err := t.log.AppendAll(t.ctx, t.Tx, drafts)
+	if err != nil {
+		return fmt.Errorf("emit %s: %w", drafts[0].Type, err)
+	}
+	t.events = append(t.events, evs...)
+	return nil
+}
+
 // Restate rewrites the stored events of the given subjects on channel into
 // what the channel's viewers see of them now (a replay must not show what a
 // moderator has since hidden).

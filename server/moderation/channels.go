@@ -1,6 +1,7 @@
 package moderation
 
 import (
+	"github.com/hubtalks/hubtalks/realtime"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
@@ -14,13 +15,13 @@ import (
 // channel with publicData unless that is nil or the public may not see the
 // talk (a draft emits nothing in public).
 func Publish(tx *live.Tx, talk talks.Access, typ, subject string, staffData, publicData any) error {
-	if err := tx.Emit(live.StaffChannel(talk.TalkID), typ, subject, staffData); err != nil {
-		return err
+	staff := realtime.Draft{Channel: live.StaffChannel(talk.TalkID), Type: typ, Subject: subject, Data: staffData}
+	if publicData == nil || talk.TalkStatus == talks.StatusDraft {
+		return tx.EmitAll(staff)
 	}
-	if publicData == nil {
-		return nil
-	}
-	return PublishPublic(tx, talk, typ, subject, publicData)
+	// Staff first, then public, in one statement: every writer locks the
+	// two channels' counters in this order.
+	return tx.EmitAll(staff, realtime.Draft{Channel: live.TalkChannel(talk.TalkID), Type: typ, Subject: subject, Data: publicData})
 }
 
 // IfPublic is the public data of an event (Publish): data when the public

@@ -166,27 +166,26 @@ func (s *Service) Ask(ctx context.Context, u *domain.User, talkID int64, a Ask, 
 	})
 }
 
-// insert stores a new question with its log entry and events.
+// insert stores a new question with its log entry and events. The event
+// and the answer are both made from the inserted row: a new question has
+// no votes and no answers to read.
 func (s *Service) insert(ctx context.Context, tx *live.Tx, talk talks.Access, u *domain.User, r questionRow, held bool) (Question, error) {
-	id, err := s.store.Insert(ctx, tx, r)
+	row, err := s.store.Insert(ctx, tx, r)
 	if err != nil {
 		return Question{}, err
 	}
 	if held {
 		if err := s.mod.Record(ctx, tx, moderation.Action{TalkID: talk.TalkID, Action: "hold_blocked_words",
-			Target: moderation.Target{Type: "question", ID: id}, Reason: "blocked words: sent to pending"}); err != nil {
+			Target: moderation.Target{Type: "question", ID: row.ID}, Reason: "blocked words: sent to pending"}); err != nil {
 			return Question{}, err
 		}
 	}
-	ev, err := s.store.Question(ctx, tx, id, 0, false)
+	ev := row.question(false)
+	err = moderation.Publish(tx, talk, "question.created", live.Subject("question", row.ID), ev, moderation.IfPublic(public(row.Status), ev))
 	if err != nil {
 		return Question{}, err
 	}
-	err = moderation.Publish(tx, talk, "question.created", live.Subject("question", id), ev, moderation.IfPublic(public(r.Status), ev))
-	if err != nil {
-		return Question{}, err
-	}
-	return s.store.Question(ctx, tx, id, u.ID, u.IsModerator())
+	return row.question(u.IsModerator()), nil
 }
 
 // Vote adds (on) or removes u's vote. Votes are taken on public questions

@@ -24,8 +24,12 @@ const (
 	// the viewer voted for q.
 	votedBy = `EXISTS (SELECT 1 FROM question_votes v WHERE v.question_id = q.id AND v.user_id = `
 
-	insertQuestion = `INSERT INTO questions (talk_id, author_id, body, anonymous, status, created_at, updated_at)
-		VALUES (:talk_id, :author_id, :body, :anonymous, :status, :created_at, :created_at) RETURNING id`
+	// insertQuestion returns the new row as selectQuestion reads it (no
+	// votes, no answers yet), so that nothing is read back.
+	insertQuestion = `WITH q AS (
+		INSERT INTO questions (talk_id, author_id, body, anonymous, status, created_at, updated_at)
+		VALUES (:talk_id, :author_id, :body, :anonymous, :status, :created_at, :created_at) RETURNING *)
+		SELECT ` + questionColumns + `, false AS voted FROM q JOIN users u ON u.id = q.author_id`
 	selectQuestion = `SELECT ` + questionColumns + `, ` + votedBy + `$2) AS voted
 		FROM questions q JOIN users u ON u.id = q.author_id WHERE q.id = $1`
 	// selectAccess is what every request about one question needs to decide
@@ -123,9 +127,9 @@ func (r answerRow) answer() Answer {
 }
 
 // Insert stores a new question (talk, author, body, anonymity, status and
-// time of r) and returns its id.
-func (Store) Insert(ctx context.Context, q sqlx.ExtContext, r questionRow) (int64, error) {
-	return dbx.GetNamed[int64](ctx, q, "insert question", insertQuestion, r)
+// time of r) and returns it as stored.
+func (Store) Insert(ctx context.Context, q sqlx.ExtContext, r questionRow) (questionRow, error) {
+	return dbx.GetNamed[questionRow](ctx, q, "insert question", insertQuestion, r)
 }
 
 // Question reads one question with its answers; viewerID decides voted.
