@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"runtime"
@@ -210,4 +211,36 @@ func BenchmarkRedaction(b *testing.B) {
 			})
 		}
 	})
+}
+
+// BenchmarkAppendStaffAndPublic: one event to a talk's staff and public
+// channels per transaction, as two statements (Append twice) or one
+// (AppendAll).
+func BenchmarkAppendStaffAndPublic(b *testing.B) {
+	db := newDB(b)
+	l := NewLog(db)
+	data := json.RawMessage(`{"id":1,"body":"How do you keep FHIR profiles in sync across countries?","votes":0}`)
+	for _, mode := range []string{"two-statements", "one-statement"} {
+		b.Run(mode, func(b *testing.B) {
+			ctx := context.Background()
+			for b.Loop() {
+				tx, err := db.BeginTxx(ctx, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if mode == "one-statement" {
+					_, err = l.AppendAll(ctx, tx, []Draft{{Channel: "talk:5:staff", Type: "question.created", Subject: "question:1", Data: data},
+						{Channel: "talk:5", Type: "question.created", Subject: "question:1", Data: data}})
+				} else if _, err = l.Append(ctx, tx, "talk:5:staff", "question.created", "question:1", data); err == nil {
+					_, err = l.Append(ctx, tx, "talk:5", "question.created", "question:1", data)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				if err := tx.Commit(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

@@ -4,39 +4,63 @@
 # subscribers on one talk, M questions posted at R per second through the
 # HTTP API, reported by cmd/hubtalks-load. Everything stays on loopback.
 #   scripts/load-live.sh [subscribers=10000] [questions=200] [rate=4] [runs=1]
+# INSTANCES=N (default 1) starts N servers on the same PostgreSQL and Redis
+# (REDIS_URL is then required): subscribers and questions are spread over
+# them round-robin, so every event crosses the broker to reach most viewers.
+# PG_STATS=1 also prints, after each run, the statements PostgreSQL ran for
+# it (pg_stat_statements: calls, total and mean time).
 set -euo pipefail
 subs=${1:-10000} questions=${2:-200} rate=${3:-4} runs=${4:-1}
 root=$(cd "$(dirname "$0")/.." && pwd)
 tmp=$(mktemp -d /tmp/hubtalks-load.XXXXXX); chmod 755 "$tmp"
-server=""
+instances=${INSTANCES:-1}
+if [ "$instances" -gt 1 ] && [ -z "${REDIS_URL:-}" ]; then
+  echo "scripts/load-live.sh: INSTANCES=$instances needs REDIS_URL (the instances' shared broker)" >&2; exit 2
+fi
+servers=()
 cleanup() {
-  [ -n "$server" ] && kill "$server" 2>/dev/null && wait "$server" 2>/dev/null || true
+  for pid in "${servers[@]}"; do kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true; done
   "$root/scripts/pg.sh" stop "$tmp/pg" || true
   rm -rf "$tmp"
 }
 trap cleanup EXIT INT TERM
 
 (cd "$root" && go build -o "$tmp/hubtalks" ./cmd/hubtalks && go build -o "$tmp/hubtalks-load" ./cmd/hubtalks-load)
+[ "${PG_STATS:-}" = 1 ] && export PG_OPTIONS="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=top"
 admin=$("$root/scripts/pg.sh" start "$tmp/pg")
 psql "$admin" -qc "CREATE DATABASE hubtalks" >/dev/null
 export DATABASE_URL=${admin/\/postgres\?/\/hubtalks?}
 port=$(( 20000 + RANDOM % 20000 ))
-export PORT=$port BASE_URL=http://127.0.0.1:$port LOG_LEVEL=${LOG_LEVEL:-warn} DEBUG_ADDR=${DEBUG_ADDR:-}
+export BASE_URL=http://127.0.0.1:$port LOG_LEVEL=${LOG_LEVEL:-warn}
 # Every simulated viewer connects from 127.0.0.1: lift the per-address cap.
 export LIVE_SOCKETS_PER_ADDRESS=${LIVE_SOCKETS_PER_ADDRESS:-1000000}
 "$tmp/hubtalks" migrate 2>/dev/null
 "$tmp/hubtalks" users create --email load@example.org --password 'load test password' --role admin >/dev/null
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-"$tmp/hubtalks" serve 2>"$tmp/serve.log" & server=$!
-for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
+urls="" pids=""
+for i in $(seq 0 $((instances - 1))); do
+  # DEBUG_ADDR (pprof) goes to the first instance only.
+  debug=""; [ "$i" = 0 ] && debug=${DEBUG_ADDR:-}
+  PORT=$((port + i)) DEBUG_ADDR=$debug "$tmp/hubtalks" serve 2>"$tmp/serve$i.log" & servers+=($!)
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$((port + i))/readyz" >/dev/null && break; sleep 0.1; done
+  urls+="${urls:+,}http://127.0.0.1:$((port + i))" pids+="${pids:+,}${servers[$i]}"
+done
 token=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/auth/login" -H 'Content-Type: application/json' \
   -d '{"email":"load@example.org","password":"load test password"}' | sed -n 's/.*"token":"\([^"]*\)".*/\1/p')
 talk=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/talks" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' \
   -d '{"title":"Load test talk","starts_at":"2030-01-01T10:00:00Z","ends_at":"2030-01-01T11:00:00Z","status":"scheduled"}' \
   | sed -n 's/^{"id":\([0-9]*\).*/\1/p')
-echo "server pid $server on :$port, talk $talk; $subs subscribers, $questions questions at $rate/s" >&2
+echo "servers $pids on $urls, talk $talk; $subs subscribers, $questions questions at $rate/s" >&2
 for run in $(seq 1 "$runs"); do
   echo "--- run $run" >&2
-  "$tmp/hubtalks-load" -url "http://127.0.0.1:$port" -talk "$talk" -token "$token" -subscribers "$subs" \
-    -questions "$questions" -rate "$rate" -server-pid "$server" ${LOAD_FLAGS:-}
+  [ "${PG_STATS:-}" = 1 ] && psql "$DATABASE_URL" -qAtc "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()" >/dev/null
+  "$tmp/hubtalks-load" -url "$urls" -talk "$talk" -token "$token" -subscribers "$subs" \
+    -questions "$questions" -rate "$rate" -server-pid "$pids" ${LOAD_FLAGS:-}
+  if [ "${PG_STATS:-}" = 1 ]; then
+    echo "--- statements of run $run (calls, total ms, mean ms)" >&2
+    psql "$DATABASE_URL" -P pager=off -c "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms,
+        round(mean_exec_time::numeric, 3) AS mean_ms, left(regexp_replace(query, '\s+', ' ', 'g'), 110) AS query
+      FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+      ORDER BY total_exec_time DESC LIMIT 15" >&2
+  fi
 done

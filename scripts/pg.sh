@@ -3,6 +3,7 @@
 # directory. Runs as the postgres user when invoked as root (initdb refuses root).
 #   scripts/pg.sh start DIR   # init if needed, start; prints the admin DSN
 #   scripts/pg.sh stop DIR
+# PG_OPTIONS adds server settings (e.g. "-c shared_preload_libraries=pg_stat_statements").
 # The port is explicit on both sides (PG_PORT, default 5432): it names the
 # socket file in DIR, and a client left to its default (Debian's psql
 # follows the system's cluster, 5433 when another server holds 5432) would
@@ -27,7 +28,7 @@ start)
   fi
   if ! as_pg "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-      -o "-p $port -c listen_addresses='' -k $dir -c max_connections=300 -c shared_buffers=256MB -c fsync=${PG_FSYNC:-on}" start >/dev/null \
+      -o "-p $port -c listen_addresses='' -k $dir -c max_connections=300 -c shared_buffers=256MB -c fsync=${PG_FSYNC:-on} ${PG_OPTIONS:-}" start >/dev/null \
       || { tail -n 20 "$dir/postgres.log" >&2; exit 1; }
   fi
   echo "postgres://postgres@/postgres?host=$dir&port=$port&sslmode=disable"

@@ -39,14 +39,14 @@ import (
 )
 
 type config struct {
-	baseURL     string
+	baseURLs    []string // instances: subscribers and questions go round-robin
 	talk        int64
 	subscribers int
 	questions   int
 	rate        float64
 	token       string
 	connectRate float64
-	serverPID   int
+	serverPIDs  []int
 	settle      time.Duration
 	maxDuration time.Duration
 	jsonOut     bool
@@ -60,18 +60,25 @@ const (
 
 func main() {
 	var cfg config
-	flag.StringVar(&cfg.baseURL, "url", "http://127.0.0.1:3000", "server base URL (loopback only)")
+	urls := flag.String("url", "http://127.0.0.1:3000", "server base URLs, comma-separated (loopback only): "+
+		"subscribers and questions are spread over them round-robin")
 	flag.Int64Var(&cfg.talk, "talk", 1, "talk id: subscribers follow talk:{id}, questions are posted to it")
 	flag.IntVar(&cfg.subscribers, "subscribers", 100, "WebSocket subscribers to open")
 	flag.IntVar(&cfg.questions, "questions", 20, "questions to post")
 	flag.Float64Var(&cfg.rate, "rate", 4, "questions per second")
 	flag.StringVar(&cfg.token, "token", "", "bearer token of a signed-in user, for posting questions")
 	flag.Float64Var(&cfg.connectRate, "connect-rate", 2000, "new WebSocket connections per second")
-	flag.IntVar(&cfg.serverPID, "server-pid", 0, "server process id: read its VmRSS before and after connecting")
+	pids := flag.String("server-pid", "", "server process ids, comma-separated: read their VmRSS before and after connecting")
 	flag.DurationVar(&cfg.settle, "settle", 10*time.Second, "how long to wait for the last deliveries after the last post")
 	flag.DurationVar(&cfg.maxDuration, "max-duration", 15*time.Minute, "hard limit on the whole run")
 	flag.BoolVar(&cfg.jsonOut, "json", false, "print the report as JSON")
 	flag.Parse()
+	cfg.baseURLs = strings.Split(*urls, ",")
+	for _, p := range strings.Split(*pids, ",") {
+		if pid, err := strconv.Atoi(strings.TrimSpace(p)); err == nil && pid > 0 {
+			cfg.serverPIDs = append(cfg.serverPIDs, pid)
+		}
+	}
 
 	if err := cfg.validate(); err != nil {
 		fmt.Fprintln(os.Stderr, "hubtalks-load:", err)
@@ -101,18 +108,12 @@ func main() {
 }
 
 func (c *config) validate() error {
-	u, err := url.Parse(c.baseURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("-url %q: want http(s)://host:port", c.baseURL)
+	if len(c.baseURLs) == 0 {
+		return errors.New("-url: no server")
 	}
-	host := u.Hostname()
-	ips, err := net.LookupIP(host)
-	if err != nil || len(ips) == 0 {
-		return fmt.Errorf("-url host %q does not resolve", host)
-	}
-	for _, ip := range ips {
-		if !ip.IsLoopback() {
-			return fmt.Errorf("-url host %q is not a loopback address: this tool only loads the local machine", host)
+	for _, raw := range c.baseURLs {
+		if err := loopbackURL(raw); err != nil {
+			return err
 		}
 	}
 	switch {
@@ -128,6 +129,25 @@ func (c *config) validate() error {
 		return errors.New("-token is required to post questions")
 	case c.connectRate <= 0:
 		return errors.New("-connect-rate must be > 0")
+	}
+	return nil
+}
+
+// loopbackURL checks that raw is an http(s) URL of this machine.
+func loopbackURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("-url %q: want http(s)://host:port", raw)
+	}
+	host := u.Hostname()
+	ips, err := net.LookupIP(host)
+	if err != nil || len(ips) == 0 {
+		return fmt.Errorf("-url host %q does not resolve", host)
+	}
+	for _, ip := range ips {
+		if !ip.IsLoopback() {
+			return fmt.Errorf("-url host %q is not a loopback address: this tool only loads the local machine", host)
+		}
 	}
 	return nil
 }
@@ -178,6 +198,7 @@ type subscriber struct {
 }
 
 type report struct {
+	Instances        int     `json:"instances"`
 	Subscribers      int     `json:"subscribers"`
 	Connected        int     `json:"connected"`
 	ConnectSeconds   float64 `json:"connect_seconds"`
@@ -209,20 +230,25 @@ type report struct {
 }
 
 func run(ctx context.Context, cfg config) (*report, error) {
-	base, _ := url.Parse(cfg.baseURL)
-	wsURL := *base
-	if base.Scheme == "https" {
-		wsURL.Scheme = "wss"
-	} else {
-		wsURL.Scheme = "ws"
+	bases := make([]*url.URL, len(cfg.baseURLs))
+	wsURLs := make([]string, len(cfg.baseURLs))
+	for i, raw := range cfg.baseURLs {
+		bases[i], _ = url.Parse(raw)
+		wsURL := *bases[i]
+		if wsURL.Scheme == "https" {
+			wsURL.Scheme = "wss"
+		} else {
+			wsURL.Scheme = "ws"
+		}
+		wsURL.Path = strings.TrimSuffix(wsURL.Path, "/") + "/api/v1/live"
+		wsURLs[i] = wsURL.String()
 	}
-	wsURL.Path = strings.TrimSuffix(base.Path, "/") + "/api/v1/live"
 	channel := "talk:" + strconv.FormatInt(cfg.talk, 10)
 	runID := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 
-	rep := &report{Subscribers: cfg.subscribers, Questions: cfg.questions}
-	if cfg.serverPID > 0 {
-		rep.ServerRSSBefore = readRSS(cfg.serverPID)
+	rep := &report{Instances: len(bases), Subscribers: cfg.subscribers, Questions: cfg.questions}
+	if len(cfg.serverPIDs) > 0 {
+		rep.ServerRSSBefore = readRSS(cfg.serverPIDs)
 	}
 
 	// Connect at the configured rate.
@@ -254,7 +280,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			s, err := connect(ctx, dialer, wsURL.String(), channel, cfg.questions)
+			s, err := connect(ctx, dialer, wsURLs[i%len(wsURLs)], channel, cfg.questions)
 			if err != nil {
 				connectErrs.Add(1)
 				firstErr.CompareAndSwap(nil, err)
@@ -301,8 +327,8 @@ func run(ctx context.Context, cfg config) (*report, error) {
 			return rep, ctx.Err()
 		}
 	}
-	if cfg.serverPID > 0 {
-		rep.ServerRSSAfter = readRSS(cfg.serverPID)
+	if len(cfg.serverPIDs) > 0 {
+		rep.ServerRSSAfter = readRSS(cfg.serverPIDs)
 		if rep.ServerRSSAfter > 0 && rep.ServerRSSBefore > 0 {
 			rep.KiBPerConnection = float64(rep.ServerRSSAfter-rep.ServerRSSBefore) / float64(rep.Connected)
 		}
@@ -310,7 +336,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 
 	// Post the questions at the configured rate.
 	postStart := time.Now()
-	postLat, postedOK, posted, postErrs := postQuestions(ctx, cfg, base, runID)
+	postLat, postedOK, posted, postErrs := postQuestions(ctx, cfg, bases, runID)
 	rep.Posted, rep.PostErrors = posted, postErrs
 	post := summarise(postLat)
 	rep.PostP50Ms, rep.PostP99Ms = post.p50, post.p99
@@ -544,12 +570,15 @@ func intField(msg []byte, key string) (int64, bool) {
 
 // postQuestions posts cfg.questions questions at cfg.rate per second, each
 // in its own goroutine so a slow response does not delay the schedule.
-func postQuestions(ctx context.Context, cfg config, base *url.URL, runID string) (lat []uint32, ok []bool, posted, failed int) {
+func postQuestions(ctx context.Context, cfg config, bases []*url.URL, runID string) (lat []uint32, ok []bool, posted, failed int) {
 	ok = make([]bool, cfg.questions)
 	if cfg.questions == 0 {
 		return nil, ok, 0, 0
 	}
-	endpoint := strings.TrimSuffix(base.String(), "/") + "/api/v1/talks/" + strconv.FormatInt(cfg.talk, 10) + "/questions"
+	endpoints := make([]string, len(bases))
+	for i, base := range bases {
+		endpoints[i] = strings.TrimSuffix(base.String(), "/") + "/api/v1/talks/" + strconv.FormatInt(cfg.talk, 10) + "/questions"
+	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -573,7 +602,7 @@ func postQuestions(ctx context.Context, cfg config, base *url.URL, runID string)
 				"body":      fmt.Sprintf("Load test question %d %s%s:%d:%d", q, marker, runID, q, sent.UnixNano()),
 				"anonymous": false,
 			})
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, endpoints[q%len(endpoints)], bytes.NewReader(body))
 			req.Header.Set("Content-Type", "application/json")
 			req.Header.Set("Authorization", "Bearer "+cfg.token)
 			resp, err := client.Do(req)
@@ -631,18 +660,22 @@ func pct(sorted []uint32, p float64) uint32 {
 }
 
 // readRSS returns VmRSS of pid in KiB (0 if unreadable).
-func readRSS(pid int) int64 {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
-			n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-			return n
+// readRSS sums the resident memory of the processes, in KiB.
+func readRSS(pids []int) int64 {
+	var total int64
+	for _, pid := range pids {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+		if err != nil {
+			return 0
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+				n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+				total += n
+			}
 		}
 	}
-	return 0
+	return total
 }
 
 func (r *report) print(w io.Writer, asJSON bool) {
@@ -652,7 +685,7 @@ func (r *report) print(w io.Writer, asJSON bool) {
 		_ = enc.Encode(r)
 		return
 	}
-	fmt.Fprintf(w, "subscribers      %d connected of %d in %.2fs (%.0f/s)\n", r.Connected, r.Subscribers, r.ConnectSeconds, r.ConnectPerSecond)
+	fmt.Fprintf(w, "subscribers      %d connected of %d in %.2fs (%.0f/s), over %d instance(s)\n", r.Connected, r.Subscribers, r.ConnectSeconds, r.ConnectPerSecond, r.Instances)
 	fmt.Fprintf(w, "questions        %d posted, %d failed (POST p50 %.1f ms, p99 %.1f ms)\n", r.Posted, r.PostErrors, r.PostP50Ms, r.PostP99Ms)
 	fmt.Fprintf(w, "deliveries       %d of %d expected, %.0f/s\n", r.Deliveries, r.Expected, r.DeliveriesPerSec)
 	fmt.Fprintf(w, "fan-out latency  p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms\n", r.LatencyP50Ms, r.LatencyP90Ms, r.LatencyP99Ms, r.LatencyMaxMs)

@@ -31,18 +31,25 @@ import (
 // and event log behind them: GET /api/v1/live and a minimal
 // POST /api/v1/talks/{id}/questions that stores a question.created event and
 // publishes it after commit (the real Q&A handler is server/'s).
-func stubServer(db *sqlx.DB) (*fiber.App, *realtime.Hub, context.CancelFunc) {
+// stubTraffic counts what one stub instance was sent.
+type stubTraffic struct{ sockets, questions atomic.Int64 }
+
+func stubServer(db *sqlx.DB, broker realtime.Broker, traffic *stubTraffic) (*fiber.App, *realtime.Hub, context.CancelFunc) {
 	log := realtime.NewLog(db)
-	hub := realtime.NewHub(realtime.HubConfig{History: log, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	hub := realtime.NewHub(realtime.HubConfig{History: log, Broker: broker, Logger: slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	ctx, cancel := context.WithCancel(context.Background())
 	go hub.Run(ctx) //nolint:errcheck
 	var nextID atomic.Int64
 	app := fiber.New(fiber.Config{DisableStartupMessage: true, Immutable: true})
-	app.Get("/api/v1/live", fws.New(func(c *fws.Conn) { hub.ServeConn(c, realtime.Principal{}) }))
+	app.Get("/api/v1/live", fws.New(func(c *fws.Conn) {
+		traffic.sockets.Add(1)
+		hub.ServeConn(c, realtime.Principal{})
+	}))
 	app.Post("/api/v1/talks/:id/questions", func(c *fiber.Ctx) error {
 		if !strings.HasPrefix(c.Get("Authorization"), "Bearer ") {
 			return c.SendStatus(fiber.StatusUnauthorized)
 		}
+		traffic.questions.Add(1)
 		talk, err := strconv.ParseInt(c.Params("id"), 10, 64)
 		if err != nil {
 			return c.SendStatus(fiber.StatusNotFound)
@@ -78,15 +85,23 @@ func stubServer(db *sqlx.DB) (*fiber.App, *realtime.Hub, context.CancelFunc) {
 	return app, hub, cancel
 }
 
+// TestLoadToolAgainstStub drives two stub instances that share a broker,
+// as two servers share Redis: half the subscribers and half the questions
+// go to each, and every subscriber still gets every question.
 func TestLoadToolAgainstStub(t *testing.T) {
 	db := testdb.New(t)
 	db.SetMaxOpenConns(8) // the PostgreSQL server is shared with other tests
-	app, hub, cancel := stubServer(db)
-	t.Cleanup(cancel) // after the app and hub stop
-	addr := testkit.ServeOnLoopback(t, app, hub)
+	broker := realtime.NewMemoryBroker()
+	var urls []string
+	traffic := make([]stubTraffic, 2)
+	for i := range traffic {
+		app, hub, cancel := stubServer(db, broker, &traffic[i])
+		t.Cleanup(cancel) // after the app and hub stop
+		urls = append(urls, "http://"+testkit.ServeOnLoopback(t, app, hub))
+	}
 	cfg := config{
-		baseURL: "http://" + addr, talk: 3, subscribers: 50, questions: 20, rate: 50,
-		token: "x", connectRate: 1000, serverPID: os.Getpid(), settle: 10 * time.Second, maxDuration: time.Minute,
+		baseURLs: urls, talk: 3, subscribers: 50, questions: 20, rate: 50,
+		token: "x", connectRate: 1000, serverPIDs: []int{os.Getpid()}, settle: 10 * time.Second, maxDuration: time.Minute,
 	}
 	if err := cfg.validate(); err != nil {
 		t.Fatal(err)
@@ -95,9 +110,14 @@ func TestLoadToolAgainstStub(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Connected != 50 || rep.Posted != 20 || rep.Deliveries != 1000 || rep.Lost != 0 || rep.Duplicated != 0 ||
+	if rep.Instances != 2 || rep.Connected != 50 || rep.Posted != 20 || rep.Deliveries != 1000 || rep.Lost != 0 || rep.Duplicated != 0 ||
 		rep.SeqGaps != 0 || rep.SeqDuplicates != 0 || rep.LatencyP99Ms <= 0 || rep.ServerRSSAfter == 0 {
 		t.Fatalf("report = %+v", rep)
+	}
+	for i := range traffic {
+		if n, q := traffic[i].sockets.Load(), traffic[i].questions.Load(); n != 25 || q != 10 {
+			t.Errorf("instance %d got %d subscribers and %d questions, want 25 and 10", i, n, q)
+		}
 	}
 	var sb strings.Builder
 	rep.print(&sb, false)
@@ -106,7 +126,7 @@ func TestLoadToolAgainstStub(t *testing.T) {
 
 func TestValidateRefusesNonLoopback(t *testing.T) {
 	for _, u := range []string{"http://8.8.8.8:3000", "ftp://127.0.0.1", "http://"} {
-		c := config{baseURL: u, talk: 1, subscribers: 1, connectRate: 1}
+		c := config{baseURLs: []string{"http://127.0.0.1:3000", u}, talk: 1, subscribers: 1, connectRate: 1}
 		if err := c.validate(); err == nil {
 			t.Errorf("validate(%q) accepted", u)
 		}
@@ -134,7 +154,7 @@ func TestMain(m *testing.M) {
 	if _, err := migrations.Up(context.Background(), db.DB, nil); err != nil {
 		panic(err)
 	}
-	app, hub, cancel := stubServer(db)
+	app, hub, cancel := stubServer(db, nil, new(stubTraffic))
 	if pp := os.Getenv("HUBTALKS_LOAD_STUB_PPROF"); pp != "" {
 		go http.ListenAndServe(pp, nil) //nolint:errcheck // net/http/pprof on loopback, for profiling runs
 	}

@@ -232,17 +232,12 @@ func (s *Service) Answer(ctx context.Context, u *domain.User, id int64, r Reply)
 		return Answer{}, ErrQuestionDismissed
 	}
 	return live.TxnOf[Answer](ctx, s.rec)(func(tx *live.Tx) (Answer, error) {
-		out, err := s.store.InsertAnswer(ctx, tx, id, u.ID, body, s.mod.Now())
+		out, status, err := s.store.InsertAnswer(ctx, tx, id, u.ID, body, s.mod.Now())
 		if err != nil {
 			return Answer{}, err
 		}
 		if err := s.mod.Record(ctx, tx, moderation.Action{TalkID: a.TalkID, ActorID: u.ID, Action: "answer",
 			Target: moderation.Target{Type: "question", ID: id}}); err != nil {
-			return Answer{}, err
-		}
-		// The status may have changed since the access was read: read it in the tx.
-		status, err := s.store.Status(ctx, tx, id)
-		if err != nil {
 			return Answer{}, err
 		}
 		// Answers share their question's subject: they leave the public

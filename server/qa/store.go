@@ -59,9 +59,12 @@ const (
 	answersFrom = `SELECT a.id, a.question_id, a.body, a.created_at, u.id AS author_id, u.display_name AS author_name
 		FROM answers a JOIN users u ON u.id = a.author_id`
 	selectAnswers = answersFrom + ` WHERE a.question_id = ANY($1) ORDER BY a.created_at, a.id`
-	selectAnswer  = answersFrom + ` WHERE a.id = $1`
-	selectStatus  = `SELECT status FROM questions WHERE id = $1`
-	insertAnswer  = `INSERT INTO answers (question_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING id`
+	// insertAnswer returns the new answer as answersFrom reads it, with its
+	// question's status now (it may have changed since the request's
+	// access check).
+	insertAnswer = `WITH a AS (INSERT INTO answers (question_id, author_id, body, created_at) VALUES ($1, $2, $3, $4) RETURNING *)
+		SELECT a.id, a.question_id, a.body, a.created_at, u.id AS author_id, u.display_name AS author_name, q.status AS question_status
+		FROM a JOIN users u ON u.id = a.author_id JOIN questions q ON q.id = a.question_id`
 
 	// The vote statements change the vote row and the counter together, so
 	// votes always equals the number of rows; the question's row lock
@@ -217,19 +220,18 @@ func (Store) List(ctx context.Context, q sqlx.ExtContext, sort string, p listPar
 	return dbx.SelectNamed[questionRow](ctx, q, fmt.Sprintf("list questions of talk %d", p.TalkID), query, p)
 }
 
-// InsertAnswer stores an answer and returns it.
-func (Store) InsertAnswer(ctx context.Context, q sqlx.QueryerContext, questionID, authorID int64, body string, at time.Time) (Answer, error) {
-	id, err := dbx.Get[int64](ctx, q, fmt.Sprintf("insert answer to question %d", questionID), insertAnswer, questionID, authorID, body, at)
-	if err != nil {
-		return Answer{}, err
+// InsertAnswer stores an answer and returns it, with its question's
+// status.
+func (Store) InsertAnswer(ctx context.Context, q sqlx.QueryerContext, questionID, authorID int64, body string, at time.Time) (Answer, string, error) {
+	var r struct {
+		answerRow
+		QuestionStatus string `db:"question_status"`
 	}
-	r, err := dbx.Get[answerRow](ctx, q, fmt.Sprintf("load answer %d", id), selectAnswer, id)
-	return r.answer(), err
-}
-
-// Status reads the status of question id.
-func (Store) Status(ctx context.Context, q sqlx.QueryerContext, id int64) (string, error) {
-	return dbx.Get[string](ctx, q, fmt.Sprintf("load question %d", id), selectStatus, id)
+	err := sqlx.GetContext(ctx, q, &r, insertAnswer, questionID, authorID, body, at)
+	if err != nil {
+		return Answer{}, "", fmt.Errorf("insert answer to question %d: %w", questionID, err)
+	}
+	return r.answer(), r.QuestionStatus, nil
 }
 
 // SetVote adds (on) or removes userID's vote on question id, and returns
