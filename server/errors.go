@@ -89,6 +89,8 @@ var problems = []struct {
 	{playlists.ErrDuplicateVideo, http.StatusConflict, "duplicate_video"},
 	{playlists.ErrInvalidFeed, http.StatusUnprocessableEntity, "invalid_feed"},
 	{playlists.ErrPlaylistMismatch, http.StatusUnprocessableEntity, "playlist_mismatch"},
+	{playlists.ErrNoYouTubePlaylist, http.StatusUnprocessableEntity, "no_youtube_playlist"},
+	{playlists.ErrFeedUnavailable, http.StatusBadGateway, "feed_unavailable"},
 }
 
 func (s *Server) problemFor(c *fiber.Ctx, err error) *httpx.Problem {
