@@ -22,8 +22,9 @@ type matchTalk struct {
 	HasRecording bool   `db:"has_recording"`
 }
 
-// foldAccents takes accents off letters: NFD, drop the combining marks, NFC.
-var foldAccents = transform.Chain(norm.NFD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
+// foldAccents takes accents off letters and folds compatibility forms (full
+// width letters, ligatures): NFKD, drop the combining marks, NFC.
+var foldAccents = transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC)
 
 // normalize makes titles comparable: accents off, lower case, and every run
 // of punctuation, dashes, symbols and spaces one space; the result has a
