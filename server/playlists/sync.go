@@ -23,8 +23,12 @@ import (
 // (PLAYLIST_FEED_URL, for tests): never from an address in a request.
 const DefaultFeedBaseURL = "https://www.youtube.com/feeds/videos.xml"
 
-// DefaultFetchTimeout bounds one fetch of a feed, connection to last byte.
-const DefaultFetchTimeout = 20 * time.Second
+// DefaultFetchTimeout bounds one fetch of a feed, connection to last byte;
+// syncDBTime is what a sync gives the database besides.
+const (
+	DefaultFetchTimeout = 15 * time.Second
+	syncDBTime          = 10 * time.Second
+)
 
 // SyncConfig is how the server syncs playlists from YouTube.
 type SyncConfig struct {
@@ -102,6 +106,10 @@ func (y *Syncer) Sync(ctx context.Context, actor *domain.User, id int64) (Import
 	if !actor.IsModerator() {
 		return ImportResult{}, domain.ErrForbidden
 	}
+	// The fetch has its own timeout, longer than a request's database
+	// deadline; the import that follows gets time of its own.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), y.cfg.Timeout+syncDBTime)
+	defer cancel()
 	p, err := y.svc.store.claim(ctx, y.svc.db, id)
 	if err != nil {
 		return ImportResult{}, err
@@ -124,9 +132,11 @@ func (y *Syncer) SyncDue(ctx context.Context) (int, error) {
 	}
 	ok := 0
 	for _, p := range due {
-		if _, err := y.sync(ctx, syncActor, p.ID, p.YouTubePlaylistID.String); err == nil {
+		pctx, cancel := context.WithTimeout(ctx, y.cfg.Timeout+syncDBTime)
+		if _, err := y.sync(pctx, syncActor, p.ID, p.YouTubePlaylistID.String); err == nil {
 			ok++
 		}
+		cancel()
 	}
 	return ok, nil
 }

@@ -17,6 +17,7 @@ import (
 
 	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/server"
+	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/playlists"
 	"github.com/hubtalks/hubtalks/server/testserver"
@@ -73,6 +74,11 @@ func (fs *feedServer) serve(w http.ResponseWriter, r *http.Request) {
 		if err == nil {
 			conn.Close()
 		}
+		return
+	case "late": // answers, after the API's database deadline
+		time.Sleep(httpx.DBTimeout + 500*time.Millisecond)
+		w.Header().Set("Content-Type", "application/atom+xml")
+		_, _ = w.Write(body)
 		return
 	case "slow":
 		select {
@@ -257,6 +263,24 @@ func TestSyncFromTheFeed(t *testing.T) {
 		t.Fatalf("no youtube id: %+v", pr)
 	}
 	testserver.Must(t, syncNow(env, bare.ID+100, mod.Token), 404)
+}
+
+// A feed that answers within the fetch timeout but after the request's
+// database deadline (5 s) is still applied.
+func TestSyncOutlastsTheRequestDeadline(t *testing.T) {
+	fs := newFeedServer(t, fixture(t, "feed.xml"))
+	fs.set("late", nil)
+	env := testserver.New(t, testserver.WithConfig(func(c *server.Config) {
+		c.Playlists = playlists.SyncConfig{FeedBaseURL: fs.URL + "/feeds/videos.xml", Timeout: httpx.DBTimeout + 5*time.Second}
+	}))
+	mod := env.NewUser("moderator")
+	var p playlists.Playlist
+	testserver.Must(t, env.Post("/api/v1/playlists", mod.Token, map[string]any{"title": "Hub Talks", "youtube_playlist_id": ytPlaylist}), 201).JSON(t, &p)
+	var res playlists.ImportResult
+	testserver.Must(t, syncNow(env, p.ID, mod.Token), 200).JSON(t, &res)
+	if res.Import.Created != 3 || res.LastSyncedAt == nil {
+		t.Fatalf("late feed: %+v", res)
+	}
 }
 
 // With several instances serving, each playlist due is synced by one of
