@@ -684,7 +684,7 @@ export interface paths {
         head?: never;
         /**
          * Change, move or (un)link a playlist item
-         * @description `position` moves the item (1..n); `talk_id` links it to a talk (its `recording`, with `talk.updated`), null unlinks.
+         * @description `position` moves the item (1..n); `talk_id` links it to a talk (its `recording`, with `talk.updated`), null unlinks. Any `talk_id` (null too) decides the item's link by hand: imports and syncs never link it by themselves again, and it leaves GET /api/v1/recordings/matches.
          */
         patch: {
             parameters: {
