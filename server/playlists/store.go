@@ -382,36 +382,22 @@ func (Store) claim(ctx context.Context, q sqlx.QueryerContext, id int64) (playli
 
 // claimDue claims the playlists whose last claim is older than interval.
 func (Store) claimDue(ctx context.Context, q sqlx.QueryerContext, interval time.Duration) ([]playlistRow, error) {
-	var rows []playlistRow
-	if err := sqlx.SelectContext(ctx, q, &rows, claimDue, interval.Seconds()); err != nil {
-		return nil, fmt.Errorf("claim playlists due for sync: %w", err)
-	}
-	return rows, nil
+	return dbx.Select[playlistRow](ctx, q, "claim playlists due for sync", claimDue, interval.Seconds())
 }
 
 // linked lists the playlists that have a YouTube playlist id.
 func (Store) linked(ctx context.Context, q sqlx.QueryerContext) ([]int64, error) {
-	var ids []int64
-	if err := sqlx.SelectContext(ctx, q, &ids, selectLinked); err != nil {
-		return nil, fmt.Errorf("list playlists with a YouTube id: %w", err)
-	}
-	return ids, nil
+	return dbx.Select[int64](ctx, q, "list playlists with a YouTube id", selectLinked)
 }
 
 // synced stamps a successful sync.
 func (Store) synced(ctx context.Context, q sqlx.ExecerContext, id int64) error {
-	if _, err := q.ExecContext(ctx, markSynced, id); err != nil {
-		return fmt.Errorf("mark playlist %d synced: %w", id, err)
-	}
-	return nil
+	return dbx.Exec(ctx, q, fmt.Sprintf("mark playlist %d synced", id), markSynced, id)
 }
 
 // syncFailed records why the last sync failed.
 func (Store) syncFailed(ctx context.Context, q sqlx.ExecerContext, id int64, reason string) error {
-	if _, err := q.ExecContext(ctx, markSyncFailed, id, reason); err != nil {
-		return fmt.Errorf("record the sync error of playlist %d: %w", id, err)
-	}
-	return nil
+	return dbx.Exec(ctx, q, fmt.Sprintf("record the sync error of playlist %d", id), markSyncFailed, id, reason)
 }
 
 // setCandidates makes the talks an item might record exactly talkIDs.
@@ -419,24 +405,16 @@ func (Store) setCandidates(ctx context.Context, q sqlx.ExecerContext, itemID int
 	if talkIDs == nil {
 		talkIDs = []int64{}
 	}
-	if _, err := q.ExecContext(ctx, keepCandidates, itemID, pq.Array(talkIDs)); err != nil {
-		return fmt.Errorf("candidates of item %d: %w", itemID, err)
+	what := fmt.Sprintf("candidates of item %d", itemID)
+	if err := dbx.Exec(ctx, q, what, keepCandidates, itemID, pq.Array(talkIDs)); err != nil || len(talkIDs) == 0 {
+		return err
 	}
-	if len(talkIDs) == 0 {
-		return nil
-	}
-	if _, err := q.ExecContext(ctx, addCandidates, itemID, pq.Array(talkIDs)); err != nil {
-		return fmt.Errorf("candidates of item %d: %w", itemID, err)
-	}
-	return nil
+	return dbx.Exec(ctx, q, what, addCandidates, itemID, pq.Array(talkIDs))
 }
 
 // clearCandidates forgets an item's candidates (its link was decided by hand).
 func (Store) clearCandidates(ctx context.Context, q sqlx.ExecerContext, itemID int64) error {
-	if _, err := q.ExecContext(ctx, clearCandidates, itemID); err != nil {
-		return fmt.Errorf("clear candidates of item %d: %w", itemID, err)
-	}
-	return nil
+	return dbx.Exec(ctx, q, fmt.Sprintf("clear candidates of item %d", itemID), clearCandidates, itemID)
 }
 
 // candidateRow is one talk an undecided item might record.
@@ -451,23 +429,16 @@ type candidateRow struct {
 }
 
 func (Store) candidates(ctx context.Context, q sqlx.QueryerContext) ([]candidateRow, error) {
-	var rows []candidateRow
-	if err := sqlx.SelectContext(ctx, q, &rows, selectCandidates); err != nil {
-		return nil, fmt.Errorf("list match candidates: %w", err)
-	}
-	return rows, nil
+	return dbx.Select[candidateRow](ctx, q, "list match candidates", selectCandidates)
 }
 
 func (Store) itemsByID(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]itemRow, error) {
-	var rows []itemRow
-	if err := sqlx.SelectContext(ctx, q, &rows, selectItemsByID, pq.Array(ids)); err != nil {
-		return nil, fmt.Errorf("load items: %w", err)
-	}
+	rows, err := dbx.Select[itemRow](ctx, q, "load items", selectItemsByID, pq.Array(ids))
 	out := make(map[int64]itemRow, len(rows))
 	for _, r := range rows {
 		out[r.ID] = r
 	}
-	return out, nil
+	return out, err
 }
 
 // recordingRow is a talk with its recording and where it comes from.
@@ -483,9 +454,5 @@ type recordingRow struct {
 }
 
 func (Store) recordings(ctx context.Context, q sqlx.QueryerContext) ([]recordingRow, error) {
-	var rows []recordingRow
-	if err := sqlx.SelectContext(ctx, q, &rows, selectRecordings); err != nil {
-		return nil, fmt.Errorf("list recordings: %w", err)
-	}
-	return rows, nil
+	return dbx.Select[recordingRow](ctx, q, "list recordings", selectRecordings)
 }
