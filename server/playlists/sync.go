@@ -174,6 +174,9 @@ func (y *Syncer) sync(ctx context.Context, actor *domain.User, id int64, ytID st
 			return y.svc.store.synced(ctx, tx, id)
 		})
 	}
+	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
+		return ImportResult{}, err // the server is stopping: not the feed's fault
+	}
 	if err != nil {
 		y.syncs.WithLabelValues("failed").Inc()
 		y.log.Warn("playlist sync failed", "playlist_id", id, "youtube_playlist_id", ytID, "err", err)

@@ -341,6 +341,21 @@ func TestPeriodicSyncOneInstanceAtATime(t *testing.T) {
 	testkit.WaitFor(t, "the periodic sync", 10*time.Second, func() bool { return fs.hits.Load() == int64(3*len(ids)) })
 	cancel()
 	<-done
+
+	// A server stopping in the middle of a fetch is not the feed's fault:
+	// no error is recorded.
+	fs.set("slow", nil)
+	env.DB.MustExec(`UPDATE playlists SET sync_claimed_at = NULL`)
+	ctx, cancel = context.WithCancel(context.Background())
+	done = make(chan struct{})
+	go func() { defer close(done); instances[0].Run(ctx) }()
+	testkit.WaitFor(t, "a fetch under way", 10*time.Second, func() bool { return fs.hits.Load() == int64(3*len(ids)+1) })
+	cancel()
+	<-done
+	var syncErr *string
+	if err := env.DB.Get(&syncErr, `SELECT last_sync_error FROM playlists WHERE youtube_playlist_id = $1`, ytPlaylist); err != nil || syncErr != nil {
+		t.Fatalf("after a stop mid-fetch: last_sync_error %v (%v)", syncErr, err)
+	}
 }
 
 // A feed of 15 entries with long descriptions is over the API's 64 KiB
