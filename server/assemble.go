@@ -51,6 +51,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 		close(hubDone)
 	}
 	go s.pruneSessions(hubCtx)
+	go s.playlistSync.Run(hubCtx) // every Config.Playlists.Interval, if any
 	var before func(context.Context)
 	if s.hub != nil {
 		before = s.hub.Shutdown

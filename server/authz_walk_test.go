@@ -88,7 +88,8 @@ func newFixture(t *testing.T, env *testserver.Env, admin testserver.User) fixtur
 	f.thread = id(testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/threads", f.talk), author.Token, map[string]any{"title": "A thread to walk", "body": "Opening post"}), 201))
 	f.post = id(testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", f.thread), author.Token, map[string]any{"body": "A reply"}), 201))
 	f.flag = id(testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/posts/%d/flags", f.post), speaker.Token, map[string]any{"reason": "off topic"}), 201))
-	f.playlist = id(testserver.Must(t, env.Post("/api/v1/playlists", admin.Token, map[string]any{"title": "Hub Talks recordings"}), 201))
+	f.playlist = id(testserver.Must(t, env.Post("/api/v1/playlists", admin.Token, map[string]any{"title": "Hub Talks recordings",
+		"youtube_playlist_id": "PLhT8dVx3Qz0aB1cD2eF3gH4iJ5kL6mN7o"}), 201))
 	pl := testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/playlists/%d/items", f.playlist), admin.Token, map[string]any{"video_id": "dQw4w9WgXcQ", "title": "First video"}), 201)
 	f.item = id(pl)
 	// Addresses start unverified, as after a sign-up, so that asking for a
@@ -189,7 +190,11 @@ var walkBodies = map[string]map[string]any{
 // and fails on any 2xx that the route's x-roles do not allow.
 func TestAuthorizationWalk(t *testing.T) {
 	t.Parallel()
-	env := testserver.New(t)
+	feed, err := os.ReadFile("playlists/testdata/feed.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env := testserver.New(t, testserver.WithFeed(t, feed))
 	admin := env.NewUser("admin")
 	var doc struct {
 		Paths map[string]map[string]struct {

@@ -148,8 +148,25 @@ func contractCases(t *testing.T, env *testserver.Env, c *contract, admin testser
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Two talks of one title: the video that names it is theirs to confirm.
+	for i := 0; i < 2; i++ {
+		call(201, "/api/v1/talks", testserver.Req{Method: "POST", Path: "/api/v1/talks", Token: admin.Token, Body: map[string]any{
+			"title": "Wearables in the clinic", "starts_at": start.Add(time.Duration(i) * time.Hour).Format(time.RFC3339),
+			"ends_at": start.Add(time.Duration(i+1) * time.Hour).Format(time.RFC3339), "status": "scheduled"}})
+	}
 	call(200, "/api/v1/playlists/{id}/import", testserver.Req{Method: "POST", Path: plPath + "/import", Token: mod.Token, Body: feed,
 		Header: map[string]string{"Content-Type": "application/atom+xml"}})
+	call(200, "/api/v1/playlists/{id}/sync", testserver.Req{Method: "POST", Path: plPath + "/sync", Token: mod.Token})
+	var matches struct {
+		Items []struct {
+			Candidates []any `json:"candidates"`
+		} `json:"items"`
+	}
+	call(200, "/api/v1/recordings/matches", testserver.Req{Method: "GET", Path: "/api/v1/recordings/matches", Token: mod.Token}).JSON(t, &matches)
+	if len(matches.Items) != 1 || len(matches.Items[0].Candidates) != 2 {
+		t.Fatalf("matches %+v", matches)
+	}
+	call(200, "/api/v1/recordings", testserver.Req{Method: "GET", Path: "/api/v1/recordings", Token: ""})
 	call(200, "/api/v1/playlists/{id}", testserver.Req{Method: "GET", Path: plPath, Token: ""})
 	call(200, "/api/v1/playlists", testserver.Req{Method: "GET", Path: "/api/v1/playlists?limit=1", Token: ""})
 

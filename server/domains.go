@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -33,7 +34,12 @@ func (s *Server) mountDomains(api fiber.Router) {
 		return regs.SendCurrentState(ctx, tx, userID)
 	}
 	// Recordings (playlists) and open schedule exports.
-	playlists.New(s.db, s.recorder).Routes(api)
+	pl, err := playlists.New(s.db, s.recorder, s.cfg.Playlists, s.log, s.registry)
+	if err != nil {
+		panic(fmt.Sprintf("playlists: %v", err)) // cmd/ checks PLAYLIST_FEED_URL first
+	}
+	pl.Routes(api)
+	s.playlistSync = pl.Syncer()
 	schedule.New(s.db, schedule.Config{BaseURL: s.cfg.BaseURL, TimeZone: s.cfg.SeriesTimezone}).Routes(api)
 	// Live Q&A, discussion threads, and their moderation (flag queue, log).
 	mod := moderation.New(s.db, s.recorder, s.limiter, s.cfg.Moderation, s.log)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"syscall"
@@ -89,6 +90,8 @@ var problems = []struct {
 	{playlists.ErrDuplicateVideo, http.StatusConflict, "duplicate_video"},
 	{playlists.ErrInvalidFeed, http.StatusUnprocessableEntity, "invalid_feed"},
 	{playlists.ErrPlaylistMismatch, http.StatusUnprocessableEntity, "playlist_mismatch"},
+	{playlists.ErrNoYouTubePlaylist, http.StatusUnprocessableEntity, "no_youtube_playlist"},
+	{playlists.ErrFeedUnavailable, http.StatusBadGateway, "feed_unavailable"},
 }
 
 func (s *Server) problemFor(c *fiber.Ctx, err error) *httpx.Problem {
@@ -107,6 +110,9 @@ func (s *Server) problemFor(c *fiber.Ctx, err error) *httpx.Problem {
 			code = "error"
 		}
 		detail := detailForStatus[fe.Code]
+		if fe.Code == http.StatusRequestEntityTooLarge && playlists.IsImportRequest(c.Method(), c.OriginalURL()) {
+			detail = fmt.Sprintf("the feed is over %d MiB", playlists.MaxFeedBytes>>20)
+		}
 		if detail == "" && fe.Code < 500 {
 			detail = fe.Message
 		}

@@ -20,11 +20,13 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
+	"github.com/valyala/fasthttp"
 
 	"github.com/hubtalks/hubtalks/server/accounts"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
+	"github.com/hubtalks/hubtalks/server/playlists"
 	"github.com/hubtalks/hubtalks/server/ratelimit"
 )
 
@@ -41,6 +43,8 @@ type Config struct {
 	// MetricsAddr, when set, is where ServeMetrics serves /metrics (run by
 	// cmd/); the public port then answers 404 for it.
 	MetricsAddr string
+	// Playlists is how playlists sync from YouTube (Interval 0: only on demand).
+	Playlists playlists.SyncConfig
 }
 
 // Deps are the connections the server uses; Redis may be nil (one instance).
@@ -64,13 +68,16 @@ type Server struct {
 	accounts *accounts.Service
 	hub      Hub
 	recorder *live.Recorder
+	// playlistSync syncs playlists from YouTube every Config.Playlists.Interval.
+	playlistSync *playlists.Syncer
 	// talkStatuses serves live-channel authorisation during reconnect storms.
 	talkStatuses *talkStatuses
 	draining     atomic.Bool
 	trusted      trustedProxies // TRUSTED_PROXIES, for the client address
 }
 
-// BodyLimit is the largest request body accepted (413 beyond).
+// BodyLimit is the largest request body accepted (413 beyond), except for
+// a playlist's feed import, which takes up to playlists.MaxFeedBytes.
 const BodyLimit = 64 << 10
 
 // New builds the application and its routes.
@@ -116,6 +123,14 @@ func newServer(cfg Config, deps Deps, reg *prometheus.Registry) *Server {
 		TrustedProxies:          cfg.TrustedProxies,
 		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
 	})
+	// Larger bodies for the feed import only, decided from the request line
+	// before the body is read.
+	s.app.Server().HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
+		if playlists.IsImportRequest(string(h.Method()), string(h.RequestURI())) {
+			return fasthttp.RequestConfig{MaxRequestBodySize: playlists.MaxFeedBytes}
+		}
+		return fasthttp.RequestConfig{}
+	}
 	s.routes()
 	return s
 }
@@ -188,9 +203,10 @@ func (s *Server) routes() {
 }
 
 // contentSecurityPolicy allows only our own scripts and styles (no
-// 'unsafe-inline'), YouTube's privacy-enhanced embeds and thumbnails.
+// 'unsafe-inline'), YouTube's privacy-enhanced embeds and thumbnails (the
+// feeds name i.ytimg.com and i1…i4.ytimg.com).
 const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; " +
-	"img-src 'self' data: https://i.ytimg.com; frame-src https://www.youtube-nocookie.com; " +
+	"img-src 'self' data: https://*.ytimg.com; frame-src https://www.youtube-nocookie.com; " +
 	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
 func (s *Server) healthz(c *fiber.Ctx) error {

@@ -35,6 +35,12 @@ type config struct {
 	// MailLogBodies: the log mailer prints message bodies (verification and
 	// reset links): for the local demo only.
 	MailLogBodies bool
+	// PlaylistSyncInterval: how often serving instances sync playlists from
+	// YouTube (PLAYLIST_SYNC_INTERVAL, default 1h, 0 never);
+	// PlaylistFeedURL replaces YouTube's feed address (PLAYLIST_FEED_URL,
+	// for tests against a local feed server).
+	PlaylistSyncInterval time.Duration
+	PlaylistFeedURL      string
 }
 
 // envError names the variable so a bad deployment says what to fix.
@@ -43,7 +49,7 @@ type envError struct{ name, msg string }
 func (e envError) Error() string { return e.name + ": " + e.msg }
 
 func loadConfig(getenv func(string) string) (config, error) {
-	c := config{Port: 3000, LogLevel: slog.LevelInfo, RedisPrefix: "hubtalks:"}
+	c := config{Port: 3000, LogLevel: slog.LevelInfo, RedisPrefix: "hubtalks:", PlaylistSyncInterval: time.Hour}
 	c.DatabaseURL = strings.TrimSpace(getenv("DATABASE_URL"))
 	if c.DatabaseURL == "" {
 		return c, envError{"DATABASE_URL", "is required (postgres://user:pass@host:5432/db?sslmode=disable)"}
@@ -134,6 +140,22 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, envError{"EVENT_RETENTION", "must be a duration of at least 1h, such as 168h"}
 		}
 		c.EventRetention = d
+	}
+	if v := strings.TrimSpace(getenv("PLAYLIST_SYNC_INTERVAL")); v != "" {
+		d, err := time.ParseDuration(v)
+		if v == "0" {
+			d, err = 0, nil
+		}
+		if err != nil || (d != 0 && d < time.Minute) {
+			return c, envError{"PLAYLIST_SYNC_INTERVAL", "must be 0 (never) or a duration of at least 1m, such as 1h"}
+		}
+		c.PlaylistSyncInterval = d
+	}
+	if v := strings.TrimSpace(getenv("PLAYLIST_FEED_URL")); v != "" {
+		if u, err := url.Parse(v); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return c, envError{"PLAYLIST_FEED_URL", "must be an http(s) URL (tests only; the default is YouTube's feed address)"}
+		}
+		c.PlaylistFeedURL = v
 	}
 	for _, v := range []struct {
 		name string

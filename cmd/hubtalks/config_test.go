@@ -4,6 +4,7 @@ import (
 	"maps"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestConfigErrorsNameTheVariable(t *testing.T) {
@@ -25,6 +26,8 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		"TRUSTED_PROXIES":          "10.0.0.1, proxy.internal",
 		"MAIL_LOG_BODIES":          "yes",
 		"METRICS_ADDR":             "9100",
+		"PLAYLIST_SYNC_INTERVAL":   "10s",
+		"PLAYLIST_FEED_URL":        "file:///etc/passwd",
 	}
 	for name, value := range cases {
 		env := maps.Clone(base)
@@ -35,7 +38,8 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		}
 	}
 	cfg, err := loadConfig(func(k string) string { return base[k] })
-	if err != nil || cfg.Port != 3000 || cfg.BaseURL != "http://localhost:3000" || cfg.SeriesTimezone.String() != "Europe/Brussels" {
+	if err != nil || cfg.Port != 3000 || cfg.BaseURL != "http://localhost:3000" || cfg.SeriesTimezone.String() != "Europe/Brussels" ||
+		cfg.PlaylistSyncInterval != time.Hour || cfg.PlaylistFeedURL != "" {
 		t.Fatalf("defaults: %+v, %v", cfg, err)
 	}
 }

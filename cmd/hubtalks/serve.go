@@ -19,6 +19,7 @@ import (
 	"github.com/hubtalks/hubtalks/server/accounts"
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/outbox"
+	"github.com/hubtalks/hubtalks/server/playlists"
 	"github.com/hubtalks/hubtalks/server/registrations"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
@@ -58,6 +59,7 @@ func serve(ctx context.Context, cfg config, db *sqlx.DB, getenv func(string) str
 	srv, _ := server.NewWithHub(server.Config{
 		BaseURL: cfg.BaseURL, AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
 		SeriesTimezone: cfg.SeriesTimezone, Accounts: acfg, RedisPrefix: cfg.RedisPrefix, MetricsAddr: cfg.MetricsAddr,
+		Playlists: playlists.SyncConfig{FeedBaseURL: cfg.PlaylistFeedURL, Interval: cfg.PlaylistSyncInterval},
 	}, deps, realtime.HubConfig{
 		MaxRetention: cfg.EventRetention, MaxSocketsPerUser: cfg.LiveSocketsPerUser, MaxSocketsPerAddr: cfg.LiveSocketsPerAddress,
 	})

@@ -65,7 +65,7 @@ type App struct {
 	done   chan struct{}
 }
 
-func startApp(t *testing.T) *App {
+func startApp(t *testing.T, opts ...testserver.Option) *App {
 	t.Helper()
 	requirements(t)
 	// The port must be known before the server is built: the live socket and
@@ -75,8 +75,8 @@ func startApp(t *testing.T) *App {
 		t.Fatal(err)
 	}
 	url := "http://" + ln.Addr().String()
-	env := testserver.New(t, testserver.WithHub(realtime.HubConfig{}),
-		testserver.WithConfig(func(c *server.Config) { c.BaseURL = url }))
+	env := testserver.New(t, append([]testserver.Option{testserver.WithHub(realtime.HubConfig{}),
+		testserver.WithConfig(func(c *server.Config) { c.BaseURL = url })}, opts...)...)
 	a := &App{t: t, Env: env, URL: url, addr: ln.Addr().String(),
 		log: slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
 	a.serve(env.Server, ln)
@@ -207,6 +207,9 @@ func newBrowser(t *testing.T, app *App) *Browser {
 		chromedp.Flag("disable-component-update", true),
 		chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-sync", true),
+		// YouTube's embeds and thumbnails go to a closed local port: the
+		// tests never reach outside the machine, and images fail as offline.
+		chromedp.Flag("host-resolver-rules", "MAP *.ytimg.com 127.0.0.1:9, MAP *.youtube-nocookie.com 127.0.0.1:9, MAP *.youtube.com 127.0.0.1:9"),
 		chromedp.Flag("disable-dev-shm-usage", true),
 		chromedp.UserDataDir(dir),
 		chromedp.WindowSize(1280, 900),

@@ -101,7 +101,7 @@ func TestDiscussionAndStaffPages(t *testing.T) {
 	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/playlists/%d/items", playlist.ID), mod.Token,
 		map[string]any{"video_id": "dQw4w9WgXcQ", "title": "Health data spaces (recording)", "talk_id": talk.ID}), 201)
 	part.Open("/recordings")
-	part.Click(tid("playlist-item") + " h3 a")
+	part.Click(tid("recording") + " h3 a")
 	part.Until("the recording's talk", `location.pathname === `+js(talk.Path(""))+` && document.querySelector(`+js(tid("talk-title"))+`)`)
 
 	// My talks and the account page.

@@ -112,6 +112,9 @@ func TestScreens(t *testing.T) {
 		{"10-schedule-phone-360.png", anon, "/", tid("talk-card"), 360},
 		{"11-edit-talk.png", mod, live.Path("/edit"), "main form", 1280},
 		{"12-account.png", part, "/account", tid("export"), 1280},
+		{"13-recordings.png", anon, "/recordings", tid("recording"), 1280},
+		{"14-recordings-phone-360.png", anon, "/recordings", tid("recording"), 360},
+		{"15-playlists.png", mod, "/recordings/manage", "main h1", 1280},
 	}
 	for _, s := range shots {
 		height := int64(900)

@@ -1,19 +1,40 @@
 package playlists
 
 import (
+	"context"
+	"log/slog"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
+	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
 )
 
-// Handlers is the HTTP side of playlists.
-type Handlers struct{ svc *Service }
+// Handlers is the HTTP side of playlists and recordings.
+type Handlers struct {
+	svc  *Service
+	sync *Syncer
+}
 
-// New builds the playlists' handlers; rec records the talk.updated events
-// of links.
-func New(db *sqlx.DB, rec *live.Recorder) *Handlers { return &Handlers{svc: NewService(db, rec)} }
+// NewHandlers builds the playlists' handlers on their rules and sync.
+func NewHandlers(svc *Service, sync *Syncer) *Handlers { return &Handlers{svc: svc, sync: sync} }
+
+// New builds the rules and their handlers with the sync of cfg; rec records
+// the talk.updated events of links, reg gets the sync's metric.
+func New(db *sqlx.DB, rec *live.Recorder, cfg SyncConfig, log *slog.Logger, reg prometheus.Registerer) (*Handlers, error) {
+	svc := NewService(db, rec)
+	sync, err := NewSyncer(svc, cfg, log, reg)
+	if err != nil {
+		return nil, err
+	}
+	return NewHandlers(svc, sync), nil
+}
+
+// Syncer is the playlists' sync (the server runs it periodically).
+func (h *Handlers) Syncer() *Syncer { return h.sync }
 
 // Routes mounts the playlist endpoints on the /api/v1 group: reading is
 // public, every change is for moderators and admins.
@@ -27,6 +48,18 @@ func (h *Handlers) Routes(api fiber.Router) {
 	api.Patch("/playlists/:id/items/:item_id", httpx.RequireModerator, h.patchItem)
 	api.Delete("/playlists/:id/items/:item_id", httpx.RequireModerator, h.deleteItem)
 	api.Post("/playlists/:id/import", httpx.RequireModerator, httpx.Bind(fiber.StatusOK, feedBody, h.svc.Import))
+	api.Post("/playlists/:id/sync", httpx.RequireModerator, httpx.WithID(h.sync.Sync))
+	api.Get("/recordings", func(c *fiber.Ctx) error { return answer(c, h.svc.Recordings) })
+	api.Get("/recordings/matches", httpx.RequireModerator, func(c *fiber.Ctx) error { return answer(c, h.svc.Matches) })
+}
+
+// answer renders call's result for the caller.
+func answer[T any](c *fiber.Ctx, call func(context.Context, *domain.User) (T, error)) error {
+	out, err := call(httpx.Ctx(c), httpx.CurrentUser(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(out)
 }
 
 func (h *Handlers) patchItem(c *fiber.Ctx) error {

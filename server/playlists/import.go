@@ -3,25 +3,28 @@ package playlists
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/live"
 )
-
-// minSlugMatch is the shortest talk slug that may match inside an entry
-// title: shorter ones ("apps", "ai") would match by accident.
-const minSlugMatch = 8
 
 // Import applies a parsed feed to a playlist in one transaction: entries are
 // matched to items by video id; a known video gets the feed's title,
 // description, date and thumbnail (only when they differ, so importing the
 // same feed twice changes nothing); a new one is appended in feed order.
 // Items the feed no longer lists stay (the feed shows only the first 15).
-// An entry whose item has never been linked is linked to the talk whose
-// exact title it carries, or whose slug it contains, when that talk has no
-// recording yet — unambiguous matches only. The command line uses it too.
+// An entry whose item no one has linked or unlinked yet is linked to the
+// talk its title names (matchEntry); when it names several, they are kept
+// as the item's candidates for a moderator to confirm. Sync and the command
+// line use it too.
 func (s *Service) Import(ctx context.Context, actor *domain.User, playlistID int64, feed Feed) (ImportResult, error) {
+	return s.importFeed(ctx, actor, playlistID, feed, nil)
+}
+
+// importFeed is Import; then, in the same transaction, runs after (a sync
+// stamps the playlist with it).
+func (s *Service) importFeed(ctx context.Context, actor *domain.User, playlistID int64, feed Feed,
+	after func(tx *live.Tx) error) (ImportResult, error) {
 	var res ImportResult
 	err := s.locked(ctx, actor, playlistID, func(tx *live.Tx, pr playlistRow) error {
 		if err := s.adoptFeed(ctx, tx, pr.playlist(), feed.PlaylistID); err != nil {
@@ -43,6 +46,11 @@ func (s *Service) Import(ctx context.Context, actor *domain.User, playlistID int
 		}
 		if err := s.syncTalks(ctx, tx, imp.linked...); err != nil {
 			return err
+		}
+		if after != nil {
+			if err := after(tx); err != nil {
+				return err
+			}
 		}
 		res.Import = imp.counts
 		res.Playlist, err = s.store.load(ctx, tx, playlistID)
@@ -87,19 +95,28 @@ func newFeedImport(playlistID int64, rows []itemRow, candidates []matchTalk) *fe
 }
 
 // importEntry creates or updates the item of one entry, linking it to the
-// talk it names when it has never been linked.
+// talk it names when no one has decided its link yet.
 func (s *Service) importEntry(ctx context.Context, tx *live.Tx, imp *feedImport, e Entry) error {
 	r, exists := imp.byVideo[e.VideoID]
 	next := r
 	next.Title, next.Description = e.Title, e.Description
 	next.PublishedAt, next.ThumbnailURL = nullTime(e.PublishedAt), nullString(e.ThumbnailURL)
-	if !r.LinkedAt.Valid && !r.TalkID.Valid {
-		if t := matchEntry(e.Title, imp.candidates); t != nil {
+	var ambiguous []int64
+	undecided := !r.LinkedAt.Valid && !r.TalkID.Valid
+	if undecided {
+		m := matchEntry(e.Title, imp.candidates)
+		if t := m.talk; t != nil {
 			next.TalkID.Int64, next.TalkID.Valid = t.ID, true
 			next.LinkedAt = linkedNow()
 			t.HasRecording = true
 			imp.linked = append(imp.linked, t.ID)
 			imp.counts.Linked++
+		}
+		for _, t := range m.candidates {
+			ambiguous = append(ambiguous, t.ID)
+		}
+		if len(ambiguous) > 0 {
+			imp.counts.Ambiguous++
 		}
 	}
 	switch {
@@ -118,6 +135,9 @@ func (s *Service) importEntry(ctx context.Context, tx *live.Tx, imp *feedImport,
 			imp.counts.Updated++
 		}
 	}
+	if undecided && (len(ambiguous) > 0 || exists) {
+		return s.store.setCandidates(ctx, tx, next.ID, ambiguous)
+	}
 	return nil
 }
 
@@ -129,61 +149,3 @@ func sameContent(a, b itemRow) bool {
 }
 
 func sameItem(a, b itemRow) bool { return sameContent(a, b) && a.TalkID == b.TalkID }
-
-// matchEntry finds the one talk an entry title names: first by exact title
-// (case-insensitive), else by the longest slug contained in the title.
-// Talks that already have a recording are not candidates; ties match nothing.
-func matchEntry(title string, talks []matchTalk) *matchTalk {
-	lt := strings.ToLower(strings.TrimSpace(title))
-	var exact []*matchTalk
-	var best *matchTalk
-	tie := false
-	for i := range talks {
-		t := &talks[i]
-		if t.HasRecording {
-			continue
-		}
-		if strings.EqualFold(strings.TrimSpace(t.Title), strings.TrimSpace(title)) {
-			exact = append(exact, t)
-			continue
-		}
-		slug := strings.ToLower(t.Slug)
-		if len(slug) < minSlugMatch || !containsWord(lt, slug) {
-			continue
-		}
-		switch {
-		case best == nil || len(slug) > len(best.Slug):
-			best, tie = t, false
-		case len(slug) == len(best.Slug):
-			tie = true
-		}
-	}
-	if len(exact) == 1 {
-		return exact[0]
-	}
-	if len(exact) > 1 || tie {
-		return nil
-	}
-	return best
-}
-
-// containsWord reports whether sub occurs in s between non-alphanumeric
-// characters (or the ends), so "ai-triage" does not match "ai-triage-2".
-func containsWord(s, sub string) bool {
-	for from := 0; ; {
-		i := strings.Index(s[from:], sub)
-		if i < 0 {
-			return false
-		}
-		i += from
-		end := i + len(sub)
-		if (i == 0 || !isAlnum(s[i-1])) && (end == len(s) || !isAlnum(s[end])) {
-			return true
-		}
-		from = i + 1
-	}
-}
-
-func isAlnum(b byte) bool {
-	return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b >= 0x80
-}

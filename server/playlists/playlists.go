@@ -21,6 +21,11 @@ var (
 	ErrDuplicateVideo   = errors.New("the video is already in this playlist")
 	ErrInvalidFeed      = errors.New("the feed is not a YouTube playlist feed")
 	ErrPlaylistMismatch = errors.New("the feed belongs to another playlist")
+	// ErrFeedUnavailable: the server could not fetch or read a playlist's
+	// YouTube feed (unreachable, an error status, too large, not a feed).
+	ErrFeedUnavailable = errors.New("the YouTube feed of the playlist is unavailable")
+	// ErrNoYouTubePlaylist: a sync of a playlist that has no youtube_playlist_id.
+	ErrNoYouTubePlaylist = errors.New("the playlist has no YouTube playlist id")
 )
 
 // duplicateVideo is ErrDuplicateVideo naming the video.
@@ -34,7 +39,12 @@ type Playlist struct {
 	Title             string  `json:"title"`
 	Description       string  `json:"description"`
 	YouTubePlaylistID *string `json:"youtube_playlist_id"`
-	Items             []Item  `json:"items"`
+	// LastSyncedAt is the last time the server fetched the YouTube feed and
+	// applied it; LastSyncError says why the last attempt failed (null
+	// once one succeeds).
+	LastSyncedAt  *time.Time `json:"last_synced_at"`
+	LastSyncError *string    `json:"last_sync_error"`
+	Items         []Item     `json:"items"`
 }
 
 // Item is one video of a playlist.
@@ -61,6 +71,9 @@ type ImportCounts struct {
 	Created int `json:"created"`
 	Updated int `json:"updated"`
 	Linked  int `json:"linked"`
+	// Ambiguous counts the videos whose title names several talks: none is
+	// linked, the talks are listed for a moderator (GET /recordings/matches).
+	Ambiguous int `json:"ambiguous"`
 }
 
 // NewPlaylist is a playlist to create.

@@ -447,6 +447,7 @@ func TestPlaylistCRUDAndPermissions(t *testing.T) {
 		{Method: "PATCH", Path: itemPath, Body: map[string]any{"title": "x"}},
 		{Method: "DELETE", Path: itemPath},
 		{Method: "POST", Path: path + "/import", Body: fixture(t, "feed.xml"), Header: map[string]string{"Content-Type": "application/atom+xml"}},
+		{Method: "POST", Path: path + "/sync"},
 	}
 	for _, who := range []struct {
 		token  string

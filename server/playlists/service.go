@@ -223,7 +223,10 @@ func (p ItemPatch) apply(old itemRow) itemRow {
 	}
 	if p.TalkID.Set {
 		r.TalkID = nullInt(p.TalkID.Value)
-		if r.TalkID.Valid && r.TalkID != old.TalkID {
+		// A link is stamped; so is an unlink of a video never linked (a
+		// moderator dismissing its candidates): either way a person has
+		// decided, and no import links it by itself again.
+		if (r.TalkID.Valid && r.TalkID != old.TalkID) || !r.LinkedAt.Valid {
 			r.LinkedAt = linkedNow()
 		}
 	}
@@ -256,6 +259,11 @@ func (s *Service) PatchItem(ctx context.Context, actor *domain.User, playlistID,
 		}
 		if err := s.store.updateItem(ctx, tx, r); err != nil {
 			return err
+		}
+		if p.TalkID.Set {
+			if err := s.store.clearCandidates(ctx, tx, r.ID); err != nil {
+				return err
+			}
 		}
 		out, err = s.saved(ctx, tx, r, old.TalkID.Int64, r.TalkID.Int64)
 		return err
@@ -351,7 +359,8 @@ func (s *Service) saved(ctx context.Context, tx *live.Tx, r itemRow, talkIDs ...
 }
 
 // syncTalks brings each talk's recording in line with the items linked to
-// it and, for every talk whose recording changed, emits talk.updated with
+// it — every way of linking a video to a talk (adding or changing an item,
+// deleting one, an import, a sync) ends here — and, for every talk whose recording changed, emits talk.updated with
 // the talk on its public channel (without stream_url: events are public).
 func (s *Service) syncTalks(ctx context.Context, tx *live.Tx, talkIDs ...int64) error {
 	done := map[int64]bool{}

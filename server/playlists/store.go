@@ -14,7 +14,7 @@ import (
 )
 
 const (
-	playlistColumns = `id, title, description, youtube_playlist_id`
+	playlistColumns = `id, title, description, youtube_playlist_id, last_synced_at, last_sync_error`
 	itemColumns     = `id, playlist_id, position, video_id, title, description, published_at, thumbnail_url, talk_id, linked_at`
 
 	selectPlaylist     = `SELECT ` + playlistColumns + ` FROM playlists WHERE id = $1`
@@ -68,6 +68,8 @@ type playlistRow struct {
 	Title             string         `db:"title"`
 	Description       string         `db:"description"`
 	YouTubePlaylistID sql.NullString `db:"youtube_playlist_id"`
+	LastSyncedAt      sql.NullTime   `db:"last_synced_at"`
+	LastSyncError     sql.NullString `db:"last_sync_error"`
 }
 
 func (r playlistRow) playlist() Playlist {
@@ -75,6 +77,14 @@ func (r playlistRow) playlist() Playlist {
 	if r.YouTubePlaylistID.Valid {
 		s := r.YouTubePlaylistID.String
 		p.YouTubePlaylistID = &s
+	}
+	if r.LastSyncedAt.Valid {
+		t := r.LastSyncedAt.Time.UTC()
+		p.LastSyncedAt = &t
+	}
+	if r.LastSyncError.Valid {
+		s := r.LastSyncError.String
+		p.LastSyncError = &s
 	}
 	return p
 }
@@ -282,14 +292,6 @@ func (Store) syncRecording(ctx context.Context, q sqlx.ExecerContext, talkID int
 	return err == nil && n > 0, nil // unknown counts as unchanged (as does a talk gone)
 }
 
-// matchTalk is a talk an imported entry may be linked to.
-type matchTalk struct {
-	ID           int64  `db:"id"`
-	Slug         string `db:"slug"`
-	Title        string `db:"title"`
-	HasRecording bool   `db:"has_recording"`
-}
-
 func (Store) matchTalks(ctx context.Context, q sqlx.QueryerContext) ([]matchTalk, error) {
 	var ts []matchTalk
 	if err := sqlx.SelectContext(ctx, q, &ts, selectMatchTalks); err != nil {
@@ -325,4 +327,132 @@ func nullInt(id *int64) sql.NullInt64 {
 func isUniqueViolation(err error, constraint string) bool {
 	var pqErr *pq.Error
 	return errors.As(err, &pqErr) && pqErr.Code == "23505" && pqErr.Constraint == constraint
+}
+
+// The sync's claims and results, and the candidates of ambiguous matches.
+const (
+	// claimPlaylist marks a playlist as being synced now (Sync now), so the
+	// periodic sync of any instance leaves it for an interval.
+	claimPlaylist = `UPDATE playlists SET sync_claimed_at = now() WHERE id = $1 RETURNING ` + playlistColumns
+	// claimDue takes the playlists due for a sync: rows another instance is
+	// claiming are skipped, and a claimed row is not due again for an interval.
+	claimDue = `UPDATE playlists SET sync_claimed_at = now()
+		WHERE id IN (SELECT id FROM playlists
+			WHERE youtube_playlist_id IS NOT NULL
+			  AND (sync_claimed_at IS NULL OR sync_claimed_at <= now() - make_interval(secs => $1))
+			ORDER BY id FOR UPDATE SKIP LOCKED)
+		RETURNING ` + playlistColumns
+	selectLinked   = `SELECT id FROM playlists WHERE youtube_playlist_id IS NOT NULL ORDER BY id`
+	markSynced     = `UPDATE playlists SET last_synced_at = now(), last_sync_error = NULL WHERE id = $1`
+	markSyncFailed = `UPDATE playlists SET last_sync_error = $2 WHERE id = $1`
+
+	// keepCandidates and addCandidates make an item's candidates exactly $2.
+	keepCandidates  = `DELETE FROM playlist_item_candidates WHERE item_id = $1 AND NOT (talk_id = ANY($2))`
+	addCandidates   = `INSERT INTO playlist_item_candidates (item_id, talk_id) SELECT $1, unnest($2::bigint[]) ON CONFLICT DO NOTHING`
+	clearCandidates = `DELETE FROM playlist_item_candidates WHERE item_id = $1`
+	// selectCandidates lists the open ambiguities: items no one has decided,
+	// with the talks (still without a recording) their title names.
+	selectCandidates = `SELECT c.item_id, p.id AS playlist_id, p.title AS playlist_title,
+			t.id, t.slug, t.title, t.starts_at
+		FROM playlist_item_candidates c
+		JOIN playlist_items i ON i.id = c.item_id
+		JOIN playlists p ON p.id = i.playlist_id
+		JOIN talks t ON t.id = c.talk_id
+		WHERE i.talk_id IS NULL AND i.linked_at IS NULL AND t.recording_video_id IS NULL AND t.status <> 'draft'
+		ORDER BY p.id, i.position, t.starts_at DESC, t.id`
+	selectItemsByID = `SELECT ` + itemColumns + ` FROM playlist_items WHERE id = ANY($1)`
+
+	// selectRecordings is every talk with a recording, newest first, with
+	// the playlist item it comes from (none for a recording set otherwise).
+	selectRecordings = `SELECT t.id, t.slug, t.title, t.starts_at, t.recording_video_id,
+			i.playlist_id, p.title AS playlist_title, i.thumbnail_url
+		FROM talks t
+		LEFT JOIN LATERAL (SELECT playlist_id, thumbnail_url FROM playlist_items
+			WHERE talk_id = t.id AND video_id = t.recording_video_id
+			ORDER BY linked_at DESC NULLS LAST, id DESC LIMIT 1) i ON true
+		LEFT JOIN playlists p ON p.id = i.playlist_id
+		WHERE t.recording_video_id IS NOT NULL AND t.status <> 'draft'
+		ORDER BY t.starts_at DESC, t.id DESC`
+)
+
+// claim marks playlist id as being synced now and reads it.
+func (Store) claim(ctx context.Context, q sqlx.QueryerContext, id int64) (playlistRow, error) {
+	return dbx.GetOne[playlistRow](ctx, q, fmt.Sprintf("playlist %d", id), claimPlaylist, id)
+}
+
+// claimDue claims the playlists whose last claim is older than interval.
+func (Store) claimDue(ctx context.Context, q sqlx.QueryerContext, interval time.Duration) ([]playlistRow, error) {
+	return dbx.Select[playlistRow](ctx, q, "claim playlists due for sync", claimDue, interval.Seconds())
+}
+
+// linked lists the playlists that have a YouTube playlist id.
+func (Store) linked(ctx context.Context, q sqlx.QueryerContext) ([]int64, error) {
+	return dbx.Select[int64](ctx, q, "list playlists with a YouTube id", selectLinked)
+}
+
+// synced stamps a successful sync.
+func (Store) synced(ctx context.Context, q sqlx.ExecerContext, id int64) error {
+	return dbx.Exec(ctx, q, fmt.Sprintf("mark playlist %d synced", id), markSynced, id)
+}
+
+// syncFailed records why the last sync failed.
+func (Store) syncFailed(ctx context.Context, q sqlx.ExecerContext, id int64, reason string) error {
+	return dbx.Exec(ctx, q, fmt.Sprintf("record the sync error of playlist %d", id), markSyncFailed, id, reason)
+}
+
+// setCandidates makes the talks an item might record exactly talkIDs.
+func (Store) setCandidates(ctx context.Context, q sqlx.ExecerContext, itemID int64, talkIDs []int64) error {
+	if talkIDs == nil {
+		talkIDs = []int64{}
+	}
+	what := fmt.Sprintf("candidates of item %d", itemID)
+	if err := dbx.Exec(ctx, q, what, keepCandidates, itemID, pq.Array(talkIDs)); err != nil || len(talkIDs) == 0 {
+		return err
+	}
+	return dbx.Exec(ctx, q, what, addCandidates, itemID, pq.Array(talkIDs))
+}
+
+// clearCandidates forgets an item's candidates (its link was decided by hand).
+func (Store) clearCandidates(ctx context.Context, q sqlx.ExecerContext, itemID int64) error {
+	return dbx.Exec(ctx, q, fmt.Sprintf("clear candidates of item %d", itemID), clearCandidates, itemID)
+}
+
+// candidateRow is one talk an undecided item might record.
+type candidateRow struct {
+	ItemID        int64     `db:"item_id"`
+	PlaylistID    int64     `db:"playlist_id"`
+	PlaylistTitle string    `db:"playlist_title"`
+	ID            int64     `db:"id"`
+	Slug          string    `db:"slug"`
+	Title         string    `db:"title"`
+	StartsAt      time.Time `db:"starts_at"`
+}
+
+func (Store) candidates(ctx context.Context, q sqlx.QueryerContext) ([]candidateRow, error) {
+	return dbx.Select[candidateRow](ctx, q, "list match candidates", selectCandidates)
+}
+
+func (Store) itemsByID(ctx context.Context, q sqlx.QueryerContext, ids []int64) (map[int64]itemRow, error) {
+	rows, err := dbx.Select[itemRow](ctx, q, "load items", selectItemsByID, pq.Array(ids))
+	out := make(map[int64]itemRow, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r
+	}
+	return out, err
+}
+
+// recordingRow is a talk with its recording and where it comes from.
+type recordingRow struct {
+	ID            int64          `db:"id"`
+	Slug          string         `db:"slug"`
+	Title         string         `db:"title"`
+	StartsAt      time.Time      `db:"starts_at"`
+	VideoID       string         `db:"recording_video_id"`
+	PlaylistID    sql.NullInt64  `db:"playlist_id"`
+	PlaylistTitle sql.NullString `db:"playlist_title"`
+	ThumbnailURL  sql.NullString `db:"thumbnail_url"`
+}
+
+func (Store) recordings(ctx context.Context, q sqlx.QueryerContext) ([]recordingRow, error) {
+	return dbx.Select[recordingRow](ctx, q, "list recordings", selectRecordings)
 }

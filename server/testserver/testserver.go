@@ -51,6 +51,7 @@ type options struct {
 	hub       bool
 	hubCfg    realtime.HubConfig
 	configure []func(*server.Config)
+	log       *slog.Logger
 }
 
 // WithHub builds the server with a live hub (Redis broker when WithRedis is
@@ -67,6 +68,9 @@ func WithConfig(f func(*server.Config)) Option {
 	return func(o *options) { o.configure = append(o.configure, f) }
 }
 
+// WithLog sends the server's log to l instead of the test log.
+func WithLog(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
 // New builds a server on a fresh database. Logs go to the test log.
 func New(t testing.TB, opts ...Option) *Env {
 	t.Helper()
@@ -77,6 +81,9 @@ func New(t testing.TB, opts ...Option) *Env {
 	db := testdb.New(t)
 	cfg := server.Config{BaseURL: "http://hubtalks.test", Accounts: accounts.DefaultConfig()}
 	deps := server.Deps{DB: db, Log: slog.New(slog.NewJSONHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))}
+	if o.log != nil {
+		deps.Log = o.log
+	}
 	if o.redis {
 		rdb, prefix := testdb.Redis(t)
 		deps.Redis, cfg.RedisPrefix = rdb, prefix

@@ -684,7 +684,7 @@ export interface paths {
         head?: never;
         /**
          * Change, move or (un)link a playlist item
-         * @description `position` moves the item (1..n); `talk_id` links it to a talk (its `recording`, with `talk.updated`), null unlinks.
+         * @description `position` moves the item (1..n); `talk_id` links it to a talk (its `recording`, with `talk.updated`), null unlinks. Any `talk_id` (null too) decides the item's link by hand: imports and syncs never link it by themselves again, and it leaves GET /api/v1/recordings/matches.
          */
         patch: {
             parameters: {
@@ -739,7 +739,7 @@ export interface paths {
         put?: never;
         /**
          * Import a YouTube playlist Atom feed
-         * @description Items are matched by `video_id`: known ones are updated, new ones appended in feed order, none removed; importing the same feed twice changes nothing. A body that is not such a feed (malformed XML, HTML, other XML, an entry without a valid `yt:videoId`) is a 422 `invalid_feed` naming the problem, with nothing written; a feed of another YouTube playlist than the one set is a 422 `playlist_mismatch`; another content type is a 415.
+         * @description Items are matched by `video_id`: known ones are updated, new ones appended in feed order, none removed; importing the same feed twice changes nothing. A body that is not such a feed (malformed XML, HTML, other XML, an entry without a valid `yt:videoId`) is a 422 `invalid_feed` naming the problem, with nothing written; a feed of another YouTube playlist than the one set is a 422 `playlist_mismatch`; another content type is a 415. The body may be up to 2 MiB (413 beyond); kept for offline use: POST /playlists/{id}/sync fetches the feed itself.
          */
         post: {
             parameters: {
@@ -770,6 +770,122 @@ export interface paths {
                 default: components["responses"]["Problem"];
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/playlists/{id}/sync": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sync a playlist from its YouTube feed now
+         * @description The server fetches the feed of the playlist's `youtube_playlist_id` itself, from a fixed address (https://www.youtube.com/feeds/videos.xml?playlist_id=…), with a timeout and a 2 MiB cap, and applies it as the import does; `last_synced_at` is stamped. The same runs every PLAYLIST_SYNC_INTERVAL (default 1 h) while the server runs. 502 `feed_unavailable` when the feed cannot be fetched or is not a playlist feed: nothing changes but `last_sync_error`; 422 `no_youtube_playlist` when the playlist has no `youtube_playlist_id`.
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PlaylistImport"];
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recordings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every talk that has a recording, newest first, grouped by playlist */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Recordings"];
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/recordings/matches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Ambiguous automatic matches for a moderator to confirm */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["RecordingMatches"];
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -2676,6 +2792,13 @@ export interface components {
             title: string;
             description: string;
             youtube_playlist_id: string | null;
+            /**
+             * Format: date-time
+             * @description the last successful sync from the YouTube feed; null before the first
+             */
+            last_synced_at: string | null;
+            /** @description why the last sync failed; null once a sync succeeds */
+            last_sync_error: string | null;
             /** @description in position order */
             items: components["schemas"]["PlaylistItem"][];
         };
@@ -2691,6 +2814,13 @@ export interface components {
             title: string;
             description: string;
             youtube_playlist_id: string | null;
+            /**
+             * Format: date-time
+             * @description the last successful sync from the YouTube feed; null before the first
+             */
+            last_synced_at: string | null;
+            /** @description why the last sync failed; null once a sync succeeds */
+            last_sync_error: string | null;
             /** @description in position order */
             items: components["schemas"]["PlaylistItem"][];
             import: {
@@ -2698,8 +2828,10 @@ export interface components {
                 created: number;
                 /** @description existing items whose title, description, published_at or thumbnail changed */
                 updated: number;
-                /** @description items linked automatically to the talk whose exact title or slug their title carries */
+                /** @description items linked automatically to the one talk whose title (or slug) their title contains, compared without case, accents, punctuation or dashes */
                 linked: number;
+                /** @description items whose title names several talks: none linked, listed by GET /api/v1/recordings/matches for a moderator to confirm */
+                ambiguous: number;
             };
         };
         /** @enum {string} */
@@ -2956,6 +3088,50 @@ export interface components {
             components: {
                 [key: string]: unknown;
             };
+        };
+        PlaylistRef: {
+            id: number;
+            title: string;
+        };
+        /** @description A talk with its recording */
+        RecordedTalk: {
+            id: number;
+            slug: string;
+            title: string;
+            /** Format: date-time */
+            starts_at: string;
+            recording: {
+                video_id: string;
+                /** @description https://www.youtube.com/watch?v=… */
+                url: string;
+            };
+            /** @description the video's thumbnail on https://i.ytimg.com or https://iN.ytimg.com */
+            thumbnail_url: string;
+        };
+        /** @description Every talk that has a recording, newest first, grouped by playlist */
+        Recordings: {
+            /** @description in the order of each group's newest talk */
+            groups: {
+                /** @description the playlist the recordings are in; null for recordings set without a playlist item */
+                playlist: components["schemas"]["PlaylistRef"] | null;
+                /** @description newest first */
+                talks: components["schemas"]["RecordedTalk"][];
+            }[];
+        };
+        /** @description Videos whose title names several talks, none linked: a moderator confirms one with PATCH /api/v1/playlists/{id}/items/{item_id} {talk_id}, or dismisses them with {talk_id: null} */
+        RecordingMatches: {
+            items: {
+                playlist: components["schemas"]["PlaylistRef"];
+                item: components["schemas"]["PlaylistItem"];
+                /** @description the talks (without a recording yet) the title names, newest first */
+                candidates: {
+                    id: number;
+                    slug: string;
+                    title: string;
+                    /** Format: date-time */
+                    starts_at: string;
+                }[];
+            }[];
         };
     };
     responses: {

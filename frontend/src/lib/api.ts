@@ -36,6 +36,11 @@ export type Flag = Schemas['Flag'];
 export type LogEntry = Schemas['ModerationLogEntry'];
 export type PlaylistItem = Schemas['PlaylistItem'];
 export type Playlist = Schemas['Playlist'];
+/** GET /recordings: every recorded talk, newest first, grouped by playlist. */
+export type Recordings = Schemas['Recordings'];
+export type RecordedTalk = Schemas['RecordedTalk'];
+/** GET /recordings/matches: videos whose title names several talks. */
+export type RecordingMatches = Schemas['RecordingMatches'];
 export type FieldError = Schemas['FieldError'];
 export type Problem = Schemas['Problem'];
 
@@ -314,6 +319,9 @@ export const api = {
   deletePlaylist: (id: number) => call('delete', '/api/v1/playlists/{id}', { params: { id } }),
   updateItem: (pid: number, itemId: number, body: Body<'/api/v1/playlists/{id}/items/{item_id}', 'patch'>) =>
     call('patch', '/api/v1/playlists/{id}/items/{item_id}', { params: { id: pid, item_id: itemId }, body }),
+  syncPlaylist: (id: number) => call('post', '/api/v1/playlists/{id}/sync', { params: { id } }),
+  recordings: () => call('get', '/api/v1/recordings'),
+  recordingMatches: () => call('get', '/api/v1/recordings/matches'),
   importFeed: (pid: number, atom: string) =>
     call('post', '/api/v1/playlists/{id}/import', {
       params: { id: pid },
