@@ -105,8 +105,10 @@ func uuid5(ns [16]byte, name string) string {
 }
 
 // stripControl removes control characters other than newline and tab,
-// which neither XML nor most schedule readers accept.
+// which neither XML nor most schedule readers accept; a CR or CRLF line
+// break becomes a newline.
 func stripControl(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 	return strings.Map(func(r rune) rune {
 		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0xfffe || r == 0xffff {
 			return -1

@@ -76,7 +76,7 @@ var (
 		"logo", "colors", "keywords", "url", "tracks", "rooms", "meta", "days")
 	dayReq     = []string{"date", "day_end", "day_start", "index", "rooms"}
 	dayAllowed = set(dayReq...)
-	eventReq   = []string{"abstract", "answers", "attachments", "date", "description", "do_not_record", "duration", "guid", "id",
+	eventReq   = []string{"abstract", "attachments", "date", "description", "do_not_record", "duration", "guid", "id",
 		"language", "links", "persons", "recording_license", "room", "slug", "start", "subtitle", "title", "track", "type", "url"}
 	eventAllowed = set(append([]string{"logo", "do_not_stream"}, eventReq...)...)
 	roomReq      = []string{"guid", "name"}
@@ -233,7 +233,7 @@ func TestScheduleJSONMatchesC3VOCSchema(t *testing.T) {
 				if tr := ev["track"]; tr != nil {
 					str(t, ew+".track", tr)
 				}
-				for _, k := range []string{"links", "attachments", "answers"} {
+				for _, k := range []string{"links", "attachments"} {
 					if _, ok := ev[k].([]any); !ok {
 						t.Errorf("%s: %s is not an array", ew, k)
 					}
