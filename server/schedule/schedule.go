@@ -20,6 +20,9 @@ type Config struct {
 	TimeZone *time.Location // the series' time zone: days and local times are counted in it
 	Acronym  string         // frab conference acronym (default "hubtalks")
 	Title    string         // frab conference title (default "Hub Talks")
+	// Organizer is the series' address, the calendars' ORGANIZER (see
+	// talks.CalendarConfig).
+	Organizer string
 }
 
 // Defaults of Config.
