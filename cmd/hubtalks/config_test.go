@@ -25,6 +25,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		"TRUSTED_PROXIES":          "10.0.0.1, proxy.internal",
 		"MAIL_LOG_BODIES":          "yes",
 		"METRICS_ADDR":             "9100",
+		"SERIES_EMAIL":             "Hub Talks <talks@example.org>",
 	}
 	for name, value := range cases {
 		env := maps.Clone(base)
@@ -35,7 +36,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		}
 	}
 	cfg, err := loadConfig(func(k string) string { return base[k] })
-	if err != nil || cfg.Port != 3000 || cfg.BaseURL != "http://localhost:3000" || cfg.SeriesTimezone.String() != "Europe/Brussels" {
+	if err != nil || cfg.Port != 3000 || cfg.BaseURL != "http://localhost:3000" || cfg.SeriesTimezone.String() != "Europe/Brussels" || cfg.SeriesEmail != "" {
 		t.Fatalf("defaults: %+v, %v", cfg, err)
 	}
 }
