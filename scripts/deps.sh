@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs, with apt-get and only when missing, what Hub Talks needs to run
-# (PostgreSQL, Node.js) or to test (also Redis and Chromium). Idempotent.
+# (PostgreSQL, Node.js) or to test (also Redis, Chromium and xmllint). Idempotent.
 # Usage: scripts/deps.sh run|test
 set -euo pipefail
 mode=${1:-run}
@@ -15,6 +15,8 @@ if [ "$mode" = test ]; then
   [ -f /usr/include/stdlib.h ] || missing+=(libc6-dev)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  # xmllint validates schedule.xml against c3voc's XSD.
+  command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 fi
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 

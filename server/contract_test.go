@@ -2,14 +2,19 @@ package server_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"mime"
+	"net/http"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/hubtalks/hubtalks/server/testserver"
@@ -19,13 +24,25 @@ import (
 // be documented for the operation (a 2xx explicitly, an error at least by
 // `default`), the media type must be one the response lists, and a JSON
 // body must match its schema under JSON Schema 2020-12 (the dialect of
-// OpenAPI 3.1), formats asserted. It remembers which documented responses
-// it has seen, so a test can require that every one was.
+// OpenAPI 3.1), formats asserted. Every response is also checked by a
+// maintained OpenAPI validator, kin-openapi's openapi3filter.ValidateResponse
+// (status, headers, media type, body), on the document as kin-openapi loads
+// and validates it. It remembers which documented responses it has seen,
+// so a test can require that every one was.
 type contract struct {
 	doc      map[string]any
 	compiler *jsonschema.Compiler
 	schemas  map[string]*jsonschema.Schema // by JSON pointer into doc
 	seen     map[string]int                // responseKey → bodies validated
+	kin      *openapi3.T
+}
+
+func init() {
+	// kin-openapi decodes the bodies it validates; these are text documents
+	// whose schema is a string.
+	openapi3filter.RegisterBodyDecoder("text/calendar", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/xml", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.PlainBodyDecoder)
 }
 
 // contractURL names openapi.json inside the compiler; refs resolve in it.
@@ -47,8 +64,72 @@ func newContract(t *testing.T, env *testserver.Env) *contract {
 	if err := c.compiler.AddResource(contractURL, doc); err != nil {
 		t.Fatalf("openapi.json: %v", err)
 	}
+	loader := openapi3.NewLoader()
+	if c.kin, err = loader.LoadFromData(resp.Body); err != nil {
+		t.Fatalf("kin-openapi does not load openapi.json: %v", err)
+	}
+	if err := c.kin.Validate(loader.Context); err != nil {
+		t.Fatalf("kin-openapi finds openapi.json invalid: %v", err)
+	}
 	c.check(t, "GET", "/api/v1/openapi.json", resp)
 	return c
+}
+
+// kinCheck validates resp with kin-openapi's openapi3filter.ValidateResponse
+// against operation method tmpl.
+func (c *contract) kinCheck(t *testing.T, where, method, tmpl string, resp *testserver.Response) {
+	t.Helper()
+	if err := c.kinError(method, tmpl, resp); err != nil {
+		t.Errorf("%s: kin-openapi: the response does not match openapi.json:\n%v\nbody: %s", where, err, clip(resp.Body))
+	}
+}
+
+func (c *contract) kinError(method, tmpl string, resp *testserver.Response) error {
+	item := c.kin.Paths.Value(tmpl)
+	if item == nil || item.GetOperation(method) == nil {
+		return fmt.Errorf("no operation %s %s", method, tmpl)
+	}
+	req, err := http.NewRequest(method, "http://hubtalks.test"+tmpl, nil)
+	if err != nil {
+		return err
+	}
+	in := &openapi3filter.ResponseValidationInput{
+		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req,
+			Route: &routers.Route{Spec: c.kin, Path: tmpl, PathItem: item, Method: method, Operation: item.GetOperation(method)}},
+		Status:  resp.StatusCode,
+		Header:  resp.Header,
+		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
+	}
+	in.SetBodyBytes(resp.Body)
+	return openapi3filter.ValidateResponse(context.Background(), in)
+}
+
+// The OpenAPI validator is not vacuous: `{}` is not a Talk (the schemas'
+// required lists), an undocumented status and an undocumented media type
+// are refused, and a real talk passes.
+func TestKinOpenAPIRefusesWhatIsNotDocumented(t *testing.T) {
+	t.Parallel()
+	env := testserver.New(t)
+	c := newContract(t, env)
+	mod := env.NewUser("moderator")
+	talk := testserver.NewTalk(t, env, mod.Token, nil)
+	real := testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/talks/%d", talk.ID), ""), 200)
+	if err := c.kinError("GET", "/api/v1/talks/{id}", real); err != nil {
+		t.Fatalf("a real talk: %v", err)
+	}
+	fake := func(status int, contentType, body string) *testserver.Response {
+		return &testserver.Response{Response: &http.Response{StatusCode: status, Header: http.Header{"Content-Type": {contentType}}}, Body: []byte(body)}
+	}
+	for name, resp := range map[string]*testserver.Response{
+		"an empty object":         fake(200, "application/json", `{}`),
+		"a talk without its slug": fake(200, "application/json", strings.Replace(string(real.Body), `"slug":`, `"slugs":`, 1)),
+		"an undocumented status":  fake(202, "application/json", string(real.Body)),
+		"an undocumented type":    fake(200, "text/html", "<p>"),
+	} {
+		if err := c.kinError("GET", "/api/v1/talks/{id}", resp); err == nil {
+			t.Errorf("%s passed as GET /api/v1/talks/{id}", name)
+		}
+	}
 }
 
 // route is one documented operation.
@@ -89,6 +170,7 @@ func (c *contract) check(t *testing.T, method, tmpl string, resp *testserver.Res
 		t.Errorf("%s: operation not in openapi.json", where)
 		return
 	}
+	c.kinCheck(t, where, method, tmpl, resp)
 	status := strconv.Itoa(resp.StatusCode)
 	ptr, content, ok := c.response(opPtr, op, resp.StatusCode)
 	if !ok {

@@ -20,7 +20,7 @@ import (
 // before, as their middleware authenticates every request).
 func (s *Server) mountDomains(api fiber.Router) {
 	// Talks, the schedule's calendar feeds, and registrations with their waitlist.
-	tks := talks.New(s.db, s.recorder, talks.CalendarConfig{BaseURL: s.cfg.BaseURL, Timezone: s.cfg.SeriesTimezone})
+	tks := talks.New(s.db, s.recorder, talks.CalendarConfig{BaseURL: s.cfg.BaseURL, Timezone: s.cfg.SeriesTimezone, Organizer: s.cfg.SeriesEmail})
 	tks.Routes(api)
 	regs := registrations.NewService(s.db, s.recorder)
 	regs.LimitChanges(s.limiter)
@@ -40,7 +40,7 @@ func (s *Server) mountDomains(api fiber.Router) {
 	}
 	pl.Routes(api)
 	s.playlistSync = pl.Syncer()
-	schedule.New(s.db, schedule.Config{BaseURL: s.cfg.BaseURL, TimeZone: s.cfg.SeriesTimezone}).Routes(api)
+	schedule.New(s.db, schedule.Config{BaseURL: s.cfg.BaseURL, TimeZone: s.cfg.SeriesTimezone, Organizer: s.cfg.SeriesEmail}).Routes(api)
 	// Live Q&A, discussion threads, and their moderation (flag queue, log).
 	mod := moderation.New(s.db, s.recorder, s.limiter, s.cfg.Moderation, s.log)
 	questions, discussion := qa.New(mod), threads.New(mod)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/server"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
@@ -116,7 +117,9 @@ func TestCalendarsNeverEmitRawLineBreaksFromUserText(t *testing.T) {
 	testserver.AddSpeakers(t, env, talkID, speaker.ID)
 	for _, path := range []string{"/api/v1/talks.ics", "/api/v1/talks/" + strconv.FormatInt(talkID, 10) + ".ics",
 		"/api/v1/speakers/" + strconv.FormatInt(speaker.ID, 10) + "/talks.ics"} {
-		body := string(testserver.Must(t, env.Get(path, ""), 200).Body)
+		raw := testserver.Must(t, env.Get(path, ""), 200).Body
+		testkit.CheckCalendar(t, path, raw)
+		body := string(raw)
 		if strings.Count(body, "\r") != strings.Count(body, "\r\n") || strings.Count(body, "\n") != strings.Count(body, "\r\n") {
 			t.Fatalf("%s: a bare CR or LF:\n%q", path, body)
 		}

@@ -54,7 +54,11 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	}
 	c.Status(p.Status)
 	c.Set(fiber.HeaderContentType, "application/problem+json")
-	return c.JSON(p, "application/problem+json")
+	err = c.JSON(p, "application/problem+json")
+	if s.metrics.recordUnseen(c) {
+		s.log.Info("request", "method", c.Method(), "status", p.Status, "answered", "before routing")
+	}
+	return err
 }
 
 // problems is the one table from the errors of domain rules to the API's

@@ -10,6 +10,7 @@ import (
 	ical "github.com/arran4/golang-ical"
 	"github.com/fasthttp/websocket"
 
+	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/realtime"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
@@ -157,6 +158,9 @@ func FuzzCalendar(f *testing.F) {
 		ics := e.Get(fmt.Sprintf("/api/v1/talks/%d.ics", created.ID), "")
 		if ics.StatusCode != 200 {
 			t.Fatalf("ics: %d %s", ics.StatusCode, ics.Body)
+		}
+		if problems := testkit.CalendarLineProblems(ics.Body); len(problems) > 0 {
+			t.Fatalf("ics breaks RFC 5545's line rules: %v\n%q", problems, ics.Body)
 		}
 		cal, err := ical.ParseCalendar(strings.NewReader(string(ics.Body)))
 		if err != nil {

@@ -85,6 +85,24 @@ func TestBodyOver64KiB(t *testing.T) {
 	if resp.StatusCode != 413 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/problem+json") || !strings.Contains(string(b), `"code":"payload_too_large"`) {
 		t.Fatalf("oversized body: %d %q %s", resp.StatusCode, resp.Header.Get("Content-Type"), b)
 	}
+	// The server answers it before any handler; /metrics counts it all the same.
+	m := testserver.Must(t, env.Get("/metrics", ""), 200)
+	if !strings.Contains(string(m.Body), `hubtalks_http_requests_total{method="POST",route="unmatched",status="413"} 1`) {
+		t.Fatalf("metrics do not count the 413:\n%s", grepLines(m.Body, "hubtalks_http_requests_total"))
+	}
+	if strings.Contains(string(m.Body), `route="unmatched",status="200"`) {
+		t.Errorf("an answer counted twice:\n%s", grepLines(m.Body, "hubtalks_http_requests_total"))
+	}
+}
+
+func grepLines(b []byte, prefix string) string {
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, prefix) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }
 
 func TestSecurityHeaders(t *testing.T) {

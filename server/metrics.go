@@ -40,19 +40,48 @@ func newHTTPMetrics(reg *prometheus.Registry) *httpMetrics {
 	return m
 }
 
+// unmatchedRoute labels the answers given without a route: a path nothing
+// serves (404), and what is answered before routing (recordUnseen).
+const unmatchedRoute = "unmatched"
+
+// metricsSeen marks, in a request's locals, that the middleware counts it.
+type metricsSeen struct{}
+
 // middleware records every request under its route template (never the raw
 // path, which would give one series per id).
 func (m *httpMetrics) middleware(c *fiber.Ctx) error {
 	start := time.Now()
+	c.Locals(metricsSeen{}, true)
 	err := c.Next()
 	route := c.Route().Path
 	if c.Response().StatusCode() == fiber.StatusNotFound && route == "/" {
-		route = "unmatched"
+		route = unmatchedRoute
 	}
 	method := c.Method()
 	m.requests.WithLabelValues(method, route, strconv.Itoa(c.Response().StatusCode())).Inc()
 	m.duration.WithLabelValues(method, route).Observe(time.Since(start).Seconds())
 	return err
+}
+
+// recordUnseen counts an answer the middleware did not see: the server
+// (fasthttp) answers a body over BodyLimit (413), headers too large (431),
+// a read timeout (408) or an unreadable request (400) before any handler
+// runs, through the error handler alone. Reports whether it counted.
+func (m *httpMetrics) recordUnseen(c *fiber.Ctx) bool {
+	if seen, _ := c.Locals(metricsSeen{}).(bool); seen {
+		return false
+	}
+	method := c.Method()
+	if !knownMethods[method] {
+		method = "OTHER" // the request may not have been parsed: keep the label set small
+	}
+	m.requests.WithLabelValues(method, unmatchedRoute, strconv.Itoa(c.Response().StatusCode())).Inc()
+	return true
+}
+
+var knownMethods = map[string]bool{
+	fiber.MethodGet: true, fiber.MethodHead: true, fiber.MethodPost: true, fiber.MethodPut: true, fiber.MethodPatch: true,
+	fiber.MethodDelete: true, fiber.MethodOptions: true, fiber.MethodConnect: true, fiber.MethodTrace: true,
 }
 
 func (s *Server) metricsHandler() fiber.Handler {

@@ -36,7 +36,10 @@ type Config struct {
 	AllowedOrigins []string // further origins allowed for cookies, CSRF and live sockets
 	TrustedProxies []string // addresses whose X-Forwarded-For is believed
 	SeriesTimezone *time.Location
-	Accounts       accounts.Config
+	// SeriesEmail is the series' address, the ORGANIZER of its calendars
+	// (SERIES_EMAIL; empty: "hubtalks@" the host of BaseURL).
+	SeriesEmail string
+	Accounts    accounts.Config
 	// RedisPrefix namespaces every Redis key and channel of this deployment.
 	RedisPrefix string
 	Moderation  moderation.Config // Q&A and threads: rate limits, blocked words, edit window, clock

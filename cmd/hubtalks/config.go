@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/hubtalks/hubtalks/server/accounts"
 )
 
 // config is the whole environment of the process. Only cmd/ reads it.
@@ -21,6 +23,9 @@ type config struct {
 	AllowedOrigins []string
 	TrustedProxies []string
 	SMTPURL        *url.URL
+	// SeriesEmail is the series' address: the ORGANIZER of every calendar
+	// (empty: the mail sender).
+	SeriesEmail    string
 	AdminEmail     string
 	AdminPassword  string
 	LogLevel       slog.Level
@@ -101,6 +106,10 @@ func loadConfig(getenv func(string) string) (config, error) {
 			return c, envError{"SMTP_URL", "must be smtp://user:pass@host:587 or smtps://…"}
 		}
 		c.SMTPURL = u
+	}
+	c.SeriesEmail = strings.TrimSpace(getenv("SERIES_EMAIL"))
+	if c.SeriesEmail != "" && !accounts.ValidEmail(c.SeriesEmail) {
+		return c, envError{"SERIES_EMAIL", "must be an email address such as talks@example.org"}
 	}
 	var err error
 	if c.MailLogBodies, err = envSwitch(getenv, "MAIL_LOG_BODIES"); err != nil {

@@ -28,6 +28,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		"METRICS_ADDR":             "9100",
 		"PLAYLIST_SYNC_INTERVAL":   "10s",
 		"PLAYLIST_FEED_URL":        "file:///etc/passwd",
+		"SERIES_EMAIL":             "Hub Talks <talks@example.org>",
 	}
 	for name, value := range cases {
 		env := maps.Clone(base)
@@ -39,7 +40,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 	}
 	cfg, err := loadConfig(func(k string) string { return base[k] })
 	if err != nil || cfg.Port != 3000 || cfg.BaseURL != "http://localhost:3000" || cfg.SeriesTimezone.String() != "Europe/Brussels" ||
-		cfg.PlaylistSyncInterval != time.Hour || cfg.PlaylistFeedURL != "" {
+		cfg.PlaylistSyncInterval != time.Hour || cfg.PlaylistFeedURL != "" || cfg.SeriesEmail != "" {
 		t.Fatalf("defaults: %+v, %v", cfg, err)
 	}
 }

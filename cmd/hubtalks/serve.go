@@ -54,11 +54,19 @@ func serve(ctx context.Context, cfg config, db *sqlx.DB, getenv func(string) str
 		deps.Redis = rdb // only when set: a nil *redis.Client in the interface is not nil
 	}
 
+	mailer, err := newMailer(cfg, log)
+	if err != nil {
+		return err
+	}
+	seriesEmail := cfg.SeriesEmail
+	if seriesEmail == "" {
+		seriesEmail = mailer.from
+	}
 	acfg := accounts.DefaultConfig()
 	acfg.SecureCookie = isHTTPS(cfg.BaseURL)
 	srv, _ := server.NewWithHub(server.Config{
 		BaseURL: cfg.BaseURL, AllowedOrigins: cfg.AllowedOrigins, TrustedProxies: cfg.TrustedProxies,
-		SeriesTimezone: cfg.SeriesTimezone, Accounts: acfg, RedisPrefix: cfg.RedisPrefix, MetricsAddr: cfg.MetricsAddr,
+		SeriesTimezone: cfg.SeriesTimezone, SeriesEmail: seriesEmail, Accounts: acfg, RedisPrefix: cfg.RedisPrefix, MetricsAddr: cfg.MetricsAddr,
 		Playlists: playlists.SyncConfig{FeedBaseURL: cfg.PlaylistFeedURL, Interval: cfg.PlaylistSyncInterval},
 	}, deps, realtime.HubConfig{
 		MaxRetention: cfg.EventRetention, MaxSocketsPerUser: cfg.LiveSocketsPerUser, MaxSocketsPerAddr: cfg.LiveSocketsPerAddress,
@@ -69,10 +77,6 @@ func serve(ctx context.Context, cfg config, db *sqlx.DB, getenv func(string) str
 		}
 	}
 
-	mailer, err := newMailer(cfg, log)
-	if err != nil {
-		return err
-	}
 	// The outbox worker sends confirmations, waitlist news, reminders and
 	// the account messages (verification, password reset); it
 	// runs in every instance (FOR UPDATE SKIP LOCKED keeps them apart) and
@@ -82,7 +86,7 @@ func serve(ctx context.Context, cfg config, db *sqlx.DB, getenv func(string) str
 	go func() {
 		defer close(workerDone)
 		composer := outbox.ByKind{Default: registrations.Composer{Cal: talks.CalendarConfig{
-			BaseURL: cfg.BaseURL, Timezone: cfg.SeriesTimezone, Organizer: mailer.from,
+			BaseURL: cfg.BaseURL, Timezone: cfg.SeriesTimezone, Organizer: seriesEmail,
 		}}, Kinds: accounts.Composer{BaseURL: cfg.BaseURL}.Kinds()}
 		outbox.NewWorker(db, composer, mailer.Mailer, log).Run(wctx)
 	}()

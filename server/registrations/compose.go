@@ -59,6 +59,7 @@ func (c Composer) Compose(ctx context.Context, q sqlx.ExtContext, m outbox.Messa
 	link := c.Cal.TalkURL(t.ID)
 	mail := outbox.Mail{MessageID: fmt.Sprintf("<outbox-%d@%s>", m.ID, c.host()), To: email, ToName: name}
 	method := ics.MethodRequest
+	attendee := talks.Attendee{Email: email, Name: name, PartStat: ics.ParticipationStatusAccepted}
 	var lead string
 	switch m.Kind {
 	case MessageConfirmed:
@@ -75,6 +76,11 @@ func (c Composer) Compose(ctx context.Context, q sqlx.ExtContext, m outbox.Messa
 		mail.Subject = "Cancelled: " + t.Title
 		lead = "We are sorry: this talk has been cancelled. Your registration has ended."
 		method = ics.MethodCancel
+	case MessageUnregistered:
+		mail.Subject = "No longer registered: " + t.Title
+		lead = "Your registration for this talk has ended, so we have taken it out of your calendar. You can register again on the talk's page while it takes registrations."
+		method = ics.MethodCancel
+		attendee.PartStat, attendee.Uninvited = ics.ParticipationStatusDeclined, t.Status != talks.StatusCancelled
 	case talks.MessageTalkRescheduled:
 		mail.Subject = "New time: " + t.Title
 		var old struct {
@@ -113,15 +119,24 @@ func (c Composer) Compose(ctx context.Context, q sqlx.ExtContext, m outbox.Messa
 	mail.Text = b.String()
 	if method != "" {
 		mail.Method = string(method)
-		mail.Calendar = []byte(c.Cal.Calendar([]talks.Talk{t}, method))
+		mail.Calendar = []byte(c.Cal.Invitation(t, method, attendee, time.Now()))
 	}
 	return mail, nil
 }
 
 // currentKind is what a registration message tells when it is sent: the
 // registration as it is now (messages are coalesced, see recentMessage), or
-// nothing when it was cancelled meanwhile. Other kinds stay.
+// nothing when it was cancelled meanwhile. An unregistration is sent only
+// when the last calendar the user was sent for the talk invited them, and
+// they have not registered again. Other kinds stay.
 func (Composer) currentKind(ctx context.Context, q sqlx.ExtContext, m outbox.Message) (string, error) {
+	if m.Kind == MessageUnregistered {
+		invited, err := Store{}.invitedNow(ctx, q, *m.TalkID, *m.UserID, m.ID)
+		if err != nil || invited {
+			return m.Kind, err
+		}
+		return "", fmt.Errorf("message %d: no invitation in the calendar of user %d, or registered again: %w", m.ID, *m.UserID, outbox.ErrDrop)
+	}
 	if m.Kind != MessageConfirmed && m.Kind != MessageWaitlisted && m.Kind != MessagePromoted {
 		return m.Kind, nil
 	}

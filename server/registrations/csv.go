@@ -10,11 +10,18 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// utf8BOM starts the file: without it Excel on Windows reads the file in
+// the system's code page, and "Zoë" comes out as "ZoÃ«".
+const utf8BOM = "\ufeff"
+
 // writeCSV answers the registrants as a CSV file (emails in a column of
-// their own when withEmail).
+// their own when withEmail): RFC 4180 (CRLF line ends), UTF-8 with a BOM,
+// formulas guarded (cell).
 func writeCSV(c *fiber.Ctx, talkID int64, rs []Registrant, withEmail bool) error {
 	var b strings.Builder
+	b.WriteString(utf8BOM)
 	w := csv.NewWriter(&b)
+	w.UseCRLF = true
 	head := []string{"user_id", "display_name", "email", "status", "waitlist_position", "registered_at", "confirmed_at"}
 	if !withEmail {
 		head = append(head[:2], head[3:]...)

@@ -27,6 +27,10 @@ const (
 	MessageConfirmed  = "registration.confirmed"
 	MessageWaitlisted = "registration.waitlisted"
 	MessagePromoted   = "registration.promoted" // confirmed from the waitlist
+	// MessageUnregistered takes the talk out of the calendar of someone
+	// whose confirmed registration ended while the talk goes on
+	// (METHOD:CANCEL for that attendee).
+	MessageUnregistered = "registration.cancelled"
 )
 
 // Registration is a registration as the API shows it.

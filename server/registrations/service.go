@@ -119,7 +119,9 @@ func (s *Service) Cancel(ctx context.Context, actor *domain.User, talkID int64) 
 
 // cancel removes userID's registration for talkID in tx; when it was
 // confirmed and the talk still runs, the head of the waitlist is confirmed
-// in the same transaction. It reports whether there was a registration.
+// in the same transaction, and the user is sent a METHOD:CANCEL for their
+// calendar (when they were ever invited). It reports whether there was a
+// registration.
 func (s *Service) cancel(ctx context.Context, tx sqlx.ExtContext, talkID, userID int64) (bool, error) {
 	status, err := s.store.lockTalk(ctx, tx, talkID)
 	if err != nil {
@@ -131,6 +133,9 @@ func (s *Service) cancel(ctx context.Context, tx sqlx.ExtContext, talkID, userID
 	}
 	if was == "confirmed" && (status == talks.StatusScheduled || status == talks.StatusLive) {
 		if _, err := s.Promote(ctx, tx, talkID); err != nil {
+			return false, err
+		}
+		if err := s.store.unregistered(ctx, tx, talkID, userID); err != nil {
 			return false, err
 		}
 	}

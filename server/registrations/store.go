@@ -94,7 +94,12 @@ const (
 		WHERE o.user_id = ins.user_id AND o.talk_id = $1 AND o.created_at > now() - interval '10 minutes'
 		  AND o.kind IN ('` + MessageConfirmed + `', '` + MessageWaitlisted + `', '` + MessagePromoted + `')
 		  AND (o.sent_at IS NULL OR (o.kind = '` + MessageWaitlisted + `') = (ins.status = 'waitlisted'))
+		  AND NOT EXISTS (SELECT FROM outbox c WHERE c.user_id = o.user_id AND c.talk_id = o.talk_id
+			AND c.kind = '` + MessageUnregistered + `' AND c.id > o.id AND c.sent_at IS NOT NULL AND c.last_error IS NULL)
 		OFFSET 0` // kept a per-row probe of outbox_user_talk_idx: as an anti-join it read every message of the hot talk
+	// (A METHOD:CANCEL sent after it took the talk out of the user's
+	// calendar: the new registration is told anew. One still unsent is
+	// dropped when composed, the user being registered again.)
 
 	// waitlistPosition is the position of the registration r on its talk's
 	// waitlist (NULL when it is not waitlisted).
@@ -109,6 +114,32 @@ const (
 	selectState = `SELECT r.status AS reg_status
 		FROM talks t LEFT JOIN registrations r ON r.talk_id = t.id AND r.user_id = $2
 		WHERE t.id = $1`
+
+	// enqueueUnregistered tells user $2, whose confirmed registration of
+	// talk $1 ended, that the talk left their calendar: when an invitation
+	// was written for them (sent, or maybe being sent right now: whether it
+	// went out is decided when this one is composed, see selectInvitedNow),
+	// and none such is waiting already.
+	enqueueUnregistered = `INSERT INTO outbox (kind, talk_id, user_id)
+		SELECT '` + MessageUnregistered + `', $1, $2
+		WHERE EXISTS (SELECT FROM outbox WHERE talk_id = $1 AND user_id = $2 AND kind IN (` + invitationKinds + `))
+		  AND NOT EXISTS (SELECT FROM outbox WHERE talk_id = $1 AND user_id = $2 AND kind = '` + MessageUnregistered + `'
+			AND sent_at IS NULL)`
+
+	// invitationKinds are the messages that carry METHOD:REQUEST (unless
+	// the talk was cancelled by then); calendarKinds adds those that carry
+	// METHOD:CANCEL.
+	invitationKinds = `'` + MessageConfirmed + `', '` + MessagePromoted + `', 'talk.rescheduled', 'reminder.24h', 'reminder.1h'`
+	calendarKinds   = invitationKinds + `, '` + MessageUnregistered + `', 'talk.cancelled'`
+
+	// selectInvitedNow: the user of an unregistration message ($3) is not
+	// registered for talk $1 (any more), and the last calendar message they
+	// were sent about it (not dropped) invited them.
+	selectInvitedNow = `SELECT NOT EXISTS (SELECT FROM registrations WHERE talk_id = $1 AND user_id = $2 AND status <> 'cancelled')
+		AND coalesce((SELECT o.kind IN (` + invitationKinds + `) FROM outbox o
+			WHERE o.talk_id = $1 AND o.user_id = $2 AND o.id <> $3 AND o.sent_at IS NOT NULL AND o.last_error IS NULL
+			  AND o.kind IN (` + calendarKinds + `)
+			ORDER BY o.sent_at DESC, o.id DESC LIMIT 1), false)`
 
 	lockTalkStatus = `SELECT status FROM talks WHERE id = $1 FOR UPDATE`
 	deleteMine     = `DELETE FROM registrations WHERE talk_id = $1 AND user_id = $2 AND status <> 'cancelled'
@@ -299,6 +330,23 @@ func (Store) lockTalk(ctx context.Context, tx sqlx.QueryerContext, talkID int64)
 
 // deleteMine removes userID's active registration for talkID and returns
 // its status ("" when there was none).
+// unregistered writes the message that takes talkID out of userID's calendar.
+func (Store) unregistered(ctx context.Context, tx sqlx.ExecerContext, talkID, userID int64) error {
+	if _, err := tx.ExecContext(ctx, enqueueUnregistered, talkID, userID); err != nil {
+		return fmt.Errorf("enqueue the unregistration of user %d from talk %d: %w", userID, talkID, err)
+	}
+	return nil
+}
+
+// invitedNow: see selectInvitedNow.
+func (Store) invitedNow(ctx context.Context, q sqlx.QueryerContext, talkID, userID, messageID int64) (bool, error) {
+	var ok bool
+	if err := sqlx.GetContext(ctx, q, &ok, selectInvitedNow, talkID, userID, messageID); err != nil {
+		return false, fmt.Errorf("calendar state of user %d for talk %d: %w", userID, talkID, err)
+	}
+	return ok, nil
+}
+
 func (Store) deleteMine(ctx context.Context, tx sqlx.QueryerContext, talkID, userID int64) (string, error) {
 	var was string
 	err := sqlx.GetContext(ctx, tx, &was, deleteMine, talkID, userID)

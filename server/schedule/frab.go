@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -87,7 +88,6 @@ type frabEvent struct {
 	Persons          []frabPerson `json:"persons"`
 	Links            []frabLink   `json:"links"`
 	Attachments      []frabLink   `json:"attachments"`
-	Answers          []any        `json:"answers"`
 }
 
 // frabPerson is the pretalx shape (name + guid): the schema's Person is
@@ -180,7 +180,7 @@ func (cfg Config) event(t talks.Talk, start, end time.Time) frabEvent {
 		Room: room(t), Slug: cfg.frabSlug(t), URL: cfg.talkURL(t.ID),
 		Title: stripControl(t.Title), Track: track(t), Type: "talk", Language: t.Language,
 		Abstract: stripControl(t.Abstract), Persons: []frabPerson{}, Links: []frabLink{},
-		Attachments: []frabLink{}, Answers: []any{},
+		Attachments: []frabLink{},
 	}
 	for _, sp := range t.Speakers {
 		name := stripControl(sp.DisplayName)
@@ -199,7 +199,10 @@ func hhmm(d time.Duration) string {
 }
 
 // frabSlug is "<acronym>-<id>-<ascii slug>", as pretalx builds it: lower
-// case, [a-z0-9-] only (the schema's pattern ^[a-z0-9_-]+[a-z0-9]$).
+// case, [a-z0-9-] only (the JSON schema's pattern ^[a-z0-9_-]+[a-z0-9]$).
+// The XSD's voc-slug-new wants at least four characters after the
+// acronym's dash, so a talk whose slug has no ASCII letter or digit (or a
+// one-character one, with a one-digit id) ends in "-talk".
 func (cfg Config) frabSlug(t talks.Talk) string {
 	var b strings.Builder
 	dash := false
@@ -212,11 +215,14 @@ func (cfg Config) frabSlug(t talks.Talk) string {
 			dash = true
 		}
 	}
-	base := fmt.Sprintf("%s-%d", strings.ToLower(cfg.Acronym), t.ID)
+	rest := strconv.FormatInt(t.ID, 10)
 	if tail := strings.TrimRight(b.String(), "-"); tail != "" {
-		return base + "-" + tail
+		rest += "-" + tail
 	}
-	return base
+	if len(rest) < 4 {
+		rest += "-talk"
+	}
+	return strings.ToLower(cfg.Acronym) + "-" + rest
 }
 
 // The frab schedule as XML, as frab's and pretalx's schedule.xml (element
@@ -339,9 +345,29 @@ func frabXML(doc FrabDoc, speakers map[int64][]talks.Speaker) ([]byte, error) {
 		}
 		out.Days = append(out.Days, xd)
 	}
+	if len(out.Days) == 0 {
+		// The XSD wants at least one day: an empty schedule has one day
+		// without rooms, the conference's (today).
+		out.Days = []xmlDay{emptyDay(conf)}
+		out.Conference.Days = 1
+	}
 	body, err := xml.MarshalIndent(out, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode schedule.xml: %w", err)
 	}
 	return append([]byte(xml.Header), append(body, '\n')...), nil
+}
+
+// emptyDay is the one day, without rooms, of an empty schedule.xml: the
+// conference's start date, midnight to midnight in its time zone.
+func emptyDay(conf frabConference) xmlDay {
+	loc, err := time.LoadLocation(conf.TimeZoneName)
+	if err != nil {
+		loc = time.UTC
+	}
+	day, err := time.ParseInLocation(time.DateOnly, conf.Start, loc)
+	if err != nil {
+		day = time.Now().In(loc).Truncate(24 * time.Hour)
+	}
+	return xmlDay{Index: 1, Date: day.Format(time.DateOnly), Start: day.Format(time.RFC3339), End: day.AddDate(0, 0, 1).Format(time.RFC3339)}
 }

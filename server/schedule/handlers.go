@@ -7,6 +7,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/talks"
 )
 
 // Handlers serve the public schedule exports.
@@ -49,11 +50,9 @@ func (h *Handlers) speakerICS(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cal, err := h.svc.SpeakerCalendar(httpx.Ctx(c), id)
+	cal, changed, err := h.svc.SpeakerCalendar(httpx.Ctx(c), id)
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`inline; filename="speaker-%d.ics"`, id))
-	return c.SendString(cal)
+	return talks.SendCalendar(c, fmt.Sprintf("speaker-%d.ics", id), cal, changed)
 }

@@ -20,6 +20,9 @@ type Config struct {
 	TimeZone *time.Location // the series' time zone: days and local times are counted in it
 	Acronym  string         // frab conference acronym (default "hubtalks")
 	Title    string         // frab conference title (default "Hub Talks")
+	// Organizer is the series' address, the calendars' ORGANIZER (see
+	// talks.CalendarConfig).
+	Organizer string
 }
 
 // Defaults of Config.
@@ -105,8 +108,10 @@ func uuid5(ns [16]byte, name string) string {
 }
 
 // stripControl removes control characters other than newline and tab,
-// which neither XML nor most schedule readers accept.
+// which neither XML nor most schedule readers accept; a CR or CRLF line
+// break becomes a newline.
 func stripControl(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 	return strings.Map(func(r rune) rune {
 		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0) || r == 0xfffe || r == 0xffff {
 			return -1

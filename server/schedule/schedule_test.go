@@ -13,6 +13,7 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 
+	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/server"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
@@ -76,7 +77,7 @@ var (
 		"logo", "colors", "keywords", "url", "tracks", "rooms", "meta", "days")
 	dayReq     = []string{"date", "day_end", "day_start", "index", "rooms"}
 	dayAllowed = set(dayReq...)
-	eventReq   = []string{"abstract", "answers", "attachments", "date", "description", "do_not_record", "duration", "guid", "id",
+	eventReq   = []string{"abstract", "attachments", "date", "description", "do_not_record", "duration", "guid", "id",
 		"language", "links", "persons", "recording_license", "room", "slug", "start", "subtitle", "title", "track", "type", "url"}
 	eventAllowed = set(append([]string{"logo", "do_not_stream"}, eventReq...)...)
 	roomReq      = []string{"guid", "name"}
@@ -233,7 +234,7 @@ func TestScheduleJSONMatchesC3VOCSchema(t *testing.T) {
 				if tr := ev["track"]; tr != nil {
 					str(t, ew+".track", tr)
 				}
-				for _, k := range []string{"links", "attachments", "answers"} {
+				for _, k := range []string{"links", "attachments"} {
 					if _, ok := ev[k].([]any); !ok {
 						t.Errorf("%s: %s is not an array", ew, k)
 					}
@@ -413,10 +414,7 @@ func TestSpeakerICS(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/calendar") {
 		t.Fatalf("content type %q", ct)
 	}
-	cal, err := ics.ParseCalendar(bytes.NewReader(resp.Body))
-	if err != nil {
-		t.Fatalf("parse: %v\n%s", err, resp.Body)
-	}
+	cal := testkit.CheckCalendar(t, "speaker calendar", resp.Body)
 	evs := cal.Events()
 	byUID := map[string]*ics.VEvent{}
 	for _, e := range evs {
@@ -448,6 +446,16 @@ func TestSpeakerICS(t *testing.T) {
 	}
 	if strings.Contains(string(resp.Body), "stream.example.org") {
 		t.Error("calendar leaks stream_url")
+	}
+	if org := e.GetProperty(ics.ComponentPropertyOrganizer); org == nil || org.Value != "mailto:hubtalks@talks.example.org" {
+		t.Errorf("ORGANIZER %v, want the series' default address", org)
+	}
+	// Subscribers get 304 until a talk changes.
+	path := fmt.Sprintf("/api/v1/speakers/%d/talks.ics", f.speaker.ID)
+	for _, h := range []map[string]string{{"If-None-Match": resp.Header.Get("ETag")}, {"If-Modified-Since": resp.Header.Get("Last-Modified")}} {
+		if r := f.env.Do(testserver.Req{Method: "GET", Path: path, Header: h}); r.StatusCode != 304 {
+			t.Errorf("%v: %d, want 304", h, r.StatusCode)
+		}
 	}
 
 	// Only speakers have a calendar: someone who speaks at nothing, or only

@@ -3,6 +3,7 @@ package schedule
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -50,20 +51,26 @@ func (s *Service) build(ctx context.Context) (FrabDoc, map[int64][]talks.Speaker
 	return doc, speakers, nil
 }
 
-// SpeakerCalendar is the calendar of the talks user id speaks at. Only
-// speakers have one: a user who speaks at no talk but drafts is not found,
-// as an unknown user is (the feed would otherwise name anyone by id).
-func (s *Service) SpeakerCalendar(ctx context.Context, id int64) (string, error) {
+// SpeakerCalendar is the calendar of the talks user id speaks at, and when
+// any talk last changed (its Last-Modified: read first, as talks.Service.Feed
+// does). Only speakers have one: a user who speaks at no talk but drafts is
+// not found, as an unknown user is (the feed would otherwise name anyone by
+// id).
+func (s *Service) SpeakerCalendar(ctx context.Context, id int64) (string, time.Time, error) {
+	changed, err := talks.LastChange(ctx, s.db)
+	if err != nil {
+		return "", changed, err
+	}
 	ts, err := s.store.spokenBy(ctx, s.db, id)
 	if err != nil {
-		return "", err
+		return "", changed, err
 	}
 	if len(ts) == 0 {
-		return "", fmt.Errorf("speaker %d: %w", id, domain.ErrNotFound)
+		return "", changed, fmt.Errorf("speaker %d: %w", id, domain.ErrNotFound)
 	}
 	name, err := s.store.userName(ctx, s.db, id)
 	if err != nil {
-		return "", err
+		return "", changed, err
 	}
-	return s.cfg.speakerCalendar(name, ts), nil
+	return s.cfg.speakerCalendar(name, ts), changed, nil
 }

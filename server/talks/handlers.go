@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
@@ -70,14 +71,21 @@ func (h *Handlers) staffOnly(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// feed is the series' calendar. Last-Modified is the last change of any
+// talk: a talk leaving the feed (back to draft) moves it too.
 func (h *Handlers) feed(c *fiber.Ctx) error {
-	ts, err := h.svc.Feed(httpx.Ctx(c))
+	ts, changed, err := h.svc.Feed(httpx.Ctx(c))
 	if err != nil {
 		return err
 	}
+	return SendCalendar(c, "hubtalks.ics", h.cal.Feed("Hub Talks", ts), changed)
+}
+
+// SendCalendar answers an .ics file, cacheable (see httpx.SendCacheable).
+func SendCalendar(c *fiber.Ctx, filename, cal string, modified time.Time) error {
 	c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, `inline; filename="hubtalks.ics"`)
-	return c.SendString(h.cal.Calendar(ts, ""))
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`inline; filename="%s"`, filename))
+	return httpx.SendCacheable(c, []byte(cal), modified)
 }
 
 func (h *Handlers) talkCalendar(c *fiber.Ctx) error {
@@ -89,9 +97,7 @@ func (h *Handlers) talkCalendar(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	c.Set(fiber.HeaderContentType, "text/calendar; charset=utf-8")
-	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`inline; filename="%s.ics"`, url.PathEscape(t.Slug)))
-	return c.SendString(h.cal.Calendar([]Talk{t}, ""))
+	return SendCalendar(c, url.PathEscape(t.Slug)+".ics", h.cal.Feed(t.Title, []Talk{t}), t.UpdatedAt)
 }
 
 // change reads a talk's Change from the request body.

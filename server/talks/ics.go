@@ -13,19 +13,41 @@ import (
 // CalendarConfig is what calendar files need to know of the deployment.
 type CalendarConfig struct {
 	BaseURL  string         // public origin: the host names UIDs, links point there
-	Timezone *time.Location // the series time zone (X-WR-TIMEZONE; times are UTC)
-	// Organizer is the address invitations come from (METHOD:REQUEST/CANCEL
-	// need an ORGANIZER); empty in public feeds.
+	Timezone *time.Location // the series time zone (X-WR-TIMEZONE and a VTIMEZONE; times are UTC)
+	// Organizer is the series' address (SERIES_EMAIL): every event's
+	// ORGANIZER, which RFC 5546 requires in PUBLISH, REQUEST and CANCEL.
+	// Empty: "hubtalks@" the host of BaseURL, as the mail sender's default.
 	Organizer string
+}
+
+// Attendee is the one person an emailed calendar (METHOD:REQUEST or
+// CANCEL) is for: the registrant.
+type Attendee struct {
+	Email, Name string
+	PartStat    ics.ParticipationStatus // ACCEPTED for a confirmed seat, DECLINED once unregistered
+	// Uninvited: a CANCEL that removes this attendee only, the talk itself
+	// goes on (RFC 5546 §3.2.5: no STATUS:CANCELLED then).
+	Uninvited bool
 }
 
 // UID is the stable iCalendar UID of a talk.
 func (c CalendarConfig) UID(talkID int64) string {
-	host := "hubtalks"
+	return "talk-" + strconv.FormatInt(talkID, 10) + "@" + c.host()
+}
+
+func (c CalendarConfig) host() string {
 	if u, err := url.Parse(c.BaseURL); err == nil && u.Hostname() != "" {
-		host = u.Hostname()
+		return u.Hostname()
 	}
-	return "talk-" + strconv.FormatInt(talkID, 10) + "@" + host
+	return "hubtalks"
+}
+
+// OrganizerAddress is the series' address, with its default.
+func (c CalendarConfig) OrganizerAddress() string {
+	if c.Organizer != "" {
+		return c.Organizer
+	}
+	return "hubtalks@" + c.host()
 }
 
 // TalkURL is the talk's page in the web app.
@@ -33,65 +55,113 @@ func (c CalendarConfig) TalkURL(talkID int64) string {
 	return strings.TrimRight(c.BaseURL, "/") + "/talks/" + strconv.FormatInt(talkID, 10)
 }
 
-// Calendar renders talks as an RFC 5545 calendar with CRLF line ends.
-// method is "" for a feed, or ics.MethodRequest / ics.MethodCancel for an
-// invitation. Times are in UTC; the series zone is named in X-WR-TIMEZONE.
-// SEQUENCE is the talk's ical_sequence (it grows on reschedule and cancel),
-// and a cancelled talk has STATUS:CANCELLED.
-func (c CalendarConfig) Calendar(ts []Talk, method ics.Method) string {
+// Feed renders talks as a published calendar (METHOD:PUBLISH) named name.
+// It depends on the talks alone: DTSTAMP is each talk's updated_at, so the
+// same talks give the same bytes (and ETag) on every request.
+func (c CalendarConfig) Feed(name string, ts []Talk) string {
+	cal := c.newCalendar(name, ics.MethodPublish)
+	cal.SetRefreshInterval("PT1H")
+	for _, t := range ts {
+		c.addEvent(cal, t, t.UpdatedAt, nil)
+	}
+	return serialize(cal)
+}
+
+// Invitation renders the calendar emailed to one registrant about talk t:
+// METHOD:REQUEST (a seat) or CANCEL (the talk is cancelled, or the
+// registrant is no longer registered), with the registrant as ATTENDEE.
+// Its DTSTAMP is when it is composed: with SEQUENCE unchanged, the later
+// message wins (RFC 5546 §2.1.5).
+func (c CalendarConfig) Invitation(t Talk, method ics.Method, to Attendee, now time.Time) string {
+	cal := c.newCalendar("Hub Talks", method)
+	c.addEvent(cal, t, now, &invitation{method: method, to: to})
+	return serialize(cal)
+}
+
+type invitation struct {
+	method ics.Method
+	to     Attendee
+}
+
+func (c CalendarConfig) newCalendar(name string, method ics.Method) *ics.Calendar {
 	cal := ics.NewCalendar()
 	cal.SetProductId("-//Hub Talks//hubtalks//EN")
-	cal.SetXWRCalName("Hub Talks")
+	cal.SetMethod(method)
+	cal.SetXWRCalName(calendarText(name))
 	if c.Timezone != nil {
 		cal.SetXWRTimezone(c.Timezone.String())
+		cal.AddVTimezone(vtimezone(c.Timezone))
 	}
-	if method != "" {
-		cal.SetMethod(method)
-	} else {
-		cal.SetMethod(ics.MethodPublish)
-	}
-	now := time.Now().UTC()
-	for _, t := range ts {
-		ev := cal.AddEvent(c.UID(t.ID))
-		ev.SetDtStampTime(now)
-		ev.SetCreatedTime(t.CreatedAt)
-		ev.SetModifiedAt(t.UpdatedAt)
-		ev.SetSequence(t.ICalSequence)
-		ev.SetStartAt(t.StartsAt)
-		ev.SetEndAt(t.EndsAt)
-		ev.SetSummary(calendarText(t.Title))
-		desc := calendarText(t.Abstract)
-		if len(t.Speakers) > 0 {
-			names := make([]string, len(t.Speakers))
-			for i, s := range t.Speakers {
-				names[i] = calendarText(s.DisplayName)
-			}
-			desc = strings.TrimSpace(fmt.Sprintf("Speakers: %s\n\n%s", strings.Join(names, ", "), desc))
-		}
-		if desc != "" {
-			ev.SetDescription(desc)
-		}
-		loc := calendarText(t.Location)
-		if loc == "" && t.Format == "online" {
-			loc = "Online"
-		}
-		if loc != "" {
-			ev.SetLocation(loc)
-		}
-		ev.SetURL(c.TalkURL(t.ID))
-		if c.Organizer != "" {
-			ev.SetOrganizer("mailto:"+c.Organizer, ics.WithCN("Hub Talks"))
-		}
-		for _, tag := range t.Tags {
-			ev.AddCategory(calendarText(tag))
-		}
-		if t.Status == StatusCancelled || method == ics.MethodCancel {
-			ev.SetStatus(ics.ObjectStatusCancelled)
-		} else {
-			ev.SetStatus(ics.ObjectStatusConfirmed)
-		}
+	return cal
+}
+
+// serialize writes cal with CRLF line ends, folded at 75 octets. RFC 5545
+// §3.6 wants at least one component: a calendar without events still has
+// the series' VTIMEZONE, or (series in no zone) UTC's.
+func serialize(cal *ics.Calendar) string {
+	if len(cal.Components) == 0 {
+		cal.AddVTimezone(vtimezone(time.UTC))
 	}
 	return cal.Serialize(ics.WithNewLineWindows)
+}
+
+func (c CalendarConfig) addEvent(cal *ics.Calendar, t Talk, stamp time.Time, inv *invitation) {
+	ev := cal.AddEvent(c.UID(t.ID))
+	ev.SetDtStampTime(stamp.UTC())
+	ev.SetCreatedTime(t.CreatedAt.UTC())
+	ev.SetModifiedAt(t.UpdatedAt.UTC())
+	ev.SetSequence(t.ICalSequence)
+	ev.SetStartAt(t.StartsAt.UTC())
+	ev.SetEndAt(t.EndsAt.UTC())
+	ev.SetSummary(calendarText(t.Title))
+	ev.SetDescription(c.description(t))
+	loc := calendarText(t.Location)
+	if loc == "" && t.Format == "online" {
+		loc = "Online"
+	}
+	if loc != "" {
+		ev.SetLocation(loc)
+	}
+	ev.SetURL(c.TalkURL(t.ID))
+	ev.SetOrganizer("mailto:"+c.OrganizerAddress(), ics.WithCN("Hub Talks"))
+	for _, tag := range t.Tags {
+		if tag = calendarText(tag); tag != "" {
+			ev.AddCategory(tag)
+		}
+	}
+	cancelled := t.Status == StatusCancelled || (inv != nil && inv.method == ics.MethodCancel && !inv.to.Uninvited)
+	switch {
+	case cancelled:
+		ev.SetStatus(ics.ObjectStatusCancelled)
+	case inv != nil && inv.to.Uninvited:
+		// RFC 5546 §3.2.5: uninviting one attendee leaves STATUS out.
+	default:
+		ev.SetStatus(ics.ObjectStatusConfirmed)
+	}
+	if inv != nil {
+		ev.AddAttendee("mailto:"+inv.to.Email, ics.WithCN(parameterText(inv.to.Name)), inv.to.PartStat,
+			ics.ParticipationRoleReqParticipant, ics.CalendarUserTypeIndividual, ics.WithRSVP(false))
+	}
+}
+
+// description is the talk's speakers, abstract, page and recording.
+func (c CalendarConfig) description(t Talk) string {
+	var parts []string
+	if len(t.Speakers) > 0 {
+		names := make([]string, len(t.Speakers))
+		for i, s := range t.Speakers {
+			names[i] = calendarText(s.DisplayName)
+		}
+		parts = append(parts, "Speakers: "+strings.Join(names, ", "))
+	}
+	if a := strings.TrimSpace(calendarText(t.Abstract)); a != "" {
+		parts = append(parts, a)
+	}
+	link := c.TalkURL(t.ID)
+	if t.Recording != nil {
+		link += "\nRecording: " + t.Recording.URL
+	}
+	return strings.Join(append(parts, link), "\n\n")
 }
 
 // calendarText is user text as a TEXT value may hold it. The library escapes
@@ -111,4 +181,123 @@ func calendarText(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// parameterText is user text as a parameter value (CN) may hold it. The
+// library writes it unquoted with backslash escapes, which RFC 5545 does not
+// have (§3.2: a param-value is a paramtext or a quoted string): a ':' or ';'
+// would end the parameter early for a strict reader, a ',' splits it. So
+// the characters that need quoting go, and quotes become typographic ones.
+func parameterText(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch r {
+		case '"':
+			return '”'
+		case '\'':
+			return '’'
+		case ',', ';', ':', '\\', '\n', '\t':
+			return ' '
+		}
+		return r
+	}, calendarText(s))
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// vtimezone describes loc as a VTIMEZONE (RFC 5545 §3.6.5) by the rules it
+// follows this year: one STANDARD, and one DAYLIGHT when it has summer
+// time, each recurring yearly on the weekday rule of this year's change
+// ("last Sunday of March"). The onsets are given from 1970, so the text
+// stays the same from one year to the next while the rules do.
+func vtimezone(loc *time.Location) *ics.VTimezone {
+	tz := ics.NewTimezone(loc.String())
+	year := time.Now().In(loc).Year()
+	jan := time.Date(year, 1, 1, 0, 0, 0, 0, loc)
+	var changes []time.Time
+	for at := jan; at.Year() == year && len(changes) < 2; {
+		_, end := at.ZoneBounds()
+		if end.IsZero() || end.In(loc).Year() != year {
+			break
+		}
+		changes = append(changes, end)
+		at = end
+	}
+	if len(changes) != 2 {
+		// No summer time (or an irregular year): one fixed offset.
+		name, offset := jan.Zone()
+		std := tz.AddStandard()
+		std.AddProperty(ics.ComponentPropertyDtStart, "19700101T000000")
+		std.AddProperty(ics.ComponentProperty(ics.PropertyTzoffsetfrom), utcOffset(offset))
+		std.AddProperty(ics.ComponentProperty(ics.PropertyTzoffsetto), utcOffset(offset))
+		std.AddProperty(ics.ComponentProperty(ics.PropertyTzname), name)
+		return tz
+	}
+	for _, change := range changes {
+		before := change.Add(-time.Second)
+		_, from := before.Zone()
+		name, to := change.Zone()
+		onset := change.In(time.FixedZone("", from)) // local time as the clocks read before the change
+		rule, first := yearlyRule(onset)
+		var obs *ics.ComponentBase
+		if isDST(change) {
+			d := &ics.Daylight{}
+			tz.Components = append(tz.Components, d)
+			obs = &d.ComponentBase
+		} else {
+			obs = &tz.AddStandard().ComponentBase
+		}
+		obs.AddProperty(ics.ComponentPropertyDtStart, first.Format("20060102T150405"))
+		obs.AddProperty(ics.ComponentProperty(ics.PropertyTzoffsetfrom), utcOffset(from))
+		obs.AddProperty(ics.ComponentProperty(ics.PropertyTzoffsetto), utcOffset(to))
+		obs.AddProperty(ics.ComponentProperty(ics.PropertyTzname), name)
+		obs.AddProperty(ics.ComponentPropertyRrule, rule)
+	}
+	return tz
+}
+
+// isDST: the offset after the change is the larger of the year's two.
+func isDST(change time.Time) bool {
+	_, after := change.Zone()
+	_, before := change.Add(-time.Second).Zone()
+	return after > before
+}
+
+// yearlyRule is the RRULE of a change on onset's weekday rule (the n-th or
+// last weekday of its month), and the rule's first onset in 1970.
+func yearlyRule(onset time.Time) (string, time.Time) {
+	wd := onset.Weekday()
+	days := [...]string{"SU", "MO", "TU", "WE", "TH", "FR", "SA"}
+	last := onset.AddDate(0, 0, 7).Month() != onset.Month()
+	n := (onset.Day()-1)/7 + 1
+	nth := strconv.Itoa(n)
+	if last {
+		nth = "-1"
+	}
+	rule := fmt.Sprintf("FREQ=YEARLY;BYMONTH=%d;BYDAY=%s%s", int(onset.Month()), nth, days[wd])
+	// The same rule in 1970.
+	first := time.Date(1970, onset.Month(), 1, onset.Hour(), onset.Minute(), onset.Second(), 0, time.UTC)
+	if last {
+		first = first.AddDate(0, 1, -1)
+		for first.Weekday() != wd {
+			first = first.AddDate(0, 0, -1)
+		}
+	} else {
+		for first.Weekday() != wd {
+			first = first.AddDate(0, 0, 1)
+		}
+		first = first.AddDate(0, 0, 7*(n-1))
+	}
+	return rule, first
+}
+
+// utcOffset is an offset in seconds as RFC 5545's UTC-OFFSET: +HHMM[SS].
+func utcOffset(seconds int) string {
+	sign := "+"
+	if seconds < 0 {
+		sign, seconds = "-", -seconds
+	}
+	s := fmt.Sprintf("%s%02d%02d", sign, seconds/3600, seconds/60%60)
+	if seconds%60 != 0 {
+		s += fmt.Sprintf("%02d", seconds%60)
+	}
+	return s
 }

@@ -105,9 +105,16 @@ func (s *Service) List(ctx context.Context, viewer *domain.User, q Query) (httpx
 }
 
 // Feed is every talk of the public calendar (no drafts); the calendar
-// shows no stream_url.
-func (s *Service) Feed(ctx context.Context) ([]Talk, error) {
-	return s.store.feed(ctx, s.db)
+// shows no stream_url. It also says when any talk last changed (the feed's
+// Last-Modified), read first: a change committed in between then shows as
+// a later Last-Modified, never as content older than the date.
+func (s *Service) Feed(ctx context.Context) ([]Talk, time.Time, error) {
+	changed, err := LastChange(ctx, s.db)
+	if err != nil {
+		return nil, changed, err
+	}
+	ts, err := s.store.feed(ctx, s.db)
+	return ts, changed, err
 }
 
 // Create adds the talk ch describes, in a transaction of txn, and returns

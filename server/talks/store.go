@@ -212,6 +212,16 @@ func (s Store) feed(ctx context.Context, q sqlx.QueryerContext) ([]Talk, error) 
 	return ts, nil
 }
 
+// LastChange is when any talk last changed (drafts too: a talk that leaves
+// a calendar changes it); zero when there is none.
+func LastChange(ctx context.Context, q sqlx.QueryerContext) (time.Time, error) {
+	var at sql.NullTime
+	if err := sqlx.GetContext(ctx, q, &at, `SELECT max(updated_at) FROM talks`); err != nil {
+		return time.Time{}, fmt.Errorf("last change of the talks: %w", err)
+	}
+	return at.Time, nil
+}
+
 type speakerRow struct {
 	TalkID      int64  `db:"talk_id"`
 	ID          int64  `db:"id"`

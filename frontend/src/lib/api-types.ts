@@ -994,11 +994,22 @@ export interface paths {
                 /** @description OK */
                 200: {
                     headers: {
+                        /** @description Strong validator: a hash of the body, the same until the calendar changes */
+                        ETag: string;
+                        /** @description When a talk last changed (absent when there is none) */
+                        "Last-Modified"?: string;
                         [name: string]: unknown;
                     };
                     content: {
                         "text/calendar": string;
                     };
+                };
+                /** @description Not Modified: the If-None-Match validator (or, without one, If-Modified-Since) still holds; no body */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 default: components["responses"]["Problem"];
             };
@@ -1825,11 +1836,22 @@ export interface paths {
                 /** @description OK */
                 200: {
                     headers: {
+                        /** @description Strong validator: a hash of the body, the same until the calendar changes */
+                        ETag: string;
+                        /** @description When a talk last changed (absent when there is none) */
+                        "Last-Modified"?: string;
                         [name: string]: unknown;
                     };
                     content: {
                         "text/calendar": string;
                     };
+                };
+                /** @description Not Modified: the If-None-Match validator (or, without one, If-Modified-Since) still holds; no body */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 default: components["responses"]["Problem"];
             };
@@ -1930,11 +1952,22 @@ export interface paths {
                 /** @description OK */
                 200: {
                     headers: {
+                        /** @description Strong validator: a hash of the body, the same until the calendar changes */
+                        ETag: string;
+                        /** @description When a talk last changed (absent when there is none) */
+                        "Last-Modified"?: string;
                         [name: string]: unknown;
                     };
                     content: {
                         "text/calendar": string;
                     };
+                };
+                /** @description Not Modified: the If-None-Match validator (or, without one, If-Modified-Since) still holds; no body */
+                304: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
                 };
                 default: components["responses"]["Problem"];
             };
@@ -3067,8 +3100,6 @@ export interface components {
                 /** @description related (links); absent on attachments */
                 type?: string;
             }[];
-            /** @description always empty */
-            answers: unknown[];
         };
         /** @description An OpenAPI 3.1 document: this one */
         OpenAPIDocument: {
