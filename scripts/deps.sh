@@ -15,6 +15,8 @@ if [ "$mode" = test ]; then
   [ -f /usr/include/stdlib.h ] || missing+=(libc6-dev)
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  # pdftotext reads certificates of attendance back in the tests.
+  command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 fi
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 

@@ -22,6 +22,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/hubtalks/hubtalks/server/accounts"
+	"github.com/hubtalks/hubtalks/server/attendance"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
@@ -41,6 +42,9 @@ type Config struct {
 	// MetricsAddr, when set, is where ServeMetrics serves /metrics (run by
 	// cmd/); the public port then answers 404 for it.
 	MetricsAddr string
+	// Attendance tunes how live presence becomes attendance (tests drive
+	// its clock).
+	Attendance attendance.TrackerConfig
 }
 
 // Deps are the connections the server uses; Redis may be nil (one instance).
@@ -66,8 +70,11 @@ type Server struct {
 	recorder *live.Recorder
 	// talkStatuses serves live-channel authorisation during reconnect storms.
 	talkStatuses *talkStatuses
-	draining     atomic.Bool
-	trusted      trustedProxies // TRUSTED_PROXIES, for the client address
+	// tracker turns this instance's live presence into attendance (nil
+	// without a hub).
+	tracker  *attendance.Tracker
+	draining atomic.Bool
+	trusted  trustedProxies // TRUSTED_PROXIES, for the client address
 }
 
 // BodyLimit is the largest request body accepted (413 beyond).

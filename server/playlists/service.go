@@ -13,6 +13,7 @@ import (
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
+	"github.com/hubtalks/hubtalks/server/registrations"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
 
@@ -353,6 +354,8 @@ func (s *Service) saved(ctx context.Context, tx *live.Tx, r itemRow, talkIDs ...
 // syncTalks brings each talk's recording in line with the items linked to
 // it and, for every talk whose recording changed, emits talk.updated with
 // the talk on its public channel (without stream_url: events are public).
+// Every way of linking a recording ends here, so here the registrants are
+// told the first time a talk has one (registrations.RecordingLinked).
 func (s *Service) syncTalks(ctx context.Context, tx *live.Tx, talkIDs ...int64) error {
 	done := map[int64]bool{}
 	for _, id := range talkIDs {
@@ -373,6 +376,11 @@ func (s *Service) syncTalks(ctx context.Context, tx *live.Tx, talkIDs ...int64) 
 		}
 		if err := talks.EmitUpdated(tx, t); err != nil {
 			return err
+		}
+		if t.Recording != nil {
+			if err := registrations.RecordingLinked(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/hubtalks/hubtalks/server/httpx"
 )
 
 // writeCSV answers the registrants as a CSV file (emails in a column of
@@ -49,9 +51,4 @@ func writeCSV(c *fiber.Ctx, talkID int64, rs []Registrant, withEmail bool) error
 }
 
 // cell keeps a spreadsheet from reading user text as a formula.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+func cell(s string) string { return httpx.Cell(s) }
