@@ -14,6 +14,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/hubtalks/hubtalks/server/accounts"
+	"github.com/hubtalks/hubtalks/server/attendance"
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/playlists"
@@ -89,6 +90,8 @@ var problems = []struct {
 	{playlists.ErrDuplicateVideo, http.StatusConflict, "duplicate_video"},
 	{playlists.ErrInvalidFeed, http.StatusUnprocessableEntity, "invalid_feed"},
 	{playlists.ErrPlaylistMismatch, http.StatusUnprocessableEntity, "playlist_mismatch"},
+	{attendance.ErrNotAttended, http.StatusForbidden, "not_attended"},
+	{attendance.ErrNotOver, http.StatusConflict, "talk_not_ended"},
 }
 
 func (s *Server) problemFor(c *fiber.Ctx, err error) *httpx.Problem {
