@@ -112,6 +112,9 @@ func TestScreens(t *testing.T) {
 		{"10-schedule-phone-360.png", anon, "/", tid("talk-card"), 360},
 		{"11-edit-talk.png", mod, live.Path("/edit"), "main form", 1280},
 		{"12-account.png", part, "/account", tid("export"), 1280},
+		{"13-talk-attended.png", part, past.Path(""), tid("my-minutes"), 1280},
+		{"14-report.png", mod, past.Path("/report"), tid("r-peak"), 1280},
+		{"15-report-phone-360.png", mod, past.Path("/report"), tid("r-peak"), 360},
 	}
 	for _, s := range shots {
 		height := int64(900)
