@@ -27,7 +27,7 @@ start)
   fi
   if ! as_pg "$bin/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     as_pg "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 \
-      -o "-p $port -c listen_addresses='' -k $dir -c max_connections=300 -c shared_buffers=256MB -c fsync=${PG_FSYNC:-on}" start >/dev/null \
+      -o "-p $port -c listen_addresses='' -k $dir -c max_connections=300 -c shared_buffers=256MB -c fsync=${PG_FSYNC:-on} ${PG_EXTRA_OPTS:-}" start >/dev/null \
       || { tail -n 20 "$dir/postgres.log" >&2; exit 1; }
   fi
   echo "postgres://postgres@/postgres?host=$dir&port=$port&sslmode=disable"
