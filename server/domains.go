@@ -56,5 +56,8 @@ func (s *Server) mountDomains(api fiber.Router) {
 	att := attendance.NewService(s.db, attendance.Config{TimeZone: s.cfg.SeriesTimezone, BaseURL: s.cfg.BaseURL, Now: s.cfg.Attendance.Now})
 	attendance.NewHandlers(att).Routes(api)
 	s.accounts.OnExport("attendance", att.Export)
-	report.NewHandlers(report.NewService(s.db)).Routes(api)
+	// The report's sections from other domains plug in by name, one
+	// function each: reports.Sections["polls"] = …
+	reports := report.NewService(s.db)
+	report.NewHandlers(reports).Routes(api)
 }
