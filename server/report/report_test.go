@@ -2,13 +2,17 @@ package report_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
 	"strings"
 	"testing"
 
+	"github.com/jmoiron/sqlx"
+
 	"github.com/hubtalks/hubtalks/server/demo"
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/report"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
@@ -57,4 +61,30 @@ func TestReportOfTheDemoTalk(t *testing.T) {
 
 func path(id int64, suffix string) string {
 	return fmt.Sprintf("/api/v1/talks/%d/report%s", id, suffix)
+}
+
+// stubSection stands for what another domain (polls) adds to the report.
+type stubSection struct{ Ballots int }
+
+func (s stubSection) CSV() [][2]string { return [][2]string{{"ballots", fmt.Sprint(s.Ballots)}} }
+
+// A domain adds a section with one function; it shows under its name.
+func TestReportSectionsPlugIn(t *testing.T) {
+	env := testserver.New(t)
+	admin := env.NewUser("admin")
+	tk := testserver.NewTalk(t, env, admin.Token, map[string]any{"title": "Sections"})
+	svc := report.NewService(env.DB)
+	svc.Sections["polls"] = func(ctx context.Context, q sqlx.QueryerContext, talkID int64) (report.Section, error) {
+		var n int
+		err := sqlx.GetContext(ctx, q, &n, `SELECT count(*) FROM talks WHERE id = $1`, talkID)
+		return stubSection{Ballots: n}, err
+	}
+	r, err := svc.Get(context.Background(), &domain.User{ID: admin.ID, Role: domain.RoleAdmin}, tk.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := json.Marshal(r)
+	if s, ok := r.Sections["polls"].(stubSection); !ok || s.Ballots != 1 || !strings.Contains(string(b), `"sections":{"polls":{"Ballots":1}}`) {
+		t.Fatalf("sections %+v in %s", r.Sections, b)
+	}
 }
