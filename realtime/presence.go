@@ -96,3 +96,34 @@ func (h *Hub) presenceCleanup() {
 	_, _ = h.presence.Report(ctx, h.cfg.InstanceID, nil, gone)
 	clear(h.presenceKeys)
 }
+
+// Room is what this instance sees of one public channel: its signed-in
+// subscribers here, and the viewers over every instance as last counted.
+type Room struct {
+	Channel string
+	Users   []int64 // distinct signed-in users subscribed on this instance
+	Viewers int     // the last presence count over all instances (0 before the first)
+}
+
+// Rooms lists the public channels that have subscribers on this instance
+// (attendance samples it: who is in which live room, and how full it is).
+func (h *Hub) Rooms() []Room {
+	chans := h.channelsWhere(func(ch *channel) bool { return ch.public })
+	rooms := make([]Room, 0, len(chans))
+	for _, ch := range chans {
+		ch.mu.Lock()
+		r := Room{Channel: ch.name, Users: make([]int64, 0, len(ch.users)), Viewers: ch.viewers}
+		for uid := range ch.users {
+			r.Users = append(r.Users, uid)
+		}
+		if r.Viewers < ch.anonymous+len(ch.users) {
+			r.Viewers = ch.anonymous + len(ch.users) // before the first count, or between two
+		}
+		empty := len(ch.subs) == 0
+		ch.mu.Unlock()
+		if !empty {
+			rooms = append(rooms, r)
+		}
+	}
+	return rooms
+}

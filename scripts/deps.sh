@@ -17,6 +17,8 @@ if [ "$mode" = test ]; then
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
   # xmllint validates schedule.xml against c3voc's XSD.
   command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+  # pdftotext reads certificates of attendance back in the tests.
+  command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 fi
 command -v setpriv >/dev/null 2>&1 || missing+=(util-linux)
 

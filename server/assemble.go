@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/hubtalks/hubtalks/realtime"
+	"github.com/hubtalks/hubtalks/server/attendance"
 )
 
 // NewWithHub builds the server together with its realtime hub: the Redis
@@ -30,6 +31,7 @@ func NewWithHub(cfg Config, deps Deps, hubCfg realtime.HubConfig) (*Server, *rea
 	hub := realtime.NewHub(hubCfg)
 	deps.Hub = hub
 	s = newServer(cfg, deps, reg)
+	s.tracker = attendance.NewTracker(deps.DB, hub, cfg.Attendance, deps.Log)
 	return s, hub
 }
 
@@ -52,6 +54,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	}
 	go s.pruneSessions(hubCtx)
 	go s.playlistSync.Run(hubCtx) // every Config.Playlists.Interval, if any
+	trackerDone := make(chan struct{})
+	if s.tracker != nil {
+		go func() { defer close(trackerDone); s.tracker.Run(hubCtx) }()
+	} else {
+		close(trackerDone)
+	}
 	var before func(context.Context)
 	if s.hub != nil {
 		before = s.hub.Shutdown
@@ -59,8 +67,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener, grace time.Duration
 	err := s.Listen(ctx, ln, grace, before)
 	stopHub()
 	<-hubDone
+	<-trackerDone // its last flush: an instance that restarts keeps its marks
 	return err
 }
+
+// Tracker is the instance's attendance tracker (nil without a live hub);
+// tests call its Sample and Flush with their own clock.
+func (s *Server) Tracker() *attendance.Tracker { return s.tracker }
 
 // pruneSessions deletes expired and idle sessions every hour until ctx ends.
 func (s *Server) pruneSessions(ctx context.Context) {

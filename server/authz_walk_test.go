@@ -56,6 +56,8 @@ type fixture struct {
 	tokens                                                            map[string]string
 	authorEmail                                                       string
 	verifyToken, resetToken                                           string // the author's account links
+	ended                                                             int64  // a past talk every caller attended
+	certificate                                                       string // the author's certificate of it
 }
 
 func newFixture(t *testing.T, env *testserver.Env, admin testserver.User) fixture {
@@ -98,7 +100,27 @@ func newFixture(t *testing.T, env *testserver.Env, admin testserver.User) fixtur
 		t.Fatal(err)
 	}
 	f.verifyToken, f.resetToken = accountToken(t, env, author, "verify"), accountToken(t, env, author, "reset")
+	f.ended, f.certificate = attendedTalk(t, env, admin, author)
 	return f
+}
+
+// attendedTalk is a talk whose live session is over, attended by every user
+// so far for all of it, with a certificate of author's.
+func attendedTalk(t *testing.T, env *testserver.Env, admin, author testserver.User) (int64, string) {
+	t.Helper()
+	tk := testserver.NewTalk(t, env, admin.Token, map[string]any{"title": "A past talk"})
+	code := fmt.Sprintf("WALK%022d", tk.ID)
+	if _, err := env.DB.Exec(`WITH s AS (UPDATE talks SET status = 'ended', live_started_at = now() - interval '1 hour',
+			live_ended_at = now() WHERE id = $1 RETURNING id, live_started_at)
+		INSERT INTO attendance (talk_id, user_id, minutes, first_seen, last_seen)
+		SELECT s.id, u.id, ARRAY(SELECT generate_series(0, 59) + (extract(epoch FROM s.live_started_at) / 60)::int), now(), now()
+		FROM s, users u`, tk.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.DB.Exec(`INSERT INTO certificates (code, talk_id, user_id, minutes) VALUES ($1, $2, $3, 60)`, code, tk.ID, author.ID); err != nil {
+		t.Fatal(err)
+	}
+	return tk.ID, code
 }
 
 // accountToken stores a live token of purpose for u's address, as the
@@ -121,13 +143,14 @@ func (f fixture) concrete(path string) string {
 	}{
 		{"/api/v1/talks/{id}", f.talk}, {"/api/v1/questions/{id}", f.question}, {"/api/v1/threads/{id}", f.thread},
 		{"/api/v1/posts/{id}", f.post}, {"/api/v1/playlists/{id}", f.playlist}, {"/api/v1/moderation/flags/{id}", f.flag},
-		{"/api/v1/users/{id}", f.user}, {"/api/v1/speakers/{id}", f.speaker},
+		{"/api/v1/users/{id}", f.user}, {"/api/v1/speakers/{id}", f.speaker}, {"/api/v1/me/certificates/{id}", f.ended},
 	}
 	for _, b := range byPrefix {
 		if strings.HasPrefix(path, b.prefix) {
 			path = strings.Replace(path, "{id}", strconv.FormatInt(b.id, 10), 1)
 		}
 	}
+	path = strings.Replace(path, "{code}", f.certificate, 1)
 	return strings.Replace(path, "{item_id}", strconv.FormatInt(f.item, 10), 1)
 }
 

@@ -216,4 +216,21 @@ func contractCases(t *testing.T, env *testserver.Env, c *contract, admin testser
 	call(403, "/api/v1/questions/{id}/vote", testserver.Req{Method: "PUT", Path: fmt.Sprintf("/api/v1/questions/%d/vote", guestQ), Token: guest})
 	call(409, "/api/v1/me/upgrade", testserver.Req{Method: "POST", Path: "/api/v1/me/upgrade", Token: p1.Token, Body: map[string]any{"email": "p1@example.org", "password": "a long enough password"}})
 	call(200, "/api/v1/me/upgrade", testserver.Req{Method: "POST", Path: "/api/v1/me/upgrade", Token: guest, Body: map[string]any{"email": "contract-guest@example.org", "password": "a long enough password"}})
+
+	// After the talk: own attendance seen and never seen, a certificate and
+	// its verification, the report, an export with attendance.
+	seen := env.NewUser("participant")
+	past, code := attendedTalk(t, env, admin, seen)
+	pastPath := fmt.Sprintf("/api/v1/talks/%d", past)
+	late := env.NewUser("participant") // never seen: null first/last seen
+	for _, u := range []testserver.User{seen, late} {
+		call(200, "/api/v1/talks/{id}/attendance/me", testserver.Req{Method: "GET", Path: pastPath + "/attendance/me", Token: u.Token})
+	}
+	call(200, "/api/v1/certificates/{code}", testserver.Req{Method: "GET", Path: "/api/v1/certificates/" + code})
+	call(404, "/api/v1/certificates/{code}", testserver.Req{Method: "GET", Path: "/api/v1/certificates/NOSUCHCODE"})
+	call(403, "/api/v1/me/certificates/{id}.pdf", testserver.Req{Method: "GET", Path: fmt.Sprintf("/api/v1/me/certificates/%d.pdf", past), Token: late.Token})
+	call(200, "/api/v1/talks/{id}/report", testserver.Req{Method: "GET", Path: pastPath + "/report", Token: admin.Token})
+	call(200, "/api/v1/talks/{id}/report", testserver.Req{Method: "GET", Path: talkPath + "/report", Token: speaker.Token})
+	call(200, "/api/v1/me/export", testserver.Req{Method: "GET", Path: "/api/v1/me/export", Token: seen.Token})
+	call(200, "/api/v1/me", testserver.Req{Method: "PATCH", Path: "/api/v1/me", Token: seen.Token, Body: map[string]any{"notifications": map[string]any{"reminders": false}}})
 }

@@ -38,11 +38,12 @@ type contract struct {
 }
 
 func init() {
-	// kin-openapi decodes the bodies it validates; these are text documents
+	// kin-openapi decodes the bodies it validates; these are documents
 	// whose schema is a string.
 	openapi3filter.RegisterBodyDecoder("text/calendar", openapi3filter.PlainBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("application/xml", openapi3filter.PlainBodyDecoder)
 	openapi3filter.RegisterBodyDecoder("text/csv", openapi3filter.PlainBodyDecoder)
+	openapi3filter.RegisterBodyDecoder("application/pdf", openapi3filter.FileBodyDecoder)
 }
 
 // contractURL names openapi.json inside the compiler; refs resolve in it.

@@ -6,11 +6,13 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hubtalks/hubtalks/server/attendance"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
 	"github.com/hubtalks/hubtalks/server/playlists"
 	"github.com/hubtalks/hubtalks/server/qa"
 	"github.com/hubtalks/hubtalks/server/registrations"
+	"github.com/hubtalks/hubtalks/server/report"
 	"github.com/hubtalks/hubtalks/server/schedule"
 	"github.com/hubtalks/hubtalks/server/talks"
 	"github.com/hubtalks/hubtalks/server/threads"
@@ -55,4 +57,13 @@ func (s *Server) mountDomains(api fiber.Router) {
 	s.accounts.OnExport("flags", mod.Export)
 	s.accounts.OnExport("questions", questions.Export)
 	s.accounts.OnExport("threads", discussion.Export)
+	// After the talk: attendance (sampled by s.tracker), certificates and
+	// the staff's report.
+	att := attendance.NewService(s.db, attendance.Config{TimeZone: s.cfg.SeriesTimezone, BaseURL: s.cfg.BaseURL, Now: s.cfg.Attendance.Now})
+	attendance.NewHandlers(att).Routes(api)
+	s.accounts.OnExport("attendance", att.Export)
+	// The report's sections from other domains plug in by name, one
+	// function each: reports.Sections["polls"] = …
+	reports := report.NewService(s.db)
+	report.NewHandlers(reports).Routes(api)
 }

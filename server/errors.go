@@ -15,6 +15,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/hubtalks/hubtalks/server/accounts"
+	"github.com/hubtalks/hubtalks/server/attendance"
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/playlists"
@@ -96,6 +97,8 @@ var problems = []struct {
 	{playlists.ErrPlaylistMismatch, http.StatusUnprocessableEntity, "playlist_mismatch"},
 	{playlists.ErrNoYouTubePlaylist, http.StatusUnprocessableEntity, "no_youtube_playlist"},
 	{playlists.ErrFeedUnavailable, http.StatusBadGateway, "feed_unavailable"},
+	{attendance.ErrNotAttended, http.StatusForbidden, "not_attended"},
+	{attendance.ErrNotOver, http.StatusConflict, "talk_not_ended"},
 }
 
 func (s *Server) problemFor(c *fiber.Ctx, err error) *httpx.Problem {

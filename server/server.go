@@ -23,6 +23,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/hubtalks/hubtalks/server/accounts"
+	"github.com/hubtalks/hubtalks/server/attendance"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
@@ -48,6 +49,9 @@ type Config struct {
 	MetricsAddr string
 	// Playlists is how playlists sync from YouTube (Interval 0: only on demand).
 	Playlists playlists.SyncConfig
+	// Attendance tunes how live presence becomes attendance (tests drive
+	// its clock).
+	Attendance attendance.TrackerConfig
 }
 
 // Deps are the connections the server uses; Redis may be nil (one instance).
@@ -75,8 +79,11 @@ type Server struct {
 	playlistSync *playlists.Syncer
 	// talkStatuses serves live-channel authorisation during reconnect storms.
 	talkStatuses *talkStatuses
-	draining     atomic.Bool
-	trusted      trustedProxies // TRUSTED_PROXIES, for the client address
+	// tracker turns this instance's live presence into attendance (nil
+	// without a hub).
+	tracker  *attendance.Tracker
+	draining atomic.Bool
+	trusted  trustedProxies // TRUSTED_PROXIES, for the client address
 }
 
 // BodyLimit is the largest request body accepted (413 beyond), except for

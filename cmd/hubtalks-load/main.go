@@ -50,6 +50,11 @@ type config struct {
 	settle      time.Duration
 	maxDuration time.Duration
 	jsonOut     bool
+	// Signed-in viewers: subscriber i connects with token i (mod their
+	// number) from this file, one token a line; and stays for hold before
+	// the questions (attendance is counted from signed-in presence).
+	viewerTokens string
+	hold         time.Duration
 }
 
 const (
@@ -72,6 +77,8 @@ func main() {
 	flag.DurationVar(&cfg.settle, "settle", 10*time.Second, "how long to wait for the last deliveries after the last post")
 	flag.DurationVar(&cfg.maxDuration, "max-duration", 15*time.Minute, "hard limit on the whole run")
 	flag.BoolVar(&cfg.jsonOut, "json", false, "print the report as JSON")
+	flag.StringVar(&cfg.viewerTokens, "viewer-tokens", "", "file of bearer tokens, one a line: subscribers connect as these users (signed-in viewers)")
+	flag.DurationVar(&cfg.hold, "hold", 0, "keep every subscriber connected this long after all subscribed, before posting")
 	flag.Parse()
 	cfg.baseURLs = strings.Split(*urls, ",")
 	for _, p := range strings.Split(*pids, ",") {
@@ -129,6 +136,8 @@ func (c *config) validate() error {
 		return errors.New("-token is required to post questions")
 	case c.connectRate <= 0:
 		return errors.New("-connect-rate must be > 0")
+	case c.hold < 0 || c.hold >= c.maxDuration:
+		return errors.New("-hold must be in [0, -max-duration)")
 	}
 	return nil
 }
@@ -258,6 +267,17 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		WriteBufferSize:  256,
 		NetDialContext:   (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
 	}
+	var tokens []string
+	if cfg.viewerTokens != "" {
+		b, err := os.ReadFile(cfg.viewerTokens)
+		if err != nil {
+			return nil, fmt.Errorf("viewer tokens: %w", err)
+		}
+		tokens = strings.Fields(string(b))
+		if len(tokens) == 0 {
+			return nil, errors.New("viewer tokens: the file has none")
+		}
+	}
 	subs := make([]*subscriber, cfg.subscribers)
 	var wg sync.WaitGroup
 	var connectErrs atomic.Int64
@@ -280,7 +300,11 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			s, err := connect(ctx, dialer, wsURLs[i%len(wsURLs)], channel, cfg.questions)
+			u := wsURLs[i%len(wsURLs)]
+			if len(tokens) > 0 {
+				u += "?token=" + url.QueryEscape(tokens[i%len(tokens)])
+			}
+			s, err := connect(ctx, dialer, u, channel, cfg.questions)
 			if err != nil {
 				connectErrs.Add(1)
 				firstErr.CompareAndSwap(nil, err)
@@ -331,6 +355,15 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		rep.ServerRSSAfter = readRSS(cfg.serverPIDs)
 		if rep.ServerRSSAfter > 0 && rep.ServerRSSBefore > 0 {
 			rep.KiBPerConnection = float64(rep.ServerRSSAfter-rep.ServerRSSBefore) / float64(rep.Connected)
+		}
+	}
+
+	if cfg.hold > 0 {
+		fmt.Fprintf(os.Stderr, "hubtalks-load: %d subscribers connected; holding for %s\n", len(live), cfg.hold)
+		select {
+		case <-time.After(cfg.hold):
+		case <-ctx.Done():
+			return rep, ctx.Err()
 		}
 	}
 

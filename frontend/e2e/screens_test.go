@@ -115,6 +115,9 @@ func TestScreens(t *testing.T) {
 		{"13-recordings.png", anon, "/recordings", tid("recording"), 1280},
 		{"14-recordings-phone-360.png", anon, "/recordings", tid("recording"), 360},
 		{"15-playlists.png", mod, "/recordings/manage", "main h1", 1280},
+		{"16-talk-attended.png", part, past.Path(""), tid("my-minutes"), 1280},
+		{"17-report.png", mod, past.Path("/report"), tid("r-peak"), 1280},
+		{"18-report-phone-360.png", mod, past.Path("/report"), tid("r-peak"), 360},
 	}
 	for _, s := range shots {
 		height := int64(900)

@@ -104,6 +104,23 @@ type User struct {
 	// EmailVerified: the address has been confirmed (by a verification or
 	// a password reset link); until then only verification messages go to it.
 	EmailVerified bool `json:"email_verified" db:"email_verified"`
+	// Notifications are the user's message settings, shown to the user
+	// only (GET and PATCH /me).
+	Notifications *Notifications `json:"notifications,omitempty" db:"-"`
+}
+
+// Notifications are the messages a user may turn off; the outbox drops
+// those of a kind turned off. Everything else (confirmations,
+// cancellations, account messages) is always sent.
+type Notifications struct {
+	Reminders bool `json:"reminders" db:"notify_reminders"` // 24 h and 1 h before a registered talk
+	Recording bool `json:"recording" db:"notify_recording"` // "the recording is up"
+}
+
+// NotificationsChange changes some of the settings; an absent one stays.
+type NotificationsChange struct {
+	Reminders *bool `json:"reminders"`
+	Recording *bool `json:"recording"`
 }
 
 // Session is a new session as signup and login answer it: the user and the
@@ -206,9 +223,11 @@ type PasswordChange struct {
 }
 
 // ProfileChange is the caller's change of their own profile (PATCH /me):
-// only the display name for now; an absent field stays as it is.
+// the display name and the notification settings; an absent field stays
+// as it is.
 type ProfileChange struct {
-	DisplayName *string `json:"display_name"`
+	DisplayName   *string              `json:"display_name"`
+	Notifications *NotificationsChange `json:"notifications"`
 }
 
 // VerifiedHook runs in the transaction that verifies userID's address.

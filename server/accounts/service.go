@@ -170,7 +170,13 @@ func (s *Service) Logout(ctx context.Context, actor *domain.User) error {
 
 // Me is the caller's own account.
 func (s *Service) Me(ctx context.Context, actor *domain.User) (User, error) {
-	return s.store.UserByID(ctx, actor.ID)
+	u, err := s.store.UserByID(ctx, actor.ID)
+	if err != nil {
+		return u, err
+	}
+	n, err := s.store.notifications(ctx, s.db, actor.ID)
+	u.Notifications = &n
+	return u, err
 }
 
 // Users pages through the users by id. Only admins see emails: moderators
@@ -488,16 +494,23 @@ func (s *Service) ChangePassword(ctx context.Context, actor *domain.User, req Pa
 // CleanDisplayName). The live event log names the person that way too, so
 // a replay shows what HTTP shows.
 func (s *Service) UpdateProfile(ctx context.Context, actor *domain.User, change ProfileChange) (User, error) {
-	if change.DisplayName == nil {
-		return s.store.UserByID(ctx, actor.ID)
+	var name string
+	if change.DisplayName != nil {
+		var err error
+		if name, err = CleanDisplayName(*change.DisplayName); err != nil {
+			return User{}, err
+		}
 	}
-	name, err := CleanDisplayName(*change.DisplayName)
-	if err != nil {
-		return User{}, err
-	}
-	var u User
-	err = s.rec.InTx(ctx, func(tx *live.Tx) error {
-		if u, err = s.store.setDisplayName(ctx, tx, actor.ID, name); err != nil {
+	err := s.rec.InTx(ctx, func(tx *live.Tx) error {
+		if n := change.Notifications; n != nil {
+			if err := s.store.setNotifications(ctx, tx, actor.ID, n.Reminders, n.Recording); err != nil {
+				return err
+			}
+		}
+		if change.DisplayName == nil {
+			return nil
+		}
+		if _, err := s.store.setDisplayName(ctx, tx, actor.ID, name); err != nil {
 			return err
 		}
 		return tx.RenamePerson(actor.ID, name)
@@ -505,6 +518,8 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *domain.User, change 
 	if err != nil {
 		return User{}, err
 	}
-	s.store.forgetSessions(actor.ID) // the cached caller carries the name
-	return u, nil
+	if change.DisplayName != nil {
+		s.store.forgetSessions(actor.ID) // the cached caller carries the name
+	}
+	return s.Me(ctx, actor)
 }

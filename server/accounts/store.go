@@ -456,6 +456,20 @@ func (s *Store) setPassword(ctx context.Context, q sqlx.ExecerContext, userID in
 	return dbx.Exec(ctx, q, fmt.Sprintf("end other sessions of user %d", userID), deleteOtherSessions, userID, keep)
 }
 
+const (
+	selectNotifications = `SELECT notify_reminders, notify_recording FROM users WHERE id = $1`
+	updateNotifications = `UPDATE users SET notify_reminders = coalesce($2, notify_reminders),
+		notify_recording = coalesce($3, notify_recording), updated_at = now() WHERE id = $1 AND deleted_at IS NULL`
+)
+
+func (s *Store) notifications(ctx context.Context, q sqlx.QueryerContext, userID int64) (Notifications, error) {
+	return dbx.GetOne[Notifications](ctx, q, fmt.Sprintf("user %d", userID), selectNotifications, userID)
+}
+
+func (s *Store) setNotifications(ctx context.Context, q sqlx.ExecerContext, userID int64, reminders, recording *bool) error {
+	return dbx.Exec(ctx, q, "set notifications", updateNotifications, userID, reminders, recording)
+}
+
 func (s *Store) setDisplayName(ctx context.Context, q sqlx.QueryerContext, userID int64, name string) (User, error) {
 	return dbx.GetOne[User](ctx, q, fmt.Sprintf("user %d", userID), updateDisplayName, userID, name)
 }

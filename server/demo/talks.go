@@ -40,6 +40,18 @@ type demoTalk struct {
 	membersOnly           bool // the Q&A refuses guests (qa.allow_guests false)
 	recording             string
 	speakers, registrants []string
+	// A past talk's live room: minutes each user was there (from the
+	// start), the viewers at its peak, and its questions.
+	attended  map[string]int
+	peak      int
+	questions []demoQuestion
+}
+
+// demoQuestion is a question of a past talk's Q&A.
+type demoQuestion struct {
+	author, body, status string
+	votes                int
+	flagged              bool // reported, and the report resolved
 }
 
 func seats(n int) *int { return &n }
@@ -71,7 +83,15 @@ func series() []demoTalk {
 			abstract: "The WHO/ITU Be He@lthy, Be Mobile initiative has run text-message programmes for tobacco cessation, diabetes and ageing in more than a dozen countries. What worked at national scale, what did not, and what Europe's health systems can reuse.",
 			start:    -30*day + 15*time.Hour, length: 75 * time.Minute, status: "ended", tags: []string{"mhealth", "public-health", "who-itu"},
 			format: "online", capacity: seats(500), qaModeration: "post", recording: "mHubTalk001",
-			speakers: []string{kwame}, registrants: []string{pia},
+			speakers: []string{kwame}, registrants: []string{pia, "lena@demo.hubtalks.test", "tomas@demo.hubtalks.test", "amara@demo.hubtalks.test"},
+			attended: map[string]int{pia: 75, "lena@demo.hubtalks.test": 62, "tomas@demo.hubtalks.test": 20, "jonas@demo.hubtalks.test": 45},
+			peak:     38,
+			questions: []demoQuestion{
+				{author: "lena@demo.hubtalks.test", body: "Which text-message programme had the best cost per quitter?", status: "answered", votes: 12},
+				{author: "tomas@demo.hubtalks.test", body: "How were the messages adapted for older people?", status: "answered", votes: 8},
+				{author: pia, body: "Is the evaluation data open?", status: "approved", votes: 5},
+				{author: "jonas@demo.hubtalks.test", body: "Buy cheap followers at example.com", status: "dismissed", votes: 0, flagged: true},
+			},
 		},
 		{
 			slug: "digital-health-literacy-designing-for-everyone", title: "Digital health literacy: designing for everyone",
@@ -208,5 +228,58 @@ func seedTalk(ctx context.Context, db *sqlx.DB, dt demoTalk, now time.Time, user
 			return false, err
 		}
 	}
+	if dt.status == "ended" {
+		if err := seedAfterTalk(ctx, tx, id, dt, starts, users); err != nil {
+			return false, err
+		}
+	}
 	return true, tx.Commit()
+}
+
+// seedAfterTalk gives a past talk its live session as it happened: who was
+// in the live room and for how long, the viewers per minute, the questions
+// and a resolved flag. Its registrants were told of its recording already.
+func seedAfterTalk(ctx context.Context, tx *sqlx.Tx, id int64, dt demoTalk, starts time.Time, users map[string]int64) error {
+	if _, err := tx.ExecContext(ctx, `UPDATE talks SET live_started_at = $2, live_ended_at = $3::timestamptz,
+		recording_notified_at = CASE WHEN recording_video_id IS NOT NULL THEN $3::timestamptz END WHERE id = $1`,
+		id, starts, starts.Add(dt.length)); err != nil {
+		return err
+	}
+	first := int32(starts.Unix() / 60)
+	for email, minutes := range dt.attended {
+		seen := make(pq.Int32Array, minutes)
+		for i := range seen {
+			seen[i] = first + int32(i)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO attendance (talk_id, user_id, minutes, first_seen, last_seen)
+			VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING`,
+			id, users[email], seen, starts, starts.Add(time.Duration(minutes)*time.Minute)); err != nil {
+			return err
+		}
+	}
+	if dt.peak > 0 {
+		// A room that fills in the first ten minutes and thins out at the end.
+		if _, err := tx.ExecContext(ctx, `INSERT INTO talk_viewers (talk_id, minute, viewers)
+			SELECT $1, $2 + m, round($3 * least(1, (m + 1) / 10.0) * CASE WHEN m > $4 - 10 THEN 0.7 ELSE 1 END)
+			FROM generate_series(0, $4 - 1) AS m ON CONFLICT DO NOTHING`,
+			id, first, dt.peak, int(dt.length/time.Minute)); err != nil {
+			return err
+		}
+	}
+	for i, q := range dt.questions {
+		var qid int64
+		at := starts.Add(time.Duration(5+3*i) * time.Minute)
+		if err := tx.GetContext(ctx, &qid, `INSERT INTO questions (talk_id, author_id, body, status, votes, created_at, updated_at, answered_at)
+			VALUES ($1, $2, $3, $4::text, $5, $6::timestamptz, $6, CASE WHEN $4 = 'answered' THEN $6 + interval '10 minutes' END) RETURNING id`,
+			id, users[q.author], q.body, q.status, q.votes, at); err != nil {
+			return err
+		}
+		if q.flagged {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO flags (talk_id, target_type, target_id, reporter_id, reason, status, created_at)
+				VALUES ($1, 'question', $2, $3, 'spam', 'resolved', $4)`, id, qid, users[dt.registrants[0]], at); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -34,6 +34,8 @@ type Message struct {
 	UserID   *int64          `db:"user_id"`
 	Payload  json.RawMessage `db:"payload"`
 	Attempts int             `db:"attempts"`
+	// OptedOut: the recipient turned this kind of message off.
+	OptedOut bool `db:"opted_out"`
 }
 
 // Mail is a composed email.
@@ -52,6 +54,9 @@ type Mail struct {
 // ErrDrop tells the worker that a message has nobody to go to any more (an
 // erased account, a deleted talk): it is marked done without sending.
 var ErrDrop = errors.New("message has no recipient any more")
+
+// ErrOptedOut marks a message its recipient turned off in their settings.
+var ErrOptedOut = fmt.Errorf("the recipient turned these messages off: %w", ErrDrop)
 
 // Composer turns an outbox row into an email.
 type Composer interface {
@@ -79,11 +84,16 @@ type Mailer interface {
 }
 
 const (
-	claimBatch = `SELECT id, kind, talk_id, user_id, payload, attempts FROM outbox
-		WHERE sent_at IS NULL AND next_attempt_at <= now()
-		ORDER BY next_attempt_at, id
+	// A message of a kind its recipient turned off (reminders, "the
+	// recording is up") is claimed like any other and marked done unsent.
+	claimBatch = `SELECT o.id, o.kind, o.talk_id, o.user_id, o.payload, o.attempts,
+			coalesce(CASE WHEN o.kind IN ('reminder.24h', 'reminder.1h') THEN NOT u.notify_reminders
+				WHEN o.kind = 'recording.up' THEN NOT u.notify_recording END, false) AS opted_out
+		FROM outbox o LEFT JOIN users u ON u.id = o.user_id
+		WHERE o.sent_at IS NULL AND o.next_attempt_at <= now()
+		ORDER BY o.next_attempt_at, o.id
 		LIMIT $1
-		FOR UPDATE SKIP LOCKED`
+		FOR UPDATE OF o SKIP LOCKED`
 	// A sent message no longer keeps its payload's "secret" (the token of a
 	// one-time link): only the recipient's mailbox holds it from then on.
 	markSent = `UPDATE outbox SET sent_at = now(), attempts = attempts + 1, last_error = $2, payload = payload - 'secret'
@@ -102,6 +112,7 @@ const (
 		JOIN (VALUES ('reminder.24h', interval '24 hours', interval '1 hour'),
 		             ('reminder.1h', interval '1 hour', interval '0')) AS k(kind, lead, floor)
 			ON t.starts_at > now() + k.floor AND t.starts_at <= now() + k.lead
+		JOIN users u ON u.id = r.user_id AND u.notify_reminders
 		WHERE r.status = 'confirmed' AND t.status = 'scheduled' AND r.confirmed_at <= t.starts_at - k.lead
 		ORDER BY t.starts_at, r.seq
 		ON CONFLICT (dedupe_key) DO NOTHING`
@@ -210,7 +221,10 @@ func (w *Worker) ProcessOnce(ctx context.Context) (int, error) {
 		return 0, fmt.Errorf("claim outbox batch: %w", err)
 	}
 	for _, m := range batch {
-		err := w.deliver(ctx, tx, m)
+		err := ErrOptedOut
+		if !m.OptedOut {
+			err = w.deliver(ctx, tx, m)
+		}
 		switch {
 		case err == nil:
 			_, err = tx.ExecContext(ctx, markSent, m.ID, nil)

@@ -13,6 +13,7 @@ import (
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/live"
+	"github.com/hubtalks/hubtalks/server/registrations"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
 
@@ -362,6 +363,8 @@ func (s *Service) saved(ctx context.Context, tx *live.Tx, r itemRow, talkIDs ...
 // it — every way of linking a video to a talk (adding or changing an item,
 // deleting one, an import, a sync) ends here — and, for every talk whose recording changed, emits talk.updated with
 // the talk on its public channel (without stream_url: events are public).
+// Every way of linking a recording ends here, so here the registrants are
+// told the first time a talk has one (registrations.RecordingLinked).
 func (s *Service) syncTalks(ctx context.Context, tx *live.Tx, talkIDs ...int64) error {
 	done := map[int64]bool{}
 	for _, id := range talkIDs {
@@ -382,6 +385,11 @@ func (s *Service) syncTalks(ctx context.Context, tx *live.Tx, talkIDs ...int64) 
 		}
 		if err := talks.EmitUpdated(tx, t); err != nil {
 			return err
+		}
+		if t.Recording != nil {
+			if err := registrations.RecordingLinked(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

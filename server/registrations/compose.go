@@ -97,6 +97,13 @@ func (c Composer) Compose(ctx context.Context, q sqlx.ExtContext, m outbox.Messa
 	case outbox.KindReminder1h:
 		mail.Subject = "Starting in an hour: " + t.Title
 		lead = "A reminder: the talk you registered for starts in about an hour."
+	case MessageRecordingUp:
+		if t.Recording == nil {
+			return outbox.Mail{}, fmt.Errorf("talk %d has no recording any more: %w", t.ID, outbox.ErrDrop)
+		}
+		mail.Subject = "The recording is up: " + t.Title
+		lead = "The recording of the talk you registered for is online: " + t.Recording.URL
+		method = ""
 	default:
 		return outbox.Mail{}, fmt.Errorf("message %d has unknown kind %q: %w", m.ID, m.Kind, outbox.ErrDrop)
 	}

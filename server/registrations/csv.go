@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/hubtalks/hubtalks/server/httpx"
 )
 
 // utf8BOM starts the file: without it Excel on Windows reads the file in
@@ -56,9 +58,4 @@ func writeCSV(c *fiber.Ctx, talkID int64, rs []Registrant, withEmail bool) error
 }
 
 // cell keeps a spreadsheet from reading user text as a formula.
-func cell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
+func cell(s string) string { return httpx.Cell(s) }

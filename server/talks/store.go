@@ -19,7 +19,7 @@ import (
 const Columns = `k.id, k.slug, k.title, k.abstract, k.starts_at, k.ends_at, k.status, k.tags, k.language,
 	k.format, k.location, k.stream_url, k.capacity, k.registration_closes_at, k.qa_moderation,
 	k.qa_allow_anonymous, k.qa_allow_guests, k.qa_open, k.recording_video_id, k.ical_sequence, k.confirmed_count, k.waitlist_count,
-	k.created_at, k.updated_at`
+	k.created_at, k.updated_at, k.live_started_at, k.live_ended_at, k.certificate_min_share::float8 AS certificate_min_share`
 
 const (
 	selectTalk     = `SELECT ` + Columns + ` FROM talks k WHERE k.id = $1`
@@ -48,16 +48,17 @@ const (
 	slugLock    = `SELECT pg_advisory_xact_lock(hashtext('talk-slug:' || $1))`
 
 	insertTalk = `INSERT INTO talks (slug, title, abstract, starts_at, ends_at, status, tags, language, format, location,
-		stream_url, capacity, registration_closes_at, qa_moderation, qa_allow_anonymous, qa_allow_guests, qa_open)
+		stream_url, capacity, registration_closes_at, qa_moderation, qa_allow_anonymous, qa_allow_guests, qa_open, certificate_min_share)
 		VALUES (:slug, :title, :abstract, :starts_at, :ends_at, :status, :tags, :language, :format, :location,
-		:stream_url, :capacity, :registration_closes_at, :qa_moderation, :qa_allow_anonymous, :qa_allow_guests, :qa_open)
+		:stream_url, :capacity, :registration_closes_at, :qa_moderation, :qa_allow_anonymous, :qa_allow_guests, :qa_open,
+		:certificate_min_share)
 		RETURNING id`
 
 	updateTalk = `UPDATE talks SET title = :title, abstract = :abstract, starts_at = :starts_at, ends_at = :ends_at,
 		status = :status, tags = :tags, language = :language, format = :format, location = :location,
 		stream_url = :stream_url, capacity = :capacity, registration_closes_at = :registration_closes_at,
 		qa_moderation = :qa_moderation, qa_allow_anonymous = :qa_allow_anonymous, qa_allow_guests = :qa_allow_guests, qa_open = :qa_open,
-		ical_sequence = :ical_sequence, updated_at = now()
+		ical_sequence = :ical_sequence, certificate_min_share = :certificate_min_share, updated_at = now()
 		WHERE id = :id`
 
 	deleteSpeakers = `DELETE FROM talk_speakers WHERE talk_id = $1`
@@ -67,7 +68,12 @@ const (
 	countKnownUsers = `SELECT count(*) FROM users WHERE id = ANY ($1) AND deleted_at IS NULL AND role <> 'guest'`
 	selectConfirmed = `SELECT EXISTS (SELECT 1 FROM registrations WHERE talk_id = $1 AND user_id = $2 AND status = 'confirmed')`
 
-	setStatus  = `UPDATE talks SET status = $2, updated_at = now() WHERE id = $1`
+	// The live session's start and end are kept for attendance (a talk
+	// starts live once: scheduled → live → ended).
+	setStatus = `UPDATE talks SET status = $2, updated_at = now(),
+		live_started_at = CASE WHEN $2 = 'live' THEN now() ELSE live_started_at END,
+		live_ended_at = CASE WHEN $2 = 'ended' AND live_started_at IS NOT NULL THEN now() ELSE live_ended_at END
+		WHERE id = $1`
 	cancelTalk = `UPDATE talks SET status = 'cancelled', ical_sequence = ical_sequence + 1, updated_at = now()
 		WHERE id = $1`
 	// Registrants are told before their registrations end (one message each).
@@ -115,6 +121,9 @@ type talkRow struct {
 	WaitlistCount        int            `db:"waitlist_count"`
 	CreatedAt            time.Time      `db:"created_at"`
 	UpdatedAt            time.Time      `db:"updated_at"`
+	LiveStartedAt        *time.Time     `db:"live_started_at"`
+	LiveEndedAt          *time.Time     `db:"live_ended_at"`
+	CertificateMinShare  float64        `db:"certificate_min_share"`
 }
 
 // talk renders the row as the API shows it (speakers are attached apart).
@@ -126,6 +135,7 @@ func (r talkRow) talk() Talk {
 		QA:        QA{Moderation: r.QAModeration, AllowAnonymous: r.QAAllowAnonymous, AllowGuests: r.QAAllowGuests, Open: r.QAOpen},
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ICalSequence: r.ICalSequence, Speakers: []Speaker{},
 		RegisteredCount: r.ConfirmedCount, WaitlistCount: r.WaitlistCount,
+		LiveStartedAt: utcOrNil(r.LiveStartedAt), LiveEndedAt: utcOrNil(r.LiveEndedAt), CertificateMinShare: r.CertificateMinShare,
 	}
 	if t.Tags == nil {
 		t.Tags = []string{}
@@ -147,7 +157,16 @@ func rowOf(t Talk) talkRow {
 		Status: t.Status, Tags: pq.StringArray(t.Tags), Language: t.Language, Format: t.Format, Location: t.Location,
 		StreamURL: t.StreamURL, Capacity: t.Capacity, RegistrationClosesAt: t.RegistrationClosesAt,
 		QAModeration: t.QA.Moderation, QAAllowAnonymous: t.QA.AllowAnonymous, QAAllowGuests: t.QA.AllowGuests, QAOpen: t.QA.Open, ICalSequence: t.ICalSequence,
+		CertificateMinShare: t.CertificateMinShare,
 	}
+}
+
+func utcOrNil(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
 }
 
 // Load reads one talk with its speakers, as the API shows it to nobody in

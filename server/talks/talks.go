@@ -10,6 +10,10 @@ import (
 	"github.com/hubtalks/hubtalks/server/httpx"
 )
 
+// DefaultCertificateMinShare is the share of the live session a
+// participant attends to earn a certificate, unless the talk says otherwise.
+const DefaultCertificateMinShare = 0.5
+
 // Statuses of a talk.
 const (
 	StatusDraft     = "draft"
@@ -54,9 +58,14 @@ type Talk struct {
 	Speakers             []Speaker  `json:"speakers"`
 	QA                   QA         `json:"qa"`
 	Recording            *Recording `json:"recording"`
-	CreatedAt            time.Time  `json:"created_at"`
-	UpdatedAt            time.Time  `json:"updated_at"`
-	ICalSequence         int        `json:"-"`
+	// The live session as it happened, and the share of it that earns a
+	// certificate of attendance (0 < share ≤ 1).
+	LiveStartedAt       *time.Time `json:"live_started_at"`
+	LiveEndedAt         *time.Time `json:"live_ended_at"`
+	CertificateMinShare float64    `json:"certificate_min_share"`
+	CreatedAt           time.Time  `json:"created_at"`
+	UpdatedAt           time.Time  `json:"updated_at"`
+	ICalSequence        int        `json:"-"`
 }
 
 // Speaker is a user linked to a talk.
@@ -102,6 +111,7 @@ type Change struct {
 	RegistrationClosesAt *string      `json:"registration_closes_at"`
 	Speakers             []SpeakerRef `json:"speakers"`
 	QA                   *QAChange    `json:"qa"`
+	CertificateMinShare  *float64     `json:"certificate_min_share"`
 	present              map[string]bool
 	qaPresent            map[string]bool
 }

@@ -113,6 +113,9 @@ func (in Change) apply(t *Talk, v *domain.Checker, speakers *[]int64) {
 	if p["capacity"] {
 		t.Capacity = in.Capacity
 	}
+	if notNull("certificate_min_share", in.CertificateMinShare == nil) {
+		t.CertificateMinShare = *in.CertificateMinShare
+	}
 	if p["registration_closes_at"] {
 		t.RegistrationClosesAt = nil
 		if in.RegistrationClosesAt != nil {
@@ -177,7 +180,7 @@ func (in Change) apply(t *Talk, v *domain.Checker, speakers *[]int64) {
 // newTalk is the talk ch creates, over the defaults, with its speakers;
 // title and times are required.
 func (in Change) newTalk() (Talk, []int64, error) {
-	t := Talk{Status: StatusScheduled, Tags: []string{}, Language: "en", Format: "online",
+	t := Talk{Status: StatusScheduled, Tags: []string{}, Language: "en", Format: "online", CertificateMinShare: DefaultCertificateMinShare,
 		QA: QA{Moderation: "post", AllowAnonymous: true, AllowGuests: true, Open: true}}
 	var v domain.Checker
 	for _, f := range []string{"title", "starts_at", "ends_at"} {
@@ -262,6 +265,8 @@ func checkTalk(t Talk, v *domain.Checker) {
 	if t.Capacity != nil {
 		v.Check(*t.Capacity >= 0 && *t.Capacity <= maxCapacity, "capacity", "must be from 0 to 1000000, or null for unlimited")
 	}
+	v.Check(t.CertificateMinShare >= 0.01 && t.CertificateMinShare <= 1,
+		"certificate_min_share", "must be a share from 0.01 to 1 (0.5 is half of the live session)")
 	if t.RegistrationClosesAt != nil && !t.EndsAt.IsZero() {
 		v.Check(!t.RegistrationClosesAt.After(t.EndsAt), "registration_closes_at", "must not be after ends_at")
 	}

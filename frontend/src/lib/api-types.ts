@@ -270,8 +270,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change the caller's profile (only display_name for now)
-         * @description Fields left out stay as they are. The live event log names the person by the new name too. Other profile fields (bio, affiliation, links, locale, notifications) are not accepted yet: 422 like any unknown field.
+         * Change the caller's profile: display name, notification settings
+         * @description Fields left out stay as they are. The live event log names the person by the new name too. Other profile fields (bio, affiliation, links, locale) are not accepted yet: 422 like any unknown field.
          */
         patch: {
             parameters: {
@@ -285,6 +285,10 @@ export interface paths {
                     "application/json": {
                         /** @description 1–60 characters after trimming and NFC; no control characters, no bidi embeddings, overrides or isolates */
                         display_name?: string;
+                        notifications?: {
+                            reminders?: boolean;
+                            recording?: boolean;
+                        };
                     };
                 };
             };
@@ -2532,6 +2536,249 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/talks/{id}/attendance.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Attendance of a talk as CSV
+         * @description Per signed-in viewer: user_id, display_name, email (moderators and admins only), registered, minutes_present, first_seen, last_seen. UTF-8 with a BOM, CRLF; user text that a spreadsheet would read as a formula starts with a quote.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/talks/{id}/attendance/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's own attendance of a talk */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["MyAttendance"];
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/certificates/{id}.pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's certificate of attendance of talk {id}
+         * @description When the live session has ended and the caller was present for at least the talk's certificate_min_share of it; 403 not_attended otherwise, 409 talk_not_ended while it has not ended. Made on request; asking again keeps the verification code.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/pdf": string;
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/certificates/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify a certificate of attendance
+         * @description 404 for an unknown code.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Certificate"];
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/talks/{id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The after-the-talk report */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["TalkReport"];
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/talks/{id}/report.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The after-the-talk report as CSV (metric,value rows) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2567,6 +2814,8 @@ export interface components {
             created_at: string;
             /** @description the address has been confirmed by a verification or password reset link; until then only verification messages go to it */
             email_verified: boolean;
+            /** @description only in GET and PATCH /me */
+            notifications?: components["schemas"]["Notifications"];
         };
         Auth: {
             user: components["schemas"]["User"];
@@ -2660,6 +2909,17 @@ export interface components {
                         edited_at: string | null;
                     }[];
                 };
+                /** @description the talks whose live room the user was seen in */
+                attendance: {
+                    talk_id: number;
+                    talk_title: string;
+                    minutes: number;
+                    /** Format: date-time */
+                    first_seen: string;
+                    /** Format: date-time */
+                    last_seen: string;
+                    certificate_code: string | null;
+                }[];
             };
         };
         Person: {
@@ -2713,6 +2973,18 @@ export interface components {
             created_at: string;
             /** Format: date-time */
             updated_at: string;
+            /**
+             * Format: date-time
+             * @description when the live session started (null before)
+             */
+            live_started_at: string | null;
+            /**
+             * Format: date-time
+             * @description when the live session ended (null before)
+             */
+            live_ended_at: string | null;
+            /** @description share of the live session a participant attends to earn a certificate (default 0.5) */
+            certificate_min_share: number;
         };
         /** @description One page; next_cursor is null on the last page */
         TalkList: {
@@ -2756,6 +3028,8 @@ export interface components {
                 allow_guests?: boolean;
                 open?: boolean;
             };
+            /** @description share of the live session that earns a certificate of attendance; two decimals */
+            certificate_min_share?: number;
         };
         /**
          * @description cancelled: the talk was cancelled
@@ -3163,6 +3437,95 @@ export interface components {
                     starts_at: string;
                 }[];
             }[];
+        };
+        /** @description messages the user may turn off; the outbox drops those of a kind turned off */
+        Notifications: {
+            /** @description reminders 24 h and 1 h before a registered talk */
+            reminders: boolean;
+            /** @description "the recording is up" for a registered talk */
+            recording: boolean;
+        };
+        MyAttendance: {
+            talk_id: number;
+            /** @description minutes present in the live room (runs merged, gaps under 2 minutes bridged) */
+            minutes: number;
+            /** @description length of the live session (so far, while live); 0 before it starts */
+            session_minutes: number;
+            certificate_min_share: number;
+            /** @description the session has ended and minutes reach the share: GET /me/certificates/{talk_id}.pdf answers a PDF */
+            certificate_available: boolean;
+            /** Format: date-time */
+            first_seen: string | null;
+            /** Format: date-time */
+            last_seen: string | null;
+        };
+        Certificate: {
+            code: string;
+            name: string;
+            talk_id: number;
+            talk_title: string;
+            /** @description the live session's day in the series' time zone, e.g. 27 November 2026 */
+            date: string;
+            /** Format: date-time */
+            started_at: string;
+            minutes: number;
+            session_minutes: number;
+            speakers: string[];
+            /** Format: date-time */
+            issued_at: string;
+            series: string;
+        };
+        TalkReport: {
+            talk_id: number;
+            title: string;
+            status: components["schemas"]["TalkStatus"];
+            /** Format: date-time */
+            live_started_at: string | null;
+            /** Format: date-time */
+            live_ended_at: string | null;
+            session_minutes: number;
+            registrations: {
+                registered: number;
+                confirmed: number;
+                waitlisted: number;
+            };
+            attendance: {
+                /** @description signed-in users seen in the live room */
+                attended: number;
+                attended_registered: number;
+                /** @description attended_registered / registered */
+                share_of_registered: number | null;
+                average_minutes: number;
+                certificate_eligible: number;
+            };
+            /** @description viewers of the live room per minute, anonymous ones included */
+            viewers: {
+                peak: number;
+                average: number;
+            };
+            questions: {
+                asked: number;
+                pending: number;
+                approved: number;
+                answered: number;
+                dismissed: number;
+            };
+            top_questions: {
+                id: number;
+                body: string;
+                votes: number;
+                status: components["schemas"]["QuestionStatus"];
+            }[];
+            flags: {
+                total: number;
+                open: number;
+                resolved: number;
+                dismissed: number;
+            };
+            /** @description parts other domains add, by name (polls, when they exist); empty until one is registered */
+            sections: {
+                [key: string]: unknown;
+            };
         };
     };
     responses: {

@@ -224,7 +224,7 @@ function qs(params: object): string {
 }
 
 /** Fetches a file and hands it to the browser as a download. */
-async function download(path: string, accept: string, filename: string): Promise<void> {
+export async function download(path: string, accept: string, filename: string): Promise<void> {
   const res = await send('GET', path, { accept });
   const blob = await res.blob();
   const url = URL.createObjectURL(blob);

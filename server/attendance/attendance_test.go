@@ -1,0 +1,85 @@
+package attendance
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMinutesPresentMergesRunsAndBridgesShortGaps(t *testing.T) {
+	for _, c := range []struct {
+		seen []int32
+		want int
+	}{
+		{nil, 0},
+		{[]int32{5}, 1},
+		{[]int32{5, 6, 7}, 3},
+		{[]int32{7, 5, 6, 6, 5}, 3},  // any order, repeats (two tabs, two instances)
+		{[]int32{5, 7}, 3},           // one unseen minute: a gap under 2 minutes, bridged
+		{[]int32{5, 8}, 2},           // two unseen minutes: not bridged
+		{[]int32{1, 2, 4, 5, 9}, 6},  // 1–5 bridged (5), 9 alone (1)
+		{[]int32{10, 11, 12, 30}, 4}, // a long absence
+	} {
+		if got := MinutesPresent(c.seen); got != c.want {
+			t.Errorf("MinutesPresent(%v) = %d, want %d", c.seen, got, c.want)
+		}
+	}
+}
+
+func TestSessionMinutes(t *testing.T) {
+	start := time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	end := start.Add(59*time.Minute + 40*time.Second)
+	if got := SessionMinutes(&start, &end, time.Time{}); got != 60 {
+		t.Errorf("ended session: %d, want 60", got)
+	}
+	if got := SessionMinutes(&start, nil, start.Add(10*time.Minute)); got != 10 {
+		t.Errorf("running session: %d, want 10", got)
+	}
+	if got := SessionMinutes(nil, nil, start); got != 0 {
+		t.Errorf("never started: %d, want 0", got)
+	}
+}
+
+// A certificate renders names in Latin with diacritics and in Greek, and
+// stays small: pdftotext (poppler-utils) reads the text back.
+func TestCertificateRendersUnicodeNames(t *testing.T) {
+	if _, err := exec.LookPath("pdftotext"); err != nil {
+		if os.Getenv("HUBTALKS_TEST_REQUIRE_SERVICES") == "1" {
+			t.Fatal("pdftotext is missing: scripts/deps.sh test installs poppler-utils")
+		}
+		t.Skip("pdftotext is missing (scripts/deps.sh test installs poppler-utils)")
+	}
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	s := NewService(nil, Config{TimeZone: berlin, BaseURL: "https://talks.example.org"})
+	start := time.Date(2026, 11, 27, 23, 30, 0, 0, time.UTC)
+	for _, name := range []string{"Łukasz Żółć", "Αλέξανδρος Παπαδόπουλος", "Zoë Brontë-Ødegård"} {
+		c := Certificate{Code: "ABCDEFGHIJKLMNOPQRSTUVWXYZ", Name: name, TalkTitle: "Évaluer les applis de santé: ¿qué funciona?",
+			StartedAt: start, EndedAt: start.Add(time.Hour), Minutes: 42, Session: 60, Speakers: []string{"Dr. Ana Núñez", "Jürgen Groß"},
+			IssuedAt: start.Add(2 * time.Hour), SeriesTitle: "Hub Talks", Date: start.In(berlin).Format("2 January 2006")}
+		pdf, err := s.render(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pdf) > 100<<10 {
+			t.Errorf("%s: %d bytes, want tens of KiB at most", name, len(pdf))
+		}
+		if dir := os.Getenv("CERTIFICATE_SAMPLE_DIR"); dir != "" {
+			_ = os.WriteFile(dir+"/certificate-"+strings.Fields(name)[0]+".pdf", pdf, 0o644)
+		}
+		cmd := exec.Command("pdftotext", "-enc", "UTF-8", "-", "-")
+		cmd.Stdin = bytes.NewReader(pdf)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatalf("pdftotext: %v", err)
+		}
+		text := string(out)
+		for _, want := range []string{name, c.Code, "28 November 2026", "Jürgen Groß", "42 of its 60 minutes", "https://talks.example.org/certificates/" + c.Code} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: text lacks %q:\n%s", name, want, text)
+			}
+		}
+	}
+}

@@ -1,0 +1,34 @@
+package httpx
+
+import (
+	"encoding/csv"
+	"fmt"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// SendCSV answers rows (the first is the header) as a CSV attachment named
+// filename: UTF-8 with a byte order mark (so spreadsheets read "Zoë" right),
+// CRLF line ends (RFC 4180). User text in rows must go through Cell.
+func SendCSV(c *fiber.Ctx, filename string, rows [][]string) error {
+	var b strings.Builder
+	b.WriteString("\uFEFF")
+	w := csv.NewWriter(&b)
+	w.UseCRLF = true
+	if err := w.WriteAll(rows); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename=%q`, filename))
+	return c.SendString(b.String())
+}
+
+// Cell keeps a spreadsheet from reading user text as a formula: text that
+// starts with = + - @ or a tab or carriage return gets a leading quote.
+func Cell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
