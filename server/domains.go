@@ -8,6 +8,7 @@ import (
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
 	"github.com/hubtalks/hubtalks/server/playlists"
+	"github.com/hubtalks/hubtalks/server/polls"
 	"github.com/hubtalks/hubtalks/server/qa"
 	"github.com/hubtalks/hubtalks/server/registrations"
 	"github.com/hubtalks/hubtalks/server/schedule"
@@ -49,4 +50,11 @@ func (s *Server) mountDomains(api fiber.Router) {
 	s.accounts.OnExport("flags", mod.Export)
 	s.accounts.OnExport("questions", questions.Export)
 	s.accounts.OnExport("threads", discussion.Export)
+	// Live polls and reactions; reactions go to the live hub, which sums
+	// them per second over the instances.
+	rx, _ := s.hub.(polls.Reactions)
+	pls := polls.New(mod, s.cfg.Polls, rx)
+	s.app.Hooks().OnShutdown(pls.Close) // publishes results still waiting
+	polls.NewHandlers(pls).Routes(api)
+	s.accounts.OnExport("ballots", pls.Export)
 }
