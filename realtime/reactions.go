@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"strconv"
 	"sync"
 	"time"
@@ -43,12 +44,17 @@ const keepClosed = 10 * time.Second
 type MemoryReactions struct {
 	mu     sync.Mutex
 	open   map[string]map[string]int
-	closed map[string]map[int64]map[string]int // channel -> second -> counts
+	closed map[string]map[int64]closedSecond // channel -> second
+}
+
+type closedSecond struct {
+	counts map[string]int
+	at     time.Time
 }
 
 // NewMemoryReactions returns an empty MemoryReactions.
 func NewMemoryReactions() *MemoryReactions {
-	return &MemoryReactions{open: map[string]map[string]int{}, closed: map[string]map[int64]map[string]int{}}
+	return &MemoryReactions{open: map[string]map[string]int{}, closed: map[string]map[int64]closedSecond{}}
 }
 
 // Add implements Reactions.
@@ -67,26 +73,26 @@ func (m *MemoryReactions) Take(_ context.Context, channels []string, sec int64) 
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	out := make(map[string]map[string]int, len(channels))
-	keep := int64(keepClosed / time.Second)
+	now := time.Now()
 	for _, name := range channels {
 		secs := m.closed[name]
 		if secs == nil {
-			secs = map[int64]map[string]int{}
+			secs = map[int64]closedSecond{}
 			m.closed[name] = secs
 		}
-		counts, done := secs[sec]
+		c, done := secs[sec]
 		if !done {
-			counts = m.open[name]
+			c = closedSecond{counts: m.open[name], at: now}
 			delete(m.open, name)
-			secs[sec] = counts
-			for s := range secs {
-				if s < sec-keep {
+			secs[sec] = c
+			for s, old := range secs {
+				if now.Sub(old.at) > keepClosed {
 					delete(secs, s)
 				}
 			}
 		}
-		if len(counts) > 0 {
-			out[name] = counts
+		if len(c.counts) > 0 {
+			out[name] = maps.Clone(c.counts)
 		}
 	}
 	return out, nil
