@@ -48,5 +48,6 @@ func (h *Handlers) react(c *fiber.Ctx) error {
 	if err := h.svc.React(httpx.Ctx(c), httpx.CurrentUser(c), id, r); err != nil {
 		return err
 	}
-	return c.SendStatus(fiber.StatusAccepted)
+	c.Status(fiber.StatusAccepted)
+	return nil
 }

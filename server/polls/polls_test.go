@@ -88,7 +88,7 @@ func TestPollLifecycle(t *testing.T) {
 	cast(t, env, p.ID, alice.Token, map[string]any{"choices": []int{0}}, 404) // a draft is not there for her
 	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/polls/%d", p.ID), speaker.Token, map[string]any{"options": []string{"Europe", "Africa", "Asia", "Americas"}}), 200)
 
-	setStatus(t, env, p.ID, alice.Token, "open", 404) // nor to change
+	setStatus(t, env, p.ID, alice.Token, "open", 404)     // nor to change
 	setStatus(t, env, p.ID, speaker.Token, "closed", 409) // draft → closed skips open
 	setStatus(t, env, p.ID, speaker.Token, "open", 200)
 	setStatus(t, env, p.ID, speaker.Token, "open", 200) // again: no change

@@ -260,6 +260,9 @@ type exportRow struct {
 func (Store) Export(ctx context.Context, q sqlx.QueryerContext, userID int64) ([]exportRow, error) {
 	rows, err := dbx.Select[exportRow](ctx, q, "export ballots", exportBallots, userID)
 	for i := range rows {
+		if rows[i].Options == nil {
+			rows[i].Options = pq.StringArray{}
+		}
 		if rows[i].Rating.Valid {
 			rows[i].RatingOut = &rows[i].Rating.Int64
 		}
