@@ -8,6 +8,13 @@
 // duplicated events by seq, and — with
 // -server-pid — the server's memory per connection.
 //
+// With -mode poll it measures poll.results instead: the subscribers follow
+// the talk while -ballots ballots on the open poll -poll arrive at -rate
+// per second, each from its own voter (-voters: a file of bearer tokens,
+// one per line), and it reports the latency from a ballot's PUT to the
+// first poll.results whose count includes it (results are coalesced, so
+// this includes the coalescing window), on every subscriber.
+//
 // It is bounded in count and time and only talks to loopback addresses.
 //
 //	hubtalks-load -url http://127.0.0.1:3000 -talk 1 -token $TOKEN \
@@ -50,6 +57,9 @@ type config struct {
 	settle      time.Duration
 	maxDuration time.Duration
 	jsonOut     bool
+	mode        string // question or poll
+	poll        int64
+	voters      []string
 }
 
 const (
@@ -71,7 +81,18 @@ func main() {
 	flag.DurationVar(&cfg.settle, "settle", 10*time.Second, "how long to wait for the last deliveries after the last post")
 	flag.DurationVar(&cfg.maxDuration, "max-duration", 15*time.Minute, "hard limit on the whole run")
 	flag.BoolVar(&cfg.jsonOut, "json", false, "print the report as JSON")
+	flag.StringVar(&cfg.mode, "mode", "question", "question: post questions; poll: cast ballots on -poll and follow poll.results")
+	flag.Int64Var(&cfg.poll, "poll", 0, "poll mode: the open poll's id")
+	ballots := flag.Int("ballots", 0, "poll mode: ballots to cast (one per voter), at -rate per second")
+	votersFile := flag.String("voters", "", "poll mode: file of voters' bearer tokens, one per line")
 	flag.Parse()
+	if cfg.mode == "poll" {
+		cfg.questions = *ballots
+		if err := cfg.readVoters(*votersFile); err != nil {
+			fmt.Fprintln(os.Stderr, "hubtalks-load:", err)
+			os.Exit(2)
+		}
+	}
 
 	if err := cfg.validate(); err != nil {
 		fmt.Fprintln(os.Stderr, "hubtalks-load:", err)
@@ -101,6 +122,9 @@ func main() {
 }
 
 func (c *config) validate() error {
+	if c.mode == "" {
+		c.mode = "question"
+	}
 	u, err := url.Parse(c.baseURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("-url %q: want http(s)://host:port", c.baseURL)
@@ -128,7 +152,25 @@ func (c *config) validate() error {
 		return errors.New("-token is required to post questions")
 	case c.connectRate <= 0:
 		return errors.New("-connect-rate must be > 0")
+	case c.mode != "question" && c.mode != "poll":
+		return errors.New("-mode must be question or poll")
+	case c.mode == "poll" && c.poll <= 0:
+		return errors.New("-poll must be the open poll's id")
+	case c.mode == "poll" && len(c.voters) < c.questions:
+		return fmt.Errorf("-voters holds %d tokens for %d ballots (one ballot per voter)", len(c.voters), c.questions)
 	}
+	return nil
+}
+
+func (c *config) readVoters(path string) error {
+	if path == "" {
+		return errors.New("-voters is required in poll mode")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	c.voters = strings.Fields(string(b))
 	return nil
 }
 
@@ -175,9 +217,11 @@ type subscriber struct {
 	events     int64
 	closeErr   error
 	closeCode  int
+	ballots    int64 // poll mode: the highest count a poll.results carried
 }
 
 type report struct {
+	Mode             string  `json:"mode"` // questions, or ballots (poll mode: latency to the first poll.results counting a ballot)
 	Subscribers      int     `json:"subscribers"`
 	Connected        int     `json:"connected"`
 	ConnectSeconds   float64 `json:"connect_seconds"`
@@ -220,7 +264,10 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	channel := "talk:" + strconv.FormatInt(cfg.talk, 10)
 	runID := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 
-	rep := &report{Subscribers: cfg.subscribers, Questions: cfg.questions}
+	rep := &report{Mode: "questions", Subscribers: cfg.subscribers, Questions: cfg.questions}
+	if cfg.mode == "poll" {
+		rep.Mode = "ballots"
+	}
 	if cfg.serverPID > 0 {
 		rep.ServerRSSBefore = readRSS(cfg.serverPID)
 	}
@@ -285,11 +332,20 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		return rep, errors.New("no subscriber connected")
 	}
 
-	// Every subscriber reads from here on.
+	// Every subscriber reads from here on. sent[i] is when ballot i was
+	// sent (poll mode), in Unix ns.
+	sent := make([]atomic.Int64, cfg.questions)
 	var readers sync.WaitGroup
 	for _, s := range live {
 		readers.Add(1)
-		go func() { defer readers.Done(); s.read(channel, runID) }()
+		go func() {
+			defer readers.Done()
+			if cfg.mode == "poll" {
+				s.read(s.pollResults(cfg.poll, sent))
+			} else {
+				s.read(s.questionCreated(runID))
+			}
+		}()
 	}
 	deadline := time.After(60 * time.Second)
 	for _, s := range live {
@@ -310,7 +366,14 @@ func run(ctx context.Context, cfg config) (*report, error) {
 
 	// Post the questions at the configured rate.
 	postStart := time.Now()
-	postLat, postedOK, posted, postErrs := postQuestions(ctx, cfg, base, runID)
+	var postLat []uint32
+	var postedOK []bool
+	var posted, postErrs int
+	if cfg.mode == "poll" {
+		postLat, postedOK, posted, postErrs = castBallots(ctx, cfg, base, sent)
+	} else {
+		postLat, postedOK, posted, postErrs = postQuestions(ctx, cfg, base, runID)
+	}
 	rep.Posted, rep.PostErrors = posted, postErrs
 	post := summarise(postLat)
 	rep.PostP50Ms, rep.PostP99Ms = post.p50, post.p99
@@ -406,11 +469,11 @@ func connect(ctx context.Context, d *websocket.Dialer, u, channel string, questi
 	}, nil
 }
 
-// read consumes frames until the connection ends. It scans bytes instead
-// of decoding JSON so the load generator stays cheap next to the server.
-func (s *subscriber) read(channel, runID string) {
+// read consumes frames until the connection ends, checking seqs, and hands
+// each sequenced event to onEvent. It scans bytes instead of decoding JSON
+// so the load generator stays cheap next to the server.
+func (s *subscriber) read(onEvent func(msg []byte, now time.Time)) {
 	subscribedSent := false
-	prefix := []byte(marker + runID + ":")
 	buf := make([]byte, 0, 2048) // reused: the reader allocates nothing per frame
 	for {
 		msg, err := readFrame(s.conn, buf[:0])
@@ -440,7 +503,7 @@ func (s *subscriber) read(channel, runID string) {
 		case "event":
 			seq, hasSeq := intField(msg, `"seq":`)
 			if !hasSeq || s.lastSeq < 0 {
-				continue // presence, or before subscribed
+				continue // presence, reactions, or before subscribed
 			}
 			switch {
 			case seq <= s.lastSeq:
@@ -450,39 +513,71 @@ func (s *subscriber) read(channel, runID string) {
 				s.lost += seq - s.lastSeq - 1
 			}
 			s.lastSeq = seq
-			// Our questions carry "hubload:<run>:<n>:<unix ns>" in the body.
-			i := bytes.Index(msg, prefix)
-			if i < 0 || string(field(msg, `"type":"`)) != "question.created" {
-				continue
-			}
-			rest := msg[i+len(prefix):]
-			colon := bytes.IndexByte(rest, ':')
-			if colon < 0 {
-				continue
-			}
-			q, err1 := strconv.Atoi(string(rest[:colon]))
-			end := colon + 1
-			for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
-				end++
-			}
-			sent, err2 := strconv.ParseInt(string(rest[colon+1:end]), 10, 64)
-			if err1 != nil || err2 != nil || q < 0 || q >= len(s.got) {
-				continue
-			}
-			if s.got[q] < 255 {
-				s.got[q]++
-			}
-			if s.got[q] == 1 {
-				us := now.Sub(time.Unix(0, sent)).Microseconds()
-				if us < 0 {
-					us = 0
-				}
-				s.lat = append(s.lat, uint32(min(us, 1<<32-1)))
-				if at, err := time.Parse(time.RFC3339Nano, string(field(msg, `"at":"`))); err == nil {
-					s.latAt = append(s.latAt, uint32(min(max(now.Sub(at).Microseconds(), 0), 1<<32-1)))
-				}
-				atomic.AddInt64(&s.events, 1)
-			}
+			onEvent(msg, now)
+		}
+	}
+}
+
+// deliver records the first receipt of item q (a question, a ballot) sent
+// at sent.
+func (s *subscriber) deliver(msg []byte, now time.Time, q int, sent int64) {
+	if s.got[q] < 255 {
+		s.got[q]++
+	}
+	if s.got[q] != 1 {
+		return
+	}
+	us := now.Sub(time.Unix(0, sent)).Microseconds()
+	s.lat = append(s.lat, uint32(min(max(us, 0), 1<<32-1)))
+	if at, err := time.Parse(time.RFC3339Nano, string(field(msg, `"at":"`))); err == nil {
+		s.latAt = append(s.latAt, uint32(min(max(now.Sub(at).Microseconds(), 0), 1<<32-1)))
+	}
+	atomic.AddInt64(&s.events, 1)
+}
+
+// questionCreated handles question.created: our questions carry
+// "hubload:<run>:<n>:<unix ns>" in the body.
+func (s *subscriber) questionCreated(runID string) func(msg []byte, now time.Time) {
+	prefix := []byte(marker + runID + ":")
+	return func(msg []byte, now time.Time) {
+		i := bytes.Index(msg, prefix)
+		if i < 0 || string(field(msg, `"type":"`)) != "question.created" {
+			return
+		}
+		rest := msg[i+len(prefix):]
+		colon := bytes.IndexByte(rest, ':')
+		if colon < 0 {
+			return
+		}
+		q, err1 := strconv.Atoi(string(rest[:colon]))
+		end := colon + 1
+		for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+			end++
+		}
+		sent, err2 := strconv.ParseInt(string(rest[colon+1:end]), 10, 64)
+		if err1 != nil || err2 != nil || q < 0 || q >= len(s.got) {
+			return
+		}
+		s.deliver(msg, now, q, sent)
+	}
+}
+
+// pollResults handles poll.results of the poll: a count of B ballots
+// delivers ballots 0..B-1 (each voter casts one ballot, in order, so the
+// count grows in about the order they were sent).
+func (s *subscriber) pollResults(poll int64, sent []atomic.Int64) func(msg []byte, now time.Time) {
+	id := []byte(`"id":` + strconv.FormatInt(poll, 10) + `,`)
+	return func(msg []byte, now time.Time) {
+		if string(field(msg, `"type":"`)) != "poll.results" || !bytes.Contains(msg, id) {
+			return
+		}
+		d := bytes.Index(msg, []byte(`"data":`))
+		n, ok := intField(msg[d+7:], `"ballots":`)
+		if !ok {
+			return
+		}
+		for ; s.ballots < min(n, int64(len(s.got))); s.ballots++ {
+			s.deliver(msg, now, int(s.ballots), sent[s.ballots].Load())
 		}
 	}
 }
@@ -607,6 +702,64 @@ func postQuestions(ctx context.Context, cfg config, base *url.URL, runID string)
 	return lat, ok, posted, failed
 }
 
+// castBallots casts cfg.questions ballots on cfg.poll at cfg.rate per
+// second, ballot i by voter i (choosing option i mod 2), each in its own
+// goroutine; sent[i] is set just before ballot i goes out.
+func castBallots(ctx context.Context, cfg config, base *url.URL, sent []atomic.Int64) (lat []uint32, ok []bool, posted, failed int) {
+	ok = make([]bool, cfg.questions)
+	endpoint := strings.TrimSuffix(base.String(), "/") + "/api/v1/polls/" + strconv.FormatInt(cfg.poll, 10) + "/ballot"
+	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	var firstErr error
+	interval := time.Duration(float64(time.Second) / cfg.rate)
+	start := time.Now()
+	for i := 0; i < cfg.questions; i++ {
+		if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
+			select {
+			case <-ctx.Done():
+				wg.Wait()
+				return lat, ok, posted, failed + cfg.questions - i
+			case <-time.After(d):
+			}
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			body := []byte(`{"choices":[` + strconv.Itoa(i%2) + `]}`)
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPut, endpoint, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Authorization", "Bearer "+cfg.voters[i])
+			at := time.Now()
+			sent[i].Store(at.UnixNano())
+			resp, err := client.Do(req)
+			took := time.Since(at)
+			mu.Lock()
+			defer mu.Unlock()
+			if err == nil {
+				msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					err = fmt.Errorf("HTTP %d: %s", resp.StatusCode, msg)
+				}
+			}
+			if err != nil {
+				failed++
+				if firstErr == nil {
+					firstErr = err
+					fmt.Fprintf(os.Stderr, "hubtalks-load: cast ballot: %v\n", err)
+				}
+				return
+			}
+			posted++
+			ok[i] = true
+			lat = append(lat, uint32(min(took.Microseconds(), 1<<32-1)))
+		}()
+	}
+	wg.Wait()
+	return lat, ok, posted, failed
+}
+
 // latencySummary is a set of latencies in milliseconds.
 type latencySummary struct{ p50, p90, p99, max float64 }
 
@@ -653,7 +806,7 @@ func (r *report) print(w io.Writer, asJSON bool) {
 		return
 	}
 	fmt.Fprintf(w, "subscribers      %d connected of %d in %.2fs (%.0f/s)\n", r.Connected, r.Subscribers, r.ConnectSeconds, r.ConnectPerSecond)
-	fmt.Fprintf(w, "questions        %d posted, %d failed (POST p50 %.1f ms, p99 %.1f ms)\n", r.Posted, r.PostErrors, r.PostP50Ms, r.PostP99Ms)
+	fmt.Fprintf(w, "%-16s %d posted, %d failed (request p50 %.1f ms, p99 %.1f ms)\n", r.Mode, r.Posted, r.PostErrors, r.PostP50Ms, r.PostP99Ms)
 	fmt.Fprintf(w, "deliveries       %d of %d expected, %.0f/s\n", r.Deliveries, r.Expected, r.DeliveriesPerSec)
 	fmt.Fprintf(w, "fan-out latency  p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms\n", r.LatencyP50Ms, r.LatencyP90Ms, r.LatencyP99Ms, r.LatencyMaxMs)
 	fmt.Fprintf(w, "  from event at  p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms (server-stamped, ms resolution: store+publish+fan-out)\n", r.HubP50Ms, r.HubP90Ms, r.HubP99Ms, r.HubMaxMs)
