@@ -6,7 +6,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hubtalks/hubtalks/server/httpx"
-	"github.com/hubtalks/hubtalks/server/idempotency"
 )
 
 // Handlers serve the polls' and reactions' routes.
@@ -15,13 +14,13 @@ type Handlers struct{ svc *Service }
 // NewHandlers builds the routes on svc.
 func NewHandlers(svc *Service) *Handlers { return &Handlers{svc: svc} }
 
-// Routes mounts the routes. A ballot takes an Idempotency-Key (a retry
-// replays the first answer); PUT replaces the caller's ballot anyway.
+// Routes mounts the routes. A ballot is a PUT of the caller's whole
+// ballot: repeating it changes nothing, so it needs no Idempotency-Key.
 func (h *Handlers) Routes(api fiber.Router) {
 	api.Get("/talks/:id/polls", httpx.Paged(h.svc.List))
 	api.Post("/talks/:id/polls", httpx.RequireUser, httpx.Change(fiber.StatusCreated, h.svc.Create))
 	api.Patch("/polls/:id", httpx.RequireUser, httpx.Change(fiber.StatusOK, h.svc.Change))
-	api.Put("/polls/:id/ballot", httpx.RequireUser, idempotency.Change(h.svc.rec, fiber.StatusOK, h.svc.Cast))
+	api.Put("/polls/:id/ballot", httpx.RequireUser, httpx.Change(fiber.StatusOK, h.svc.Cast))
 	api.Get("/polls/:id/results.csv", httpx.RequireUser, h.resultsCSV)
 	api.Post("/talks/:id/reactions", httpx.RequireUser, h.react)
 }

@@ -365,8 +365,9 @@ func (s *Service) flushResults(ctx context.Context, id int64) error {
 }
 
 // Cast adds or replaces u's ballot while the poll is open; the results go
-// out in poll.results, coalesced.
-func (s *Service) Cast(ctx context.Context, u *domain.User, id int64, c Cast, txn live.Txn[Ballot]) (Ballot, error) {
+// out in poll.results, coalesced. The ballot is one statement in its own
+// transaction (PUT is idempotent by itself: repeating it changes nothing).
+func (s *Service) Cast(ctx context.Context, u *domain.User, id int64, c Cast) (Ballot, error) {
 	a, err := s.poll(ctx, id, u)
 	if err == nil {
 		err = a.TakingPart()
@@ -385,13 +386,11 @@ func (s *Service) Cast(ctx context.Context, u *domain.User, id int64, c Cast, tx
 		return Ballot{}, err
 	}
 	row.PollID, row.UserID, row.At = id, u.ID, s.mod.Now()
-	out, err := txn(func(tx *live.Tx) (Ballot, error) {
-		return row.ballot(), s.store.Cast(ctx, tx, row)
-	})
-	if err == nil {
-		s.results.Touch(id)
+	if err := s.store.Cast(ctx, s.db, row); err != nil {
+		return Ballot{}, err
 	}
-	return out, err
+	s.results.Touch(id)
+	return row.ballot(), nil
 }
 
 // checkBallot checks a ballot against its poll.

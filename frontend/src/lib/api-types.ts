@@ -2528,14 +2528,12 @@ export interface paths {
         get?: never;
         /**
          * Cast or replace the caller's ballot
-         * @description one ballot per person per poll, replaced while the poll is open; guests too where the talk allows guests; 409 poll_closed; 429 rate_limited
+         * @description one ballot per person per poll, replaced while the poll is open (repeating a PUT changes nothing, so no Idempotency-Key is needed); guests too where the talk allows guests; 409 poll_closed; 429 rate_limited
          */
         put: {
             parameters: {
                 query?: never;
-                header?: {
-                    "Idempotency-Key"?: string;
-                };
+                header?: never;
                 path: {
                     id: number;
                 };
