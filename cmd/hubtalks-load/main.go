@@ -645,77 +645,12 @@ func intField(msg []byte, key string) (int64, bool) {
 	return v, err == nil
 }
 
-// postQuestions posts cfg.questions questions at cfg.rate per second, each
-// in its own goroutine so a slow response does not delay the schedule.
-func postQuestions(ctx context.Context, cfg config, base *url.URL, runID string) (lat []uint32, ok []bool, posted, failed int) {
+// sendAtRate makes cfg.questions requests at cfg.rate per second, each in
+// its own goroutine so a slow response does not delay the schedule:
+// request(i) builds request i and wantStatus is the answer of success.
+// before(i) runs just before request i goes out.
+func sendAtRate(ctx context.Context, cfg config, what string, wantStatus int, request func(i int) *http.Request, before func(i int)) (lat []uint32, ok []bool, posted, failed int) {
 	ok = make([]bool, cfg.questions)
-	if cfg.questions == 0 {
-		return nil, ok, 0, 0
-	}
-	endpoint := strings.TrimSuffix(base.String(), "/") + "/api/v1/talks/" + strconv.FormatInt(cfg.talk, 10) + "/questions"
-	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	var firstErr error
-	interval := time.Duration(float64(time.Second) / cfg.rate)
-	start := time.Now()
-	for q := 0; q < cfg.questions; q++ {
-		if d := time.Until(start.Add(time.Duration(q) * interval)); d > 0 {
-			select {
-			case <-ctx.Done():
-				wg.Wait()
-				return lat, ok, posted, failed + cfg.questions - q
-			case <-time.After(d):
-			}
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sent := time.Now()
-			body, _ := json.Marshal(map[string]any{
-				"body":      fmt.Sprintf("Load test question %d %s%s:%d:%d", q, marker, runID, q, sent.UnixNano()),
-				"anonymous": false,
-			})
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+cfg.token)
-			resp, err := client.Do(req)
-			took := time.Since(sent)
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				failed++
-				if firstErr == nil {
-					firstErr = err
-					fmt.Fprintf(os.Stderr, "hubtalks-load: post question: %v\n", err)
-				}
-				return
-			}
-			msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusCreated {
-				failed++
-				if firstErr == nil {
-					firstErr = fmt.Errorf("HTTP %d", resp.StatusCode)
-					fmt.Fprintf(os.Stderr, "hubtalks-load: post question: HTTP %d: %s\n", resp.StatusCode, msg)
-				}
-				return
-			}
-			posted++
-			ok[q] = true
-			lat = append(lat, uint32(min(took.Microseconds(), 1<<32-1)))
-		}()
-	}
-	wg.Wait()
-	return lat, ok, posted, failed
-}
-
-// castBallots casts cfg.questions ballots on cfg.poll at cfg.rate per
-// second, ballot i by voter i (choosing option i mod 2), each in its own
-// goroutine; sent[i] is set just before ballot i goes out.
-func castBallots(ctx context.Context, cfg config, base *url.URL, sent []atomic.Int64) (lat []uint32, ok []bool, posted, failed int) {
-	ok = make([]bool, cfg.questions)
-	endpoint := strings.TrimSuffix(base.String(), "/") + "/api/v1/polls/" + strconv.FormatInt(cfg.poll, 10) + "/ballot"
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -734,28 +669,28 @@ func castBallots(ctx context.Context, cfg config, base *url.URL, sent []atomic.I
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			body := []byte(`{"choices":[` + strconv.Itoa(i%2) + `]}`)
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPut, endpoint, bytes.NewReader(body))
+			req := request(i)
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+cfg.voters[i])
-			at := time.Now()
-			sent[i].Store(at.UnixNano())
+			sent := time.Now()
+			if before != nil {
+				before(i)
+			}
 			resp, err := client.Do(req)
-			took := time.Since(at)
-			mu.Lock()
-			defer mu.Unlock()
+			took := time.Since(sent)
 			if err == nil {
 				msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
+				if resp.StatusCode != wantStatus {
 					err = fmt.Errorf("HTTP %d: %s", resp.StatusCode, msg)
 				}
 			}
+			mu.Lock()
+			defer mu.Unlock()
 			if err != nil {
 				failed++
 				if firstErr == nil {
 					firstErr = err
-					fmt.Fprintf(os.Stderr, "hubtalks-load: cast ballot: %v\n", err)
+					fmt.Fprintf(os.Stderr, "hubtalks-load: %s: %v\n", what, err)
 				}
 				return
 			}
@@ -766,6 +701,33 @@ func castBallots(ctx context.Context, cfg config, base *url.URL, sent []atomic.I
 	}
 	wg.Wait()
 	return lat, ok, posted, failed
+}
+
+// postQuestions posts cfg.questions questions at cfg.rate per second; each
+// body carries its number and the time it was sent.
+func postQuestions(ctx context.Context, cfg config, base *url.URL, runID string) (lat []uint32, ok []bool, posted, failed int) {
+	endpoint := strings.TrimSuffix(base.String(), "/") + "/api/v1/talks/" + strconv.FormatInt(cfg.talk, 10) + "/questions"
+	return sendAtRate(ctx, cfg, "post question", http.StatusCreated, func(q int) *http.Request {
+		body, _ := json.Marshal(map[string]any{
+			"body":      fmt.Sprintf("Load test question %d %s%s:%d:%d", q, marker, runID, q, time.Now().UnixNano()),
+			"anonymous": false,
+		})
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, endpoint, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+cfg.token)
+		return req
+	}, nil)
+}
+
+// castBallots casts cfg.questions ballots on cfg.poll at cfg.rate per
+// second, ballot i by voter i (choosing option i mod 2); sent[i] is set
+// just before ballot i goes out.
+func castBallots(ctx context.Context, cfg config, base *url.URL, sent []atomic.Int64) (lat []uint32, ok []bool, posted, failed int) {
+	endpoint := strings.TrimSuffix(base.String(), "/") + "/api/v1/polls/" + strconv.FormatInt(cfg.poll, 10) + "/ballot"
+	return sendAtRate(ctx, cfg, "cast ballot", http.StatusOK, func(i int) *http.Request {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPut, endpoint, bytes.NewReader([]byte(`{"choices":[`+strconv.Itoa(i%2)+`]}`)))
+		req.Header.Set("Authorization", "Bearer "+cfg.voters[i])
+		return req
+	}, func(i int) { sent[i].Store(time.Now().UnixNano()) })
 }
 
 // latencySummary is a set of latencies in milliseconds.

@@ -3,10 +3,7 @@ package polls_test
 import (
 	"bytes"
 	"fmt"
-	"io"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -40,51 +37,16 @@ func BenchmarkHotPollBallots(b *testing.B) {
 	for i := range users {
 		users[i] = env.NewUser("participant")
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	url := fmt.Sprintf("%s/api/v1/polls/%d/ballot", base, p.ID)
-	countEvents := func() int {
-		var n int
-		if err := env.DB.Get(&n, `SELECT count(*) FROM events WHERE channel = $1 AND type = 'poll.results'`, live.TalkChannel(talk)); err != nil {
-			b.Fatal(err)
-		}
-		return n
-	}
-	eventsBefore := countEvents()
-	var next, failed atomic.Int64
-	b.ResetTimer()
-	start := time.Now()
-	var wg sync.WaitGroup
-	for i := 0; i < clients; i++ {
-		wg.Add(1)
-		go func(u testserver.User) {
-			defer wg.Done()
-			for n := next.Add(1); n <= int64(b.N); n = next.Add(1) {
-				req, _ := http.NewRequest(http.MethodPut, url, bytes.NewReader([]byte(fmt.Sprintf(`{"choices":[%d]}`, n%4))))
-				req.Header.Set("Authorization", "Bearer "+u.Token)
-				req.Header.Set("Content-Type", "application/json")
-				resp, err := client.Do(req)
-				if err != nil {
-					if failed.Add(1) == 1 {
-						b.Logf("ballot: %v", err)
-					}
-					continue
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 && failed.Add(1) == 1 {
-					b.Logf("ballot answered %d: %s", resp.StatusCode, body)
-				}
-			}
-		}(users[i])
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	if f := failed.Load(); f > 0 {
-		b.Fatalf("%d failed ballots", f)
-	}
+	eventsBefore := env.CountEvents(live.TalkChannel(talk), "poll.results")
+	// Each client moves its ballot to the next option every time.
+	elapsed := env.Hammer(b, users, http.StatusOK, func(_ testserver.User, k int) *http.Request {
+		req, _ := http.NewRequest(http.MethodPut, url, bytes.NewReader([]byte(fmt.Sprintf(`{"choices":[%d]}`, k%4))))
+		req.Header.Set("Content-Type", "application/json")
+		return req
+	})
 	_ = env.Server.App().Shutdown() // publishes the last coalesced results
-	events := countEvents() - eventsBefore
+	events := env.CountEvents(live.TalkChannel(talk), "poll.results") - eventsBefore
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ballots/s")
 	if events > 0 {
 		b.ReportMetric(float64(b.N)/float64(events), "ballots/event")
