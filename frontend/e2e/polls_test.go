@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"testing"
+
+	"github.com/chromedp/chromedp"
 )
 
 // TestPollJourney: the speaker creates a poll from a template in the
@@ -67,4 +69,20 @@ func TestPollJourney(t *testing.T) {
 		`[...document.querySelectorAll('[data-testid="present-poll"] [data-testid="poll-bar"]')].map(b => b.dataset.count).join(',') === '1,1,0,0,0'`)
 	projector.Until("the reaction floating up", `[...document.querySelectorAll('[data-testid="reaction-floater"]')].some(f => f.textContent === '💡')`)
 	console.Until("the console's results live", `document.querySelector('[data-testid="console-poll"] [data-testid="poll-chart"]')?.dataset.ballots === '2'`)
+
+	// On a 360 px phone: the live room with its poll and the projector fit.
+	for _, tab := range []*Tab{console, projector} {
+		tab.do("viewport", chromedp.EmulateViewport(360, 800))
+	}
+	phone := b.Tab("phone", &ana)
+	phone.do("viewport", chromedp.EmulateViewport(360, 800))
+	phone.Open(talk.Path("/live"))
+	phone.Visible(tid("poll-chart"))
+	axeCheck(phone, "live room with a poll at 360 px", axe)
+	for _, tab := range []*Tab{phone, console, projector} {
+		if over := eval[int](tab, `document.documentElement.scrollWidth - window.innerWidth`); over > 0 {
+			tab.fail("%s at 360 px scrolls sideways by %d px", tab.name, over)
+		}
+		noCSPViolations(tab)
+	}
 }
