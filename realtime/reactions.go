@@ -85,14 +85,21 @@ func (m *MemoryReactions) Take(_ context.Context, channels []string, sec int64) 
 			c = closedSecond{counts: m.open[name], at: now}
 			delete(m.open, name)
 			secs[sec] = c
-			for s, old := range secs {
-				if now.Sub(old.at) > keepClosed {
-					delete(secs, s)
-				}
-			}
 		}
 		if len(c.counts) > 0 {
 			out[name] = maps.Clone(c.counts)
+		}
+	}
+	// Forget closed seconds nobody will read, of every channel (a talk
+	// whose viewers left is never taken again).
+	for name, secs := range m.closed {
+		for s, old := range secs {
+			if now.Sub(old.at) > keepClosed {
+				delete(secs, s)
+			}
+		}
+		if len(secs) == 0 {
+			delete(m.closed, name)
 		}
 	}
 	return out, nil
