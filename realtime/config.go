@@ -26,6 +26,9 @@ type HubConfig struct {
 	// (RedisPresence); nil: this instance alone.
 	Presence   Presence
 	InstanceID string // default: random
+	// Reactions sums reactions over the instances that share it
+	// (RedisReactions); nil: this instance alone.
+	Reactions Reactions
 
 	SendQueueBytes    int           // per connection, replay included, default 1 MiB
 	SendQueueMessages int           // per connection, default 4096
@@ -39,6 +42,7 @@ type HubConfig struct {
 	PollHealthy       time.Duration // log position check while the broker is up, default 5s
 	PollUnhealthy     time.Duration // log polling while the broker is down, default 500ms
 	PresenceEvery     time.Duration // default 2s
+	ReactionsEvery    time.Duration // reactions are summed and sent per this period, default 1s
 	RecheckEvery      time.Duration // every subscription is authorised again this often, default 3s
 	PingEvery         time.Duration // default 25s
 	IdleTimeout       time.Duration // default 60s
@@ -90,6 +94,7 @@ func (c *HubConfig) defaults() {
 	def(&c.PollHealthy, 5*time.Second)
 	def(&c.PollUnhealthy, 500*time.Millisecond)
 	def(&c.PresenceEvery, 2*time.Second)
+	def(&c.ReactionsEvery, time.Second)
 	def(&c.RecheckEvery, 3*time.Second)
 	def(&c.PingEvery, 25*time.Second)
 	def(&c.IdleTimeout, 60*time.Second)

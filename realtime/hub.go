@@ -29,11 +29,12 @@ import (
 // duplicates are dropped and gaps are filled from the log before anything
 // later is delivered, so every subscriber sees each seq once, in order.
 type Hub struct {
-	cfg      HubConfig
-	log      *slog.Logger
-	broker   Broker
-	presence Presence
-	m        *metrics
+	cfg       HubConfig
+	log       *slog.Logger
+	broker    Broker
+	presence  Presence
+	reactions Reactions
+	m         *metrics
 
 	ctx    context.Context // hub lifetime: cancelled by Shutdown
 	cancel context.CancelFunc
@@ -70,6 +71,9 @@ func NewHub(cfg HubConfig) *Hub {
 	if cfg.Presence == nil {
 		cfg.Presence = NewMemoryPresence(cfg.presenceFresh())
 	}
+	if cfg.Reactions == nil {
+		cfg.Reactions = NewMemoryReactions()
+	}
 	m, errs := newMetrics(cfg.Registry)
 	for _, err := range errs {
 		cfg.Logger.Warn("live hub: metric not registered", "err", err)
@@ -80,6 +84,7 @@ func NewHub(cfg HubConfig) *Hub {
 		log:          cfg.Logger,
 		broker:       cfg.Broker,
 		presence:     cfg.Presence,
+		reactions:    cfg.Reactions,
 		m:            m,
 		ctx:          ctx,
 		cancel:       cancel,
@@ -110,14 +115,15 @@ func (h *Hub) authorize(ctx context.Context, p Principal, name string) error {
 // is done: the one broker subscription, the broker publisher, log polling
 // (fast while the broker is unhealthy, a slow position check otherwise, which
 // also catches a lost last event on an idle channel), retention pruning,
-// re-authorisation and presence.
+// re-authorisation, presence and reactions.
 func (h *Hub) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	wg.Add(5)
+	wg.Add(6)
 	go func() { defer wg.Done(); h.publishLoop(ctx) }()
 	go func() { defer wg.Done(); h.pingLoop(ctx) }()
 	go func() { defer wg.Done(); h.subscribeLoop(ctx) }()
 	go func() { defer wg.Done(); h.presenceLoop(ctx) }()
+	go func() { defer wg.Done(); h.reactionsLoop(ctx) }()
 	go func() { defer wg.Done(); h.recheckLoop(ctx) }()
 
 	prune := time.NewTicker(h.cfg.PruneEvery)

@@ -31,7 +31,8 @@ type Principal struct {
 // is unavailable) and takes nothing away.
 var ErrForbidden = errors.New("forbidden")
 
-// PresenceType is the only event type without a seq: it is never stored.
+// PresenceType is an event type without a seq: it is never stored (nor is
+// ReactionsType).
 const PresenceType = "presence"
 
 // Error codes of error frames; they match the HTTP API's error codes where

@@ -9,6 +9,10 @@
 # them round-robin, so every event crosses the broker to reach most viewers.
 # PG_STATS=1 also prints, after each run, the statements PostgreSQL ran for
 # it (pg_stat_statements: calls, total and mean time).
+# MODE=poll: instead of questions, that many ballots at that rate on an open
+# poll (a fresh poll and fresh guest voters for each run, made in the
+# database with their session tokens), measured to their first poll.results:
+#   MODE=poll scripts/load-live.sh 10000 2000 100 3
 set -euo pipefail
 subs=${1:-10000} questions=${2:-200} rate=${3:-4} runs=${4:-1}
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -51,11 +55,26 @@ talk=$(curl -fs -X POST "http://127.0.0.1:$port/api/v1/talks" -H "Authorization:
   -d '{"title":"Load test talk","starts_at":"2030-01-01T10:00:00Z","ends_at":"2030-01-01T11:00:00Z","status":"scheduled"}' \
   | sed -n 's/^{"id":\([0-9]*\).*/\1/p')
 echo "servers $pids on $urls, talk $talk; $subs subscribers, $questions questions at $rate/s" >&2
+api() { # method path body
+  curl -fs -X "$1" "http://127.0.0.1:$port/api/v1$2" -H "Authorization: Bearer $token" -H 'Content-Type: application/json' -d "$3"
+}
 for run in $(seq 1 "$runs"); do
   echo "--- run $run" >&2
+  flags=(${LOAD_FLAGS:-})
+  if [ "${MODE:-question}" = poll ]; then
+    [ -n "${poll:-}" ] && api PATCH "/polls/$poll" '{"status":"closed"}' >/dev/null
+    poll=$(api POST "/talks/$talk/polls" '{"question":"Load test poll","kind":"single","options":["A","B"]}' | sed -n 's/^{"id":\([0-9]*\).*/\1/p')
+    api PATCH "/polls/$poll" '{"status":"open"}' >/dev/null
+    psql "$DATABASE_URL" -qAt -c "WITH u AS (INSERT INTO users (display_name, role)
+        SELECT 'Load voter ' || g, 'guest' FROM generate_series(1, $questions) g RETURNING id)
+      INSERT INTO sessions (user_id, token_hash, expires_at)
+        SELECT id, sha256(convert_to('loadvoter-$run-' || id, 'UTF8')), now() + interval '1 day' FROM u
+      RETURNING 'loadvoter-$run-' || user_id" >"$tmp/voters"
+    flags+=(-mode poll -poll "$poll" -ballots "$questions" -voters "$tmp/voters")
+  fi
   [ "${PG_STATS:-}" = 1 ] && psql "$DATABASE_URL" -qAtc "CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()" >/dev/null
   "$tmp/hubtalks-load" -url "$urls" -talk "$talk" -token "$token" -subscribers "$subs" \
-    -questions "$questions" -rate "$rate" -server-pid "$pids" ${LOAD_FLAGS:-}
+    -questions "$questions" -rate "$rate" -server-pid "$pids" "${flags[@]}"
   if [ "${PG_STATS:-}" = 1 ]; then
     echo "--- statements of run $run (calls, total ms, mean ms)" >&2
     psql "$DATABASE_URL" -P pager=off -c "SELECT calls, round(total_exec_time::numeric, 1) AS total_ms,

@@ -20,6 +20,7 @@ func NewWithHub(cfg Config, deps Deps, hubCfg realtime.HubConfig) (*Server, *rea
 	if deps.Redis != nil {
 		hubCfg.Broker = realtime.NewRedisBroker(deps.Redis, cfg.RedisPrefix, deps.Log)
 		hubCfg.Presence = realtime.NewRedisPresence(deps.Redis, cfg.RedisPrefix, realtime.PresenceFresh(hubCfg))
+		hubCfg.Reactions = realtime.NewRedisReactions(deps.Redis, cfg.RedisPrefix)
 	} else {
 		hubCfg.Broker = realtime.NewMemoryBroker()
 	}

@@ -52,12 +52,12 @@ func allowedBy(xroles []string, role string) bool {
 
 // fixture is one fresh set of resources for one call.
 type fixture struct {
-	talk, question, thread, post, playlist, item, flag, user, speaker int64
-	tokens                                                            map[string]string
-	authorEmail                                                       string
-	verifyToken, resetToken                                           string // the author's account links
-	ended                                                             int64  // a past talk every caller attended
-	certificate                                                       string // the author's certificate of it
+	talk, question, thread, post, playlist, item, flag, user, speaker, poll int64
+	tokens                                                                  map[string]string
+	authorEmail                                                             string
+	verifyToken, resetToken                                                 string // the author's account links
+	ended                                                                   int64  // a past talk every caller attended
+	certificate                                                             string // the author's certificate of it
 }
 
 func newFixture(t *testing.T, env *testserver.Env, admin testserver.User) fixture {
@@ -90,6 +90,8 @@ func newFixture(t *testing.T, env *testserver.Env, admin testserver.User) fixtur
 	f.thread = id(testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/threads", f.talk), author.Token, map[string]any{"title": "A thread to walk", "body": "Opening post"}), 201))
 	f.post = id(testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", f.thread), author.Token, map[string]any{"body": "A reply"}), 201))
 	f.flag = id(testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/posts/%d/flags", f.post), speaker.Token, map[string]any{"reason": "off topic"}), 201))
+	f.poll = id(testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/polls", f.talk), speaker.Token, map[string]any{"question": "Walking poll?", "kind": "single", "options": []string{"Yes", "No"}}), 201))
+	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/polls/%d", f.poll), speaker.Token, map[string]any{"status": "open"}), 200)
 	f.playlist = id(testserver.Must(t, env.Post("/api/v1/playlists", admin.Token, map[string]any{"title": "Hub Talks recordings",
 		"youtube_playlist_id": "PLhT8dVx3Qz0aB1cD2eF3gH4iJ5kL6mN7o"}), 201))
 	pl := testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/playlists/%d/items", f.playlist), admin.Token, map[string]any{"video_id": "dQw4w9WgXcQ", "title": "First video"}), 201)
@@ -143,7 +145,7 @@ func (f fixture) concrete(path string) string {
 	}{
 		{"/api/v1/talks/{id}", f.talk}, {"/api/v1/questions/{id}", f.question}, {"/api/v1/threads/{id}", f.thread},
 		{"/api/v1/posts/{id}", f.post}, {"/api/v1/playlists/{id}", f.playlist}, {"/api/v1/moderation/flags/{id}", f.flag},
-		{"/api/v1/users/{id}", f.user}, {"/api/v1/speakers/{id}", f.speaker}, {"/api/v1/me/certificates/{id}", f.ended},
+		{"/api/v1/users/{id}", f.user}, {"/api/v1/speakers/{id}", f.speaker}, {"/api/v1/me/certificates/{id}", f.ended}, {"/api/v1/polls/{id}", f.poll},
 	}
 	for _, b := range byPrefix {
 		if strings.HasPrefix(path, b.prefix) {
@@ -207,6 +209,10 @@ var walkBodies = map[string]map[string]any{
 	"PATCH /api/v1/playlists/{id}":                 {"title": "Renamed playlist"},
 	"POST /api/v1/playlists/{id}/items":            {"video_id": "9bZkp7q19f0", "title": "Second video"},
 	"PATCH /api/v1/playlists/{id}/items/{item_id}": {"title": "Renamed video"},
+	"POST /api/v1/talks/{id}/polls":                {"question": "Walking poll", "kind": "rating"},
+	"PATCH /api/v1/polls/{id}":                     {"status": "closed"},
+	"PUT /api/v1/polls/{id}/ballot":                {"choices": []int{1}},
+	"POST /api/v1/talks/{id}/reactions":            {"emoji": "👏"},
 }
 
 // TestAuthorizationWalk calls every route of openapi.json as every walk role

@@ -10,6 +10,7 @@ import (
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
 	"github.com/hubtalks/hubtalks/server/playlists"
+	"github.com/hubtalks/hubtalks/server/polls"
 	"github.com/hubtalks/hubtalks/server/qa"
 	"github.com/hubtalks/hubtalks/server/registrations"
 	"github.com/hubtalks/hubtalks/server/report"
@@ -62,8 +63,15 @@ func (s *Server) mountDomains(api fiber.Router) {
 	att := attendance.NewService(s.db, attendance.Config{TimeZone: s.cfg.SeriesTimezone, BaseURL: s.cfg.BaseURL, Now: s.cfg.Attendance.Now})
 	attendance.NewHandlers(att).Routes(api)
 	s.accounts.OnExport("attendance", att.Export)
-	// The report's sections from other domains plug in by name, one
-	// function each: reports.Sections["polls"] = …
+	// Live polls and reactions; reactions go to the live hub, which sums
+	// them per second over the instances.
+	rx, _ := s.hub.(polls.Reactions)
+	pls := polls.New(mod, s.cfg.Polls, rx)
+	s.app.Hooks().OnShutdown(pls.Close) // publishes results still waiting
+	polls.NewHandlers(pls).Routes(api)
+	s.accounts.OnExport("ballots", pls.Export)
+	// The staff's report; sections from other domains plug in by name.
 	reports := report.NewService(s.db)
+	reports.Sections["polls"] = pls.Report
 	report.NewHandlers(reports).Routes(api)
 }

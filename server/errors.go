@@ -19,6 +19,7 @@ import (
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/playlists"
+	"github.com/hubtalks/hubtalks/server/polls"
 	"github.com/hubtalks/hubtalks/server/qa"
 	"github.com/hubtalks/hubtalks/server/registrations"
 	"github.com/hubtalks/hubtalks/server/talks"
@@ -92,6 +93,11 @@ var problems = []struct {
 	{qa.ErrQuestionDismissed, http.StatusConflict, "question_dismissed"},
 	{threads.ErrLocked, http.StatusLocked, "thread_locked"},
 	{threads.ErrEditWindow, http.StatusForbidden, "edit_window_closed"},
+	{polls.ErrAlreadyOpen, http.StatusConflict, "poll_already_open"},
+	{polls.ErrClosed, http.StatusConflict, "poll_closed"},
+	{polls.ErrNotDraft, http.StatusConflict, "poll_not_draft"},
+	{polls.ErrInvalidTransition, http.StatusConflict, "invalid_transition"},
+	{polls.ErrTalkOver, http.StatusConflict, "talk_ended"},
 	{playlists.ErrDuplicateVideo, http.StatusConflict, "duplicate_video"},
 	{playlists.ErrInvalidFeed, http.StatusUnprocessableEntity, "invalid_feed"},
 	{playlists.ErrPlaylistMismatch, http.StatusUnprocessableEntity, "playlist_mismatch"},

@@ -28,6 +28,7 @@ import (
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
 	"github.com/hubtalks/hubtalks/server/playlists"
+	"github.com/hubtalks/hubtalks/server/polls"
 	"github.com/hubtalks/hubtalks/server/ratelimit"
 )
 
@@ -44,6 +45,7 @@ type Config struct {
 	// RedisPrefix namespaces every Redis key and channel of this deployment.
 	RedisPrefix string
 	Moderation  moderation.Config // Q&A and threads: rate limits, blocked words, edit window, clock
+	Polls       polls.Config      // ballot and reaction limits, results window
 	// MetricsAddr, when set, is where ServeMetrics serves /metrics (run by
 	// cmd/); the public port then answers 404 for it.
 	MetricsAddr string

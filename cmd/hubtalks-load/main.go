@@ -8,6 +8,13 @@
 // duplicated events by seq, and — with
 // -server-pid — the server's memory per connection.
 //
+// With -mode poll it measures poll.results instead: the subscribers follow
+// the talk while -ballots ballots on the open poll -poll arrive at -rate
+// per second, each from its own voter (-voters: a file of bearer tokens,
+// one per line), and it reports the latency from a ballot's PUT to the
+// first poll.results whose count includes it (results are coalesced, so
+// this includes the coalescing window), on every subscriber.
+//
 // It is bounded in count and time and only talks to loopback addresses.
 //
 //	hubtalks-load -url http://127.0.0.1:3000 -talk 1 -token $TOKEN \
@@ -55,6 +62,9 @@ type config struct {
 	// the questions (attendance is counted from signed-in presence).
 	viewerTokens string
 	hold         time.Duration
+	mode         string // question or poll
+	poll         int64
+	voters       []string
 }
 
 const (
@@ -79,11 +89,22 @@ func main() {
 	flag.BoolVar(&cfg.jsonOut, "json", false, "print the report as JSON")
 	flag.StringVar(&cfg.viewerTokens, "viewer-tokens", "", "file of bearer tokens, one a line: subscribers connect as these users (signed-in viewers)")
 	flag.DurationVar(&cfg.hold, "hold", 0, "keep every subscriber connected this long after all subscribed, before posting")
+	flag.StringVar(&cfg.mode, "mode", "question", "question: post questions; poll: cast ballots on -poll and follow poll.results")
+	flag.Int64Var(&cfg.poll, "poll", 0, "poll mode: the open poll's id")
+	ballots := flag.Int("ballots", 0, "poll mode: ballots to cast (one per voter), at -rate per second")
+	votersFile := flag.String("voters", "", "poll mode: file of voters' bearer tokens, one per line")
 	flag.Parse()
 	cfg.baseURLs = strings.Split(*urls, ",")
 	for _, p := range strings.Split(*pids, ",") {
 		if pid, err := strconv.Atoi(strings.TrimSpace(p)); err == nil && pid > 0 {
 			cfg.serverPIDs = append(cfg.serverPIDs, pid)
+		}
+	}
+	if cfg.mode == "poll" {
+		cfg.questions = *ballots
+		if err := cfg.readVoters(*votersFile); err != nil {
+			fmt.Fprintln(os.Stderr, "hubtalks-load:", err)
+			os.Exit(2)
 		}
 	}
 
@@ -115,6 +136,9 @@ func main() {
 }
 
 func (c *config) validate() error {
+	if c.mode == "" {
+		c.mode = "question"
+	}
 	if len(c.baseURLs) == 0 {
 		return errors.New("-url: no server")
 	}
@@ -136,6 +160,12 @@ func (c *config) validate() error {
 		return errors.New("-token is required to post questions")
 	case c.connectRate <= 0:
 		return errors.New("-connect-rate must be > 0")
+	case c.mode != "question" && c.mode != "poll":
+		return errors.New("-mode must be question or poll")
+	case c.mode == "poll" && c.poll <= 0:
+		return errors.New("-poll must be the open poll's id")
+	case c.mode == "poll" && len(c.voters) < c.questions:
+		return fmt.Errorf("-voters holds %d tokens for %d ballots (one ballot per voter)", len(c.voters), c.questions)
 	case c.hold < 0 || c.hold >= c.maxDuration:
 		return errors.New("-hold must be in [0, -max-duration)")
 	}
@@ -158,6 +188,18 @@ func loopbackURL(raw string) error {
 			return fmt.Errorf("-url host %q is not a loopback address: this tool only loads the local machine", host)
 		}
 	}
+	return nil
+}
+
+func (c *config) readVoters(path string) error {
+	if path == "" {
+		return errors.New("-voters is required in poll mode")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	c.voters = strings.Fields(string(b))
 	return nil
 }
 
@@ -204,10 +246,12 @@ type subscriber struct {
 	events     int64
 	closeErr   error
 	closeCode  int
+	ballots    int64 // poll mode: the highest count a poll.results carried
 }
 
 type report struct {
 	Instances        int     `json:"instances"`
+	Mode             string  `json:"mode"` // questions, or ballots (poll mode: latency to the first poll.results counting a ballot)
 	Subscribers      int     `json:"subscribers"`
 	Connected        int     `json:"connected"`
 	ConnectSeconds   float64 `json:"connect_seconds"`
@@ -255,7 +299,10 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	channel := "talk:" + strconv.FormatInt(cfg.talk, 10)
 	runID := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
 
-	rep := &report{Instances: len(bases), Subscribers: cfg.subscribers, Questions: cfg.questions}
+	rep := &report{Instances: len(bases), Mode: "questions", Subscribers: cfg.subscribers, Questions: cfg.questions}
+	if cfg.mode == "poll" {
+		rep.Mode = "ballots"
+	}
 	if len(cfg.serverPIDs) > 0 {
 		rep.ServerRSSBefore = readRSS(cfg.serverPIDs)
 	}
@@ -335,11 +382,20 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		return rep, errors.New("no subscriber connected")
 	}
 
-	// Every subscriber reads from here on.
+	// Every subscriber reads from here on. sent[i] is when ballot i was
+	// sent (poll mode), in Unix ns.
+	sent := make([]atomic.Int64, cfg.questions)
 	var readers sync.WaitGroup
 	for _, s := range live {
 		readers.Add(1)
-		go func() { defer readers.Done(); s.read(channel, runID) }()
+		go func() {
+			defer readers.Done()
+			if cfg.mode == "poll" {
+				s.read(s.pollResults(cfg.poll, sent))
+			} else {
+				s.read(s.questionCreated(runID))
+			}
+		}()
 	}
 	deadline := time.After(60 * time.Second)
 	for _, s := range live {
@@ -369,7 +425,14 @@ func run(ctx context.Context, cfg config) (*report, error) {
 
 	// Post the questions at the configured rate.
 	postStart := time.Now()
-	postLat, postedOK, posted, postErrs := postQuestions(ctx, cfg, bases, runID)
+	var postLat []uint32
+	var postedOK []bool
+	var posted, postErrs int
+	if cfg.mode == "poll" {
+		postLat, postedOK, posted, postErrs = castBallots(ctx, cfg, bases, sent)
+	} else {
+		postLat, postedOK, posted, postErrs = postQuestions(ctx, cfg, bases, runID)
+	}
 	rep.Posted, rep.PostErrors = posted, postErrs
 	post := summarise(postLat)
 	rep.PostP50Ms, rep.PostP99Ms = post.p50, post.p99
@@ -465,11 +528,11 @@ func connect(ctx context.Context, d *websocket.Dialer, u, channel string, questi
 	}, nil
 }
 
-// read consumes frames until the connection ends. It scans bytes instead
-// of decoding JSON so the load generator stays cheap next to the server.
-func (s *subscriber) read(channel, runID string) {
+// read consumes frames until the connection ends, checking seqs, and hands
+// each sequenced event to onEvent. It scans bytes instead of decoding JSON
+// so the load generator stays cheap next to the server.
+func (s *subscriber) read(onEvent func(msg []byte, now time.Time)) {
 	subscribedSent := false
-	prefix := []byte(marker + runID + ":")
 	buf := make([]byte, 0, 2048) // reused: the reader allocates nothing per frame
 	for {
 		msg, err := readFrame(s.conn, buf[:0])
@@ -499,7 +562,7 @@ func (s *subscriber) read(channel, runID string) {
 		case "event":
 			seq, hasSeq := intField(msg, `"seq":`)
 			if !hasSeq || s.lastSeq < 0 {
-				continue // presence, or before subscribed
+				continue // presence, reactions, or before subscribed
 			}
 			switch {
 			case seq <= s.lastSeq:
@@ -509,40 +572,80 @@ func (s *subscriber) read(channel, runID string) {
 				s.lost += seq - s.lastSeq - 1
 			}
 			s.lastSeq = seq
-			// Our questions carry "hubload:<run>:<n>:<unix ns>" in the body.
-			i := bytes.Index(msg, prefix)
-			if i < 0 || string(field(msg, `"type":"`)) != "question.created" {
-				continue
-			}
-			rest := msg[i+len(prefix):]
-			colon := bytes.IndexByte(rest, ':')
-			if colon < 0 {
-				continue
-			}
-			q, err1 := strconv.Atoi(string(rest[:colon]))
-			end := colon + 1
-			for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
-				end++
-			}
-			sent, err2 := strconv.ParseInt(string(rest[colon+1:end]), 10, 64)
-			if err1 != nil || err2 != nil || q < 0 || q >= len(s.got) {
-				continue
-			}
-			if s.got[q] < 255 {
-				s.got[q]++
-			}
-			if s.got[q] == 1 {
-				us := now.Sub(time.Unix(0, sent)).Microseconds()
-				if us < 0 {
-					us = 0
-				}
-				s.lat = append(s.lat, uint32(min(us, 1<<32-1)))
-				if at, err := time.Parse(time.RFC3339Nano, string(field(msg, `"at":"`))); err == nil {
-					s.latAt = append(s.latAt, uint32(min(max(now.Sub(at).Microseconds(), 0), 1<<32-1)))
-				}
-				atomic.AddInt64(&s.events, 1)
-			}
+			onEvent(msg, now)
 		}
+	}
+}
+
+// deliver records the first receipt of item q (a question, a ballot) sent
+// at sent.
+func (s *subscriber) deliver(msg []byte, now time.Time, q int, sent int64) {
+	if s.got[q] < 255 {
+		s.got[q]++
+	}
+	if s.got[q] != 1 {
+		return
+	}
+	us := now.Sub(time.Unix(0, sent)).Microseconds()
+	s.lat = append(s.lat, uint32(min(max(us, 0), 1<<32-1)))
+	if at, err := time.Parse(time.RFC3339Nano, string(field(msg, `"at":"`))); err == nil {
+		s.latAt = append(s.latAt, uint32(min(max(now.Sub(at).Microseconds(), 0), 1<<32-1)))
+	}
+	atomic.AddInt64(&s.events, 1)
+}
+
+// questionCreated handles question.created: our questions carry
+// "hubload:<run>:<n>:<unix ns>" in the body.
+func (s *subscriber) questionCreated(runID string) func(msg []byte, now time.Time) {
+	prefix := []byte(marker + runID + ":")
+	return func(msg []byte, now time.Time) {
+		i := bytes.Index(msg, prefix)
+		if i < 0 || string(field(msg, `"type":"`)) != "question.created" {
+			return
+		}
+		rest := msg[i+len(prefix):]
+		colon := bytes.IndexByte(rest, ':')
+		if colon < 0 {
+			return
+		}
+		q, err1 := strconv.Atoi(string(rest[:colon]))
+		end := colon + 1
+		for end < len(rest) && rest[end] >= '0' && rest[end] <= '9' {
+			end++
+		}
+		sent, err2 := strconv.ParseInt(string(rest[colon+1:end]), 10, 64)
+		if err1 != nil || err2 != nil || q < 0 || q >= len(s.got) {
+			return
+		}
+		s.deliver(msg, now, q, sent)
+	}
+}
+
+// pollResults handles poll.results of the poll: a count of B ballots
+// delivers ballots 0..B-1 (each voter casts one ballot, in order, so the
+// count grows in about the order they were sent). One latency sample per
+// event and subscriber, that of the oldest ballot it newly covers (the
+// longest wait among them): 2,000 ballots at 10,000 subscribers would
+// otherwise be 20 million samples, and the load generator would compete
+// with the server for the CPU.
+func (s *subscriber) pollResults(poll int64, sent []atomic.Int64) func(msg []byte, now time.Time) {
+	id := []byte(`"id":` + strconv.FormatInt(poll, 10) + `,`)
+	return func(msg []byte, now time.Time) {
+		if string(field(msg, `"type":"`)) != "poll.results" || !bytes.Contains(msg, id) {
+			return
+		}
+		d := bytes.Index(msg, []byte(`"data":`))
+		n, ok := intField(msg[d+7:], `"ballots":`)
+		n = min(n, int64(len(s.got)))
+		if !ok || n <= s.ballots {
+			return
+		}
+		s.deliver(msg, now, int(s.ballots), sent[s.ballots].Load())
+		for q := s.ballots + 1; q < n; q++ {
+			s.got[q] = 1
+		}
+		atomic.AddInt64(&s.events, n-s.ballots-1)
+		s.ballots = n
 	}
 }
 
@@ -601,72 +704,98 @@ func intField(msg []byte, key string) (int64, bool) {
 	return v, err == nil
 }
 
-// postQuestions posts cfg.questions questions at cfg.rate per second, each
-// in its own goroutine so a slow response does not delay the schedule.
-func postQuestions(ctx context.Context, cfg config, bases []*url.URL, runID string) (lat []uint32, ok []bool, posted, failed int) {
+// sendAtRate makes cfg.questions requests at cfg.rate per second, each in
+// its own goroutine so a slow response does not delay the schedule:
+// request(i) builds request i and wantStatus is the answer of success.
+// before(i) runs just before request i goes out.
+func sendAtRate(ctx context.Context, cfg config, what string, wantStatus int, request func(i int) *http.Request, before func(i int)) (lat []uint32, ok []bool, posted, failed int) {
 	ok = make([]bool, cfg.questions)
-	if cfg.questions == 0 {
-		return nil, ok, 0, 0
-	}
-	endpoints := make([]string, len(bases))
-	for i, base := range bases {
-		endpoints[i] = strings.TrimSuffix(base.String(), "/") + "/api/v1/talks/" + strconv.FormatInt(cfg.talk, 10) + "/questions"
-	}
 	client := &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	var firstErr error
 	interval := time.Duration(float64(time.Second) / cfg.rate)
 	start := time.Now()
-	for q := 0; q < cfg.questions; q++ {
-		if d := time.Until(start.Add(time.Duration(q) * interval)); d > 0 {
+	for i := 0; i < cfg.questions; i++ {
+		if d := time.Until(start.Add(time.Duration(i) * interval)); d > 0 {
 			select {
 			case <-ctx.Done():
 				wg.Wait()
-				return lat, ok, posted, failed + cfg.questions - q
+				return lat, ok, posted, failed + cfg.questions - i
 			case <-time.After(d):
 			}
 		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sent := time.Now()
-			body, _ := json.Marshal(map[string]any{
-				"body":      fmt.Sprintf("Load test question %d %s%s:%d:%d", q, marker, runID, q, sent.UnixNano()),
-				"anonymous": false,
-			})
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, endpoints[q%len(endpoints)], bytes.NewReader(body))
+			req := request(i)
 			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Authorization", "Bearer "+cfg.token)
+			sent := time.Now()
+			if before != nil {
+				before(i)
+			}
 			resp, err := client.Do(req)
 			took := time.Since(sent)
+			if err == nil {
+				msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+				resp.Body.Close()
+				if resp.StatusCode != wantStatus {
+					err = fmt.Errorf("HTTP %d: %s", resp.StatusCode, msg)
+				}
+			}
 			mu.Lock()
 			defer mu.Unlock()
 			if err != nil {
 				failed++
 				if firstErr == nil {
 					firstErr = err
-					fmt.Fprintf(os.Stderr, "hubtalks-load: post question: %v\n", err)
-				}
-				return
-			}
-			msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusCreated {
-				failed++
-				if firstErr == nil {
-					firstErr = fmt.Errorf("HTTP %d", resp.StatusCode)
-					fmt.Fprintf(os.Stderr, "hubtalks-load: post question: HTTP %d: %s\n", resp.StatusCode, msg)
+					fmt.Fprintf(os.Stderr, "hubtalks-load: %s: %v\n", what, err)
 				}
 				return
 			}
 			posted++
-			ok[q] = true
+			ok[i] = true
 			lat = append(lat, uint32(min(took.Microseconds(), 1<<32-1)))
 		}()
 	}
 	wg.Wait()
 	return lat, ok, posted, failed
+}
+
+// postQuestions posts cfg.questions questions at cfg.rate per second; each
+// body carries its number and the time it was sent.
+// postQuestions posts cfg.questions questions, question q through
+// instance q mod len(bases).
+func postQuestions(ctx context.Context, cfg config, bases []*url.URL, runID string) (lat []uint32, ok []bool, posted, failed int) {
+	endpoints := make([]string, len(bases))
+	for i, base := range bases {
+		endpoints[i] = strings.TrimSuffix(base.String(), "/") + "/api/v1/talks/" + strconv.FormatInt(cfg.talk, 10) + "/questions"
+	}
+	return sendAtRate(ctx, cfg, "post question", http.StatusCreated, func(q int) *http.Request {
+		body, _ := json.Marshal(map[string]any{
+			"body":      fmt.Sprintf("Load test question %d %s%s:%d:%d", q, marker, runID, q, time.Now().UnixNano()),
+			"anonymous": false,
+		})
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, endpoints[q%len(endpoints)], bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+cfg.token)
+		return req
+	}, nil)
+}
+
+// castBallots casts cfg.questions ballots on cfg.poll at cfg.rate per
+// second, ballot i by voter i (choosing option i mod 2); sent[i] is set
+// just before ballot i goes out; ballot i goes through instance i mod
+// len(bases).
+func castBallots(ctx context.Context, cfg config, bases []*url.URL, sent []atomic.Int64) (lat []uint32, ok []bool, posted, failed int) {
+	endpoints := make([]string, len(bases))
+	for i, base := range bases {
+		endpoints[i] = strings.TrimSuffix(base.String(), "/") + "/api/v1/polls/" + strconv.FormatInt(cfg.poll, 10) + "/ballot"
+	}
+	return sendAtRate(ctx, cfg, "cast ballot", http.StatusOK, func(i int) *http.Request {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPut, endpoints[i%len(endpoints)], bytes.NewReader([]byte(`{"choices":[`+strconv.Itoa(i%2)+`]}`)))
+		req.Header.Set("Authorization", "Bearer "+cfg.voters[i])
+		return req
+	}, func(i int) { sent[i].Store(time.Now().UnixNano()) })
 }
 
 // latencySummary is a set of latencies in milliseconds.
@@ -719,8 +848,12 @@ func (r *report) print(w io.Writer, asJSON bool) {
 		return
 	}
 	fmt.Fprintf(w, "subscribers      %d connected of %d in %.2fs (%.0f/s), over %d instance(s)\n", r.Connected, r.Subscribers, r.ConnectSeconds, r.ConnectPerSecond, r.Instances)
-	fmt.Fprintf(w, "questions        %d posted, %d failed (POST p50 %.1f ms, p99 %.1f ms)\n", r.Posted, r.PostErrors, r.PostP50Ms, r.PostP99Ms)
-	fmt.Fprintf(w, "deliveries       %d of %d expected, %.0f/s\n", r.Deliveries, r.Expected, r.DeliveriesPerSec)
+	fmt.Fprintf(w, "%-16s %d posted, %d failed (request p50 %.1f ms, p99 %.1f ms)\n", r.Mode, r.Posted, r.PostErrors, r.PostP50Ms, r.PostP99Ms)
+	if r.Mode == "ballots" {
+		fmt.Fprintf(w, "results events   %d latency samples (one per poll.results and subscriber: its oldest newly counted ballot)\n", r.Deliveries)
+	} else {
+		fmt.Fprintf(w, "deliveries       %d of %d expected, %.0f/s\n", r.Deliveries, r.Expected, r.DeliveriesPerSec)
+	}
 	fmt.Fprintf(w, "fan-out latency  p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms\n", r.LatencyP50Ms, r.LatencyP90Ms, r.LatencyP99Ms, r.LatencyMaxMs)
 	fmt.Fprintf(w, "  from event at  p50 %.1f ms  p90 %.1f ms  p99 %.1f ms  max %.1f ms (server-stamped, ms resolution: store+publish+fan-out)\n", r.HubP50Ms, r.HubP90Ms, r.HubP99Ms, r.HubMaxMs)
 	fmt.Fprintf(w, "lost             %d questions (seq gaps %d)\n", r.Lost, r.SeqGaps)

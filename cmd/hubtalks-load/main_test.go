@@ -172,3 +172,25 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 }
+
+// pollResults counts a ballot as delivered by the first poll.results of
+// the poll whose count includes it, with one latency sample per event.
+func TestPollResultsCountsBallots(t *testing.T) {
+	s := &subscriber{got: make([]uint8, 5)}
+	sent := make([]atomic.Int64, 5)
+	for i := range sent {
+		sent[i].Store(time.Now().Add(-time.Second).UnixNano())
+	}
+	on := s.pollResults(7, sent)
+	at := time.Now().UTC().Format(time.RFC3339Nano)
+	frame := func(poll, ballots int) []byte {
+		return []byte(fmt.Sprintf(`{"op":"event","channel":"talk:1","seq":3,"type":"poll.results","at":"%s","data":{"id":%d,"ballots":%d,"counts":[1,1]}}`, at, poll, ballots))
+	}
+	on(frame(8, 5), time.Now()) // another poll
+	on(frame(7, 2), time.Now())
+	on(frame(7, 2), time.Now()) // nothing new
+	on(frame(7, 9), time.Now()) // more than were sent
+	if s.events != 5 || len(s.lat) != 2 || s.lat[0] < 900_000 || s.got[4] != 1 || s.ballots != 5 {
+		t.Fatalf("events %d, samples %v, got %v, ballots %d", s.events, s.lat, s.got, s.ballots)
+	}
+}

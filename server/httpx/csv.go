@@ -9,14 +9,22 @@ import (
 )
 
 // SendCSV answers rows (the first is the header) as a CSV attachment named
-// filename: UTF-8 with a byte order mark (so spreadsheets read "Zoë" right),
-// CRLF line ends (RFC 4180). User text in rows must go through Cell.
+// filename: UTF-8 with a byte order mark (without it Excel on Windows reads
+// the file in the system's code page, and "Zoë" comes out as "ZoÃ«"), CRLF
+// line ends (RFC 4180), and every cell guarded against formulas (Cell).
 func SendCSV(c *fiber.Ctx, filename string, rows [][]string) error {
 	var b strings.Builder
 	b.WriteString("\uFEFF")
 	w := csv.NewWriter(&b)
 	w.UseCRLF = true
-	if err := w.WriteAll(rows); err != nil {
+	for _, row := range rows {
+		for i := range row {
+			row[i] = Cell(row[i])
+		}
+		_ = w.Write(row)
+	}
+	w.Flush()
+	if err := w.Error(); err != nil {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
@@ -26,6 +34,7 @@ func SendCSV(c *fiber.Ctx, filename string, rows [][]string) error {
 
 // Cell keeps a spreadsheet from reading user text as a formula: text that
 // starts with = + - @ or a tab or carriage return gets a leading quote.
+// A guarded cell starts with the quote, so guarding twice changes nothing.
 func Cell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s

@@ -2,10 +2,7 @@ package qa_test
 
 import (
 	"fmt"
-	"io"
 	"net/http"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -33,58 +30,19 @@ func BenchmarkHotQuestionVotes(b *testing.B) {
 	for i := range users {
 		users[i] = env.NewUser("participant")
 	}
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: clients}}
 	url := fmt.Sprintf("%s/api/v1/questions/%d/vote", base, q.ID)
-	countEvents := func() int {
-		var n int
-		if err := env.DB.Get(&n, `SELECT count(*) FROM events WHERE channel = $1 AND type = 'question.voted'`, live.TalkChannel(talk)); err != nil {
-			b.Fatal(err)
+	eventsBefore := env.CountEvents(live.TalkChannel(talk), "question.voted")
+	// Each client votes and unvotes in turn, so every request changes the count.
+	elapsed := env.Hammer(b, users, http.StatusOK, func(_ testserver.User, k int) *http.Request {
+		method := http.MethodPut
+		if k%2 == 1 {
+			method = http.MethodDelete
 		}
-		return n
-	}
-	eventsBefore := countEvents()
-	var next, failed atomic.Int64
-	b.ResetTimer()
-	start := time.Now()
-	var wg sync.WaitGroup
-	for i := 0; i < clients; i++ {
-		wg.Add(1)
-		go func(u testserver.User) {
-			defer wg.Done()
-			on := true
-			for next.Add(1) <= int64(b.N) {
-				method := http.MethodPut
-				if !on {
-					method = http.MethodDelete
-				}
-				req, _ := http.NewRequest(method, url, nil)
-				req.Header.Set("Authorization", "Bearer "+u.Token)
-				resp, err := client.Do(req)
-				if err != nil {
-					if failed.Add(1) == 1 {
-						b.Logf("vote: %v", err)
-					}
-					continue
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 {
-					if failed.Add(1) == 1 {
-						b.Logf("vote answered %d: %s", resp.StatusCode, body)
-					}
-				}
-				on = !on
-			}
-		}(users[i])
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	b.StopTimer()
-	if f := failed.Load(); f > 0 {
-		b.Fatalf("%d failed votes", f)
-	}
+		req, _ := http.NewRequest(method, url, nil)
+		return req
+	})
 	_ = env.Server.App().Shutdown() // publishes the last coalesced count
-	events := countEvents() - eventsBefore
+	events := env.CountEvents(live.TalkChannel(talk), "question.voted") - eventsBefore
 	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "votes/s")
 	if events > 0 {
 		b.ReportMetric(float64(b.N)/float64(events), "votes/event")

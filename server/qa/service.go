@@ -19,13 +19,13 @@ type Service struct {
 	db    *sqlx.DB
 	rec   *live.Recorder
 	store Store
-	votes *coalescer
+	votes *live.Coalescer
 }
 
 // New builds the Q&A on the shared moderation service.
 func New(mod *moderation.Service) *Service {
 	s := &Service{mod: mod, db: mod.DB, rec: mod.Recorder}
-	s.votes = newCoalescer(mod.Cfg.VoteWindow, s.flushVotes, func(id int64, err error) {
+	s.votes = live.NewCoalescer(mod.Cfg.VoteWindow, s.flushVotes, func(id int64, err error) {
 		mod.Log.Warn("publish votes failed", "question_id", id, "err", err)
 	})
 	return s
@@ -212,7 +212,7 @@ func (s *Service) Vote(ctx context.Context, u *domain.User, id int64, on bool) (
 	if err != nil {
 		return Vote{}, err
 	}
-	s.votes.touch(id)
+	s.votes.Touch(id)
 	return Vote{ID: id, Votes: votes, Voted: on}, nil
 }
 

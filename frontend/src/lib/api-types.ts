@@ -2779,6 +2779,277 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/talks/{id}/polls": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a talk's polls
+         * @description newest first; staff of the talk also see drafts; results where the caller may see them (the poll's results mode), and the caller's own ballot
+         */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["PollList"];
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        /**
+         * Create a poll (a draft)
+         * @description options for single and multiple choice polls (2-10, distinct); max_choices defaults to 1 (multiple: every option); results defaults to live
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        question: string;
+                        kind: components["schemas"]["PollKind"];
+                        options?: string[];
+                        max_choices?: number;
+                        results?: components["schemas"]["PollResultsMode"];
+                    };
+                };
+            };
+            responses: {
+                /** @description Created */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Poll"];
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/polls/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Open or close a poll, or change a draft
+         * @description draft → open → closed; 409 poll_already_open when another poll of the talk is open, invalid_transition for any other change of status, poll_not_draft for field changes after opening, talk_ended to open a poll of an ended or cancelled talk; setting the current status changes nothing
+         */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        question?: string;
+                        kind?: components["schemas"]["PollKind"];
+                        options?: string[];
+                        max_choices?: number;
+                        results?: components["schemas"]["PollResultsMode"];
+                        /** @enum {string} */
+                        status?: "open" | "closed";
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Poll"];
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/polls/{id}/ballot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Cast or replace the caller's ballot
+         * @description one ballot per person per poll, replaced while the poll is open (repeating a PUT changes nothing, so no Idempotency-Key is needed); guests too where the talk allows guests; 409 poll_closed; 429 rate_limited
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description single and multiple choice polls: distinct option indexes, at most max_choices */
+                        choices?: number[];
+                        /** @description word polls */
+                        words?: string[];
+                        /** @description rating polls */
+                        rating?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Ballot"];
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/polls/{id}/results.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A poll's anonymous results as CSV */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK: a header row (option|rating|word, count), then one row per option, rating 1-5 or normalised word */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/talks/{id}/reactions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** React (👏 ❤️ 😂 🤔 💡) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        emoji: "👏" | "❤️" | "😂" | "🤔" | "💡";
+                    };
+                };
+            };
+            responses: {
+                /** @description Accepted: summed with every reaction of the talk in this second into one reactions live event; not stored. Over 5 a second per person, reactions are dropped without an error. */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -2919,6 +3190,20 @@ export interface components {
                     /** Format: date-time */
                     last_seen: string;
                     certificate_code: string | null;
+                }[];
+                ballots: {
+                    poll_id: number;
+                    talk_id: number;
+                    question: string;
+                    kind: components["schemas"]["PollKind"];
+                    options: string[];
+                    choices: number[] | null;
+                    words: string[] | null;
+                    rating: number | null;
+                    /** Format: date-time */
+                    created_at: string;
+                    /** Format: date-time */
+                    updated_at: string;
                 }[];
             };
         };
@@ -3522,10 +3807,78 @@ export interface components {
                 resolved: number;
                 dismissed: number;
             };
-            /** @description parts other domains add, by name (polls, when they exist); empty until one is registered */
+            /** @description parts other domains add, by name */
             sections: {
-                [key: string]: unknown;
+                /** @description every poll of the talk that was opened, oldest first, with its full results */
+                polls: components["schemas"]["Poll"][];
             };
+        };
+        /** @enum {string} */
+        PollKind: "single" | "multiple" | "words" | "rating";
+        /**
+         * @description live: everyone sees results as ballots come; closed: everyone once the poll is closed, staff before; staff: staff only
+         * @enum {string}
+         */
+        PollResultsMode: "live" | "closed" | "staff";
+        /** @enum {string} */
+        PollStatus: "draft" | "open" | "closed";
+        WordCount: {
+            /** @description normalised: lowercase, without accents, never a stop word of the talk's language */
+            word: string;
+            count: number;
+        };
+        Ballot: {
+            poll_id: number;
+            /** @description option indexes; present for single and multiple choice polls only */
+            choices?: number[];
+            /** @description as typed (trimmed); present for word polls only */
+            words?: string[];
+            /** @description present for rating polls only */
+            rating?: number;
+        };
+        Poll: {
+            id: number;
+            talk_id: number;
+            question: string;
+            kind: components["schemas"]["PollKind"];
+            /** @description choice polls: 2-10 options; empty for word and rating polls */
+            options: string[];
+            /** @description most options one ballot may choose (1 unless multiple) */
+            max_choices: number;
+            results: components["schemas"]["PollResultsMode"];
+            status: components["schemas"]["PollStatus"];
+            /** @description how many people answered (shown to everyone) */
+            ballots: number;
+            /** @description per option (single, multiple) or per rating 1-5 (rating); null for word polls and where the caller may not see results */
+            counts: number[] | null;
+            /** @description the 50 most common normalised words, most common first (word polls); null otherwise and where the caller may not see results */
+            words: components["schemas"]["WordCount"][] | null;
+            /** @description mean rating (rating polls with ballots); null otherwise and where the caller may not see results */
+            average: number | null;
+            /** @description the caller's ballot; null when none or nobody is signed in */
+            my_ballot: components["schemas"]["Ballot"] | null;
+            /** Format: date-time */
+            opened_at: string | null;
+            /** Format: date-time */
+            closed_at: string | null;
+        };
+        /** @description One page; next_cursor is null on the last page */
+        PollList: {
+            items: components["schemas"]["Poll"][];
+            /** @description pass as ?cursor= for the next page; null on the last page */
+            next_cursor: string | null;
+        };
+        /** @description data of the poll.results live event */
+        PollResults: {
+            id: number;
+            /** @description how many people answered */
+            ballots: number;
+            /** @description per option (single, multiple) or per rating 1-5 (rating); null for word polls and where the caller may not see results */
+            counts: number[] | null;
+            /** @description the 50 most common normalised words, most common first (word polls); null otherwise and where the caller may not see results */
+            words: components["schemas"]["WordCount"][] | null;
+            /** @description mean rating (rating polls with ballots); null otherwise and where the caller may not see results */
+            average: number | null;
         };
     };
     responses: {

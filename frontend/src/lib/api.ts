@@ -41,6 +41,10 @@ export type Recordings = Schemas['Recordings'];
 export type RecordedTalk = Schemas['RecordedTalk'];
 /** GET /recordings/matches: videos whose title names several talks. */
 export type RecordingMatches = Schemas['RecordingMatches'];
+export type Poll = Schemas['Poll'];
+export type PollResults = Schemas['PollResults'];
+export type Ballot = Schemas['Ballot'];
+export type NewPoll = Body<'/api/v1/talks/{id}/polls', 'post'>;
 export type FieldError = Schemas['FieldError'];
 export type Problem = Schemas['Problem'];
 
@@ -359,6 +363,16 @@ export const api = {
   updatePost: (id: number, body: Body<'/api/v1/posts/{id}', 'patch'>) =>
     call('patch', '/api/v1/posts/{id}', { params: { id }, body }),
   flagPost: (id: number, reason: string) => call('post', '/api/v1/posts/{id}/flags', { params: { id }, body: { reason } }),
+
+  // Polls and reactions
+  polls: (talkId: number) => call('get', '/api/v1/talks/{id}/polls', { params: { id: talkId }, query: { limit: 200 } }),
+  createPoll: (talkId: number, body: NewPoll) => call('post', '/api/v1/talks/{id}/polls', { params: { id: talkId }, body }),
+  changePoll: (id: number, body: Body<'/api/v1/polls/{id}', 'patch'>) => call('patch', '/api/v1/polls/{id}', { params: { id }, body }),
+  castBallot: (id: number, body: Body<'/api/v1/polls/{id}/ballot', 'put'>) =>
+    call('put', '/api/v1/polls/{id}/ballot', { params: { id }, body }),
+  pollCsv: (id: number) => download(`/polls/${id}/results.csv`, 'text/csv', `poll-${id}-results.csv`),
+  react: (talkId: number, emoji: Body<'/api/v1/talks/{id}/reactions', 'post'>['emoji']) =>
+    call('post', '/api/v1/talks/{id}/reactions', { params: { id: talkId }, body: { emoji } }),
 
   // Moderation
   flags: () => call('get', '/api/v1/moderation/flags', { query: { limit: 200 } }),

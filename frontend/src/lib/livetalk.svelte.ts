@@ -30,6 +30,8 @@ export class LiveTalk {
   notStaff = $state(false);
   /** Listeners for discussion events (thread.*, post.*). */
   private discussion = new Set<(ev: LiveEvent) => void>();
+  /** Listeners for poll.* and reactions events; null: reload over HTTP. */
+  private polls = new Set<(ev: LiveEvent | null) => void>();
   private buffer: LiveEvent[] | null = null;
   private reloads = 0;
   private view: View;
@@ -85,7 +87,16 @@ export class LiveTalk {
     return () => this.discussion.delete(fn);
   }
 
+  onPolls(fn: (ev: LiveEvent | null) => void): () => void {
+    this.polls.add(fn);
+    return () => this.polls.delete(fn);
+  }
+
   private onEvent(ev: LiveEvent): void {
+    if (ev.type.startsWith('poll.') || ev.type === 'reactions') {
+      for (const fn of this.polls) fn(ev);
+      return;
+    }
     if (ev.type === 'presence') {
       const v = (ev.data as { viewers?: number })?.viewers;
       if (typeof v === 'number') this.viewers = v;
@@ -107,6 +118,7 @@ export class LiveTalk {
   async reload(): Promise<void> {
     const my = ++this.reloads;
     this.buffer = [];
+    for (const fn of this.polls) fn(null);
     try {
       const [all, pending] = await Promise.all([
         api.questions(this.talk.id, { sort: 'top' }),

@@ -7,6 +7,8 @@ package modtest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -158,3 +160,54 @@ func (e *Env) Events(channel string) []Event {
 
 // Ptr returns a pointer to v.
 func Ptr[T any](v T) *T { return &v }
+
+// Hammer makes b.N requests to the listening server from one concurrent
+// HTTP client per user, each request built by request for its user and
+// that client's own count k (0, 1, …); any answer but want fails the
+// benchmark. It returns how long the requests took.
+func (e *Env) Hammer(b *testing.B, users []testserver.User, want int, request func(u testserver.User, k int) *http.Request) time.Duration {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: len(users)}}
+	var next, failed atomic.Int64
+	b.ResetTimer()
+	start := time.Now()
+	var wg sync.WaitGroup
+	for _, u := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; next.Add(1) <= int64(b.N); k++ {
+				req := request(u, k)
+				req.Header.Set("Authorization", "Bearer "+u.Token)
+				resp, err := client.Do(req)
+				if err != nil {
+					if failed.Add(1) == 1 {
+						b.Logf("%s %s: %v", req.Method, req.URL.Path, err)
+					}
+					continue
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != want && failed.Add(1) == 1 {
+					b.Logf("%s %s answered %d: %s", req.Method, req.URL.Path, resp.StatusCode, body)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	b.StopTimer()
+	if f := failed.Load(); f > 0 {
+		b.Fatalf("%d failed requests", f)
+	}
+	return elapsed
+}
+
+// CountEvents is how many events of type typ channel has stored.
+func (e *Env) CountEvents(channel, typ string) int {
+	e.T.Helper()
+	var n int
+	if err := e.DB.Get(&n, `SELECT count(*) FROM events WHERE channel = $1 AND type = $2`, channel, typ); err != nil {
+		e.T.Fatalf("count %s events of %s: %v", typ, channel, err)
+	}
+	return n
+}
