@@ -1,0 +1,160 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/hubtalks/hubtalks/server/domain"
+	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/talks"
+)
+
+// Marks that ts_headline puts around a match: private-use characters,
+// removed from the text first, so that after escaping the text they alone
+// become <mark> and </mark>. ts_headline drops what looks like an HTML tag,
+// so the text goes in with a tagBreak after each "<" (and none of its own),
+// and comes out without.
+const (
+	markStart = "\uE000"
+	markStop  = "\uE001"
+	tagBreak  = "\x01"
+)
+
+// The search in SQL. $1 the words, $4 the prefix (search_tsquery), $2 the
+// viewer's id and $3 whether the viewer is global staff (talks.AccessVisible),
+// $5 the kinds asked for, $6..$9 the cursor, $10 the limit, $11 the
+// headline options.
+//
+// Each kind's candidates come from one GIN index scan with the query in
+// every language ORed (anyq); each candidate is then matched and ranked
+// with its own talk's language (qs). A page is ordered by rank, then kind
+// and id, so a cursor (rank, kind, id) pages without gaps or repeats.
+// Snippets (ts_headline, the costly part) are made for the page only.
+const (
+	searchQuery = `WITH qs AS (
+			SELECT c.cfg, search_tsquery(c.cfg, $1, $4) AS q
+			FROM unnest('{search_english,search_spanish,search_french,search_german,search_italian,search_portuguese,search_simple}'::regconfig[]) AS c(cfg)
+		),
+		anyq AS (
+			SELECT CASE WHEN querytree(a) = 'T' THEN ''::tsquery ELSE a END AS q FROM search_tsquery_any($1, $4) AS a
+		),
+		hits AS (
+			SELECT 1 AS kind, k.id, k.id AS talk_id, ts_rank(k.search_tsv, x.q) AS rank
+			FROM talks k JOIN qs x ON x.cfg = search_config(k.language)
+			WHERE 'talk' = ANY($5) AND k.search_tsv @@ (SELECT q FROM anyq) AND k.search_tsv @@ x.q
+			  AND ` + talks.AccessVisible + `
+			UNION ALL
+			SELECT 2, q.id, q.talk_id, ts_rank(q.search_tsv, x.q)
+			FROM questions q JOIN talks k ON k.id = q.talk_id JOIN qs x ON x.cfg = search_config(k.language)
+			WHERE 'question' = ANY($5) AND q.status = 'answered' AND q.search_tsv @@ (SELECT q FROM anyq) AND q.search_tsv @@ x.q
+			  AND ` + talks.AccessVisible + `
+			UNION ALL
+			SELECT 3, p.id, t.talk_id, ts_rank(p.search_tsv, x.q)
+			FROM posts p JOIN threads t ON t.id = p.thread_id JOIN talks k ON k.id = t.talk_id
+			  JOIN qs x ON x.cfg = search_config(k.language)
+			WHERE 'post' = ANY($5) AND NOT p.hidden AND NOT t.hidden AND p.search_tsv @@ (SELECT q FROM anyq) AND p.search_tsv @@ x.q
+			  AND ` + talks.AccessVisible + `
+		),
+		page AS (
+			SELECT * FROM hits WHERE NOT $6 OR (rank, kind, id) < ($7::real, $8::integer, $9::bigint)
+			ORDER BY rank DESC, kind DESC, id DESC LIMIT $10
+		)
+		SELECT page.kind, page.id, page.rank, k.id AS talk_id, k.slug, k.title AS talk_title, k.starts_at,
+			CASE page.kind WHEN 1 THEN k.title WHEN 2 THEN q.body ELSE t.title END AS title,
+			ts_headline(x.cfg, replace(translate(CASE page.kind
+				WHEN 1 THEN concat_ws(E'\n', nullif(k.search_speakers, ''), nullif(search_tags(k.tags), ''), nullif(k.abstract, ''), k.title)
+				WHEN 2 THEN concat_ws(E'\n', q.body,
+					(SELECT string_agg(a.body, E'\n' ORDER BY a.created_at, a.id) FROM answers a WHERE a.question_id = q.id))
+				ELSE p.body END, E'\uE000\uE001\x01', ''), '<', E'<\x01'), x.q, $11) AS snippet,
+			CASE page.kind WHEN 2 THEN recording_second(q.taken_at, k.live_started_at, k.recording_offset_seconds, k.recording_video_id)
+				END AS recording_at
+		FROM page JOIN talks k ON k.id = page.talk_id JOIN qs x ON x.cfg = search_config(k.language)
+		LEFT JOIN questions q ON page.kind = 2 AND q.id = page.id
+		LEFT JOIN posts p ON page.kind = 3 AND p.id = page.id
+		LEFT JOIN threads t ON t.id = p.thread_id
+		ORDER BY page.rank DESC, page.kind DESC, page.id DESC`
+)
+
+// headlineOptions shape the snippets: up to two fragments of a sentence or
+// so around the matches.
+const headlineOptions = `StartSel=` + markStart + `, StopSel=` + markStop +
+	`, MaxWords=24, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "`
+
+// kindNames are the kinds in the order of the query's kind column.
+var kindNames = [...]string{1: KindTalk, 2: KindQuestion, 3: KindPost}
+
+// Store is the search's SQL.
+type Store struct{}
+
+// filter is a search request, checked (Query.filter).
+type filter struct {
+	Viewer        *domain.User
+	Words, Prefix string
+	Kinds         []string
+	After         *cursor
+	Limit         int
+}
+
+// cursor is the position of a page's last result.
+type cursor struct {
+	Rank float32 `json:"r"`
+	Kind int     `json:"k"`
+	ID   int64   `json:"i"`
+}
+
+// resultRow is a result as the query returns it.
+type resultRow struct {
+	Kind        int       `db:"kind"`
+	ID          int64     `db:"id"`
+	Rank        float32   `db:"rank"`
+	TalkID      int64     `db:"talk_id"`
+	Slug        string    `db:"slug"`
+	TalkTitle   string    `db:"talk_title"`
+	StartsAt    time.Time `db:"starts_at"`
+	Title       string    `db:"title"`
+	Snippet     string    `db:"snippet"`
+	RecordingAt *int      `db:"recording_at"`
+}
+
+// Search runs f: one page of results and the cursor of the next (nil on
+// the last page).
+func (Store) Search(ctx context.Context, q sqlx.QueryerContext, f filter) ([]Result, *string, error) {
+	after := f.After != nil
+	var cur cursor
+	if after {
+		cur = *f.After
+	}
+	var rows []resultRow
+	err := sqlx.SelectContext(ctx, q, &rows, searchQuery, f.Words, domain.IDOf(f.Viewer), f.Viewer.IsModerator(), f.Prefix,
+		pq.Array(f.Kinds), after, cur.Rank, cur.Kind, cur.ID, f.Limit+1, headlineOptions)
+	if err != nil {
+		return nil, nil, fmt.Errorf("search: %w", err)
+	}
+	var next *string
+	if len(rows) > f.Limit {
+		rows = rows[:f.Limit]
+		last := rows[len(rows)-1]
+		c := httpx.EncodeCursor(cursor{Rank: last.Rank, Kind: last.Kind, ID: last.ID})
+		next = &c
+	}
+	items := make([]Result, len(rows))
+	for i, r := range rows {
+		items[i] = Result{
+			Type: kindNames[r.Kind], ID: r.ID, Title: r.Title, Snippet: Highlight(r.Snippet), RecordingAt: r.RecordingAt,
+			Talk: TalkRef{ID: r.TalkID, Slug: r.Slug, Title: r.TalkTitle, StartsAt: r.StartsAt.UTC()},
+		}
+	}
+	return items, next, nil
+}
+
+// Highlight makes a headline HTML: the text escaped, the marks <mark>.
+func Highlight(headline string) string {
+	s := html.EscapeString(headline)
+	return strings.NewReplacer(markStart, "<mark>", markStop, "</mark>", tagBreak, "").Replace(s)
+}
