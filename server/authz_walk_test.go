@@ -127,6 +127,9 @@ func (f fixture) concrete(path string) string {
 			path = strings.Replace(path, "{id}", strconv.FormatInt(b.id, 10), 1)
 		}
 	}
+	if path == "/api/v1/search" {
+		return path + "?q=talk"
+	}
 	return strings.Replace(path, "{item_id}", strconv.FormatInt(f.item, 10), 1)
 }
 
