@@ -38,6 +38,8 @@ export type PlaylistItem = Schemas['PlaylistItem'];
 export type Playlist = Schemas['Playlist'];
 export type FieldError = Schemas['FieldError'];
 export type Problem = Schemas['Problem'];
+export type SearchResult = Schemas['SearchResult'];
+export type SearchKind = SearchResult['type'];
 
 type Path = keyof paths;
 type Method = 'get' | 'put' | 'post' | 'delete' | 'patch';
@@ -320,6 +322,10 @@ export const api = {
       rawBody: atom,
       contentType: 'application/atom+xml',
     }),
+
+  // Search
+  search: (q: string, p: { type?: SearchKind; cursor?: string; limit?: number } = {}) =>
+    call('get', '/api/v1/search', { query: { q, ...p } }),
 
   // Q&A
   questions: (talkId: number, p: { sort?: 'top' | 'recent'; status?: string } = {}) =>
