@@ -84,6 +84,12 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
         || search_tsquery('search_simple', words, prefix)
 $$;
 
+-- search_text is user text as the parser should read it: stored as typed,
+-- so "<word>" is a word and not an HTML tag (which to_tsvector drops).
+CREATE FUNCTION search_text(body text) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT replace(body, '<', '< ')
+$$;
+
 -- array_to_string is only STABLE (element output functions may be), but
 -- for text[] it is immutable.
 CREATE FUNCTION search_tags(tags text[]) RETURNS text LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
@@ -94,10 +100,10 @@ $$;
 -- search_speakers is kept by the triggers below (erased speakers leave it).
 ALTER TABLE talks ADD COLUMN search_speakers text NOT NULL DEFAULT '';
 ALTER TABLE talks ADD COLUMN search_tsv tsvector GENERATED ALWAYS AS (
-    setweight(to_tsvector(search_config(language), title), 'A')
-    || setweight(to_tsvector(search_config(language), search_speakers), 'A')
-    || setweight(to_tsvector(search_config(language), search_tags(tags)), 'B')
-    || setweight(to_tsvector(search_config(language), abstract), 'C')) STORED;
+    setweight(to_tsvector(search_config(language), search_text(title)), 'A')
+    || setweight(to_tsvector(search_config(language), search_text(search_speakers)), 'A')
+    || setweight(to_tsvector(search_config(language), search_text(search_tags(tags))), 'B')
+    || setweight(to_tsvector(search_config(language), search_text(abstract)), 'C')) STORED;
 CREATE INDEX talks_search_idx ON talks USING gin (search_tsv);
 
 CREATE FUNCTION search_refresh_speakers(talk bigint) RETURNS void LANGUAGE sql AS $$
@@ -140,9 +146,9 @@ ALTER TABLE questions ADD COLUMN search_tsv tsvector;
 
 CREATE FUNCTION search_question_tsv(config regconfig, question bigint, body text) RETURNS tsvector
 LANGUAGE sql STABLE AS $$
-    SELECT setweight(to_tsvector(config, body), 'A')
-        || setweight(to_tsvector(config, coalesce((
-            SELECT string_agg(a.body, E'\n' ORDER BY a.created_at, a.id) FROM answers a WHERE a.question_id = question), '')), 'B')
+    SELECT setweight(to_tsvector(config, search_text(body)), 'A')
+        || setweight(to_tsvector(config, search_text(coalesce((
+            SELECT string_agg(a.body, E'\n' ORDER BY a.created_at, a.id) FROM answers a WHERE a.question_id = question), ''))), 'B')
 $$;
 
 CREATE FUNCTION search_question_written() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -177,13 +183,13 @@ ALTER TABLE posts ADD COLUMN search_tsv tsvector;
 CREATE FUNCTION search_post_written() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     NEW.search_tsv := to_tsvector((SELECT search_config(k.language) FROM threads t JOIN talks k ON k.id = t.talk_id
-        WHERE t.id = NEW.thread_id), NEW.body);
+        WHERE t.id = NEW.thread_id), search_text(NEW.body));
     RETURN NEW;
 END $$;
 CREATE TRIGGER posts_search BEFORE INSERT OR UPDATE OF body ON posts
     FOR EACH ROW EXECUTE FUNCTION search_post_written();
 
-UPDATE posts p SET search_tsv = to_tsvector(search_config(k.language), p.body)
+UPDATE posts p SET search_tsv = to_tsvector(search_config(k.language), search_text(p.body))
 FROM threads t JOIN talks k ON k.id = t.talk_id WHERE t.id = p.thread_id;
 ALTER TABLE posts ALTER COLUMN search_tsv SET NOT NULL;
 CREATE INDEX posts_search_idx ON posts USING gin (search_tsv) WHERE NOT hidden;
@@ -193,7 +199,7 @@ CREATE FUNCTION search_talk_language_changed() RETURNS trigger LANGUAGE plpgsql 
 BEGIN
     UPDATE questions q SET search_tsv = search_question_tsv(search_config(NEW.language), q.id, q.body)
     WHERE q.talk_id = NEW.id;
-    UPDATE posts p SET search_tsv = to_tsvector(search_config(NEW.language), p.body)
+    UPDATE posts p SET search_tsv = to_tsvector(search_config(NEW.language), search_text(p.body))
     FROM threads t WHERE t.id = p.thread_id AND t.talk_id = NEW.id;
     RETURN NULL;
 END $$;

@@ -93,7 +93,7 @@ INSERT INTO questions (id, talk_id, author_id, body, status, votes, answered_at,
 SELECT i, talk_id, author_id, body, status, i % 40,
        CASE WHEN status = 'answered' THEN now() END,
        CASE WHEN status = 'answered' AND i % 3 = 0 THEN now() - interval '1 day' END, now(), now(),
-       setweight(to_tsvector(search_config(lang), body), 'A') || setweight(to_tsvector(search_config(lang), answer), 'B')
+       setweight(to_tsvector(search_config(lang), search_text(body)), 'A') || setweight(to_tsvector(search_config(lang), search_text(answer)), 'B')
 FROM bench_q ORDER BY i;
 INSERT INTO answers (question_id, author_id, body) SELECT i, author_id, answer FROM bench_q ORDER BY i;
 SELECT setval('questions_id_seq', 1000000);
@@ -108,7 +108,7 @@ CREATE TEMP TABLE bench_threads AS
 SELECT array_agg(th.id ORDER BY th.id) AS ids, array_agg(k.language ORDER BY th.id) AS langs
 FROM threads th JOIN talks k ON k.id = th.talk_id WHERE k.slug LIKE 'bench-%';
 INSERT INTO posts (thread_id, author_id, body, hidden, search_tsv)
-SELECT thread_id, author_id, body, i % 33 = 0, to_tsvector(search_config(lang), body)
+SELECT thread_id, author_id, body, i % 33 = 0, to_tsvector(search_config(lang), search_text(body))
 FROM (SELECT i, th.ids[1 + i % 20000] AS thread_id, th.langs[1 + i % 20000] AS lang, u.ids[1 + (i * 19) % 20000] AS author_id,
              pg_temp.bench_text(th.langs[1 + i % 20000], 10 + i % 40) AS body
       FROM generate_series(1, 1000000) AS i, bench_threads th, bench_users u) s;

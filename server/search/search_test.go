@@ -111,6 +111,10 @@ func TestFindsAPhraseInAnAnswer(t *testing.T) {
 	if !strings.Contains(r.Snippet, "<mark>notified</mark> <mark>body</mark>") || !strings.Contains(r.Snippet, "&lt;medical&gt;") {
 		t.Errorf("snippet %q", r.Snippet)
 	}
+	// A word written as a tag is a word.
+	if items := s.find("medical purpose"); !has(items, search.KindQuestion, hit.ID) {
+		t.Errorf("<medical>: %+v", items)
+	}
 	// -word excludes; the last word matches as a prefix while typed.
 	if items := s.find("body -manufacturer"); !has(items, search.KindQuestion, hit.ID) || has(items, search.KindQuestion, miss.ID) {
 		t.Errorf("-word: %+v", items)
