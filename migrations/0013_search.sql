@@ -76,12 +76,15 @@ $$;
 -- search_tsquery_any is search_tsquery in every configuration, ORed: what a
 -- document in any language may match, so that one GIN index scan finds
 -- the candidates; each is then checked against its own language's query.
+-- A query an index cannot answer (only -words) matches nothing rather than
+-- every row.
 CREATE FUNCTION search_tsquery_any(words text, prefix text) RETURNS tsquery
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT search_tsquery('search_english', words, prefix) || search_tsquery('search_spanish', words, prefix)
+    SELECT CASE WHEN querytree(a) = 'T' THEN ''::tsquery ELSE a END
+    FROM (SELECT search_tsquery('search_english', words, prefix) || search_tsquery('search_spanish', words, prefix)
         || search_tsquery('search_french', words, prefix) || search_tsquery('search_german', words, prefix)
         || search_tsquery('search_italian', words, prefix) || search_tsquery('search_portuguese', words, prefix)
-        || search_tsquery('search_simple', words, prefix)
+        || search_tsquery('search_simple', words, prefix) AS a) s
 $$;
 
 -- search_text is user text as the parser should read it: stored as typed,

@@ -30,25 +30,18 @@ INSERT INTO bench_lang VALUES
  '{santé,mobile,application,applications,données,patient,patients,confidentialité,réglementation,dispositif,dispositifs,clinique,preuve,soins,numérique,interopérabilité,norme,certification,marquage,organisme,télémédecine,hôpital,médecin,infirmière,citoyen,sécurité,nuage,consentement,dossier,capteur,diabète,cancer,âgés,chronique,surveillance,distance,remboursement,europe,politique,recommandation,essai,validation,qualité,risque,logiciel,plateforme,intégration,formation,accès,équité,rural,primaire,hospitalier,région,gestion,innovation,technologie,évaluation}',
  '{tion,ment,ité,eur,isme,age,ique,ée}');
 
--- The vocabulary: word (lang, rank) for rank 1..3000; real words first.
-CREATE TEMP TABLE bench_words AS
-SELECT l.lang, r AS rank,
-       CASE WHEN r <= cardinality(l.real) THEN l.real[r]
-            ELSE (ARRAY['ka','lo','mi','ne','su','ra','to','vi','de','po','ma','li','no','se','ta','ri','go','ve','la','bu'])[1 + r % 20]
-              || (ARRAY['ra','ne','ti','lo','ma','ke','su','di','po','va','le','mo','si','tu','na','re','co','ba','fi','go'])[1 + (r / 20) % 20]
-              || (ARRAY['','n','r','s','l'])[1 + (r / 400) % 5]
-              || l.suffix[1 + (r / 2000 + r) % 8] END AS word
-FROM bench_lang l, generate_series(1, 3000) AS r;
-CREATE UNIQUE INDEX ON bench_words (lang, rank);
-CREATE TEMP TABLE bench_vocab AS
-SELECT lang, array_agg(word ORDER BY rank) AS words FROM bench_words GROUP BY lang;
-ANALYZE bench_vocab;
-
--- bench_text(lang, n, seed): n words of running text.
+-- bench_text(language, n): n words of running text. A content word of rank
+-- r is the r-th real word, or past them a word made from r (syllables and
+-- a suffix of the language), so no large array is read per word.
 CREATE FUNCTION pg_temp.bench_text(language text, n integer) RETURNS text LANGUAGE sql VOLATILE AS $$
-    SELECT string_agg(CASE WHEN random() < 0.33 THEN l.stop[1 + floor(random() * cardinality(l.stop))::int]
-                           ELSE v.words[floor(power(3000, random()))::int] END, ' ')
-    FROM bench_lang l JOIN bench_vocab v USING (lang), generate_series(1, n)
+    SELECT string_agg(CASE
+        WHEN g.s < 0.33 THEN l.stop[1 + floor(g.s / 0.33 * cardinality(l.stop))::int]
+        WHEN g.r <= cardinality(l.real) THEN l.real[g.r]
+        ELSE (ARRAY['ka','lo','mi','ne','su','ra','to','vi','de','po','ma','li','no','se','ta','ri','go','ve','la','bu'])[1 + g.r % 20]
+          || (ARRAY['ra','ne','ti','lo','ma','ke','su','di','po','va','le','mo','si','tu','na','re','co','ba','fi','go'])[1 + (g.r / 20) % 20]
+          || (ARRAY['','n','r','s','l'])[1 + (g.r / 400) % 5]
+          || l.suffix[1 + (g.r / 2000 + g.r) % 8] END, ' ')
+    FROM bench_lang l, LATERAL (SELECT random() AS s, floor(power(3000, random()))::int AS r FROM generate_series(1, n)) g
     WHERE l.lang = language
 $$;
 

@@ -143,7 +143,7 @@ func benchQueries(b *testing.B, db *sqlx.DB, n int) []string {
 func benchExplain(b *testing.B, db *sqlx.DB, q string) {
 	f := benchFilter(q)
 	rows, err := db.Query(`EXPLAIN (ANALYZE, BUFFERS) `+searchQuery, f.Words, 0, false, f.Prefix,
-		pq.Array(f.Kinds), false, 0, 0, 0, f.Limit+1, headlineOptions)
+		pq.Array(f.Kinds), false, 0, 0, 0, f.Limit+1, headlineOptions, RankWindow)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -231,6 +231,10 @@ func TestPagingIsStable(t *testing.T) {
 	if fmt.Sprint(ids(paged)) != fmt.Sprint(ids(all)) {
 		t.Errorf("pages %v, whole %v", ids(paged), ids(all))
 	}
+	// Only a -word: nothing, rather than every row.
+	if items := s.find("-telemedicine"); len(items) != 0 {
+		t.Errorf("-word alone: %+v", items)
+	}
 	// type= narrows to one kind.
 	items, _ := s.search("", url.Values{"q": {"telemedicine"}, "type": {"talk"}})
 	if len(items) != 1 || items[0].Type != search.KindTalk {

@@ -29,37 +29,45 @@ const (
 // The search in SQL. $1 the words, $4 the prefix (search_tsquery), $2 the
 // viewer's id and $3 whether the viewer is global staff (talks.AccessVisible),
 // $5 the kinds asked for, $6..$9 the cursor, $10 the limit, $11 the
-// headline options.
+// headline options, $12 the rank window.
 //
-// Each kind's candidates come from one GIN index scan with the query in
-// every language ORed (anyq); each candidate is then matched and ranked
-// with its own talk's language (qs). A page is ordered by rank, then kind
-// and id, so a cursor (rank, kind, id) pages without gaps or repeats.
-// Snippets (ts_headline, the costly part) are made for the page only.
+// Each kind's candidates are the newest $12 rows that match the query in
+// any language (search_tsquery_any, which the planner sees as a constant:
+// for a rare word it reads the GIN index, for a word in half the series it
+// walks the primary key backwards and stops early); each candidate is then
+// matched with its own talk's language (qs) and ranked. A query that
+// matches more rows than the window is ranked among its newest matches:
+// ranking every row of a word found in 500,000 questions costs seconds,
+// and such a query is too vague for its best result to mean much. A page
+// is ordered by rank, then kind and id, so a cursor (rank, kind, id) pages
+// without gaps or repeats. Snippets (ts_headline, the costly part) are
+// made for the page only.
 const (
 	searchQuery = `WITH qs AS (
 			SELECT c.cfg, search_tsquery(c.cfg, $1, $4) AS q
 			FROM unnest('{search_english,search_spanish,search_french,search_german,search_italian,search_portuguese,search_simple}'::regconfig[]) AS c(cfg)
 		),
-		anyq AS (
-			SELECT CASE WHEN querytree(a) = 'T' THEN ''::tsquery ELSE a END AS q FROM search_tsquery_any($1, $4) AS a
-		),
 		hits AS (
 			SELECT 1 AS kind, k.id, k.id AS talk_id, ts_rank(k.search_tsv, x.q) AS rank
-			FROM talks k JOIN qs x ON x.cfg = search_config(k.language)
-			WHERE 'talk' = ANY($5) AND k.search_tsv @@ (SELECT q FROM anyq) AND k.search_tsv @@ x.q
-			  AND ` + talks.AccessVisible + `
+			FROM (SELECT id FROM talks WHERE 'talk' = ANY($5) AND search_tsv @@ search_tsquery_any($1, $4)
+				ORDER BY id DESC LIMIT $12) c
+			JOIN talks k ON k.id = c.id JOIN qs x ON x.cfg = search_config(k.language)
+			WHERE k.search_tsv @@ x.q AND ` + talks.AccessVisible + `
 			UNION ALL
 			SELECT 2, q.id, q.talk_id, ts_rank(q.search_tsv, x.q)
-			FROM questions q JOIN talks k ON k.id = q.talk_id JOIN qs x ON x.cfg = search_config(k.language)
-			WHERE 'question' = ANY($5) AND q.status = 'answered' AND q.search_tsv @@ (SELECT q FROM anyq) AND q.search_tsv @@ x.q
-			  AND ` + talks.AccessVisible + `
+			FROM (SELECT id, talk_id, search_tsv FROM questions
+				WHERE 'question' = ANY($5) AND status = 'answered' AND search_tsv @@ search_tsquery_any($1, $4)
+				ORDER BY id DESC LIMIT $12) q
+			JOIN talks k ON k.id = q.talk_id JOIN qs x ON x.cfg = search_config(k.language)
+			WHERE q.search_tsv @@ x.q AND ` + talks.AccessVisible + `
 			UNION ALL
 			SELECT 3, p.id, t.talk_id, ts_rank(p.search_tsv, x.q)
-			FROM posts p JOIN threads t ON t.id = p.thread_id JOIN talks k ON k.id = t.talk_id
-			  JOIN qs x ON x.cfg = search_config(k.language)
-			WHERE 'post' = ANY($5) AND NOT p.hidden AND NOT t.hidden AND p.search_tsv @@ (SELECT q FROM anyq) AND p.search_tsv @@ x.q
-			  AND ` + talks.AccessVisible + `
+			FROM (SELECT id, thread_id, search_tsv FROM posts
+				WHERE 'post' = ANY($5) AND NOT hidden AND search_tsv @@ search_tsquery_any($1, $4)
+				ORDER BY id DESC LIMIT $12) p
+			JOIN threads t ON t.id = p.thread_id JOIN talks k ON k.id = t.talk_id
+			JOIN qs x ON x.cfg = search_config(k.language)
+			WHERE NOT t.hidden AND p.search_tsv @@ x.q AND ` + talks.AccessVisible + `
 		),
 		page AS (
 			SELECT * FROM hits WHERE NOT $6 OR (rank, kind, id) < ($7::real, $8::integer, $9::bigint)
@@ -85,6 +93,9 @@ const (
 // so around the matches.
 const headlineOptions = `StartSel=` + markStart + `, StopSel=` + markStop +
 	`, MaxWords=24, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "`
+
+// RankWindow is how many of the newest matches of each kind are ranked.
+const RankWindow = 2000
 
 // kindNames are the kinds in the order of the query's kind column.
 var kindNames = [...]string{1: KindTalk, 2: KindQuestion, 3: KindPost}
@@ -132,7 +143,7 @@ func (Store) Search(ctx context.Context, q sqlx.QueryerContext, f filter) ([]Res
 	}
 	var rows []resultRow
 	err := sqlx.SelectContext(ctx, q, &rows, searchQuery, f.Words, domain.IDOf(f.Viewer), f.Viewer.IsModerator(), f.Prefix,
-		pq.Array(f.Kinds), after, cur.Rank, cur.Kind, cur.ID, f.Limit+1, headlineOptions)
+		pq.Array(f.Kinds), after, cur.Rank, cur.Kind, cur.ID, f.Limit+1, headlineOptions, RankWindow)
 	if err != nil {
 		return nil, nil, fmt.Errorf("search: %w", err)
 	}
