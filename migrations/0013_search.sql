@@ -137,10 +137,7 @@ CREATE TRIGGER users_search AFTER UPDATE OF display_name, deleted_at ON users
     FOR EACH ROW WHEN (OLD.display_name IS DISTINCT FROM NEW.display_name OR OLD.deleted_at IS DISTINCT FROM NEW.deleted_at)
     EXECUTE FUNCTION search_user_renamed();
 
-UPDATE talks k SET search_speakers = coalesce((
-    SELECT string_agg(u.display_name, ' ' ORDER BY ts.position, u.id)
-    FROM talk_speakers ts JOIN users u ON u.id = ts.user_id
-    WHERE ts.talk_id = k.id AND u.deleted_at IS NULL), '');
+SELECT search_refresh_speakers(id) FROM talks;
 
 -- Questions: the question weighs more than its written answers. The
 -- configuration is the talk's language, so the vector is kept by triggers:
