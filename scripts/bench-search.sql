@@ -50,7 +50,10 @@ INSERT INTO users (email, display_name, password_hash, role, email_verified_at)
 SELECT 'bench' || i || '@example.test', initcap(pg_temp.bench_text('en', 1)) || ' ' || initcap(pg_temp.bench_text('es', 1)) || ' ' || i,
        'x', 'participant', now()
 FROM generate_series(1, 20000) AS i;
-CREATE TEMP TABLE bench_users AS SELECT array_agg(id ORDER BY id) AS ids FROM users WHERE email LIKE 'bench%';
+-- Numbered maps (n → id): joined, not read from an array, since a large
+-- array is decompressed again on every subscript.
+CREATE TEMP TABLE bench_users AS SELECT row_number() OVER (ORDER BY id) AS n, id FROM users WHERE email LIKE 'bench%';
+CREATE UNIQUE INDEX ON bench_users (n);
 
 -- 2,000 talks over ten years, a third per language; 2 % drafts.
 INSERT INTO talks (slug, title, abstract, starts_at, ends_at, status, tags, language, live_started_at, recording_video_id)
@@ -61,12 +64,13 @@ SELECT 'bench-' || i, initcap(pg_temp.bench_text(lang, 6)), pg_temp.bench_text(l
        now() - (i * interval '43 hours'), 'bench' || lpad(i::text, 6, '0')
 FROM (SELECT i, (ARRAY['en','es','fr'])[1 + i % 3] AS lang FROM generate_series(1, 2000) AS i) s;
 INSERT INTO talk_speakers (talk_id, user_id, position)
-SELECT k.id, u.ids[1 + (k.id * 7 + p) % 20000], p FROM talks k, bench_users u, generate_series(0, 1) AS p
+SELECT k.id, u.id, p FROM talks k CROSS JOIN generate_series(0, 1) AS p JOIN bench_users u ON u.n = 1 + (k.id * 7 + p) % 20000
 WHERE k.slug LIKE 'bench-%';
 UPDATE talks k SET search_speakers = coalesce((
     SELECT string_agg(u.display_name, ' ' ORDER BY ts.position, u.id)
     FROM talk_speakers ts JOIN users u ON u.id = ts.user_id WHERE ts.talk_id = k.id), '');
-CREATE TEMP TABLE bench_talks AS SELECT array_agg(id ORDER BY id) AS ids, array_agg(language ORDER BY id) AS langs FROM talks WHERE slug LIKE 'bench-%';
+CREATE TEMP TABLE bench_talks AS SELECT row_number() OVER (ORDER BY id) AS n, id, language AS lang FROM talks WHERE slug LIKE 'bench-%';
+CREATE UNIQUE INDEX ON bench_talks (n);
 
 -- The search indexes are built once the rows are in.
 CREATE TEMP TABLE bench_indexes AS
@@ -76,12 +80,11 @@ DROP INDEX questions_search_idx, posts_search_idx;
 -- 1,000,000 questions, each with one written answer (ids 1..1,000,000: the
 -- database is fresh).
 CREATE TEMP TABLE bench_q AS
-SELECT i, t.ids[1 + i % 2000] AS talk_id, t.langs[1 + i % 2000] AS lang,
-       u.ids[1 + (i * 13) % 20000] AS author_id,
-       pg_temp.bench_text(t.langs[1 + i % 2000], 8 + (i % 13)) || '?' AS body,
-       pg_temp.bench_text(t.langs[1 + i % 2000], 15 + (i % 30)) || '.' AS answer,
+SELECT i, t.id AS talk_id, t.lang, u.id AS author_id,
+       pg_temp.bench_text(t.lang, 8 + (i % 13)) || '?' AS body,
+       pg_temp.bench_text(t.lang, 15 + (i % 30)) || '.' AS answer,
        CASE WHEN i % 20 < 17 THEN 'answered' WHEN i % 20 = 17 THEN 'approved' WHEN i % 20 = 18 THEN 'pending' ELSE 'dismissed' END AS status
-FROM generate_series(1, 1000000) AS i, bench_talks t, bench_users u;
+FROM generate_series(1, 1000000) AS i JOIN bench_talks t ON t.n = 1 + i % 2000 JOIN bench_users u ON u.n = 1 + (i * 13) % 20000;
 INSERT INTO questions (id, talk_id, author_id, body, status, votes, answered_at, taken_at, created_at, updated_at, search_tsv)
 SELECT i, talk_id, author_id, body, status, i % 40,
        CASE WHEN status = 'answered' THEN now() END,
@@ -89,22 +92,22 @@ SELECT i, talk_id, author_id, body, status, i % 40,
        setweight(to_tsvector(search_config(lang), search_text(body)), 'A') || setweight(to_tsvector(search_config(lang), search_text(answer)), 'B')
 FROM bench_q ORDER BY i;
 INSERT INTO answers (question_id, author_id, body) SELECT i, author_id, answer FROM bench_q ORDER BY i;
-SELECT setval('questions_id_seq', 1000000);
+SELECT FROM setval('questions_id_seq', 1000000);
 DROP TABLE bench_q;
 
 -- 20,000 threads (ten per talk) and 1,000,000 posts, 3 % hidden.
 INSERT INTO threads (talk_id, author_id, title, body)
-SELECT t.ids[1 + i % 2000], u.ids[1 + (i * 17) % 20000], initcap(pg_temp.bench_text(t.langs[1 + i % 2000], 5)),
-       pg_temp.bench_text(t.langs[1 + i % 2000], 20)
-FROM generate_series(1, 20000) AS i, bench_talks t, bench_users u;
+SELECT t.id, u.id, initcap(pg_temp.bench_text(t.lang, 5)), pg_temp.bench_text(t.lang, 20)
+FROM generate_series(1, 20000) AS i JOIN bench_talks t ON t.n = 1 + i % 2000 JOIN bench_users u ON u.n = 1 + (i * 17) % 20000;
 CREATE TEMP TABLE bench_threads AS
-SELECT array_agg(th.id ORDER BY th.id) AS ids, array_agg(k.language ORDER BY th.id) AS langs
+SELECT row_number() OVER (ORDER BY th.id) AS n, th.id, k.language AS lang
 FROM threads th JOIN talks k ON k.id = th.talk_id WHERE k.slug LIKE 'bench-%';
+CREATE UNIQUE INDEX ON bench_threads (n);
 INSERT INTO posts (thread_id, author_id, body, hidden, search_tsv)
 SELECT thread_id, author_id, body, i % 33 = 0, to_tsvector(search_config(lang), search_text(body))
-FROM (SELECT i, th.ids[1 + i % 20000] AS thread_id, th.langs[1 + i % 20000] AS lang, u.ids[1 + (i * 19) % 20000] AS author_id,
-             pg_temp.bench_text(th.langs[1 + i % 20000], 10 + i % 40) AS body
-      FROM generate_series(1, 1000000) AS i, bench_threads th, bench_users u) s;
+FROM (SELECT i, th.id AS thread_id, th.lang, u.id AS author_id, pg_temp.bench_text(th.lang, 10 + i % 40) AS body
+      FROM generate_series(1, 1000000) AS i JOIN bench_threads th ON th.n = 1 + i % 20000
+      JOIN bench_users u ON u.n = 1 + (i * 19) % 20000) s;
 
 SET session_replication_role = origin;
 DO $$ DECLARE d text; BEGIN
