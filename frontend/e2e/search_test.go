@@ -64,6 +64,20 @@ func TestSearchToTheMomentInTheRecording(t *testing.T) {
 	anon.Until("the recording to play from 12:34", `document.querySelector(`+js(tid("recording-embed"))+`).src.includes('start=754')`)
 	axeCheck(anon, "past talk page at 1280 px", axeJS)
 
+	// A moderator nudges the offset in the editor; the moment moves.
+	moritz := b.Tab("moderator", &mod)
+	moritz.Open(talk.Path("/edit"))
+	moritz.Visible(tid("recording-offset"))
+	moritz.Click(`[aria-label="Nudge the offset"] button:nth-child(4)`) // +5 s
+	moritz.Click(tid("recording-offset-save"))
+	moritz.Until("the offset saved", `document.querySelector('[role=status]')?.textContent.includes('Offset saved')`)
+	var offset int
+	if err := app.Env.DB.Get(&offset, `SELECT recording_offset_seconds FROM talks WHERE id = $1`, talk.ID); err != nil || offset != 5 {
+		t.Fatalf("offset in the database: %d, %v", offset, err)
+	}
+	anon.Open(talk.Path(""))
+	anon.Until("the moment moved by 5 s", `document.querySelector(`+js(moment)+`)?.href.includes('start=759')`)
+
 	for _, p := range []struct{ path, ready, name string }{
 		{"/search?q=triaged", result, "search results"},
 		{talk.Path(""), moment, "past talk page"},
