@@ -73,18 +73,19 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
             && (to_tsquery(config, quote_literal(prefix) || ':*') || plainto_tsquery(config, prefix)) END
 $$;
 
--- search_tsquery_any is search_tsquery in every configuration, ORed: what a
--- document in any language may match, so that one GIN index scan finds
--- the candidates; each is then checked against its own language's query.
+-- search_tsquery_any is search_tsquery in every configuration, ORed (each
+-- distinct one once: most words stem alike in several languages): what a
+-- document in any language may match, so that one index scan finds the
+-- candidates; each is then checked against its own language's query.
 -- A query an index cannot answer (only -words) matches nothing rather than
 -- every row.
 CREATE FUNCTION search_tsquery_any(words text, prefix text) RETURNS tsquery
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
     SELECT CASE WHEN querytree(a) = 'T' THEN ''::tsquery ELSE a END
-    FROM (SELECT search_tsquery('search_english', words, prefix) || search_tsquery('search_spanish', words, prefix)
-        || search_tsquery('search_french', words, prefix) || search_tsquery('search_german', words, prefix)
-        || search_tsquery('search_italian', words, prefix) || search_tsquery('search_portuguese', words, prefix)
-        || search_tsquery('search_simple', words, prefix) AS a) s
+    FROM (SELECT coalesce(string_agg(DISTINCT '(' || q::text || ')', ' | ')::tsquery, ''::tsquery) AS a
+          FROM unnest('{search_english,search_spanish,search_french,search_german,search_italian,search_portuguese,search_simple}'::regconfig[]) AS c(cfg),
+               search_tsquery(c.cfg, words, prefix) AS q
+          WHERE q::text <> '') s
 $$;
 
 -- search_text is user text as the parser should read it: stored as typed,

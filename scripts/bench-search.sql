@@ -92,7 +92,7 @@ SELECT i, talk_id, author_id, body, status, i % 40,
        setweight(to_tsvector(search_config(lang), search_text(body)), 'A') || setweight(to_tsvector(search_config(lang), search_text(answer)), 'B')
 FROM bench_q ORDER BY i;
 INSERT INTO answers (question_id, author_id, body) SELECT i, author_id, answer FROM bench_q ORDER BY i;
-SELECT FROM setval('questions_id_seq', 1000000);
+SELECT setval('questions_id_seq', 1000000) \g /dev/null
 DROP TABLE bench_q;
 
 -- 20,000 threads (ten per talk) and 1,000,000 posts, 3 % hidden.

@@ -140,7 +140,9 @@ func benchQueries(b *testing.B, db *sqlx.DB, n int) []string {
 	return out
 }
 
-func benchExplain(b *testing.B, db *sqlx.DB, q string) {
+func benchExplain(b *testing.B, db *sqlx.DB, q string) { explainTo(b, db, q) }
+
+func explainTo(b testing.TB, db *sqlx.DB, q string) {
 	f := benchFilter(q)
 	rows, err := db.Query(`EXPLAIN (ANALYZE, BUFFERS) `+searchQuery, f.Words, 0, false, f.Prefix,
 		pq.Array(f.Kinds), false, 0, 0, 0, f.Limit+1, headlineOptions, RankWindow)

@@ -43,6 +43,12 @@ const (
 // without gaps or repeats. Snippets (ts_headline, the costly part) are
 // made for the page only.
 const (
+	// languageQuery is the query in the language of talk k, as x.q: looked
+	// up for each candidate after its talk (LATERAL), never matched against
+	// every language's query.
+	// (OFFSET 0 keeps the planner from flattening it into a join with qs.)
+	languageQuery = `CROSS JOIN LATERAL (SELECT qs.q FROM qs WHERE qs.cfg = search_config(k.language) OFFSET 0) x`
+
 	searchQuery = `WITH qs AS (
 			SELECT c.cfg, search_tsquery(c.cfg, $1, $4) AS q
 			FROM unnest('{search_english,search_spanish,search_french,search_german,search_italian,search_portuguese,search_simple}'::regconfig[]) AS c(cfg)
@@ -51,23 +57,23 @@ const (
 			SELECT 1 AS kind, k.id, k.id AS talk_id, ts_rank(k.search_tsv, x.q) AS rank
 			FROM (SELECT id FROM talks WHERE 'talk' = ANY($5) AND search_tsv @@ search_tsquery_any($1, $4)
 				ORDER BY id DESC LIMIT $12) c
-			JOIN talks k ON k.id = c.id JOIN qs x ON x.cfg = search_config(k.language)
+			JOIN talks k ON k.id = c.id ` + languageQuery + `
 			WHERE k.search_tsv @@ x.q AND ` + talks.AccessVisible + `
 			UNION ALL
 			SELECT 2, q.id, q.talk_id, ts_rank(q.search_tsv, x.q)
 			FROM (SELECT id, talk_id, search_tsv FROM questions
 				WHERE 'question' = ANY($5) AND status = 'answered' AND search_tsv @@ search_tsquery_any($1, $4)
 				ORDER BY id DESC LIMIT $12) q
-			JOIN talks k ON k.id = q.talk_id JOIN qs x ON x.cfg = search_config(k.language)
+			JOIN talks k ON k.id = q.talk_id ` + languageQuery + `
 			WHERE q.search_tsv @@ x.q AND ` + talks.AccessVisible + `
 			UNION ALL
 			SELECT 3, p.id, t.talk_id, ts_rank(p.search_tsv, x.q)
 			FROM (SELECT id, thread_id, search_tsv FROM posts
 				WHERE 'post' = ANY($5) AND NOT hidden AND search_tsv @@ search_tsquery_any($1, $4)
 				ORDER BY id DESC LIMIT $12) p
-			JOIN threads t ON t.id = p.thread_id JOIN talks k ON k.id = t.talk_id
-			JOIN qs x ON x.cfg = search_config(k.language)
-			WHERE NOT t.hidden AND p.search_tsv @@ x.q AND ` + talks.AccessVisible + `
+			CROSS JOIN LATERAL (SELECT t.talk_id FROM threads t WHERE t.id = p.thread_id AND NOT t.hidden OFFSET 0) t
+			JOIN talks k ON k.id = t.talk_id ` + languageQuery + `
+			WHERE p.search_tsv @@ x.q AND ` + talks.AccessVisible + `
 		),
 		page AS (
 			SELECT * FROM hits WHERE NOT $6 OR (rank, kind, id) < ($7::real, $8::integer, $9::bigint)
@@ -95,7 +101,7 @@ const headlineOptions = `StartSel=` + markStart + `, StopSel=` + markStop +
 	`, MaxWords=24, MinWords=10, MaxFragments=2, FragmentDelimiter=" … "`
 
 // RankWindow is how many of the newest matches of each kind are ranked.
-const RankWindow = 2000
+const RankWindow = 300
 
 // kindNames are the kinds in the order of the query's kind column.
 var kindNames = [...]string{1: KindTalk, 2: KindQuestion, 3: KindPost}
