@@ -42,6 +42,11 @@ func BenchmarkSearchLatency(b *testing.B) {
 	queries := benchQueries(b, db, 1050)
 	for b.Loop() {
 		times := make([]time.Duration, 0, 1000)
+		type timed struct {
+			q    string
+			took time.Duration
+		}
+		var all []timed
 		var slowest string
 		var worst time.Duration
 		results := 0
@@ -57,6 +62,7 @@ func BenchmarkSearchLatency(b *testing.B) {
 			}
 			results += len(items)
 			times = append(times, took)
+			all = append(all, timed{q, took})
 			if took > worst {
 				worst, slowest = took, q
 			}
@@ -69,6 +75,10 @@ func BenchmarkSearchLatency(b *testing.B) {
 		b.ReportMetric(float64(results)/float64(len(times)), "results/query")
 		fmt.Printf("%d queries: p50 %v, p95 %v, p99 %v, max %v (%q), %.1f results per query (page of 20)\n",
 			len(times), pct(0.50), pct(0.95), pct(0.99), worst, slowest, float64(results)/float64(len(times)))
+		slices.SortFunc(all, func(a, b timed) int { return int(b.took - a.took) })
+		for _, t := range all[:10] {
+			fmt.Printf("  slow: %v %q\n", t.took, t.q)
+		}
 		benchExplain(b, db, slowest)
 	}
 	benchSizes(b, db)
