@@ -9,7 +9,7 @@ FRONTEND_SRC := $(shell find frontend/src -type f 2>/dev/null) frontend/index.ht
                 frontend/vite.config.ts $(wildcard frontend/svelte.config.js frontend/tsconfig.json)
 GO_SRC    := $(shell find cmd server realtime migrations frontend/embed.go -name '*.go' -o -name '*.sql' -o -name '*.json' 2>/dev/null | grep -v node_modules)
 
-.PHONY: fuzz run test test-go test-frontend deps deps-test frontend build vet clean soak test-faults
+.PHONY: bench-search fuzz run test test-go test-frontend deps deps-test frontend build vet clean soak test-faults
 
 run: deps build
 	scripts/run.sh
@@ -73,6 +73,12 @@ test-frontend:
 SOAK_DURATION ?= 10m
 soak:
 	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -tags faults -count=1 -timeout 0 -v -run TestSoak ./server/faults/
+
+# Search latency over 2,000 talks, 1,000,000 questions and 1,000,000 posts on
+# a durable PostgreSQL named by HUBTALKS_TEST_DATABASE_URL (scripts/pg.sh
+# start DIR, without PG_FSYNC=off); prints p50/p95/p99 and the slowest plan.
+bench-search:
+	scripts/bench-search.sh
 
 clean:
 	rm -rf bin frontend/dist/assets frontend/dist/index.html

@@ -153,6 +153,9 @@ func (f fixture) concrete(path string) string {
 		}
 	}
 	path = strings.Replace(path, "{code}", f.certificate, 1)
+	if path == "/api/v1/search" {
+		return path + "?q=talk"
+	}
 	return strings.Replace(path, "{item_id}", strconv.FormatInt(f.item, 10), 1)
 }
 

@@ -78,6 +78,7 @@ func contractCases(t *testing.T, env *testserver.Env, c *contract, admin testser
 	call(200, "/api/v1/questions/{id}", testserver.Req{Method: "PATCH", Path: qPath, Token: speaker.Token, Body: map[string]any{"pinned": true}})
 	call(201, "/api/v1/questions/{id}/answers", testserver.Req{Method: "POST", Path: qPath + "/answers", Token: speaker.Token, Body: map[string]any{"body": "Yes."}})
 	call(200, "/api/v1/questions/{id}", testserver.Req{Method: "PATCH", Path: qPath, Token: speaker.Token, Body: map[string]any{"status": "answered"}})
+	call(200, "/api/v1/search", testserver.Req{Method: "GET", Path: "/api/v1/search?q=without+nam&limit=1", Token: p2.Token})
 	call(201, "/api/v1/talks/{id}/questions", testserver.Req{Method: "POST", Path: talkPath + "/questions", Token: p2.Token,
 		Body: map[string]any{"body": "Any casino bonus today?", "anonymous": false}})
 	for _, u := range []testserver.User{p2, mod, {}} {

@@ -15,6 +15,7 @@ import (
 	"github.com/hubtalks/hubtalks/server/registrations"
 	"github.com/hubtalks/hubtalks/server/report"
 	"github.com/hubtalks/hubtalks/server/schedule"
+	"github.com/hubtalks/hubtalks/server/search"
 	"github.com/hubtalks/hubtalks/server/talks"
 	"github.com/hubtalks/hubtalks/server/threads"
 )
@@ -54,6 +55,8 @@ func (s *Server) mountDomains(api fiber.Router) {
 	// Their part of an account's erasure and export: flags lose their
 	// reporter; questions, answers, votes, threads and posts stay under the
 	// anonymised author.
+	// One search across the series.
+	search.New(s.db).Routes(api)
 	s.accounts.OnErase(mod.Erase)
 	s.accounts.OnExport("flags", mod.Export)
 	s.accounts.OnExport("questions", questions.Export)

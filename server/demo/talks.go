@@ -39,6 +39,8 @@ type demoTalk struct {
 	qaModeration          string
 	membersOnly           bool // the Q&A refuses guests (qa.allow_guests false)
 	recording             string
+	recordingOffset       int    // seconds of video before the live start
+	language              string // default en
 	speakers, registrants []string
 	// A past talk's live room: minutes each user was there (from the
 	// start), the viewers at its peak, and its questions.
@@ -58,9 +60,11 @@ func seats(n int) *int { return &n }
 
 const (
 	insertDemoTalk = `INSERT INTO talks (slug, title, abstract, starts_at, ends_at, status, tags, format, location,
-		stream_url, capacity, qa_moderation, qa_allow_guests, recording_video_id)
+		stream_url, capacity, qa_moderation, qa_allow_guests, recording_video_id, recording_offset_seconds, language,
+		live_started_at, live_ended_at)
 		VALUES (:slug, :title, :abstract, :starts_at, :ends_at, :status, :tags, :format, :location,
-		:stream_url, :capacity, :qa_moderation, :qa_allow_guests, :recording_video_id)
+		:stream_url, :capacity, :qa_moderation, :qa_allow_guests, :recording_video_id, :recording_offset_seconds, :language,
+		:live_started_at, :live_ended_at)
 		ON CONFLICT (slug) DO NOTHING RETURNING id`
 	insertDemoSpeaker = `INSERT INTO talk_speakers (talk_id, user_id, position) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`
 	// One at a time with the talk locked, as the application does: the
@@ -98,7 +102,14 @@ func series() []demoTalk {
 			abstract: "A third of Europeans struggle to find, understand and use health information online. How to measure digital health literacy, and how to design apps and portals that work for older people, migrants and people with low literacy.",
 			start:    -14*day + 14*time.Hour, length: time.Hour, status: "ended", tags: []string{"health-literacy", "inclusion", "design"},
 			format: "hybrid", location: "Brussels, Résidence Palace", capacity: seats(200), qaModeration: "post", recording: "mHubTalk002",
-			speakers: []string{sofia},
+			recordingOffset: 95, speakers: []string{sofia},
+		},
+		{
+			slug: "salud-movil-en-america-latina-y-europa", title: "Salud móvil en América Latina y Europa",
+			abstract: "Una charla en español: regulación de las aplicaciones de salud, telemedicina en zonas rurales y lo que Europa y América Latina pueden aprender una de la otra.",
+			start:    -21*day + 16*time.Hour, length: time.Hour, status: "ended", tags: []string{"mhealth", "regulación", "telemedicina"},
+			format: "online", capacity: seats(300), qaModeration: "post", recording: "mHubTalk003", language: "es",
+			speakers: []string{kwame}, registrants: []string{"tomas@demo.hubtalks.test"},
 		},
 		{
 			slug: "ai-in-diagnostics-from-promise-to-practice", title: "AI in diagnostics: from promise to practice",
@@ -140,7 +151,8 @@ func series() []demoTalk {
 	}
 }
 
-// seedTalks creates the demo series: past talks (one with a recording),
+// seedTalks creates the demo series: past talks with recordings and
+// answered questions (one talk in Spanish),
 // one starting within the hour with pre-moderated Q&A open to guests,
 // upcoming ones, a full talk with a waitlist (its Q&A for accounts only),
 // and a draft. A talk that exists (by slug) is left alone, so seeding
@@ -201,11 +213,21 @@ func seedTalk(ctx context.Context, db *sqlx.DB, dt demoTalk, now time.Time, user
 	if dt.recording != "" {
 		recording = &dt.recording
 	}
+	language := dt.language
+	if language == "" {
+		language = "en"
+	}
+	var liveStart, liveEnd *time.Time
+	if dt.status == "ended" {
+		end := starts.Add(dt.length)
+		liveStart, liveEnd = &starts, &end
+	}
 	q, args, err := tx.BindNamed(insertDemoTalk, map[string]any{
 		"slug": dt.slug, "title": dt.title, "abstract": dt.abstract, "starts_at": starts, "ends_at": starts.Add(dt.length),
 		"status": dt.status, "tags": pq.StringArray(dt.tags), "format": dt.format, "location": dt.location,
 		"stream_url": stream, "capacity": dt.capacity, "qa_moderation": dt.qaModeration, "qa_allow_guests": !dt.membersOnly,
-		"recording_video_id": recording,
+		"recording_video_id": recording, "recording_offset_seconds": dt.recordingOffset, "language": language,
+		"live_started_at": liveStart, "live_ended_at": liveEnd,
 	})
 	if err != nil {
 		return false, err
@@ -232,6 +254,9 @@ func seedTalk(ctx context.Context, db *sqlx.DB, dt demoTalk, now time.Time, user
 		if err := seedAfterTalk(ctx, tx, id, dt, starts, users); err != nil {
 			return false, err
 		}
+	}
+	if err := seedQuestions(ctx, tx, id, dt.slug, starts, starts.Add(dt.length), users[dt.speakers[0]], users); err != nil {
+		return false, err
 	}
 	return true, tx.Commit()
 }

@@ -14,7 +14,7 @@ func TestSeedTalksIsIdempotentAndBelievable(t *testing.T) {
 	db := testdb.New(t)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	snapshot := func() (s struct {
-		Talks, Regs, Speakers, Users, Confirmed, Waitlisted, LiveSoon, Past, Recorded, Drafts int
+		Talks, Regs, Speakers, Users, Confirmed, Waitlisted, LiveSoon, Past, Recorded, Drafts, Moments int
 	}) {
 		err := db.QueryRow(`SELECT (SELECT count(*) FROM talks), (SELECT count(*) FROM registrations),
 			(SELECT count(*) FROM talk_speakers), (SELECT count(*) FROM users),
@@ -23,8 +23,10 @@ func TestSeedTalksIsIdempotentAndBelievable(t *testing.T) {
 			(SELECT count(*) FROM talks WHERE status = 'scheduled' AND starts_at > now() AND starts_at <= now() + interval '1 hour' AND qa_moderation = 'pre' AND qa_allow_guests),
 			(SELECT count(*) FROM talks WHERE status = 'ended' AND ends_at < now()),
 			(SELECT count(*) FROM talks WHERE recording_video_id IS NOT NULL),
-			(SELECT count(*) FROM talks WHERE status = 'draft')`).Scan(&s.Talks, &s.Regs, &s.Speakers, &s.Users,
-			&s.Confirmed, &s.Waitlisted, &s.LiveSoon, &s.Past, &s.Recorded, &s.Drafts)
+			(SELECT count(*) FROM talks WHERE status = 'draft'),
+			(SELECT count(*) FROM questions q JOIN talks k ON k.id = q.talk_id
+			 WHERE recording_second(q.taken_at, k.live_started_at, k.recording_offset_seconds, k.recording_video_id) IS NOT NULL)`).Scan(
+			&s.Talks, &s.Regs, &s.Speakers, &s.Users, &s.Confirmed, &s.Waitlisted, &s.LiveSoon, &s.Past, &s.Recorded, &s.Drafts, &s.Moments)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -35,7 +37,7 @@ func TestSeedTalksIsIdempotentAndBelievable(t *testing.T) {
 	}
 	first := snapshot()
 	if first.Talks < 6 || first.Confirmed != 3 || first.Waitlisted != 2 || first.LiveSoon != 1 || first.Past < 2 ||
-		first.Recorded < 1 || first.Drafts != 1 || first.Speakers < first.Talks {
+		first.Recorded < 3 || first.Drafts != 1 || first.Speakers < first.Talks || first.Moments < 5 {
 		t.Fatalf("demo series: %+v", first)
 	}
 	if _, err := demo.Seed(context.Background(), db, log); err != nil {

@@ -65,6 +65,9 @@ func (s *Service) moderate(ctx context.Context, tx *live.Tx, talkID, id, actorID
 	if next.Status == q.Status && next.Pinned == q.Pinned {
 		return nil // nothing changed: no log, no event
 	}
+	if talk.TalkStatus == talks.StatusLive && !next.TakenAt.Valid && (next.Pinned || next.Status == StatusAnswered) {
+		next.TakenAt = sql.NullTime{Time: now, Valid: true} // its moment in the recording
+	}
 	if err := s.mod.Record(ctx, tx, actions...); err != nil {
 		return err
 	}

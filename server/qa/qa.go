@@ -59,8 +59,12 @@ type Question struct {
 	Voted      bool               `json:"voted" db:"voted"`
 	Answers    []Answer           `json:"answers" db:"-"`
 	AnsweredAt *time.Time         `json:"answered_at" db:"answered_at"`
-	CreatedAt  time.Time          `json:"created_at" db:"created_at"`
-	UpdatedAt  time.Time          `json:"updated_at" db:"updated_at"`
+	// RecordingAt is the second of the talk's recording where the question
+	// was taken live (pinned or marked answered); null without a recording
+	// or when it was answered only in writing.
+	RecordingAt *int      `json:"recording_at" db:"recording_at"`
+	CreatedAt   time.Time `json:"created_at" db:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at" db:"updated_at"`
 }
 
 // Answer is a written answer to a question.

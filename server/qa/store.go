@@ -19,7 +19,9 @@ import (
 
 const (
 	questionColumns = `q.id, q.talk_id, q.author_id, u.display_name AS author_name, q.body, q.anonymous, q.status,
-		q.pinned, q.votes, q.answered_at, q.created_at, q.updated_at`
+		q.pinned, q.votes, q.answered_at, q.created_at, q.updated_at,
+		(SELECT recording_second(q.taken_at, k.live_started_at, k.recording_offset_seconds, k.recording_video_id)
+		 FROM talks k WHERE k.id = q.talk_id) AS recording_at`
 	// votedBy, closed by the viewer's id placeholder and ")", says whether
 	// the viewer voted for q.
 	votedBy = `EXISTS (SELECT 1 FROM question_votes v WHERE v.question_id = q.id AND v.user_id = `
@@ -36,12 +38,12 @@ const (
 	// who may do what.
 	selectAccess = `SELECT q.id, q.status, k.qa_open, ` + talks.AccessColumns + `
 		FROM questions q JOIN talks k ON k.id = q.talk_id WHERE q.id = $1`
-	lockQuestion = `SELECT id, talk_id, status, pinned, answered_at FROM questions WHERE id = $1 FOR UPDATE`
+	lockQuestion = `SELECT id, talk_id, status, pinned, answered_at, taken_at FROM questions WHERE id = $1 FOR UPDATE`
 	// unpinOthers clears the talk's pin before another question takes it;
 	// callers hold the talk's row lock, so two pins cannot cross.
 	unpinOthers    = `UPDATE questions SET pinned = false, updated_at = $3 WHERE talk_id = $1 AND pinned AND id <> $2 RETURNING id`
-	updateQuestion = `UPDATE questions SET status = :status, pinned = :pinned, answered_at = :answered_at, updated_at = :updated_at
-		WHERE id = :id`
+	updateQuestion = `UPDATE questions SET status = :status, pinned = :pinned, answered_at = :answered_at, taken_at = :taken_at,
+		updated_at = :updated_at WHERE id = :id`
 
 	// A page of a talk's questions in the statuses asked for, and the
 	// viewer's own pending ones when :own_pending; after the cursor's
@@ -176,6 +178,7 @@ type lockedQuestion struct {
 	Status     string       `db:"status"`
 	Pinned     bool         `db:"pinned"`
 	AnsweredAt sql.NullTime `db:"answered_at"`
+	TakenAt    sql.NullTime `db:"taken_at"`   // first pinned or marked answered while the talk was live
 	UpdatedAt  time.Time    `db:"updated_at"` // not read: set by the change
 }
 

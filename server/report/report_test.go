@@ -45,7 +45,7 @@ func TestReportOfTheDemoTalk(t *testing.T) {
 	if r.Viewers.Peak != 38 || r.Viewers.Average <= 20 || r.Viewers.Average >= 38 {
 		t.Fatalf("viewers %+v", r.Viewers)
 	}
-	if r.Questions != (report.Questions{Asked: 4, Approved: 1, Answered: 2, Dismissed: 1}) || len(r.TopQuestions) != 3 ||
+	if r.Questions != (report.Questions{Asked: 8, Approved: 1, Answered: 6, Dismissed: 1}) || len(r.TopQuestions) != 7 ||
 		r.TopQuestions[0].Votes != 12 || r.Flags != (report.Flags{Total: 1, Resolved: 1}) {
 		t.Fatalf("questions %+v, top %+v, flags %+v", r.Questions, r.TopQuestions, r.Flags)
 	}

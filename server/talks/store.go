@@ -18,7 +18,7 @@ import (
 // for another domain's query of whole talks: see Store.Talks.
 const Columns = `k.id, k.slug, k.title, k.abstract, k.starts_at, k.ends_at, k.status, k.tags, k.language,
 	k.format, k.location, k.stream_url, k.capacity, k.registration_closes_at, k.qa_moderation,
-	k.qa_allow_anonymous, k.qa_allow_guests, k.qa_open, k.recording_video_id, k.ical_sequence, k.confirmed_count, k.waitlist_count,
+	k.qa_allow_anonymous, k.qa_allow_guests, k.qa_open, k.recording_video_id, k.recording_offset_seconds, k.ical_sequence, k.confirmed_count, k.waitlist_count,
 	k.created_at, k.updated_at, k.live_started_at, k.live_ended_at, k.certificate_min_share::float8 AS certificate_min_share`
 
 const (
@@ -30,13 +30,16 @@ const (
 
 	// listTalks filters on optional parameters, drafts only for those who may
 	// see them: $2 is the viewer's id (0 when anonymous), $3 whether the viewer
-	// is global staff.
+	// is global staff. The text ($7 words, $11 prefix: dbx.SearchTerms) is
+	// the series' full-text search (package search) over title, speakers,
+	// tags and abstract.
 	listTalks = `SELECT ` + Columns + ` FROM talks k
 		WHERE ($1::timestamptz IS NULL OR k.ends_at >= $1)
 		  AND ($4::timestamptz IS NULL OR k.starts_at < $4)
 		  AND ($5::text IS NULL OR k.status = $5)
 		  AND ($6::text IS NULL OR $6 = ANY (k.tags))
-		  AND ($7::text IS NULL OR k.title ILIKE $7 OR k.abstract ILIKE $7)
+		  AND ($7::text IS NULL OR (k.search_tsv @@ (SELECT search_tsquery_any($7, $11))
+		       AND k.search_tsv @@ search_tsquery(search_config(k.language), $7, $11)))
 		  AND ($8::timestamptz IS NULL OR (k.starts_at, k.id) > ($8, $9))
 		  AND ` + AccessVisible + `
 		ORDER BY k.starts_at, k.id
@@ -48,17 +51,18 @@ const (
 	slugLock    = `SELECT pg_advisory_xact_lock(hashtext('talk-slug:' || $1))`
 
 	insertTalk = `INSERT INTO talks (slug, title, abstract, starts_at, ends_at, status, tags, language, format, location,
-		stream_url, capacity, registration_closes_at, qa_moderation, qa_allow_anonymous, qa_allow_guests, qa_open, certificate_min_share)
+		stream_url, capacity, registration_closes_at, qa_moderation, qa_allow_anonymous, qa_allow_guests, qa_open, certificate_min_share,
+		recording_offset_seconds)
 		VALUES (:slug, :title, :abstract, :starts_at, :ends_at, :status, :tags, :language, :format, :location,
 		:stream_url, :capacity, :registration_closes_at, :qa_moderation, :qa_allow_anonymous, :qa_allow_guests, :qa_open,
-		:certificate_min_share)
+		:certificate_min_share, :recording_offset_seconds)
 		RETURNING id`
 
 	updateTalk = `UPDATE talks SET title = :title, abstract = :abstract, starts_at = :starts_at, ends_at = :ends_at,
 		status = :status, tags = :tags, language = :language, format = :format, location = :location,
 		stream_url = :stream_url, capacity = :capacity, registration_closes_at = :registration_closes_at,
 		qa_moderation = :qa_moderation, qa_allow_anonymous = :qa_allow_anonymous, qa_allow_guests = :qa_allow_guests, qa_open = :qa_open,
-		ical_sequence = :ical_sequence, certificate_min_share = :certificate_min_share, updated_at = now()
+		recording_offset_seconds = :recording_offset_seconds, ical_sequence = :ical_sequence, certificate_min_share = :certificate_min_share, updated_at = now()
 		WHERE id = :id`
 
 	deleteSpeakers = `DELETE FROM talk_speakers WHERE talk_id = $1`
@@ -68,10 +72,11 @@ const (
 	countKnownUsers = `SELECT count(*) FROM users WHERE id = ANY ($1) AND deleted_at IS NULL AND role <> 'guest'`
 	selectConfirmed = `SELECT EXISTS (SELECT 1 FROM registrations WHERE talk_id = $1 AND user_id = $2 AND status = 'confirmed')`
 
-	// The live session's start and end are kept for attendance (a talk
-	// starts live once: scheduled → live → ended).
+	// setStatus stamps the moments of the live session, kept for attendance
+	// and to place questions taken live in the recording (a talk starts
+	// live once: scheduled → live → ended).
 	setStatus = `UPDATE talks SET status = $2, updated_at = now(),
-		live_started_at = CASE WHEN $2 = 'live' THEN now() ELSE live_started_at END,
+		live_started_at = CASE WHEN $2 = 'live' THEN coalesce(live_started_at, now()) ELSE live_started_at END,
 		live_ended_at = CASE WHEN $2 = 'ended' AND live_started_at IS NOT NULL THEN now() ELSE live_ended_at END
 		WHERE id = $1`
 	cancelTalk = `UPDATE talks SET status = 'cancelled', ical_sequence = ical_sequence + 1, updated_at = now()
@@ -116,13 +121,14 @@ type talkRow struct {
 	QAAllowGuests        bool           `db:"qa_allow_guests"`
 	QAOpen               bool           `db:"qa_open"`
 	RecordingVideoID     *string        `db:"recording_video_id"`
+	RecordingOffset      int            `db:"recording_offset_seconds"`
+	LiveStartedAt        *time.Time     `db:"live_started_at"`
+	LiveEndedAt          *time.Time     `db:"live_ended_at"`
 	ICalSequence         int            `db:"ical_sequence"`
 	ConfirmedCount       int            `db:"confirmed_count"`
 	WaitlistCount        int            `db:"waitlist_count"`
 	CreatedAt            time.Time      `db:"created_at"`
 	UpdatedAt            time.Time      `db:"updated_at"`
-	LiveStartedAt        *time.Time     `db:"live_started_at"`
-	LiveEndedAt          *time.Time     `db:"live_ended_at"`
 	CertificateMinShare  float64        `db:"certificate_min_share"`
 }
 
@@ -134,7 +140,7 @@ func (r talkRow) talk() Talk {
 		StreamURL: r.StreamURL, Capacity: r.Capacity,
 		QA:        QA{Moderation: r.QAModeration, AllowAnonymous: r.QAAllowAnonymous, AllowGuests: r.QAAllowGuests, Open: r.QAOpen},
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(), ICalSequence: r.ICalSequence, Speakers: []Speaker{},
-		RegisteredCount: r.ConfirmedCount, WaitlistCount: r.WaitlistCount,
+		RegisteredCount: r.ConfirmedCount, WaitlistCount: r.WaitlistCount, RecordingOffset: r.RecordingOffset,
 		LiveStartedAt: utcOrNil(r.LiveStartedAt), LiveEndedAt: utcOrNil(r.LiveEndedAt), CertificateMinShare: r.CertificateMinShare,
 	}
 	if t.Tags == nil {
@@ -146,8 +152,17 @@ func (r talkRow) talk() Talk {
 	}
 	if r.RecordingVideoID != nil {
 		t.Recording = RecordingFor(*r.RecordingVideoID)
+		t.Recording.OffsetSeconds = r.RecordingOffset
 	}
 	return t
+}
+
+func utcOrNil(at *time.Time) *time.Time {
+	if at == nil {
+		return nil
+	}
+	u := at.UTC()
+	return &u
 }
 
 // rowOf is the row that stores t's writable columns.
@@ -158,15 +173,8 @@ func rowOf(t Talk) talkRow {
 		StreamURL: t.StreamURL, Capacity: t.Capacity, RegistrationClosesAt: t.RegistrationClosesAt,
 		QAModeration: t.QA.Moderation, QAAllowAnonymous: t.QA.AllowAnonymous, QAAllowGuests: t.QA.AllowGuests, QAOpen: t.QA.Open, ICalSequence: t.ICalSequence,
 		CertificateMinShare: t.CertificateMinShare,
+		RecordingOffset:     t.RecordingOffset,
 	}
-}
-
-func utcOrNil(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	u := t.UTC()
-	return &u
 }
 
 // Load reads one talk with its speakers, as the API shows it to nobody in
@@ -273,10 +281,11 @@ type cursor struct {
 
 // list reads one page of f and the row after it, without speakers.
 func (Store) list(ctx context.Context, q sqlx.QueryerContext, f filter) ([]talkRow, error) {
-	var pat *string
+	var words *string
+	var prefix string
 	if f.Q != nil {
-		p := "%" + likeEscape(*f.Q) + "%"
-		pat = &p
+		w, p := dbx.SearchTerms(*f.Q)
+		words, prefix = &w, p
 	}
 	var afterAt *time.Time
 	var afterID int64
@@ -285,7 +294,7 @@ func (Store) list(ctx context.Context, q sqlx.QueryerContext, f filter) ([]talkR
 	}
 	var rows []talkRow
 	err := sqlx.SelectContext(ctx, q, &rows, listTalks, f.From, domain.IDOf(f.Viewer), f.Viewer.IsModerator(),
-		f.To, f.Status, f.Tag, pat, afterAt, afterID, f.Limit+1)
+		f.To, f.Status, f.Tag, words, afterAt, afterID, f.Limit+1, prefix)
 	if err != nil {
 		return nil, fmt.Errorf("list talks: %w", err)
 	}

@@ -66,6 +66,8 @@ type Talk struct {
 	CreatedAt           time.Time  `json:"created_at"`
 	UpdatedAt           time.Time  `json:"updated_at"`
 	ICalSequence        int        `json:"-"`
+	// RecordingOffset is kept while the talk has no recording yet.
+	RecordingOffset int `json:"-"`
 }
 
 // Speaker is a user linked to a talk.
@@ -83,9 +85,13 @@ type QA struct {
 }
 
 // Recording is the talk's video, once a playlist item is linked to it.
+// OffsetSeconds is how many seconds of video come before the live start
+// (negative when the video starts later); questions taken live are placed
+// in the video with it.
 type Recording struct {
-	VideoID string `json:"video_id"`
-	URL     string `json:"url"`
+	VideoID       string `json:"video_id"`
+	URL           string `json:"url"`
+	OffsetSeconds int    `json:"offset_seconds"`
 }
 
 // RecordingFor builds the recording of a YouTube video id.
@@ -93,25 +99,29 @@ func RecordingFor(videoID string) *Recording {
 	return &Recording{VideoID: videoID, URL: "https://www.youtube.com/watch?v=" + videoID}
 }
 
+// MaxRecordingOffset bounds recording.offset_seconds either way (a day).
+const MaxRecordingOffset = 86400
+
 // Change is the writable part of a talk as a client sends it (DecodeChange
 // reads it). Times are strings so that a malformed one is a 422 naming its
 // field; present tells "absent" from "null" for PATCH.
 type Change struct {
-	Title                *string      `json:"title"`
-	Abstract             *string      `json:"abstract"`
-	StartsAt             *string      `json:"starts_at"`
-	EndsAt               *string      `json:"ends_at"`
-	Status               *string      `json:"status"`
-	Tags                 []string     `json:"tags"`
-	Language             *string      `json:"language"`
-	Format               *string      `json:"format"`
-	Location             *string      `json:"location"`
-	StreamURL            *string      `json:"stream_url"`
-	Capacity             *int         `json:"capacity"`
-	RegistrationClosesAt *string      `json:"registration_closes_at"`
-	Speakers             []SpeakerRef `json:"speakers"`
-	QA                   *QAChange    `json:"qa"`
-	CertificateMinShare  *float64     `json:"certificate_min_share"`
+	Title                *string          `json:"title"`
+	Abstract             *string          `json:"abstract"`
+	StartsAt             *string          `json:"starts_at"`
+	EndsAt               *string          `json:"ends_at"`
+	Status               *string          `json:"status"`
+	Tags                 []string         `json:"tags"`
+	Language             *string          `json:"language"`
+	Format               *string          `json:"format"`
+	Location             *string          `json:"location"`
+	StreamURL            *string          `json:"stream_url"`
+	Capacity             *int             `json:"capacity"`
+	RegistrationClosesAt *string          `json:"registration_closes_at"`
+	Speakers             []SpeakerRef     `json:"speakers"`
+	QA                   *QAChange        `json:"qa"`
+	CertificateMinShare  *float64         `json:"certificate_min_share"`
+	Recording            *RecordingChange `json:"recording"`
 	present              map[string]bool
 	qaPresent            map[string]bool
 }
@@ -127,6 +137,12 @@ type QAChange struct {
 	AllowAnonymous *bool   `json:"allow_anonymous"`
 	AllowGuests    *bool   `json:"allow_guests"`
 	Open           *bool   `json:"open"`
+}
+
+// RecordingChange is the recording part of a Change: where the live start
+// is in the video.
+type RecordingChange struct {
+	OffsetSeconds *int `json:"offset_seconds"`
 }
 
 // StatusChange starts or ends a talk's live session.

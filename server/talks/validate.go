@@ -144,6 +144,16 @@ func (in Change) apply(t *Talk, v *domain.Checker, speakers *[]int64) {
 		}
 		*speakers = ids
 	}
+	if notNull("recording", in.Recording == nil) && in.Recording.OffsetSeconds != nil {
+		if o := *in.Recording.OffsetSeconds; o < -MaxRecordingOffset || o > MaxRecordingOffset {
+			v.Add("recording.offset_seconds", "must be from -86400 to 86400 seconds")
+		} else {
+			t.RecordingOffset = o
+			if t.Recording != nil {
+				t.Recording.OffsetSeconds = o
+			}
+		}
+	}
 	if notNull("qa", in.QA == nil) {
 		q := in.qaPresent
 		if q["moderation"] {

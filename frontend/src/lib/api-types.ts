@@ -1761,7 +1761,7 @@ export interface paths {
                     to?: string;
                     status?: "draft" | "scheduled" | "live" | "ended" | "cancelled";
                     tag?: string;
-                    /** @description case-insensitive substring of title or abstract */
+                    /** @description the series' full-text search (as GET /search) over title, speakers, tags and abstract; web search syntax, the last word a prefix */
                     q?: string;
                     limit?: number;
                     cursor?: string;
@@ -3050,6 +3050,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Search the series: talks, answered questions with their answers, thread posts; ranked, only what the caller may see */
+        get: {
+            parameters: {
+                query: {
+                    /** @description web search syntax (quoted phrases, -word, or); the last word matches as a prefix while typed; accents ignored */
+                    q: string;
+                    /** @description only results of this kind */
+                    type?: "talk" | "question" | "post";
+                    limit?: number;
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SearchResultList"];
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3253,6 +3297,8 @@ export interface components {
                 video_id: string;
                 /** @description https://www.youtube.com/watch?v=… */
                 url: string;
+                /** @description seconds of video before the live start (negative: the video starts after it); places questions taken live in the video */
+                offset_seconds: number;
             } | null;
             /** Format: date-time */
             created_at: string;
@@ -3315,6 +3361,10 @@ export interface components {
             };
             /** @description share of the live session that earns a certificate of attendance; two decimals */
             certificate_min_share?: number;
+            recording?: {
+                /** @description seconds of video before the live start */
+                offset_seconds?: number;
+            };
         };
         /**
          * @description cancelled: the talk was cancelled
@@ -3452,6 +3502,8 @@ export interface components {
             answers: components["schemas"]["Answer"][];
             /** Format: date-time */
             answered_at: string | null;
+            /** @description seconds into the talk's recording where the question was taken (pinned or marked answered during the live session), once the talk has a recording; null otherwise */
+            recording_at: number | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -3694,6 +3746,8 @@ export interface components {
                 video_id: string;
                 /** @description https://www.youtube.com/watch?v=… */
                 url: string;
+                /** @description seconds of video before the live start (negative: the video starts after it); places questions taken live in the video */
+                offset_seconds: number;
             };
             /** @description the video's thumbnail on https://i.ytimg.com or https://iN.ytimg.com */
             thumbnail_url: string;
@@ -3879,6 +3933,31 @@ export interface components {
             words: components["schemas"]["WordCount"][] | null;
             /** @description mean rating (rating polls with ballots); null otherwise and where the caller may not see results */
             average: number | null;
+        };
+        SearchResult: {
+            /** @enum {string} */
+            type: "talk" | "question" | "post";
+            talk: {
+                id: number;
+                slug: string;
+                title: string;
+                /** Format: date-time */
+                starts_at: string;
+            };
+            /** @description the talk's, question's or post's id */
+            id: number;
+            /** @description the talk's title, the question, or the post's thread title (text) */
+            title: string;
+            /** @description HTML: the matching text escaped, the matches in <mark>…</mark> */
+            snippet: string;
+            /** @description questions: seconds into the recording where it was taken live; null otherwise */
+            recording_at: number | null;
+        };
+        /** @description One page, best first; next_cursor is null on the last page */
+        SearchResultList: {
+            items: components["schemas"]["SearchResult"][];
+            /** @description pass as ?cursor= for the next page; null on the last page */
+            next_cursor: string | null;
         };
     };
     responses: {

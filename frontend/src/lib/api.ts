@@ -47,6 +47,8 @@ export type Ballot = Schemas['Ballot'];
 export type NewPoll = Body<'/api/v1/talks/{id}/polls', 'post'>;
 export type FieldError = Schemas['FieldError'];
 export type Problem = Schemas['Problem'];
+export type SearchResult = Schemas['SearchResult'];
+export type SearchKind = SearchResult['type'];
 
 type Path = keyof paths;
 type Method = 'get' | 'put' | 'post' | 'delete' | 'patch';
@@ -332,6 +334,10 @@ export const api = {
       rawBody: atom,
       contentType: 'application/atom+xml',
     }),
+
+  // Search
+  search: (q: string, p: { type?: SearchKind; cursor?: string; limit?: number } = {}) =>
+    call('get', '/api/v1/search', { query: { q, ...p } }),
 
   // Q&A
   questions: (talkId: number, p: { sort?: 'top' | 'recent'; status?: string } = {}) =>

@@ -17,6 +17,7 @@ function q(p: Partial<Question> = {}): Question {
     voted: false,
     answers: [],
     answered_at: null,
+    recording_at: null,
     created_at: `2026-11-27T10:00:${String(n % 60).padStart(2, '0')}Z`,
     updated_at: `2026-11-27T10:00:${String(n % 60).padStart(2, '0')}Z`,
     ...p,

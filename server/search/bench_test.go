@@ -1,0 +1,187 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+
+	"github.com/hubtalks/hubtalks/server/dbx"
+)
+
+// BenchmarkSearchLatency runs 1,000 realistic searches against the
+// database HUBTALKS_BENCH_SEARCH_URL names (scripts/bench-search.sh fills
+// one) and reports their p50, p95 and p99; it prints the plan of the
+// slowest (EXPLAIN ANALYZE, BUFFERS) and the size of the search indexes.
+//
+// The searches are made from the stored text, as people would type them:
+// one word (35 %), two (25 %), three or four (15 %) words of one document,
+// a quoted phrase of two or three of its consecutive words (15 %), and
+// words with the last one still being typed (10 %: its first 3 to 5
+// letters). Words shorter than four letters are left out, as people rarely
+// search for "the".
+func BenchmarkSearchLatency(b *testing.B) {
+	url := os.Getenv("HUBTALKS_BENCH_SEARCH_URL")
+	if url == "" {
+		b.Skip("set HUBTALKS_BENCH_SEARCH_URL (scripts/bench-search.sh does)")
+	}
+	db, err := sqlx.Open("postgres", url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	ctx := context.Background()
+	queries := benchQueries(b, db, 1050)
+	for b.Loop() {
+		times := make([]time.Duration, 0, 1000)
+		type timed struct {
+			q    string
+			took time.Duration
+		}
+		var all []timed
+		var slowest string
+		var worst time.Duration
+		results := 0
+		for i, q := range queries {
+			start := time.Now()
+			items, _, err := (Store{}).Search(ctx, db, benchFilter(q))
+			took := time.Since(start)
+			if err != nil {
+				b.Fatalf("%q: %v", q, err)
+			}
+			if i < 50 {
+				continue // warming up
+			}
+			results += len(items)
+			times = append(times, took)
+			all = append(all, timed{q, took})
+			if took > worst {
+				worst, slowest = took, q
+			}
+		}
+		slices.Sort(times)
+		pct := func(p float64) time.Duration { return times[int(p*float64(len(times)-1)+0.5)] }
+		b.ReportMetric(float64(pct(0.50).Microseconds())/1000, "p50-ms")
+		b.ReportMetric(float64(pct(0.95).Microseconds())/1000, "p95-ms")
+		b.ReportMetric(float64(pct(0.99).Microseconds())/1000, "p99-ms")
+		b.ReportMetric(float64(results)/float64(len(times)), "results/query")
+		fmt.Printf("%d queries: p50 %v, p95 %v, p99 %v, max %v (%q), %.1f results per query (page of 20)\n",
+			len(times), pct(0.50), pct(0.95), pct(0.99), worst, slowest, float64(results)/float64(len(times)))
+		slices.SortFunc(all, func(a, b timed) int { return int(b.took - a.took) })
+		for _, t := range all[:10] {
+			fmt.Printf("  slow: %v %q\n", t.took, t.q)
+		}
+		benchExplain(b, db, slowest)
+	}
+	benchSizes(b, db)
+}
+
+func benchFilter(q string) filter {
+	words, prefix := dbx.SearchTerms(q)
+	return filter{Words: words, Prefix: prefix, Kinds: []string{KindTalk, KindQuestion, KindPost}, Limit: 20}
+}
+
+// benchQueries makes n searches from documents picked at random (the same
+// ones on every run).
+func benchQueries(b *testing.B, db *sqlx.DB, n int) []string {
+	r := rand.New(rand.NewPCG(19, 2026))
+	var docs []string
+	for len(docs) < n {
+		var text string
+		var err error
+		switch k := r.IntN(100); {
+		case k < 45:
+			err = db.Get(&text, `SELECT body FROM questions WHERE id = $1`, 1+r.IntN(1_000_000))
+		case k < 55:
+			err = db.Get(&text, `SELECT body FROM answers WHERE question_id = $1`, 1+r.IntN(1_000_000))
+		case k < 90:
+			err = db.Get(&text, `SELECT body FROM posts WHERE id = $1`, 1+r.IntN(1_000_000))
+		default:
+			err = db.Get(&text, `SELECT title || ' ' || abstract FROM talks WHERE slug = $1`, fmt.Sprintf("bench-%d", 1+r.IntN(2000)))
+		}
+		if err != nil {
+			b.Fatalf("pick a document: %v", err)
+		}
+		docs = append(docs, text)
+	}
+	out := make([]string, 0, n)
+	for _, doc := range docs {
+		all := strings.FieldsFunc(doc, func(c rune) bool { return strings.ContainsRune(" .?,", c) })
+		var words []string
+		for _, w := range all {
+			if utf8.RuneCountInString(w) >= 4 {
+				words = append(words, w)
+			}
+		}
+		if len(words) < 4 {
+			words = append(words, all...)
+		}
+		pick := func(k int) string {
+			var ws []string
+			for range k {
+				ws = append(ws, words[r.IntN(len(words))])
+			}
+			return strings.Join(ws, " ")
+		}
+		switch k := r.IntN(100); {
+		case k < 35:
+			out = append(out, pick(1))
+		case k < 60:
+			out = append(out, pick(2))
+		case k < 75:
+			out = append(out, pick(3+r.IntN(2)))
+		case k < 90:
+			m := 2 + r.IntN(2)
+			at := r.IntN(max(1, len(all)-m))
+			out = append(out, `"`+strings.Join(all[at:min(len(all), at+m)], " ")+`"`)
+		default:
+			last := []rune(words[r.IntN(len(words))])
+			out = append(out, pick(r.IntN(2))+" "+string(last[:min(len(last), 3+r.IntN(3))]))
+		}
+	}
+	return out
+}
+
+func benchExplain(b *testing.B, db *sqlx.DB, q string) { explainTo(b, db, q) }
+
+func explainTo(b testing.TB, db *sqlx.DB, q string) {
+	f := benchFilter(q)
+	rows, err := db.Query(`EXPLAIN (ANALYZE, BUFFERS) `+searchQuery, f.Words, 0, false, f.Prefix,
+		pq.Array(f.Kinds), false, 0, 0, 0, f.Limit+1, headlineOptions, RankWindow)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	fmt.Printf("EXPLAIN (ANALYZE, BUFFERS) of the slowest, %q:\n", q)
+	for rows.Next() {
+		var line string
+		if err := rows.Scan(&line); err != nil {
+			b.Fatal(err)
+		}
+		fmt.Println("  " + line)
+	}
+}
+
+func benchSizes(b *testing.B, db *sqlx.DB) {
+	var sizes []struct {
+		Name string `db:"name"`
+		Size string `db:"size"`
+	}
+	err := db.Select(&sizes, `SELECT c.relname AS name, pg_size_pretty(pg_relation_size(c.oid)) AS size FROM pg_class c
+		WHERE c.relname IN ('talks_search_idx', 'questions_search_idx', 'posts_search_idx', 'questions', 'posts', 'answers')
+		ORDER BY c.relname`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, s := range sizes {
+		fmt.Printf("size of %s: %s\n", s.Name, s.Size)
+	}
+}

@@ -1,0 +1,64 @@
+package search
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/hubtalks/hubtalks/server/dbx"
+	"github.com/hubtalks/hubtalks/server/domain"
+	"github.com/hubtalks/hubtalks/server/httpx"
+)
+
+// Service runs searches.
+type Service struct {
+	db    *sqlx.DB
+	store Store
+}
+
+// NewService builds the search on db.
+func NewService(db *sqlx.DB) *Service { return &Service{db: db} }
+
+// Search is one page of what q finds that viewer may see, best first.
+func (s *Service) Search(ctx context.Context, viewer *domain.User, q Query) (httpx.List[Result], error) {
+	f, err := q.filter(viewer)
+	if err != nil {
+		return httpx.List[Result]{}, err
+	}
+	items, next, err := s.store.Search(ctx, s.db, f)
+	if err != nil {
+		return httpx.List[Result]{}, err
+	}
+	return httpx.List[Result]{Items: items, NextCursor: next}, nil
+}
+
+// filter checks a request and makes it the store's filter.
+func (q Query) filter(viewer *domain.User) (filter, error) {
+	f := filter{Viewer: viewer, Limit: q.Page.Limit, Kinds: []string{KindTalk, KindQuestion, KindPost}}
+	var v domain.Checker
+	text := strings.TrimLeft(q.Q, " \t\r\n")
+	v.Check(strings.TrimSpace(text) != "", "q", "is required: the words to search for")
+	v.Check(utf8.RuneCountInString(text) <= MaxQuery, "q", "must be at most 200 characters")
+	v.Check(utf8.ValidString(text) && !strings.ContainsRune(text, 0), "q", "must be text")
+	f.Words, f.Prefix = dbx.SearchTerms(text)
+	switch q.Type {
+	case "":
+	case KindTalk, KindQuestion, KindPost:
+		f.Kinds = []string{q.Type}
+	default:
+		v.Add("type", "must be talk, question or post")
+	}
+	if err := v.Err(); err != nil {
+		return f, err
+	}
+	if q.Page.Cursor != "" {
+		var cur cursor
+		if err := httpx.DecodeCursor(q.Page.Cursor, &cur); err != nil {
+			return f, err
+		}
+		f.After = &cur
+	}
+	return f, nil
+}
