@@ -150,7 +150,7 @@ type resultRow struct {
 // whatever the guess (fast for a rare word, slow for a common one: hence
 // not the first try).
 const (
-	plannedTimeout = `SET LOCAL statement_timeout = 250`
+	plannedTimeout = `SET LOCAL statement_timeout = 100`
 	bitmapsOnly    = `SET LOCAL statement_timeout TO DEFAULT; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off`
 )
 
