@@ -44,6 +44,7 @@ var detailForStatus = map[int]string{
 // errorHandler answers every error as application/problem+json. It is the one
 // place where errors are logged: 5xx with the request id, never to the client.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	err = s.unknownAPIPath(c, err)
 	p := s.problemFor(c, err)
 	if rid, ok := c.Locals("requestid").(string); ok {
 		p.Instance = "urn:request:" + rid

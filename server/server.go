@@ -53,17 +53,18 @@ type Deps struct {
 
 // Server is the HTTP application.
 type Server struct {
-	cfg      Config
-	db       *sqlx.DB
-	rdb      redis.UniversalClient
-	log      *slog.Logger
-	app      *fiber.App
-	registry *prometheus.Registry
-	metrics  *httpMetrics
-	limiter  ratelimit.Limiter
-	accounts *accounts.Service
-	hub      Hub
-	recorder *live.Recorder
+	apiRoutes apiPatterns
+	cfg       Config
+	db        *sqlx.DB
+	rdb       redis.UniversalClient
+	log       *slog.Logger
+	app       *fiber.App
+	registry  *prometheus.Registry
+	metrics   *httpMetrics
+	limiter   ratelimit.Limiter
+	accounts  *accounts.Service
+	hub       Hub
+	recorder  *live.Recorder
 	// talkStatuses serves live-channel authorisation during reconnect storms.
 	talkStatuses *talkStatuses
 	draining     atomic.Bool

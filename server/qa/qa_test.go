@@ -143,6 +143,11 @@ func TestPendingQuestionStaysOffThePublicUntilApproved(t *testing.T) {
 		t.Fatalf("asker's list: %+v", got)
 	}
 	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/talks/%d/questions?status=pending", talk), other.Token), 403)
+	// The asker sees it, so moderating it is refused (403); to others it does not exist (404).
+	if p := moderate(t, env, q.ID, asker.Token, map[string]any{"status": "approved"}, 403).Problem(t); p.Code != "forbidden" {
+		t.Fatalf("asker moderating their pending question: %+v", p)
+	}
+	moderate(t, env, q.ID, other.Token, map[string]any{"status": "approved"}, 404)
 	for _, ev := range env.Events(live.TalkChannel(talk)) {
 		if strings.HasPrefix(ev.Type, "question.") {
 			t.Fatalf("public channel got %s %s for a pending question", ev.Type, ev.Data)

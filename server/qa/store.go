@@ -34,7 +34,7 @@ const (
 		FROM questions q JOIN users u ON u.id = q.author_id WHERE q.id = $1`
 	// selectAccess is what every request about one question needs to decide
 	// who may do what.
-	selectAccess = `SELECT q.id, q.status, k.qa_open, ` + talks.AccessColumns + `
+	selectAccess = `SELECT q.id, q.status, k.qa_open, q.author_id = $2 AS mine, ` + talks.AccessColumns + `
 		FROM questions q JOIN talks k ON k.id = q.talk_id WHERE q.id = $1`
 	lockQuestion = `SELECT id, talk_id, status, pinned, answered_at FROM questions WHERE id = $1 FOR UPDATE`
 	// unpinOthers clears the talk's pin before another question takes it;
@@ -160,6 +160,7 @@ type access struct {
 	ID     int64  `db:"id"`
 	Status string `db:"status"`
 	QAOpen bool   `db:"qa_open"`
+	Mine   bool   `db:"mine"` // the caller asked it
 }
 
 // Access reads question id and u's access to its talk; a question that

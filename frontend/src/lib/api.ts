@@ -101,10 +101,30 @@ export class ApiError extends Error {
   }
 }
 
-/** Turns anything thrown into a message fit for a person. */
+/** "the email is wrong" → "The email is wrong." */
+export function sentence(s: string): string {
+  const t = s.trim();
+  if (!t) return t;
+  return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?…]$/.test(t) ? '' : '.');
+}
+
+/** "qa.allow_anonymous" → "Allow anonymous" (the last part, in words). */
+function fieldWords(field: string): string {
+  const last = field.split('.').pop() ?? field;
+  return sentence(last.replace(/\[\d+\]/g, '').replace(/_/g, ' ')).replace(/\.$/, '');
+}
+
+/**
+ * Turns anything thrown into a message fit for a person: the problem's
+ * detail as a sentence, each field named in words; never an HTTP status.
+ */
 export function errorMessage(err: unknown): string {
-  if (err instanceof ApiError) return err.detail;
-  if (err instanceof Error) return err.message;
+  if (err instanceof ApiError) {
+    if (err.errors.length) return err.errors.map((e) => `${fieldWords(e.field)} ${e.message.replace(/[.]$/, '')}.`).join(' ');
+    if (err.status === 404 && /^not found\.?$/i.test(err.detail.trim())) return 'We could not find what you asked for. It may have been removed.';
+    return sentence(err.detail);
+  }
+  if (err instanceof Error) return sentence(err.message);
   return 'Something went wrong.';
 }
 

@@ -1,0 +1,86 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// TestNewTalkWithItsDefaults: a moderator creates a talk typing only its
+// title (format and language are lists of what the server accepts, the
+// times have defaults); a missing time is said in words, not "RFC 3339".
+func TestNewTalkWithItsDefaults(t *testing.T) {
+	app := startApp(t)
+	axeJS := loadAxe(t)
+	mod := app.Env.NewUser("moderator")
+	b := newBrowser(t, app)
+	moritz := b.Tab("moderator", &mod)
+
+	moritz.Open("/talks/new")
+	moritz.Visible(tid("talk-title-input"))
+	if got := eval[[]string](moritz, `[...document.querySelectorAll('#t-format option, #t-lang option')].map(o => o.value).filter(v => ['online','onsite','hybrid','en','pt-BR'].includes(v))`); len(got) != 5 {
+		moritz.fail("format and language options: %v", got)
+	}
+	axeCheck(moritz, "new talk", axeJS)
+
+	// A missing start, said in words.
+	eval[bool](moritz, `(() => { const i = document.querySelector('#t-start'); i.value = ''; i.dispatchEvent(new Event('input', {bubbles: true})); return true })()`)
+	moritz.Type(tid("talk-title-input"), "Rare diseases registries")
+	moritz.Click(tid("talk-save"))
+	moritz.Until("the missing start, in words", `document.querySelector('#t-start-err')?.textContent.includes('the talk starts')`)
+	if txt := eval[string](moritz, `document.querySelector('main').innerText`); containsAny(txt, "RFC", "starts_at", "Unprocessable") {
+		moritz.fail("the form speaks the API: %q", txt)
+	}
+	var n int
+	if err := app.Env.DB.Get(&n, `SELECT count(*) FROM talks`); err != nil || n != 0 {
+		t.Fatalf("%d talks after a refused form (%v)", n, err)
+	}
+
+	// The defaults, back: saved as they are.
+	moritz.Open("/talks/new")
+	moritz.Type(tid("talk-title-input"), "Rare diseases registries")
+	moritz.Click(tid("talk-save"))
+	moritz.Until("the new talk's editor", `/^\/talks\/\d+-rare-diseases-registries\/edit$/.test(location.pathname) && document.querySelector('h1')?.textContent === 'Edit talk'`)
+	var format, lang string
+	if err := app.Env.DB.QueryRowx(`SELECT format, language FROM talks WHERE title = 'Rare diseases registries'`).Scan(&format, &lang); err != nil || format != "online" || lang != "en" {
+		t.Fatalf("new talk in the database: %q %q %v", format, lang, err)
+	}
+}
+
+// TestErrorsSpeakHuman: errors show the problem's detail as a sentence,
+// never the HTTP status; a missing talk is a not-found page without "Try
+// again".
+func TestErrorsSpeakHuman(t *testing.T) {
+	app := startApp(t)
+	axeJS := loadAxe(t)
+	b := newBrowser(t, app)
+	anon := b.Tab("anonymous", nil)
+
+	anon.Open("/login")
+	anon.Type(tid("login-email"), "nobody@example.org")
+	anon.Type(tid("login-password"), "not the password")
+	anon.Click(tid("login-submit"))
+	anon.Until("the login error", `document.querySelector('[role="alert"]')?.textContent.trim() === 'The email or the password is wrong.'`)
+
+	for _, path := range []string{"/talks/99999-gone", "/talks/99999-gone/live"} {
+		anon.Open(path)
+		anon.Visible(tid("not-found"))
+		txt := eval[string](anon, `document.querySelector('main').innerText`)
+		if containsAny(txt, "Not Found", "Try again", "not found") {
+			anon.fail("%s: %q", path, txt)
+		}
+	}
+	anon.do("phone", chromedp.EmulateViewport(360, 740))
+	axeCheck(anon, "missing talk at 360 px", axeJS)
+}
+
+// containsAny reports whether s holds any of the words.
+func containsAny(s string, words ...string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
