@@ -1,10 +1,13 @@
 package e2e
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/hubtalks/hubtalks/server/testserver"
 )
 
 // TestNewTalkWithItsDefaults: a moderator creates a talk typing only its
@@ -83,4 +86,43 @@ func containsAny(s string, words ...string) bool {
 		}
 	}
 	return false
+}
+
+// TestFlagQueueShowsTheContent: a flag card shows the flagged text, its
+// talk (linked), its author, the reporter and the reason; dismissing the
+// question keeps the card with its confirmation; the console marks the
+// reported question and the moderation log reads in words.
+func TestFlagQueueShowsTheContent(t *testing.T) {
+	app := startApp(t)
+	mod := app.Env.NewUser("moderator")
+	asker := app.Env.NewUser("participant")
+	reporter := app.Env.NewUser("participant")
+	talk := app.createTalk(mod, "Wearables in cardiology", "post")
+	body := "Which smartwatch brand pays for this talk?"
+	q := askQuestion(t, app, talk, asker, body)
+	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/questions/%d/flags", q), reporter.Token, map[string]any{"reason": "advertising"}), 201)
+
+	b := newBrowser(t, app)
+	moritz := b.Tab("moderator", &mod)
+	moritz.Open(talk.Path("/console"))
+	moritz.Visible(qsel(q, tid("reported")))
+
+	moritz.Open("/moderation")
+	card := tid("flag")
+	moritz.Until("the flagged text, talk, author and reporter", `(() => { const c = document.querySelector(`+js(card)+`); return c &&
+		c.querySelector(`+js(tid("flag-body"))+`).textContent === `+js(body)+` &&
+		c.querySelector(`+js(tid("flag-talk"))+`).textContent === 'Wearables in cardiology' &&
+		c.textContent.includes(`+js(asker.Name)+`) && c.textContent.includes(`+js(reporter.Name)+`) && c.textContent.includes('advertising') })()`)
+	moritz.Click(tid("flag-remove"))
+	moritz.Until("the confirmation, on the card", `document.querySelector(`+js(tid("flag-msg"))+`)?.textContent === 'Question dismissed and report resolved.'`)
+	var status, flagStatus string
+	if err := app.Env.DB.QueryRowx(`SELECT q.status, f.status FROM questions q JOIN flags f ON f.target_id = q.id AND f.target_type = 'question' WHERE q.id = $1`, q).Scan(&status, &flagStatus); err != nil || status != "dismissed" || flagStatus != "resolved" {
+		t.Fatalf("question %q, flag %q (%v)", status, flagStatus, err)
+	}
+	moritz.Click(tid("flag-talk"))
+	moritz.Until("the talk page", `document.querySelector(`+js(tid("talk-title"))+`)?.textContent === 'Wearables in cardiology'`)
+
+	moritz.Open(talk.Path("/console"))
+	moritz.Click("#log-h + button, .logbox button")
+	moritz.Until("the log in words", `(() => { const t = document.querySelector('.logbox table')?.innerText ?? ''; return t.includes('Dismissed') && t.includes('Resolved a report') && t.includes('Question `+fmt.Sprint(q)+`') && !t.includes('dismiss_flag') })()`)
 }

@@ -434,3 +434,34 @@ func TestListSortAndCursor(t *testing.T) {
 	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/talks/%d/questions?cursor=zz", talk), ""), 422)
 	_ = http.StatusOK
 }
+
+// TestFlagQueueShowsTheTarget: a moderator's flag queue carries what was
+// flagged as they see it (talk, text, author even when anonymous, status),
+// also after the flag is settled; the reporter's answer does not.
+func TestFlagQueueShowsTheTarget(t *testing.T) {
+	env := modtest.New(t, nil)
+	asker, reporter, mod := env.NewUser("participant"), env.NewUser("participant"), env.NewUser("moderator")
+	talk := env.MakeTalk(modtest.TalkOpts{})
+	q := ask(t, env, talk, asker.Token, "Buy cheap watches at example.com", true)
+	var mine moderation.Flag
+	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/questions/%d/flags", q.ID), reporter.Token, map[string]any{"reason": "spam"}), 201).JSON(t, &mine)
+	if mine.Target.Author != nil || mine.Target.Body != nil {
+		t.Fatalf("the reporter sees the target as %+v", mine.Target)
+	}
+	var page struct{ Items []moderation.Flag }
+	testserver.Must(t, env.Get("/api/v1/moderation/flags", mod.Token), 200).JSON(t, &page)
+	if len(page.Items) != 1 {
+		t.Fatalf("queue: %+v", page.Items)
+	}
+	tg := page.Items[0].Target
+	if tg.Type != "question" || tg.ID != q.ID || tg.TalkID != talk || tg.TalkTitle == "" || tg.Body == nil || *tg.Body != q.Body ||
+		tg.Author == nil || tg.Author.ID != asker.ID || tg.Status != "approved" {
+		t.Fatalf("queue target: %+v", tg)
+	}
+	moderate(t, env, q.ID, mod.Token, map[string]any{"status": "dismissed"}, 200)
+	var settled moderation.Flag
+	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/moderation/flags/%d", mine.ID), mod.Token, map[string]any{"status": "resolved"}), 200).JSON(t, &settled)
+	if settled.Status != "resolved" || settled.Target.Status != "dismissed" || settled.Target.Body == nil {
+		t.Fatalf("settled flag: %+v", settled)
+	}
+}

@@ -2809,10 +2809,26 @@ export interface components {
         Flag: {
             id: number;
             talk_id: number;
+            /** @description What the flag is about. On the moderators' queue (GET /moderation/flags, PATCH /moderation/flags/{id}) the target as they see it now: its talk, text, author (also of an anonymous question) and status (a question's status; visible or hidden for a post; deleted when gone). Elsewhere only type and id. */
             target: {
                 /** @enum {string} */
                 type: "question" | "post";
                 id: number;
+                /** @description the target's talk; absent outside the moderators' queue */
+                talk_id?: number;
+                /** @description the target's talk's title; absent outside the moderators' queue */
+                talk_title?: string;
+                /** @description a post's thread; absent for a question and outside the moderators' queue */
+                thread_id?: number;
+                /** @description the target's text as typed; absent outside the moderators' queue */
+                body?: string;
+                /** @description who wrote it, also of an anonymous question; absent outside the moderators' queue */
+                author?: components["schemas"]["Person"];
+                /**
+                 * @description a question's status, visible or hidden for a post, deleted when gone; absent outside the moderators' queue
+                 * @enum {string}
+                 */
+                status?: "pending" | "approved" | "answered" | "dismissed" | "visible" | "hidden" | "deleted";
             };
             /** @description may be empty */
             reason: string;

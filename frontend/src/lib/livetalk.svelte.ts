@@ -28,6 +28,8 @@ export class LiveTalk {
    * anyone sees them.
    */
   notStaff = $state(false);
+  /** Staff: open reports per question id (the moderators' queue, then flag.created events). */
+  reports = $state<Record<number, number>>({});
   /** Listeners for discussion events (thread.*, post.*). */
   private discussion = new Set<(ev: LiveEvent) => void>();
   private buffer: LiveEvent[] | null = null;
@@ -77,7 +79,20 @@ export class LiveTalk {
         }),
       );
     }
+    if (this.view.staff) void this.loadReports();
     return () => offs.forEach((f) => f());
+  }
+
+  /** The talk's open reports on questions, from the moderators' queue (speakers only hear new ones). */
+  async loadReports(): Promise<void> {
+    try {
+      const counts: Record<number, number> = {};
+      for (const f of (await api.flags()).items)
+        if (f.talk_id === this.talk.id && f.status === 'open' && f.target.type === 'question') counts[f.target.id] = (counts[f.target.id] ?? 0) + 1;
+      this.reports = counts;
+    } catch {
+      /* not a moderator: only live reports */
+    }
   }
 
   onDiscussion(fn: (ev: LiveEvent) => void): () => void {
@@ -93,6 +108,11 @@ export class LiveTalk {
     }
     if (ev.type === 'talk.updated') {
       if (ev.data && ev.data.id === this.talk.id) this.talk = { ...this.talk, ...ev.data };
+      return;
+    }
+    if (ev.type === 'flag.created') {
+      const t = (ev.data as { target?: { type?: string; id?: number } })?.target;
+      if (t?.type === 'question' && typeof t.id === 'number') this.reports = { ...this.reports, [t.id]: (this.reports[t.id] ?? 0) + 1 };
       return;
     }
     if (ev.type.startsWith('thread.') || ev.type.startsWith('post.')) {
