@@ -161,11 +161,11 @@ type Flag struct {
 	ID        int64      `json:"id" db:"id"`
 	TalkID    int64      `json:"talk_id" db:"talk_id"`
 	Target    FlagTarget `json:"target" db:"-"`
-	Reason    string    `json:"reason" db:"reason"`
-	Status    string    `json:"status" db:"status"`
-	Reporter  *Person   `json:"reporter" db:"-"` // null once the reporter's account is erased
-	CreatedAt time.Time `json:"created_at" db:"created_at"`
-	UpdatedAt time.Time `json:"updated_at" db:"updated_at"`
+	Reason    string     `json:"reason" db:"reason"`
+	Status    string     `json:"status" db:"status"`
+	Reporter  *Person    `json:"reporter" db:"-"` // null once the reporter's account is erased
+	CreatedAt time.Time  `json:"created_at" db:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at" db:"updated_at"`
 }
 
 // flagEvent is a flag as the staff channel carries it: without its
