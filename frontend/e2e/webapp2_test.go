@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
@@ -125,4 +126,56 @@ func TestFlagQueueShowsTheContent(t *testing.T) {
 	moritz.Open(talk.Path("/console"))
 	moritz.Click("#log-h + button, .logbox button")
 	moritz.Until("the log in words", `(() => { const t = document.querySelector('.logbox table')?.innerText ?? ''; return t.includes('Dismissed') && t.includes('Resolved a report') && t.includes('Question `+fmt.Sprint(q)+`') && !t.includes('dismiss_flag') })()`)
+}
+
+// TestAnsweredTab: answered questions leave Top and Recent for participants
+// and the console's list, and show under Answered; the tabs follow the ARIA
+// pattern (arrow keys); marking a question answered in the console moves
+// the focus to the next question to take.
+func TestAnsweredTab(t *testing.T) {
+	app := startApp(t)
+	axeJS := loadAxe(t)
+	mod := app.Env.NewUser("moderator")
+	speaker := app.Env.NewUser("participant")
+	asker := app.Env.NewUser("participant")
+	talk := app.createTalk(mod, "Sleep apnoea at home", "post", speaker.ID)
+	first := askQuestion(t, app, talk, asker, "How accurate are home sleep tests?")
+	second := askQuestion(t, app, talk, asker, "Who reads the recordings?")
+	third := askQuestion(t, app, talk, asker, "Is CPAP covered by insurance?")
+	testserver.Must(t, app.Env.Put(fmt.Sprintf("/api/v1/questions/%d/vote", first), mod.Token, nil), 200)
+	testserver.Must(t, app.Env.Put(fmt.Sprintf("/api/v1/questions/%d/vote", first), speaker.Token, nil), 200)
+	testserver.Must(t, app.Env.Put(fmt.Sprintf("/api/v1/questions/%d/vote", second), mod.Token, nil), 200)
+
+	b := newBrowser(t, app)
+	sp := b.Tab("speaker", &speaker)
+	part := b.Tab("participant", &asker)
+	part.Open(talk.Path("/live"))
+	part.Visible(qsel(first, ""))
+
+	sp.Open(talk.Path("/console"))
+	top := tid("ranked") + " " + tid("question")
+	sp.Until("the most voted question first", `document.querySelector(`+js(top)+`)?.dataset.questionId === '`+fmt.Sprint(first)+`'`)
+	sp.Click(qsel(first, tid("mark-answered")))
+	sp.Until("the focus on the next question", `document.activeElement?.closest(`+js(tid("question"))+`)?.dataset.questionId === '`+fmt.Sprint(second)+`' && document.activeElement.dataset.testid === 'pin'`)
+	sp.Visible(tid("answered") + " summary")
+	var status string
+	if err := app.Env.DB.Get(&status, `SELECT status FROM questions WHERE id = $1`, first); err != nil || status != "answered" {
+		t.Fatalf("question %d is %q (%v)", first, status, err)
+	}
+
+	// The participant: gone from Top (live), there under Answered.
+	part.Until("the answered question to leave Top", `!document.querySelector(`+js(qsel(first, ""))+`) && document.querySelector(`+js(qsel(third, ""))+`)`)
+	part.do("focus the Top tab", chromedp.Focus(chromedp.CSS(tid("sort-top"))))
+	part.do("arrow right, twice", chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight))
+	part.Until("the Answered tab, selected and focused", `document.activeElement?.dataset.testid === 'sort-answered' && document.activeElement.getAttribute('aria-selected') === 'true' && new URLSearchParams(location.search).get('sort') === 'answered'`)
+	part.Until("the answered question alone", `document.querySelector(`+js(qsel(first, ""))+`) && document.querySelectorAll('#qsort-panel `+tid("question")+`').length === 1`)
+	if ti := eval[int](part, `document.querySelectorAll('[role="tab"][tabindex="0"]').length`); ti != 2 {
+		part.fail("%d tabs in the tab order, want one per tab list", ti)
+	}
+	part.do("arrow left on the room tabs", chromedp.Focus(chromedp.CSS(tid("tab-questions"))), chromedp.KeyEvent(kb.ArrowLeft))
+	part.Until("the discussion tab", `new URLSearchParams(location.search).get('tab') === 'discussion' && document.activeElement?.dataset.testid === 'tab-discussion'`)
+	axeCheck(part, "discussion tab", axeJS)
+	part.Open(talk.Path("/live?sort=answered"))
+	part.Visible(qsel(first, ""))
+	axeCheck(part, "answered tab", axeJS)
 }
