@@ -179,3 +179,42 @@ func TestAnsweredTab(t *testing.T) {
 	part.Visible(qsel(first, ""))
 	axeCheck(part, "answered tab", axeJS)
 }
+
+// TestThreadURLAndStaffVotes: the whole thread card opens the thread, whose
+// address can be linked and which Back closes; staff are not told to log
+// in to vote; a cancelled talk shows neither registration nor "Add to
+// calendar".
+func TestThreadURLAndStaffVotes(t *testing.T) {
+	app := startApp(t)
+	mod := app.Env.NewUser("moderator")
+	speaker := app.Env.NewUser("participant")
+	asker := app.Env.NewUser("participant")
+	talk := app.createTalk(mod, "Antibiotic stewardship", "post", speaker.ID)
+	q := askQuestion(t, app, talk, asker, "Do rapid tests cut prescriptions?")
+	thread := seedThread(t, app, talk.ID, "Local guidelines", 2)
+
+	b := newBrowser(t, app)
+	sp := b.Tab("speaker", &speaker)
+	sp.Open(talk.Path("/console"))
+	sp.Visible(qsel(q, tid("vote-hint")))
+	if hint := eval[string](sp, `document.querySelector(`+js(qsel(q, tid("vote-hint")))+`).textContent`); strings.Contains(hint, "log in") {
+		sp.fail("staff are told %q", hint)
+	}
+
+	part := b.Tab("participant", &asker)
+	part.Open(talk.Path("/live?tab=discussion"))
+	// A click on the card's text, not on its title, opens the thread.
+	part.Click(tid("thread-item") + " p.small")
+	part.Until("the thread, in the address", `new URLSearchParams(location.search).get('thread') === '`+fmt.Sprint(thread)+`' && document.querySelector(`+js(tid("thread"))+`)?.textContent.includes('Local guidelines')`)
+	part.do("back", chromedp.NavigateBack())
+	part.Until("the list again, still in the live room", `location.pathname === `+js(talk.Path("/live"))+` && !new URLSearchParams(location.search).has('thread') && document.querySelector(`+js(tid("thread-item"))+`)`)
+	part.Open(talk.Path(fmt.Sprintf("/live?tab=discussion&thread=%d", thread)))
+	part.Until("the linked thread with its posts", `document.querySelector(`+js(tid("thread"))+`)?.textContent.includes('Local guidelines') && document.querySelectorAll(`+js(tid("post"))+`).length === 2`)
+
+	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/talks/%d/cancel", talk.ID), mod.Token, nil), 200)
+	part.Open(talk.Path(""))
+	part.Visible(tid("talk-over"))
+	if eval[bool](part, `!!document.querySelector(`+js(tid("add-to-calendar"))+`) || !!document.querySelector('#reg-h')`) {
+		part.fail("a cancelled talk offers registration or the calendar")
+	}
+}
