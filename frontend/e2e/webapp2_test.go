@@ -218,3 +218,53 @@ func TestThreadURLAndStaffVotes(t *testing.T) {
 		part.fail("a cancelled talk offers registration or the calendar")
 	}
 }
+
+// TestAppDialogsAndScheduleTabs: reporting a question and cancelling a
+// registration ask in the app's own dialog (Escape cancels, no browser
+// dialog opens); the schedule's Upcoming/Past tabs work with arrow keys.
+func TestAppDialogsAndScheduleTabs(t *testing.T) {
+	app := startApp(t)
+	axeJS := loadAxe(t)
+	mod := app.Env.NewUser("moderator")
+	asker := app.Env.NewUser("participant")
+	pia := app.Env.NewUser("participant")
+	talk := app.createTalk(mod, "Falls prevention in older adults", "post")
+	q := askQuestion(t, app, talk, asker, "Does vitamin D help?")
+	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", talk.ID), pia.Token, nil), 201)
+
+	b := newBrowser(t, app)
+	part := b.Tab("participant", &pia)
+	part.Open(talk.Path("/live"))
+	part.Click(qsel(q, tid("flag-question")))
+	part.Visible(tid("dialog-input"))
+	axeCheck(part, "report dialog", axeJS)
+	part.do("Escape", chromedp.KeyEvent(kb.Escape))
+	part.Until("the dialog to close", `!document.querySelector(`+js(tid("dialog"))+`).open`)
+	part.Click(qsel(q, tid("flag-question")))
+	part.Type(tid("dialog-input"), "medical advice")
+	part.Click(tid("dialog-confirm"))
+	part.Until("the report confirmed", `document.querySelector(`+js(qsel(q, ""))+`).textContent.includes('Reported')`)
+	var reason string
+	if err := app.Env.DB.Get(&reason, `SELECT reason FROM flags WHERE target_type = 'question' AND target_id = $1`, q); err != nil || reason != "medical advice" {
+		t.Fatalf("flag in the database: %q (%v)", reason, err)
+	}
+
+	part.Open(talk.Path(""))
+	part.Click(tid("cancel-registration"))
+	part.Visible(tid("dialog-confirm"))
+	part.Click(tid("dialog-confirm"))
+	part.Until("the registration cancelled", `document.querySelector('[role="status"]')?.textContent.includes('Your registration is cancelled')`)
+	var active int
+	if err := app.Env.DB.Get(&active, `SELECT count(*) FROM registrations WHERE talk_id = $1 AND user_id = $2 AND status <> 'cancelled'`, talk.ID, pia.ID); err != nil || active != 0 {
+		t.Fatalf("%d active registrations (%v)", active, err)
+	}
+
+	part.Open("/")
+	part.do("focus Upcoming", chromedp.Focus(chromedp.CSS(tid("tab-upcoming"))))
+	part.do("arrow right", chromedp.KeyEvent(kb.ArrowRight))
+	part.Until("the Past tab, selected and focused", `document.activeElement?.dataset.testid === 'tab-past' && document.activeElement.getAttribute('aria-selected') === 'true' && location.search.includes('tab=past')`)
+	axeCheck(part, "schedule, past tab", axeJS)
+	if d := part.Dialogs(); len(d) > 0 {
+		part.fail("browser dialogs opened: %q", d)
+	}
+}

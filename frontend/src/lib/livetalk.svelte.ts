@@ -6,6 +6,7 @@ import { api, type Question, type Talk } from './api';
 import { endsSubscription, liveClient, type LiveEvent, type LiveStatus } from './live';
 import { applyEvent, fromSnapshot, setVote, toggleVote, type View } from './qa';
 import { Action } from './action.svelte';
+import { confirmDialog } from './dialog.svelte';
 
 export class LiveTalk {
   talk = $state<Talk>() as Talk;
@@ -176,9 +177,10 @@ export class LiveTalk {
   readonly statusChange = new Action();
 
   /** Starts or ends the session; ending closes Q&A for everyone, so it asks first. */
-  setStatus(s: 'live' | 'ended'): void {
-    if (s === 'ended' && !confirm('End the live session? Q&A closes for everyone.')) return;
-    void this.statusChange.run(async () => {
+  async setStatus(s: 'live' | 'ended'): Promise<void> {
+    if (s === 'ended' && !(await confirmDialog({ title: 'End the live session?', message: 'Q&A closes for everyone.', confirm: 'End the session', cancel: 'Keep it live', danger: true })))
+      return;
+    await this.statusChange.run(async () => {
       this.talk = await api.setTalkStatus(this.talk.id, s);
     });
   }
