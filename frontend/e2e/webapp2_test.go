@@ -268,3 +268,31 @@ func TestAppDialogsAndScheduleTabs(t *testing.T) {
 		part.fail("browser dialogs opened: %q", d)
 	}
 }
+
+// TestCalendarLinks: beside the .ics download, Google and Outlook event
+// links for the talk and a webcal:// subscription to the feed.
+func TestCalendarLinks(t *testing.T) {
+	app := startApp(t)
+	axeJS := loadAxe(t)
+	mod := app.Env.NewUser("moderator")
+	talk := app.createTalk(mod, "Telehealth & rural care", "post")
+	var start string
+	if err := app.Env.DB.Get(&start, `SELECT to_char(starts_at AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS"Z"') FROM talks WHERE id = $1`, talk.ID); err != nil {
+		t.Fatal(err)
+	}
+	b := newBrowser(t, app)
+	anon := b.Tab("anonymous", nil)
+	anon.Open(talk.Path(""))
+	anon.Click(tid("calendar-links") + " summary")
+	anon.Visible(tid("cal-google"))
+	got := eval[map[string]string](anon, `Object.fromEntries(['add-to-calendar', 'cal-google', 'cal-outlook', 'cal-subscribe'].map(id => [id, document.querySelector('[data-testid="' + id + '"]').href]))`)
+	host := strings.TrimPrefix(app.URL, "http://")
+	if !strings.HasSuffix(got["add-to-calendar"], fmt.Sprintf("/api/v1/talks/%d.ics", talk.ID)) ||
+		!strings.HasPrefix(got["cal-google"], "https://calendar.google.com/calendar/render?") || !strings.Contains(got["cal-google"], "dates="+start+"%2F") ||
+		!strings.Contains(got["cal-google"], "text=Telehealth+%26+rural+care") ||
+		!strings.HasPrefix(got["cal-outlook"], "https://outlook.live.com/calendar/0/deeplink/compose?") ||
+		got["cal-subscribe"] != "webcal://"+host+"/api/v1/talks.ics" {
+		anon.fail("calendar links: %v", got)
+	}
+	axeCheck(anon, "talk page, calendar links open", axeJS)
+}
