@@ -85,6 +85,8 @@ var problems = []struct {
 	{qa.ErrNotVotable, http.StatusConflict, "not_votable"},
 	{qa.ErrNotPinnable, http.StatusConflict, "not_pinnable"},
 	{qa.ErrQuestionDismissed, http.StatusConflict, "question_dismissed"},
+	{qa.ErrEditWindow, http.StatusForbidden, "edit_window_closed"},
+	{qa.ErrQuestionTaken, http.StatusConflict, "question_taken"},
 	{threads.ErrLocked, http.StatusLocked, "thread_locked"},
 	{threads.ErrEditWindow, http.StatusForbidden, "edit_window_closed"},
 	{playlists.ErrDuplicateVideo, http.StatusConflict, "duplicate_video"},

@@ -296,3 +296,67 @@ func TestCalendarLinks(t *testing.T) {
 	}
 	axeCheck(anon, "talk page, calendar links open", axeJS)
 }
+
+// TestEditAndWithdrawOwnQuestion: the asker edits their question (another
+// participant sees the new text live) and withdraws it (it leaves both
+// rooms); others get no such buttons.
+func TestEditAndWithdrawOwnQuestion(t *testing.T) {
+	app := startApp(t)
+	mod := app.Env.NewUser("moderator")
+	asker := app.Env.NewUser("participant")
+	other := app.Env.NewUser("participant")
+	talk := app.createTalk(mod, "Long COVID clinics", "post")
+	q := askQuestion(t, app, talk, asker, "How long is the waiting list?")
+
+	b := newBrowser(t, app)
+	me := b.Tab("asker", &asker)
+	them := b.Tab("other", &other)
+	them.Open(talk.Path("/live"))
+	them.Visible(qsel(q, ""))
+	if eval[bool](them, `!!document.querySelector(`+js(qsel(q, tid("edit-question")))+`)`) {
+		them.fail("someone else's question offers Edit")
+	}
+	me.Open(talk.Path("/live"))
+	me.Click(qsel(q, tid("edit-question")))
+	me.do("clear", clearField(qsel(q, tid("edit-body"))))
+	me.Type(qsel(q, tid("edit-body")), "How long is the waiting list for adults?")
+	me.Click(qsel(q, tid("edit-save")))
+	them.Until("the new text, live", `document.querySelector(`+js(qsel(q, ".body"))+`)?.textContent === 'How long is the waiting list for adults?'`)
+	var body string
+	if err := app.Env.DB.Get(&body, `SELECT body FROM questions WHERE id = $1`, q); err != nil || body != "How long is the waiting list for adults?" {
+		t.Fatalf("body %q (%v)", body, err)
+	}
+	me.Click(qsel(q, tid("withdraw-question")))
+	me.Click(tid("dialog-confirm"))
+	me.Until("the question gone", `!document.querySelector(`+js(qsel(q, ""))+`)`)
+	them.Until("the question gone for others", `!document.querySelector(`+js(qsel(q, ""))+`)`)
+	var status string
+	if err := app.Env.DB.Get(&status, `SELECT status FROM questions WHERE id = $1`, q); err != nil || status != "dismissed" {
+		t.Fatalf("status %q (%v)", status, err)
+	}
+}
+
+// TestPendingCountsAndBulkApprove: the moderation page counts the questions
+// awaiting moderation per talk; the console approves them all at once.
+func TestPendingCountsAndBulkApprove(t *testing.T) {
+	app := startApp(t)
+	mod := app.Env.NewUser("moderator")
+	asker := app.Env.NewUser("participant")
+	talk := app.createTalk(mod, "Screening for colorectal cancer", "pre")
+	app.createTalk(mod, "A talk with nothing pending", "pre")
+	for _, body := range []string{"From what age?", "Is a stool test enough?", "How often?"} {
+		askQuestion(t, app, talk, asker, body)
+	}
+	b := newBrowser(t, app)
+	moritz := b.Tab("moderator", &mod)
+	moritz.Open("/moderation")
+	moritz.Until("the pending count", `[...document.querySelectorAll(`+js(tid("pending-count"))+`)].map(a => a.textContent).join('|') === '3 awaiting moderation'`)
+	moritz.Click(tid("pending-count"))
+	moritz.Until("the console's queue", `document.querySelectorAll(`+js(tid("pending-question"))+`).length === 3`)
+	moritz.Click(tid("approve-all"))
+	moritz.Until("all approved", `document.querySelectorAll(`+js(tid("pending-question"))+`).length === 0 && document.querySelector('.pending [role="status"]')?.textContent === '3 questions approved.'`)
+	var left int
+	if err := app.Env.DB.Get(&left, `SELECT count(*) FROM questions WHERE talk_id = $1 AND status <> 'approved'`, talk.ID); err != nil || left != 0 {
+		t.Fatalf("%d questions not approved (%v)", left, err)
+	}
+}

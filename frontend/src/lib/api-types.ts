@@ -1047,10 +1047,37 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Withdraw your own question
+         * @description The author, while the question is pending or unanswered and within the edit window (403 edit_window_closed after it, 409 question_taken once answered or dismissed). It leaves the room as a dismissed question does; staff still see it, and the moderation log says withdraw.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Withdrawn */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
         options?: never;
         head?: never;
-        /** Moderate a question */
+        /**
+         * Moderate a question (staff), or edit its text (its author)
+         * @description Staff of the talk send status, pinned or both. The author sends body alone, while the question is pending or unanswered and within the edit window (403 edit_window_closed after it, 409 question_taken once answered or dismissed); a text with a blocked word goes back to pending.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -1067,6 +1094,7 @@ export interface paths {
                         status?: "approved" | "dismissed" | "answered";
                         pinned?: boolean;
                         reason?: string;
+                        body?: string;
                     };
                 };
             };

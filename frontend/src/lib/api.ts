@@ -350,6 +350,7 @@ export const api = {
   unvote: (qid: number) => call('delete', '/api/v1/questions/{id}/vote', { params: { id: qid } }),
   moderateQuestion: (qid: number, body: Body<'/api/v1/questions/{id}', 'patch'>) =>
     call('patch', '/api/v1/questions/{id}', { params: { id: qid }, body }),
+  withdrawQuestion: (qid: number) => call('delete', '/api/v1/questions/{id}', { params: { id: qid } }),
   answer: (qid: number, body: string) =>
     call('post', '/api/v1/questions/{id}/answers', { params: { id: qid }, body: { body } }),
   flagQuestion: (qid: number, reason: string) =>

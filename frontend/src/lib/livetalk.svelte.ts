@@ -42,6 +42,11 @@ export class LiveTalk {
     this.view = { ...view, mine: view.mine ?? new Set() };
   }
 
+  /** Whether the viewer asked q (their own, anonymous ones included). */
+  isMine(q: Question): boolean {
+    return (this.view.userId != null && q.author?.id === this.view.userId) || !!this.view.mine?.has(q.id);
+  }
+
   /** Remembers a question the viewer asked, so it stays visible while pending. */
   asked(q: Question): void {
     this.view.mine?.add(q.id);

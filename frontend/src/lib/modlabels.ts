@@ -21,6 +21,7 @@ const ACTIONS: Record<string, string> = {
   reopen_flag: 'Reopened a report',
   hide_blocked_words: 'Hid (blocked words)',
   hold_blocked_words: 'Held for review (blocked words)',
+  withdraw: 'Withdrawn by the author',
 };
 
 /** "dismiss_flag" → "Dismissed a report"; an unknown code in words. */
