@@ -158,9 +158,9 @@ func (Store) AttachAnswers(ctx context.Context, q sqlx.QueryerContext, qs []Ques
 // access is what one request knows about a question and its caller.
 type access struct {
 	talks.Access
-	ID     int64  `db:"id"`
-	Status string `db:"status"`
-	QAOpen bool   `db:"qa_open"`
+	ID     int64     `db:"id"`
+	Status string    `db:"status"`
+	QAOpen bool      `db:"qa_open"`
 	Mine   bool      `db:"mine"` // the caller asked it
 	Asked  time.Time `db:"asked_at"`
 }
