@@ -360,3 +360,35 @@ func TestPendingCountsAndBulkApprove(t *testing.T) {
 		t.Fatalf("%d questions not approved (%v)", left, err)
 	}
 }
+
+// TestAdminChangesRoles: an admin finds a person and makes them a
+// moderator in the app; the change is stored; the page has no serious
+// accessibility problem at 1280 and 360 px.
+func TestAdminChangesRoles(t *testing.T) {
+	app := startApp(t)
+	axeJS := loadAxe(t)
+	admin := app.Env.NewUser("admin")
+	pia := app.Env.NewUser("participant")
+	app.Env.NewUser("participant")
+	b := newBrowser(t, app)
+	ada := b.Tab("admin", &admin)
+	ada.Open("/")
+	ada.Click(`nav a[href="/admin/users"]`)
+	ada.Visible(tid("user-search"))
+	ada.Type(tid("user-search"), pia.Email+"\n")
+	row := fmt.Sprintf(`[data-testid="user-row"][data-user-id="%d"]`, pia.ID)
+	ada.Until("the one person found", `document.querySelectorAll(`+js(tid("user-row"))+`).length === 1 && document.querySelector(`+js(row)+`)`)
+	axeCheck(ada, "users at 1280 px", axeJS)
+	ada.do("phone", chromedp.EmulateViewport(360, 740))
+	axeCheck(ada, "users at 360 px", axeJS)
+	if over := eval[int](ada, `document.documentElement.scrollWidth - window.innerWidth`); over > 0 {
+		ada.fail("users page scrolls sideways by %d px", over)
+	}
+	eval[bool](ada, `(() => { const s = document.querySelector(`+js(row+" "+tid("user-role"))+`); s.value = 'moderator'; return s.dispatchEvent(new Event('change', {bubbles: true})) })()`)
+	ada.Click(tid("dialog-confirm"))
+	ada.Until("the change confirmed", `document.querySelector(`+js(row+" "+tid("user-msg"))+`)?.textContent === 'Now moderator.'`)
+	var role string
+	if err := app.Env.DB.Get(&role, `SELECT role FROM users WHERE id = $1`, pia.ID); err != nil || role != "moderator" {
+		t.Fatalf("role %q (%v)", role, err)
+	}
+}
