@@ -392,3 +392,26 @@ func TestAdminChangesRoles(t *testing.T) {
 		t.Fatalf("role %q (%v)", role, err)
 	}
 }
+
+// TestStreamLinkAndAnonymousHelp: a registered participant finds the stream
+// link in the live room's header (someone not registered does not get it);
+// "Ask anonymously" says the moderators still see the name.
+func TestStreamLinkAndAnonymousHelp(t *testing.T) {
+	app := startApp(t)
+	mod := app.Env.NewUser("moderator")
+	pia := app.Env.NewUser("participant")
+	other := app.Env.NewUser("participant")
+	talk := app.createTalk(mod, "Digital therapeutics", "post")
+	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", talk.ID), pia.Token, nil), 201)
+	b := newBrowser(t, app)
+	part := b.Tab("registered", &pia)
+	part.Open(talk.Path("/live"))
+	part.Until("the stream link in the header", `document.querySelector('.room-head `+tid("live-stream-link")+`')?.href === 'https://stream.example.org/hub-talk'`)
+	part.Until("the anonymity help", `document.querySelector(`+js(tid("anon-help"))+`)?.textContent.includes('moderators still can') && document.querySelector(`+js(tid("ask-anonymous"))+`).getAttribute('aria-describedby') === 'anon-help'`)
+	notReg := b.Tab("not registered", &other)
+	notReg.Open(talk.Path("/live"))
+	notReg.Visible(tid("ask-body"))
+	if eval[bool](notReg, `!!document.querySelector(`+js(tid("live-stream-link"))+`)`) {
+		notReg.fail("the stream link shows to someone not registered")
+	}
+}
