@@ -26,6 +26,7 @@ import (
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
 	"github.com/hubtalks/hubtalks/server/ratelimit"
+	"github.com/hubtalks/hubtalks/server/talks"
 )
 
 // Config is everything the server needs to know, read from the environment by cmd/.
@@ -54,6 +55,7 @@ type Deps struct {
 // Server is the HTTP application.
 type Server struct {
 	apiRoutes apiPatterns
+	talkPages *talks.Service
 	cfg       Config
 	db        *sqlx.DB
 	rdb       redis.UniversalClient

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -414,4 +416,79 @@ func TestStreamLinkAndAnonymousHelp(t *testing.T) {
 	if eval[bool](notReg, `!!document.querySelector(`+js(tid("live-stream-link"))+`)`) {
 		notReg.fail("the stream link shows to someone not registered")
 	}
+}
+
+// TestSharing: the server renders a talk's OpenGraph and Twitter tags into
+// the HTML of its page (what a link preview reads, without JavaScript),
+// escaped; a real favicon; the share menu; and on a phone (360×740) a
+// register bar at the bottom, inside the viewport.
+func TestSharing(t *testing.T) {
+	app := startApp(t)
+	axeJS := loadAxe(t)
+	mod := app.Env.NewUser("moderator")
+	speaker := app.Env.NewUser("participant")
+	title := `Data "spaces" & <EU> rules`
+	talk := app.createTalk(mod, title, "post", speaker.ID)
+
+	get := func(path string) (string, string) {
+		resp, err := http.Get(app.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d", path, resp.StatusCode)
+		}
+		return string(b), resp.Header.Get("Content-Type")
+	}
+	page, _ := get(talk.Path(""))
+	esc := `Data &#34;spaces&#34; &amp; &lt;EU&gt; rules`
+	for _, want := range []string{
+		`<meta property="og:title" content="` + esc + `" />`,
+		`<meta name="twitter:title" content="` + esc + `" />`,
+		`<title>` + esc + ` · Hub Talks</title>`,
+		`<meta property="og:url" content="` + app.URL + talk.Path("") + `" />`,
+		`<meta property="og:image" content="` + app.URL + `/og-image.png" />`,
+		`<meta name="twitter:card" content="summary_large_image" />`,
+		`with ` + speaker.Name,
+		`<link rel="icon" href="/favicon.svg"`,
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the talk's HTML lacks %s", want)
+		}
+	}
+	if strings.Contains(page, title) || strings.Count(page, `name="description"`) != 1 {
+		t.Errorf("the talk's HTML holds the raw title or not one description:\n%s", page)
+	}
+	if other, _ := get("/"); strings.Contains(other, "og:title") {
+		t.Errorf("the schedule carries a talk's tags")
+	}
+	if _, ct := get("/favicon.svg"); !strings.Contains(ct, "svg") {
+		t.Errorf("favicon.svg is %q", ct)
+	}
+	if _, ct := get("/og-image.png"); ct != "image/png" {
+		t.Errorf("og-image.png is %q", ct)
+	}
+
+	b := newBrowser(t, app)
+	anon := b.Tab("anonymous", nil)
+	anon.do("phone", chromedp.EmulateViewport(360, 740))
+	anon.Open(talk.Path(""))
+	anon.Visible(tid("sticky-register"))
+	if !eval[bool](anon, `(() => { const r = document.querySelector(`+js(tid("sticky-register"))+`).getBoundingClientRect(); const b = document.querySelector(`+js(tid("sticky-register"))+` + ' .btn').getBoundingClientRect();
+		return r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth && b.bottom <= innerHeight && b.right <= innerWidth && b.height > 30 })()`) {
+		anon.fail("the register bar is not inside the viewport")
+	}
+	anon.Click(tid("share") + " summary")
+	anon.Until("the share links", `document.querySelector(`+js(tid("share-url"))+`).value === location.origin + `+js(talk.Path(""))+` &&
+		document.querySelector(`+js(tid("share-linkedin"))+`).href.includes(encodeURIComponent(location.origin + `+js(talk.Path(""))+`)) &&
+		document.querySelector(`+js(tid("share-email"))+`).href.startsWith('mailto:')`)
+	axeCheck(anon, "talk page at 360 px, share open", axeJS)
+	if over := eval[int](anon, `document.documentElement.scrollWidth - window.innerWidth`); over > 0 {
+		anon.fail("the talk page scrolls sideways by %d px", over)
+	}
+	anon.do("desktop", chromedp.EmulateViewport(1280, 800))
+	anon.Until("no bar on a desktop", `getComputedStyle(document.querySelector(`+js(tid("sticky-register"))+`)).display === 'none'`)
+	axeCheck(anon, "talk page at 1280 px", axeJS)
 }
