@@ -492,3 +492,38 @@ func TestSharing(t *testing.T) {
 	anon.Until("no bar on a desktop", `getComputedStyle(document.querySelector(`+js(tid("sticky-register"))+`)).display === 'none'`)
 	axeCheck(anon, "talk page at 1280 px", axeJS)
 }
+
+// TestEditOwnPost: the author of a post edits it in the thread; another
+// reader sees the new text live; nobody else gets Edit.
+func TestEditOwnPost(t *testing.T) {
+	app := startApp(t)
+	mod := app.Env.NewUser("moderator")
+	author := app.Env.NewUser("participant")
+	reader := app.Env.NewUser("participant")
+	talk := app.createTalk(mod, "Hospital at home", "post")
+	var th struct{ ID int64 }
+	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/talks/%d/threads", talk.ID), reader.Token, map[string]any{"title": "Staffing", "body": "Who staffs the night shift?"}), 201).JSON(t, &th)
+	var p struct{ ID int64 }
+	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th.ID), author.Token, map[string]any{"body": "Nurses on call, mostly"}), 201).JSON(t, &p)
+	path := talk.Path(fmt.Sprintf("/live?tab=discussion&thread=%d", th.ID))
+	post := fmt.Sprintf(`[data-testid="post"][data-post-id="%d"]`, p.ID)
+
+	b := newBrowser(t, app)
+	them := b.Tab("reader", &reader)
+	them.Open(path)
+	them.Visible(post)
+	if eval[bool](them, `!!document.querySelector(`+js(post+" "+tid("edit-post"))+`)`) {
+		them.fail("someone else's post offers Edit")
+	}
+	me := b.Tab("author", &author)
+	me.Open(path)
+	me.Click(post + " " + tid("edit-post"))
+	me.do("clear", clearField(post+" "+tid("edit-post-body")))
+	me.Type(post+" "+tid("edit-post-body"), "Nurses on call, with a doctor by phone")
+	me.Click(post + " " + tid("edit-post-save"))
+	them.Until("the edit, live", `document.querySelector(`+js(post)+`)?.textContent.includes('with a doctor by phone')`)
+	var body string
+	if err := app.Env.DB.Get(&body, `SELECT body FROM posts WHERE id = $1`, p.ID); err != nil || body != "Nurses on call, with a doctor by phone" {
+		t.Fatalf("post %q (%v)", body, err)
+	}
+}
