@@ -272,8 +272,11 @@ func TestAuthorizationWalk(t *testing.T) {
 			succeeded = succeeded || ok
 			checked++
 		}
-		// A route no allowed caller could use proves nothing: its body is wrong.
-		if !succeeded {
+		// A route no allowed caller could use proves nothing: its body is
+		// wrong. Routes for authors alone (the walk's callers never author
+		// the fixtures) are proven by their domain's tests, e.g. qa's
+		// TestAuthorEditsAndWithdraws.
+		if !succeeded && !(len(xroles) == 1 && xroles[0] == "author") {
 			t.Errorf("%s %s: no caller succeeded, so the walk cannot tell a missing permission check", r.method, r.path)
 		}
 	}

@@ -26,6 +26,7 @@ func (s *Server) mountDomains(api fiber.Router) {
 	// Talks, the schedule's calendar feeds, and registrations with their waitlist.
 	tks := talks.New(s.db, s.recorder, talks.CalendarConfig{BaseURL: s.cfg.BaseURL, Timezone: s.cfg.SeriesTimezone, Organizer: s.cfg.SeriesEmail})
 	tks.Routes(api)
+	s.talkPages = tks.Service() // the web app's talk pages carry the talk's link preview
 	regs := registrations.NewService(s.db, s.recorder)
 	regs.LimitChanges(s.limiter)
 	tks.Service().Promote = regs.Promote // a raised capacity confirms from the waitlist

@@ -47,6 +47,7 @@ var detailForStatus = map[int]string{
 // errorHandler answers every error as application/problem+json. It is the one
 // place where errors are logged: 5xx with the request id, never to the client.
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	err = s.unknownAPIPath(c, err)
 	p := s.problemFor(c, err)
 	if rid, ok := c.Locals("requestid").(string); ok {
 		p.Instance = "urn:request:" + rid
@@ -91,6 +92,8 @@ var problems = []struct {
 	{qa.ErrNotVotable, http.StatusConflict, "not_votable"},
 	{qa.ErrNotPinnable, http.StatusConflict, "not_pinnable"},
 	{qa.ErrQuestionDismissed, http.StatusConflict, "question_dismissed"},
+	{qa.ErrEditWindow, http.StatusForbidden, "edit_window_closed"},
+	{qa.ErrQuestionTaken, http.StatusConflict, "question_taken"},
 	{threads.ErrLocked, http.StatusLocked, "thread_locked"},
 	{threads.ErrEditWindow, http.StatusForbidden, "edit_window_closed"},
 	{polls.ErrAlreadyOpen, http.StatusConflict, "poll_already_open"},

@@ -46,7 +46,7 @@ func (s *Server) mountFrontend() {
 		}
 		c.Set(fiber.HeaderCacheControl, "no-cache")
 		c.Type("html")
-		return c.Send(index)
+		return c.Send(s.withTalkMeta(c, index))
 	})
 }
 

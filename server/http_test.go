@@ -34,7 +34,10 @@ func TestErrorFormat(t *testing.T) {
 		field  string
 	}{
 		{"unknown route", testserver.Req{Method: "GET", Path: "/api/v1/no-such-thing"}, 404, "not_found", ""},
+		{"unknown route, POST", testserver.Req{Method: "POST", Path: "/api/v1/no-such-thing", Body: `{}`}, 404, "not_found", ""},
+		{"unknown route under a known one", testserver.Req{Method: "DELETE", Path: "/api/v1/talks/1/no-such-thing"}, 404, "not_found", ""},
 		{"wrong method", testserver.Req{Method: "PUT", Path: "/api/v1/me"}, 405, "method_not_allowed", ""},
+		{"wrong method, with a parameter", testserver.Req{Method: "PUT", Path: "/api/v1/talks/1"}, 405, "method_not_allowed", ""},
 		{"malformed JSON", testserver.Req{Method: "POST", Path: "/api/v1/auth/login", Body: `{"email": `}, 400, "malformed_json", ""},
 		{"not an object", testserver.Req{Method: "POST", Path: "/api/v1/auth/login", Body: `[1,2]`}, 400, "malformed_json", ""},
 		{"unknown field", testserver.Req{Method: "POST", Path: "/api/v1/auth/signup", Body: `{"email":"a@b.co","password":"0123456789","display_name":"x","is_admin":true}`}, 422, "validation_failed", "is_admin"},

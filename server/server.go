@@ -30,6 +30,7 @@ import (
 	"github.com/hubtalks/hubtalks/server/playlists"
 	"github.com/hubtalks/hubtalks/server/polls"
 	"github.com/hubtalks/hubtalks/server/ratelimit"
+	"github.com/hubtalks/hubtalks/server/talks"
 )
 
 // Config is everything the server needs to know, read from the environment by cmd/.
@@ -66,17 +67,19 @@ type Deps struct {
 
 // Server is the HTTP application.
 type Server struct {
-	cfg      Config
-	db       *sqlx.DB
-	rdb      redis.UniversalClient
-	log      *slog.Logger
-	app      *fiber.App
-	registry *prometheus.Registry
-	metrics  *httpMetrics
-	limiter  ratelimit.Limiter
-	accounts *accounts.Service
-	hub      Hub
-	recorder *live.Recorder
+	apiRoutes apiPatterns
+	talkPages *talks.Service
+	cfg       Config
+	db        *sqlx.DB
+	rdb       redis.UniversalClient
+	log       *slog.Logger
+	app       *fiber.App
+	registry  *prometheus.Registry
+	metrics   *httpMetrics
+	limiter   ratelimit.Limiter
+	accounts  *accounts.Service
+	hub       Hub
+	recorder  *live.Recorder
 	// playlistSync syncs playlists from YouTube every Config.Playlists.Interval.
 	playlistSync *playlists.Syncer
 	// talkStatuses serves live-channel authorisation during reconnect storms.

@@ -42,7 +42,7 @@ func TestDiscussionAndStaffPages(t *testing.T) {
 		t.Fatalf("thread in the database: %v", err)
 	}
 	moritz.Until("the new thread, live", `[...document.querySelectorAll(`+js(tid("thread-item"))+`)].some(t => t.textContent.includes(`+js(title)+`))`)
-	moritz.Click(tid("thread-item") + " button")
+	moritz.Click(tid("thread-item") + " a")
 	moritz.Type(tid("post-body"), "A data access body, under the EHDS.")
 	moritz.Click(tid("post-submit"))
 	part.Until("the moderator's post, live", `document.querySelector(`+js(tid("post"))+`)?.textContent.includes('data access body')`)
@@ -63,7 +63,7 @@ func TestDiscussionAndStaffPages(t *testing.T) {
 	longID := seedThread(t, app, talk.ID, longTitle, 55)
 	moritz.Open(talk.Path("/live?tab=discussion"))
 	moritz.Until("the long thread in the list", `[...document.querySelectorAll(`+js(tid("thread-item"))+`)].some(t => t.textContent.includes(`+js(longTitle)+`))`)
-	eval[bool](moritz, `[...document.querySelectorAll(`+js(tid("thread-item"))+`)].find(t => t.textContent.includes(`+js(longTitle)+`)).querySelector('button').click() ?? true`)
+	eval[bool](moritz, `[...document.querySelectorAll(`+js(tid("thread-item"))+`)].find(t => t.textContent.includes(`+js(longTitle)+`)).querySelector('a').click() ?? true`)
 	moritz.Until("the first page of posts", `document.querySelectorAll(`+js(tid("post"))+`).length === 50 && document.querySelector(`+js(tid("load-more-posts"))+`)`)
 	// A post made now belongs to a page not loaded yet: it must show once, in its place.
 	late := app.Env.NewUser("participant")

@@ -142,16 +142,30 @@ type LogEntry struct {
 	CreatedAt time.Time `json:"created_at" db:"created_at"`
 }
 
+// FlagTarget is what a flag is about: on the moderators' queue, the
+// target as they see it now (its talk, text, author and status: a
+// question's status, or "visible", "hidden" for a post, "deleted" when it
+// is gone); to the reporter, only its type and id.
+type FlagTarget struct {
+	Target
+	TalkID    int64   `json:"talk_id,omitempty"`
+	TalkTitle string  `json:"talk_title,omitempty"`
+	ThreadID  int64   `json:"thread_id,omitempty"` // a post's thread
+	Body      *string `json:"body,omitempty"`
+	Author    *Person `json:"author,omitempty"`
+	Status    string  `json:"status,omitempty"`
+}
+
 // Flag is a report as the API shows it.
 type Flag struct {
-	ID        int64     `json:"id" db:"id"`
-	TalkID    int64     `json:"talk_id" db:"talk_id"`
-	Target    Target    `json:"target" db:"-"`
-	Reason    string    `json:"reason" db:"reason"`
-	Status    string    `json:"status" db:"status"`
-	Reporter  *Person   `json:"reporter" db:"-"` // null once the reporter's account is erased
-	CreatedAt time.Time `json:"created_at" db:"created_at"`
-	UpdatedAt time.Time `json:"updated_at" db:"updated_at"`
+	ID        int64      `json:"id" db:"id"`
+	TalkID    int64      `json:"talk_id" db:"talk_id"`
+	Target    FlagTarget `json:"target" db:"-"`
+	Reason    string     `json:"reason" db:"reason"`
+	Status    string     `json:"status" db:"status"`
+	Reporter  *Person    `json:"reporter" db:"-"` // null once the reporter's account is erased
+	CreatedAt time.Time  `json:"created_at" db:"created_at"`
+	UpdatedAt time.Time  `json:"updated_at" db:"updated_at"`
 }
 
 // flagEvent is a flag as the staff channel carries it: without its

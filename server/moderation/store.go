@@ -39,11 +39,19 @@ const (
 		SELECT ` + flagColumns + ` FROM ins f LEFT JOIN users u ON u.id = f.reporter_id`
 	selectFlagByReporter = `SELECT ` + flagColumns + ` FROM flags f LEFT JOIN users u ON u.id = f.reporter_id
 		WHERE f.target_type = $1 AND f.target_id = $2 AND f.reporter_id = $3`
-	selectFlagForUpdate = `SELECT ` + flagColumns + ` FROM flags f LEFT JOIN users u ON u.id = f.reporter_id
-		WHERE f.id = $1 FOR UPDATE OF f`
-	updateFlagStatus = `UPDATE flags SET status = $2, updated_at = $3 WHERE id = $1`
-	selectFlags      = `SELECT ` + flagColumns + ` FROM flags f LEFT JOIN users u ON u.id = f.reporter_id
-		WHERE f.status = $1 AND f.id > $2 ORDER BY f.id LIMIT $3`
+	// A flag for the moderators' queue: with its target as they see it now.
+	queueFlag = `SELECT ` + flagColumns + `, true AS target_known, coalesce(tk.title, '') AS target_talk_title,
+			coalesce(tq.body, tp.body, '') AS target_body, coalesce(ta.id, 0) AS target_author_id,
+			coalesce(ta.display_name, '') AS target_author_name, coalesce(tp.thread_id, 0) AS target_thread_id,
+			coalesce(tq.status, CASE WHEN tp.hidden THEN 'hidden' WHEN tp.id IS NOT NULL THEN 'visible' END, 'deleted') AS target_status
+		FROM flags f LEFT JOIN users u ON u.id = f.reporter_id
+			LEFT JOIN questions tq ON f.target_type = 'question' AND tq.id = f.target_id
+			LEFT JOIN posts tp ON f.target_type = 'post' AND tp.id = f.target_id
+			LEFT JOIN talks tk ON tk.id = f.talk_id
+			LEFT JOIN users ta ON ta.id = coalesce(tq.author_id, tp.author_id)`
+	selectFlagForUpdate = queueFlag + ` WHERE f.id = $1 FOR UPDATE OF f`
+	updateFlagStatus    = `UPDATE flags SET status = $2, updated_at = $3 WHERE id = $1`
+	selectFlags         = queueFlag + ` WHERE f.status = $1 AND f.id > $2 ORDER BY f.id LIMIT $3`
 
 	clearReporter = `UPDATE flags SET reporter_id = NULL WHERE reporter_id = $1`
 	selectMyFlags = `SELECT id, talk_id, target_type, target_id, reason, status, created_at FROM flags WHERE reporter_id = $1 ORDER BY id`
@@ -110,11 +118,26 @@ type flagRow struct {
 	TargetID     int64         `db:"target_id"`
 	ReporterID   sql.NullInt64 `db:"reporter_id"`
 	ReporterName string        `db:"reporter_name"`
+	// The target as moderators see it (queueFlag only: TargetKnown).
+	TargetKnown      bool   `db:"target_known"`
+	TargetTalkTitle  string `db:"target_talk_title"`
+	TargetBody       string `db:"target_body"`
+	TargetAuthorID   int64  `db:"target_author_id"`
+	TargetAuthorName string `db:"target_author_name"`
+	TargetThreadID   int64  `db:"target_thread_id"`
+	TargetStatus     string `db:"target_status"`
 }
 
 func (r flagRow) flag() Flag {
 	f := r.Flag
-	f.Target, f.CreatedAt, f.UpdatedAt = Target{r.TargetType, r.TargetID}, f.CreatedAt.UTC(), f.UpdatedAt.UTC()
+	f.Target, f.CreatedAt, f.UpdatedAt = FlagTarget{Target: Target{r.TargetType, r.TargetID}}, f.CreatedAt.UTC(), f.UpdatedAt.UTC()
+	if r.TargetKnown {
+		body := r.TargetBody
+		f.Target.TalkID, f.Target.TalkTitle, f.Target.ThreadID, f.Target.Body, f.Target.Status = f.TalkID, r.TargetTalkTitle, r.TargetThreadID, &body, r.TargetStatus
+		if r.TargetAuthorID != 0 {
+			f.Target.Author = &Person{ID: r.TargetAuthorID, DisplayName: r.TargetAuthorName}
+		}
+	}
 	if r.ReporterID.Valid {
 		f.Reporter = &Person{ID: r.ReporterID.Int64, DisplayName: r.ReporterName}
 	}

@@ -25,6 +25,7 @@ func (h *Handlers) Routes(api fiber.Router) {
 	api.Put("/questions/:id/vote", httpx.RequireUser, h.vote(true))
 	api.Delete("/questions/:id/vote", httpx.RequireUser, h.vote(false))
 	api.Patch("/questions/:id", httpx.RequireUser, httpx.Change(fiber.StatusOK, h.svc.Moderate))
+	api.Delete("/questions/:id", httpx.RequireUser, httpx.Delete(h.svc.Withdraw))
 	api.Post("/questions/:id/answers", httpx.RequireUser, httpx.Change(fiber.StatusCreated, h.svc.Answer))
 	api.Post("/questions/:id/flags", httpx.RequireUser, moderation.FlagRoute(h.svc.Flag))
 }

@@ -17,6 +17,12 @@ import (
 
 // Moderate applies a change by staff of the talk.
 func (s *Service) Moderate(ctx context.Context, u *domain.User, id int64, m Moderation) (Question, error) {
+	if m.Body != nil {
+		if m.Status != nil || m.Pinned != nil {
+			return Question{}, domain.InvalidField("body", "an edit of the text comes alone, without status or pinned")
+		}
+		return s.Edit(ctx, u, id, *m.Body)
+	}
 	a, err := s.staffQuestion(ctx, id, u, "only staff of this talk moderate its questions")
 	if err != nil {
 		return Question{}, err
@@ -169,4 +175,91 @@ func (s *Service) publishUpdate(ctx context.Context, tx *live.Tx, talk talks.Acc
 		return tx.Restate(live.TalkChannel(talk.TalkID), realtime.Restatement{Subject: subject, Type: "question.removed", Data: removed})
 	}
 	return nil
+}
+
+// authorQuestion loads question id for its author u, who may still change
+// it: while it is pending or unanswered, within the edit window. Anyone
+// else is refused (403 when they can see it, 404 when they cannot).
+func (s *Service) authorQuestion(ctx context.Context, id int64, u *domain.User) (access, error) {
+	a, err := s.store.Access(ctx, s.db, id, u)
+	switch {
+	case err != nil:
+		return a, err
+	case !a.Mine && a.visible():
+		return a, domain.Forbidden("only the author changes a question")
+	case !a.Mine || !a.Visible():
+		return a, moderation.NotFound("question", id)
+	case a.Status != StatusPending && a.Status != StatusApproved:
+		return a, ErrQuestionTaken
+	case s.mod.Now().Sub(a.Asked) > s.mod.Cfg.EditWindow:
+		return a, ErrEditWindow
+	}
+	return a, nil
+}
+
+// Edit changes the text of u's own question. A new text with a blocked
+// word goes back to pending, as a new question would.
+func (s *Service) Edit(ctx context.Context, u *domain.User, id int64, body string) (Question, error) {
+	a, err := s.authorQuestion(ctx, id, u)
+	if err != nil {
+		return Question{}, err
+	}
+	var v domain.Checker
+	text := moderation.Text(&v, "body", &body, MaxQuestion)
+	if err := v.Err(); err != nil {
+		return Question{}, err
+	}
+	return live.TxnOf[Question](ctx, s.rec)(func(tx *live.Tx) (Question, error) {
+		q, err := s.store.Lock(ctx, tx, id)
+		if err != nil {
+			return Question{}, err
+		}
+		if q.Status != StatusPending && q.Status != StatusApproved {
+			return Question{}, ErrQuestionTaken
+		}
+		status := q.Status
+		if s.mod.Blocked(text) && status != StatusPending {
+			status = StatusPending
+			if err := s.mod.Record(ctx, tx, moderation.Action{TalkID: a.TalkID, Action: "hold_blocked_words",
+				Target: moderation.Target{Type: "question", ID: id}, Reason: "blocked words: sent to pending"}); err != nil {
+				return Question{}, err
+			}
+		}
+		if err := s.store.UpdateBody(ctx, tx, id, text, status, s.mod.Now()); err != nil {
+			return Question{}, err
+		}
+		if err := s.publishUpdate(ctx, tx, a.Access, id, public(q.Status)); err != nil {
+			return Question{}, err
+		}
+		return s.store.Question(ctx, tx, id, u.ID, u.IsModerator())
+	})
+}
+
+// Withdraw takes u's own question back: it leaves the room as a dismissed
+// one does (staff still see it), logged as the author's withdrawal.
+func (s *Service) Withdraw(ctx context.Context, u *domain.User, id int64) error {
+	a, err := s.authorQuestion(ctx, id, u)
+	if err != nil {
+		return err
+	}
+	_, err = live.TxnOf[struct{}](ctx, s.rec)(func(tx *live.Tx) (struct{}, error) {
+		q, err := s.store.Lock(ctx, tx, id)
+		if err != nil {
+			return struct{}{}, err
+		}
+		if q.Status != StatusPending && q.Status != StatusApproved {
+			return struct{}{}, ErrQuestionTaken
+		}
+		was := public(q.Status)
+		q.Status, q.Pinned, q.UpdatedAt = StatusDismissed, false, s.mod.Now()
+		if err := s.store.Update(ctx, tx, q); err != nil {
+			return struct{}{}, err
+		}
+		if err := s.mod.Record(ctx, tx, moderation.Action{TalkID: a.TalkID, ActorID: u.ID, Action: "withdraw",
+			Target: moderation.Target{Type: "question", ID: id}}); err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, s.publishUpdate(ctx, tx, a.Access, id, was)
+	})
+	return err
 }

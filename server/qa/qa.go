@@ -44,6 +44,12 @@ var (
 	ErrNotVotable        = errors.New("only approved and answered questions take votes")
 	ErrNotPinnable       = errors.New("only approved and answered questions can be pinned")
 	ErrQuestionDismissed = errors.New("restore the question before answering it")
+	// ErrEditWindow refuses an author's edit or withdrawal after the edit
+	// window (moderation Config.EditWindow).
+	ErrEditWindow = errors.New("the time to edit this question has passed")
+	// ErrQuestionTaken refuses an author's edit or withdrawal of a question
+	// already answered or dismissed.
+	ErrQuestionTaken = errors.New("this question was already answered or dismissed")
 )
 
 // Question is a question as the API shows it.
@@ -113,6 +119,7 @@ type Ask struct {
 // Moderation is a staff change of a question: its status (approved,
 // dismissed or answered), its pin, or both.
 type Moderation struct {
+	Body   *string `json:"body"` // the author's edit: alone
 	Status *string `json:"status"`
 	Pinned *bool   `json:"pinned"`
 	Reason *string `json:"reason"`

@@ -143,6 +143,11 @@ func TestPendingQuestionStaysOffThePublicUntilApproved(t *testing.T) {
 		t.Fatalf("asker's list: %+v", got)
 	}
 	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/talks/%d/questions?status=pending", talk), other.Token), 403)
+	// The asker sees it, so moderating it is refused (403); to others it does not exist (404).
+	if p := moderate(t, env, q.ID, asker.Token, map[string]any{"status": "approved"}, 403).Problem(t); p.Code != "forbidden" {
+		t.Fatalf("asker moderating their pending question: %+v", p)
+	}
+	moderate(t, env, q.ID, other.Token, map[string]any{"status": "approved"}, 404)
 	for _, ev := range env.Events(live.TalkChannel(talk)) {
 		if strings.HasPrefix(ev.Type, "question.") {
 			t.Fatalf("public channel got %s %s for a pending question", ev.Type, ev.Data)
@@ -428,4 +433,88 @@ func TestListSortAndCursor(t *testing.T) {
 	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/talks/%d/questions?sort=best", talk), ""), 422)
 	testserver.Must(t, env.Get(fmt.Sprintf("/api/v1/talks/%d/questions?cursor=zz", talk), ""), 422)
 	_ = http.StatusOK
+}
+
+// TestFlagQueueShowsTheTarget: a moderator's flag queue carries what was
+// flagged as they see it (talk, text, author even when anonymous, status),
+// also after the flag is settled; the reporter's answer does not.
+func TestFlagQueueShowsTheTarget(t *testing.T) {
+	env := modtest.New(t, nil)
+	asker, reporter, mod := env.NewUser("participant"), env.NewUser("participant"), env.NewUser("moderator")
+	talk := env.MakeTalk(modtest.TalkOpts{})
+	q := ask(t, env, talk, asker.Token, "Buy cheap watches at example.com", true)
+	var mine moderation.Flag
+	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/questions/%d/flags", q.ID), reporter.Token, map[string]any{"reason": "spam"}), 201).JSON(t, &mine)
+	if mine.Target.Author != nil || mine.Target.Body != nil {
+		t.Fatalf("the reporter sees the target as %+v", mine.Target)
+	}
+	var page struct{ Items []moderation.Flag }
+	testserver.Must(t, env.Get("/api/v1/moderation/flags", mod.Token), 200).JSON(t, &page)
+	if len(page.Items) != 1 {
+		t.Fatalf("queue: %+v", page.Items)
+	}
+	tg := page.Items[0].Target
+	if tg.Type != "question" || tg.ID != q.ID || tg.TalkID != talk || tg.TalkTitle == "" || tg.Body == nil || *tg.Body != q.Body ||
+		tg.Author == nil || tg.Author.ID != asker.ID || tg.Status != "approved" {
+		t.Fatalf("queue target: %+v", tg)
+	}
+	moderate(t, env, q.ID, mod.Token, map[string]any{"status": "dismissed"}, 200)
+	var settled moderation.Flag
+	testserver.Must(t, env.Patch(fmt.Sprintf("/api/v1/moderation/flags/%d", mine.ID), mod.Token, map[string]any{"status": "resolved"}), 200).JSON(t, &settled)
+	if settled.Status != "resolved" || settled.Target.Status != "dismissed" || settled.Target.Body == nil {
+		t.Fatalf("settled flag: %+v", settled)
+	}
+}
+
+// TestAuthorEditsAndWithdraws: the author edits their question's text
+// (everyone sees the new text live) and withdraws it (it leaves the room,
+// staff still see it, the log says withdraw); others cannot; an answered
+// question and one past the edit window are no longer the author's to
+// change.
+func TestAuthorEditsAndWithdraws(t *testing.T) {
+	env, speaker, talk := talkWithSpeaker(t)
+	asker, other := env.NewUser("participant"), env.NewUser("participant")
+	q := ask(t, env, talk, asker.Token, "Is the data stored in the EU?", false)
+	var edited qa.Question
+	moderate(t, env, q.ID, asker.Token, map[string]any{"body": "  Is the data stored in the EU, and where?  "}, 200).JSON(t, &edited)
+	if edited.Body != "Is the data stored in the EU, and where?" || edited.Status != "approved" {
+		t.Fatalf("edited: %+v", edited)
+	}
+	if got := list(t, env, talk, other.Token, ""); len(got) != 1 || got[0].Body != edited.Body {
+		t.Fatalf("others see %+v", got)
+	}
+	pub := env.Events(live.TalkChannel(talk))
+	if last := pub[len(pub)-1]; last.Type != "question.updated" || !strings.Contains(string(last.Data), "and where?") {
+		t.Fatalf("public event: %s %s", last.Type, last.Data)
+	}
+	moderate(t, env, q.ID, other.Token, map[string]any{"body": "hijacked"}, 403)
+	moderate(t, env, q.ID, speaker.Token, map[string]any{"body": "hijacked"}, 403)
+	moderate(t, env, q.ID, asker.Token, map[string]any{"body": "x", "pinned": true}, 422)
+	moderate(t, env, q.ID, asker.Token, map[string]any{"body": " "}, 422)
+	testserver.Must(t, env.Delete(fmt.Sprintf("/api/v1/questions/%d", q.ID), other.Token), 403)
+
+	testserver.Must(t, env.Delete(fmt.Sprintf("/api/v1/questions/%d", q.ID), asker.Token), 204)
+	if got := list(t, env, talk, other.Token, ""); len(got) != 0 {
+		t.Fatalf("withdrawn question still public: %+v", got)
+	}
+	if got := list(t, env, talk, speaker.Token, "?status=dismissed"); len(got) != 1 || got[0].ID != q.ID {
+		t.Fatalf("staff's dismissed list: %v", ids(got))
+	}
+	var action string
+	if err := env.DB.Get(&action, `SELECT action FROM moderation_log WHERE target_type = 'question' AND target_id = $1 ORDER BY id DESC LIMIT 1`, q.ID); err != nil || action != "withdraw" {
+		t.Fatalf("log: %q %v", action, err)
+	}
+	testserver.Must(t, env.Delete(fmt.Sprintf("/api/v1/questions/%d", q.ID), asker.Token), 409)
+
+	answered := ask(t, env, talk, asker.Token, "Who pays for the servers?", false)
+	moderate(t, env, answered.ID, speaker.Token, map[string]any{"status": "answered"}, 200)
+	moderate(t, env, answered.ID, asker.Token, map[string]any{"body": "changed after the answer"}, 409)
+
+	old := ask(t, env, talk, asker.Token, "An old question", false)
+	if _, err := env.DB.Exec(`UPDATE questions SET created_at = created_at - interval '1 hour' WHERE id = $1`, old.ID); err != nil {
+		t.Fatal(err)
+	}
+	if p := moderate(t, env, old.ID, asker.Token, map[string]any{"body": "too late"}, 403).Problem(t); p.Code != "edit_window_closed" {
+		t.Fatalf("late edit: %+v", p)
+	}
 }

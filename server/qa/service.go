@@ -49,13 +49,18 @@ func (s *Service) question(ctx context.Context, id int64, u *domain.User) (acces
 }
 
 // staffQuestion loads question id for u, who must be staff of its talk
-// (refused with why otherwise).
+// (refused with why otherwise: 403 for a question u can see, their own
+// pending one included, and 404 for one they cannot).
 func (s *Service) staffQuestion(ctx context.Context, id int64, u *domain.User, why string) (access, error) {
-	a, err := s.question(ctx, id, u)
-	if err == nil && !a.Staff() {
-		err = domain.Forbidden(why)
+	a, err := s.store.Access(ctx, s.db, id, u)
+	switch {
+	case err != nil || a.Staff():
+		return a, err
+	case a.visible() || (a.Mine && a.Visible()):
+		return a, domain.Forbidden(why)
+	default:
+		return a, moderation.NotFound("question", id)
 	}
-	return a, err
 }
 
 // accepting reports whether a talk takes questions and votes: scheduled or

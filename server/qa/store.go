@@ -36,7 +36,7 @@ const (
 		FROM questions q JOIN users u ON u.id = q.author_id WHERE q.id = $1`
 	// selectAccess is what every request about one question needs to decide
 	// who may do what.
-	selectAccess = `SELECT q.id, q.status, k.qa_open, ` + talks.AccessColumns + `
+	selectAccess = `SELECT q.id, q.status, k.qa_open, q.author_id = $2 AS mine, q.created_at AS asked_at, ` + talks.AccessColumns + `
 		FROM questions q JOIN talks k ON k.id = q.talk_id WHERE q.id = $1`
 	lockQuestion = `SELECT id, talk_id, status, pinned, answered_at, taken_at FROM questions WHERE id = $1 FOR UPDATE`
 	// unpinOthers clears the talk's pin before another question takes it;
@@ -44,6 +44,7 @@ const (
 	unpinOthers    = `UPDATE questions SET pinned = false, updated_at = $3 WHERE talk_id = $1 AND pinned AND id <> $2 RETURNING id`
 	updateQuestion = `UPDATE questions SET status = :status, pinned = :pinned, answered_at = :answered_at, taken_at = :taken_at,
 		updated_at = :updated_at WHERE id = :id`
+	updateBody = `UPDATE questions SET body = $2, status = $3, updated_at = $4 WHERE id = $1`
 
 	// A page of a talk's questions in the statuses asked for, and the
 	// viewer's own pending ones when :own_pending; after the cursor's
@@ -159,9 +160,11 @@ func (Store) AttachAnswers(ctx context.Context, q sqlx.QueryerContext, qs []Ques
 // access is what one request knows about a question and its caller.
 type access struct {
 	talks.Access
-	ID     int64  `db:"id"`
-	Status string `db:"status"`
-	QAOpen bool   `db:"qa_open"`
+	ID     int64     `db:"id"`
+	Status string    `db:"status"`
+	QAOpen bool      `db:"qa_open"`
+	Mine   bool      `db:"mine"` // the caller asked it
+	Asked  time.Time `db:"asked_at"`
 }
 
 // Access reads question id and u's access to its talk; a question that
@@ -191,6 +194,12 @@ func (Store) Lock(ctx context.Context, q sqlx.QueryerContext, id int64) (lockedQ
 // returns the ones it unpinned.
 func (Store) UnpinOthers(ctx context.Context, q sqlx.QueryerContext, talkID, id int64, at time.Time) ([]int64, error) {
 	return dbx.Select[int64](ctx, q, fmt.Sprintf("unpin questions of talk %d", talkID), unpinOthers, talkID, id, at)
+}
+
+// UpdateBody stores the author's new text of question id, with its status
+// (pending when the new text holds a blocked word), at time at.
+func (Store) UpdateBody(ctx context.Context, q sqlx.ExecerContext, id int64, body, status string, at time.Time) error {
+	return dbx.Exec(ctx, q, fmt.Sprintf("edit question %d", id), updateBody, id, body, status, at)
 }
 
 // Update stores r's status, pin, answer time and update time.

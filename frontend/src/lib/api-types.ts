@@ -1178,10 +1178,37 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Withdraw your own question
+         * @description The author, while the question is pending or unanswered and within the edit window (403 edit_window_closed after it, 409 question_taken once answered or dismissed). It leaves the room as a dismissed question does; staff still see it, and the moderation log says withdraw.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Withdrawn */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
         options?: never;
         head?: never;
-        /** Moderate a question */
+        /**
+         * Moderate a question (staff), or edit its text (its author)
+         * @description Staff of the talk send status, pinned or both. The author sends body alone, while the question is pending or unanswered and within the edit window (403 edit_window_closed after it, 409 question_taken once answered or dismissed); a text with a blocked word goes back to pending.
+         */
         patch: {
             parameters: {
                 query?: never;
@@ -1198,6 +1225,7 @@ export interface paths {
                         status?: "approved" | "dismissed" | "answered";
                         pinned?: boolean;
                         reason?: string;
+                        body?: string;
                     };
                 };
             };
@@ -3585,10 +3613,26 @@ export interface components {
         Flag: {
             id: number;
             talk_id: number;
+            /** @description What the flag is about. On the moderators' queue (GET /moderation/flags, PATCH /moderation/flags/{id}) the target as they see it now: its talk, text, author (also of an anonymous question) and status (a question's status; visible or hidden for a post; deleted when gone). Elsewhere only type and id. */
             target: {
                 /** @enum {string} */
                 type: "question" | "post";
                 id: number;
+                /** @description the target's talk; absent outside the moderators' queue */
+                talk_id?: number;
+                /** @description the target's talk's title; absent outside the moderators' queue */
+                talk_title?: string;
+                /** @description a post's thread; absent for a question and outside the moderators' queue */
+                thread_id?: number;
+                /** @description the target's text as typed; absent outside the moderators' queue */
+                body?: string;
+                /** @description who wrote it, also of an anonymous question; absent outside the moderators' queue */
+                author?: components["schemas"]["Person"];
+                /**
+                 * @description a question's status, visible or hidden for a post, deleted when gone; absent outside the moderators' queue
+                 * @enum {string}
+                 */
+                status?: "pending" | "approved" | "answered" | "dismissed" | "visible" | "hidden" | "deleted";
             };
             /** @description may be empty */
             reason: string;

@@ -112,10 +112,30 @@ export class ApiError extends Error {
   }
 }
 
-/** Turns anything thrown into a message fit for a person. */
+/** "the email is wrong" → "The email is wrong." */
+export function sentence(s: string): string {
+  const t = s.trim();
+  if (!t) return t;
+  return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?…]$/.test(t) ? '' : '.');
+}
+
+/** "qa.allow_anonymous" → "Allow anonymous" (the last part, in words). */
+function fieldWords(field: string): string {
+  const last = field.split('.').pop() ?? field;
+  return sentence(last.replace(/\[\d+\]/g, '').replace(/_/g, ' ')).replace(/\.$/, '');
+}
+
+/**
+ * Turns anything thrown into a message fit for a person: the problem's
+ * detail as a sentence, each field named in words; never an HTTP status.
+ */
 export function errorMessage(err: unknown): string {
-  if (err instanceof ApiError) return err.detail;
-  if (err instanceof Error) return err.message;
+  if (err instanceof ApiError) {
+    if (err.errors.length) return err.errors.map((e) => `${fieldWords(e.field)} ${e.message.replace(/[.]$/, '')}.`).join(' ');
+    if (err.status === 404 && /^not found\.?$/i.test(err.detail.trim())) return 'We could not find what you asked for. It may have been removed.';
+    return sentence(err.detail);
+  }
+  if (err instanceof Error) return sentence(err.message);
   return 'Something went wrong.';
 }
 
@@ -291,7 +311,8 @@ export const api = {
   myRegistrations: () => call('get', '/api/v1/me/registrations'),
   exportMe: () => download('/me/export', 'application/json', 'hubtalks-my-data.json'),
   deleteMe: () => call('delete', '/api/v1/me'),
-  users: (q: string) => call('get', '/api/v1/users', { query: { q, limit: 20 } }),
+  users: (q: string) => call('get', '/api/v1/users', { query: { q, limit: 50 } }),
+  setRole: (id: number, role: Body<'/api/v1/users/{id}', 'patch'>['role']) => call('patch', '/api/v1/users/{id}', { params: { id }, body: { role } }),
   verifyEmail: (token: string) => call('post', '/api/v1/auth/verify', { body: { token } }),
   resendVerification: () => call('post', '/api/v1/auth/verify/resend'),
   requestPasswordReset: (email: string) => call('post', '/api/v1/auth/password-reset', { body: { email } }),
@@ -348,6 +369,7 @@ export const api = {
   unvote: (qid: number) => call('delete', '/api/v1/questions/{id}/vote', { params: { id: qid } }),
   moderateQuestion: (qid: number, body: Body<'/api/v1/questions/{id}', 'patch'>) =>
     call('patch', '/api/v1/questions/{id}', { params: { id: qid }, body }),
+  withdrawQuestion: (qid: number) => call('delete', '/api/v1/questions/{id}', { params: { id: qid } }),
   answer: (qid: number, body: string) =>
     call('post', '/api/v1/questions/{id}/answers', { params: { id: qid }, body: { body } }),
   flagQuestion: (qid: number, reason: string) =>

@@ -6,6 +6,7 @@ import { api, type Question, type Talk } from './api';
 import { endsSubscription, liveClient, type LiveEvent, type LiveStatus } from './live';
 import { applyEvent, fromSnapshot, setVote, toggleVote, type View } from './qa';
 import { Action } from './action.svelte';
+import { confirmDialog } from './dialog.svelte';
 
 export class LiveTalk {
   talk = $state<Talk>() as Talk;
@@ -28,6 +29,8 @@ export class LiveTalk {
    * anyone sees them.
    */
   notStaff = $state(false);
+  /** Staff: open reports per question id (the moderators' queue, then flag.created events). */
+  reports = $state<Record<number, number>>({});
   /** Listeners for discussion events (thread.*, post.*). */
   private discussion = new Set<(ev: LiveEvent) => void>();
   /** Listeners for poll.* and reactions events; null: reload over HTTP. */
@@ -39,6 +42,11 @@ export class LiveTalk {
   constructor(talk: Talk, view: View) {
     this.talk = talk;
     this.view = { ...view, mine: view.mine ?? new Set() };
+  }
+
+  /** Whether the viewer asked q (their own, anonymous ones included). */
+  isMine(q: Question): boolean {
+    return (this.view.userId != null && q.author?.id === this.view.userId) || !!this.view.mine?.has(q.id);
   }
 
   /** Remembers a question the viewer asked, so it stays visible while pending. */
@@ -79,7 +87,20 @@ export class LiveTalk {
         }),
       );
     }
+    if (this.view.staff) void this.loadReports();
     return () => offs.forEach((f) => f());
+  }
+
+  /** The talk's open reports on questions, from the moderators' queue (speakers only hear new ones). */
+  async loadReports(): Promise<void> {
+    try {
+      const counts: Record<number, number> = {};
+      for (const f of (await api.flags()).items)
+        if (f.talk_id === this.talk.id && f.status === 'open' && f.target.type === 'question') counts[f.target.id] = (counts[f.target.id] ?? 0) + 1;
+      this.reports = counts;
+    } catch {
+      /* not a moderator: only live reports */
+    }
   }
 
   onDiscussion(fn: (ev: LiveEvent) => void): () => void {
@@ -104,6 +125,11 @@ export class LiveTalk {
     }
     if (ev.type === 'talk.updated') {
       if (ev.data && ev.data.id === this.talk.id) this.talk = { ...this.talk, ...ev.data };
+      return;
+    }
+    if (ev.type === 'flag.created') {
+      const t = (ev.data as { target?: { type?: string; id?: number } })?.target;
+      if (t?.type === 'question' && typeof t.id === 'number') this.reports = { ...this.reports, [t.id]: (this.reports[t.id] ?? 0) + 1 };
       return;
     }
     if (ev.type.startsWith('thread.') || ev.type.startsWith('post.')) {
@@ -168,9 +194,10 @@ export class LiveTalk {
   readonly statusChange = new Action();
 
   /** Starts or ends the session; ending closes Q&A for everyone, so it asks first. */
-  setStatus(s: 'live' | 'ended'): void {
-    if (s === 'ended' && !confirm('End the live session? Q&A closes for everyone.')) return;
-    void this.statusChange.run(async () => {
+  async setStatus(s: 'live' | 'ended'): Promise<void> {
+    if (s === 'ended' && !(await confirmDialog({ title: 'End the live session?', message: 'Q&A closes for everyone.', confirm: 'End the session', cancel: 'Keep it live', danger: true })))
+      return;
+    await this.statusChange.run(async () => {
       this.talk = await api.setTalkStatus(this.talk.id, s);
     });
   }

@@ -121,6 +121,13 @@ export function rank(list: Question[], sort: Sort): Question[] {
   return out;
 }
 
+/** The answered questions of list, the latest answered first. */
+export function answeredFirst(list: Question[]): Question[] {
+  return list
+    .filter((q) => q.status === 'answered')
+    .sort((a, b) => cmpTime(b.answered_at ?? b.updated_at, a.answered_at ?? a.updated_at) || b.id - a.id);
+}
+
 /** The question being answered now, if any. */
 export function pinnedOf(list: Question[]): Question | undefined {
   return list.find((q) => q.pinned && q.status !== 'dismissed');
