@@ -22,8 +22,8 @@ const (
 	restateEvents = `
 WITH r AS (
     UPDATE events e SET type = coalesce(nullif(r.type, ''), e.type), data = r.data::json
-    FROM unnest($2::text[], $3::text[], $4::text[]) AS r (subject, type, data)
-    WHERE e.channel = $1 AND e.subject = r.subject
+    FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) AS r (subject, type, data, of_type)
+    WHERE e.channel = $1 AND e.subject = r.subject AND (r.of_type = '' OR e.type = r.of_type)
       AND (e.type <> coalesce(nullif(r.type, ''), e.type) OR e.data::text <> r.data)
     RETURNING e.seq
 )
@@ -51,11 +51,13 @@ RETURNING c.channel, c.n, (SELECT seq FROM channel_seqs s WHERE s.channel = c.ch
 // from now on: the data that channel's viewers see now (the resource, or a
 // tombstone such as the resource with its text emptied), and the event type
 // when it changes too (question.removed {"id":…}); an empty Type keeps each
-// event's own.
+// event's own. OfType limits it to the subject's events of that type (a
+// question's own events, not the answers and votes that share its subject).
 type Restatement struct {
 	Subject string
 	Type    string
 	Data    any
+	OfType  string
 }
 
 // Redaction tells instances that the stored events of Channel up to Head
@@ -75,17 +77,17 @@ func (l *Log) Restate(ctx context.Context, tx sqlx.QueryerContext, channel strin
 	if len(rs) == 0 {
 		return Redaction{}, false, nil
 	}
-	subjects, types, datas := make([]string, len(rs)), make([]string, len(rs)), make([]string, len(rs))
+	subjects, types, datas, ofTypes := make([]string, len(rs)), make([]string, len(rs)), make([]string, len(rs)), make([]string, len(rs))
 	for i, r := range rs {
 		raw, err := encodeData(r.Data)
 		if err != nil {
 			return Redaction{}, false, fmt.Errorf("restate %s on %s: %w", r.Subject, channel, err)
 		}
-		subjects[i], types[i], datas[i] = r.Subject, r.Type, string(raw)
+		subjects[i], types[i], datas[i], ofTypes[i] = r.Subject, r.Type, string(raw), r.OfType
 	}
 	red := Redaction{Channel: channel}
 	var head sql.NullInt64
-	err := tx.QueryRowxContext(ctx, restateEvents, channel, pq.Array(subjects), pq.Array(types), pq.Array(datas)).Scan(&red.Count, &head)
+	err := tx.QueryRowxContext(ctx, restateEvents, channel, pq.Array(subjects), pq.Array(types), pq.Array(datas), pq.Array(ofTypes)).Scan(&red.Count, &head)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Redaction{}, false, nil
 	}

@@ -400,3 +400,36 @@ func TestFlagEventsNameNoReporter(t *testing.T) {
 		t.Errorf("moderators no longer see the reporter over HTTP: %s", r.Body)
 	}
 }
+
+// TestEditedQuestionLeavesNoOldTextInTheRecord: when an author edits their
+// question, a replay shows only the new text, on both channels, while the
+// answer and vote that share the question's subject keep theirs.
+func TestEditedQuestionLeavesNoOldTextInTheRecord(t *testing.T) {
+	t.Parallel()
+	env, a, _ := twoInstances(t, realtime.HubConfig{})
+	mod := env.NewUser("moderator")
+	alice, bob := env.NewUser("participant"), env.NewUser("participant")
+	talk := env.MakeTalk(modtest.TalkOpts{})
+	public := "talk:" + strconv.FormatInt(talk, 10)
+	q := idOf(t, testserver.Must(t, env.Post(path("/talks/%d/questions", talk), alice.Token, map[string]any{"body": "MY-PHONE-IS-0123"}), 201))
+	testserver.Must(t, env.Post(path("/questions/%d/answers", q), mod.Token, map[string]any{"body": "AN-ANSWER-THAT-STAYS"}), 201)
+	testserver.Must(t, env.Put(path("/questions/%d/vote", q), bob.Token, nil), 200)
+	// The vote's count goes out coalesced, a moment later.
+	var before string
+	testkit.WaitFor(t, "the vote in the record", 10*time.Second, func() bool {
+		before = replay(t, a, "", public, channelHead(t, env, public))
+		return strings.Contains(before, "question.voted")
+	})
+	if !strings.Contains(before, "MY-PHONE-IS-0123") {
+		t.Fatalf("replay before the edit lacks the text: the test would prove nothing: %.300s", before)
+	}
+
+	testserver.Must(t, env.Patch(path("/questions/%d", q), alice.Token, map[string]any{"body": "What does it cost?"}), 200)
+	for channel, token := range map[string]string{public: "", public + ":staff": mod.Token} {
+		s := replay(t, a, token, channel, channelHead(t, env, channel))
+		if strings.Contains(s, "MY-PHONE-IS-0123") || !strings.Contains(s, "What does it cost?") || !strings.Contains(s, "AN-ANSWER-THAT-STAYS") ||
+			!strings.Contains(s, "question.voted") {
+			t.Errorf("%s replays after the edit: %.600s", channel, s)
+		}
+	}
+}

@@ -1,12 +1,14 @@
 package attendance
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 )
 
@@ -18,21 +20,17 @@ func NewHandlers(svc *Service) *Handlers { return &Handlers{svc: svc} }
 
 // Routes mounts the attendance and certificate routes.
 func (h *Handlers) Routes(api fiber.Router) {
-	api.Get("/talks/:id/attendance.csv", httpx.RequireUser, h.csv)
+	api.Get("/talks/:id/attendance.csv", httpx.RequireUser, httpx.CSV("talk-%d-attendance.csv", h.csv))
 	api.Get("/talks/:id/attendance/me", httpx.RequireUser, httpx.WithID(h.svc.Mine))
 	api.Get("/me/certificates/:id.pdf", httpx.RequireUser, h.certificate)
 	api.Get("/certificates/:code", h.verify)
 }
 
-// csv answers a talk's attendance to its staff.
-func (h *Handlers) csv(c *fiber.Ctx) error {
-	id, err := httpx.ID(c, "id")
+// csv is a talk's attendance, for its staff.
+func (h *Handlers) csv(ctx context.Context, u *domain.User, id int64) ([][]string, error) {
+	sheet, err := h.svc.Sheet(ctx, u, id)
 	if err != nil {
-		return err
-	}
-	sheet, err := h.svc.Sheet(httpx.Ctx(c), httpx.CurrentUser(c), id)
-	if err != nil {
-		return err
+		return nil, err
 	}
 	head := []string{"user_id", "display_name", "email", "registered", "minutes_present", "first_seen", "last_seen"}
 	if !sheet.WithEmail {
@@ -40,11 +38,11 @@ func (h *Handlers) csv(c *fiber.Ctx) error {
 	}
 	rows := [][]string{head}
 	for _, r := range sheet.Records {
-		row := []string{strconv.FormatInt(r.UserID, 10), httpx.Cell(r.DisplayName)}
+		row := []string{strconv.FormatInt(r.UserID, 10), r.DisplayName}
 		if sheet.WithEmail {
 			email := ""
 			if r.Email != nil {
-				email = httpx.Cell(*r.Email)
+				email = *r.Email
 			}
 			row = append(row, email)
 		}
@@ -52,7 +50,7 @@ func (h *Handlers) csv(c *fiber.Ctx) error {
 			r.FirstSeen.UTC().Format(time.RFC3339), r.LastSeen.UTC().Format(time.RFC3339))
 		rows = append(rows, row)
 	}
-	return httpx.SendCSV(c, fmt.Sprintf("talk-%d-attendance.csv", id), rows)
+	return rows, nil
 }
 
 // certificate answers the caller's certificate of talk :id as a PDF.

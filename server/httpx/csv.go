@@ -8,6 +8,22 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
+// CSV is a route that answers call's rows for item :id as the attachment
+// named by filename (a format with the id's %d), through SendCSV.
+func CSV(filename string, call Call[[][]string]) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := ID(c, "id")
+		if err != nil {
+			return err
+		}
+		rows, err := call(Ctx(c), CurrentUser(c), id)
+		if err != nil {
+			return err
+		}
+		return SendCSV(c, fmt.Sprintf(filename, id), rows)
+	}
+}
+
 // SendCSV answers rows (the first is the header) as a CSV attachment named
 // filename: UTF-8 with a byte order mark (without it Excel on Windows reads
 // the file in the system's code page, and "Zoë" comes out as "ZoÃ«"), CRLF
@@ -19,7 +35,7 @@ func SendCSV(c *fiber.Ctx, filename string, rows [][]string) error {
 	w.UseCRLF = true
 	for _, row := range rows {
 		for i := range row {
-			row[i] = Cell(row[i])
+			row[i] = cell(row[i])
 		}
 		_ = w.Write(row)
 	}
@@ -32,10 +48,9 @@ func SendCSV(c *fiber.Ctx, filename string, rows [][]string) error {
 	return c.SendString(b.String())
 }
 
-// Cell keeps a spreadsheet from reading user text as a formula: text that
+// cell keeps a spreadsheet from reading user text as a formula: text that
 // starts with = + - @ or a tab or carriage return gets a leading quote.
-// A guarded cell starts with the quote, so guarding twice changes nothing.
-func Cell(s string) string {
+func cell(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}

@@ -1,8 +1,6 @@
 package polls
 
 import (
-	"fmt"
-
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hubtalks/hubtalks/server/httpx"
@@ -21,21 +19,8 @@ func (h *Handlers) Routes(api fiber.Router) {
 	api.Post("/talks/:id/polls", httpx.RequireUser, httpx.Change(fiber.StatusCreated, h.svc.Create))
 	api.Patch("/polls/:id", httpx.RequireUser, httpx.Change(fiber.StatusOK, h.svc.Change))
 	api.Put("/polls/:id/ballot", httpx.RequireUser, httpx.Change(fiber.StatusOK, h.svc.Cast))
-	api.Get("/polls/:id/results.csv", httpx.RequireUser, h.resultsCSV)
+	api.Get("/polls/:id/results.csv", httpx.RequireUser, httpx.CSV("poll-%d-results.csv", h.svc.ResultsCSV))
 	api.Post("/talks/:id/reactions", httpx.RequireUser, h.react)
-}
-
-// resultsCSV answers a poll's anonymous results as a CSV attachment.
-func (h *Handlers) resultsCSV(c *fiber.Ctx) error {
-	id, err := httpx.ID(c, "id")
-	if err != nil {
-		return err
-	}
-	rows, err := h.svc.ResultsCSV(httpx.Ctx(c), httpx.CurrentUser(c), id)
-	if err != nil {
-		return err
-	}
-	return httpx.SendCSV(c, fmt.Sprintf("poll-%d-results.csv", id), rows)
 }
 
 // react takes a reaction: 202, no body (reactions are never stored).

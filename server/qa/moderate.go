@@ -158,6 +158,12 @@ func (s *Service) publishUpdate(ctx context.Context, tx *live.Tx, talk talks.Acc
 	if err != nil {
 		return err
 	}
+	return publishQuestion(tx, talk, ev, wasPublic)
+}
+
+// publishQuestion emits question ev as it is now (publishUpdate).
+func publishQuestion(tx *live.Tx, talk talks.Access, ev Question, wasPublic bool) error {
+	id := ev.ID
 	subject := live.Subject("question", id)
 	if err := tx.Emit(live.StaffChannel(talk.TalkID), "question.updated", subject, ev); err != nil {
 		return err
@@ -175,6 +181,23 @@ func (s *Service) publishUpdate(ctx context.Context, tx *live.Tx, talk talks.Acc
 		return tx.Restate(live.TalkChannel(talk.TalkID), realtime.Restatement{Subject: subject, Type: "question.removed", Data: removed})
 	}
 	return nil
+}
+
+// restateText rewrites the stored question.created and question.updated
+// events of an edited question into ev: the author's earlier text leaves
+// the record, and a replay reads as the question does now. Answers and
+// votes, which share its subject, keep their own data.
+func restateText(tx *live.Tx, talk talks.Access, ev Question) error {
+	subject := live.Subject("question", ev.ID)
+	rs := []realtime.Restatement{{Subject: subject, OfType: "question.created", Data: ev},
+		{Subject: subject, OfType: "question.updated", Data: ev}}
+	if err := tx.Restate(live.StaffChannel(talk.TalkID), rs...); err != nil {
+		return err
+	}
+	if !public(ev.Status) {
+		return nil // publishQuestion removes it from the public record
+	}
+	return tx.Restate(live.TalkChannel(talk.TalkID), rs...)
 }
 
 // authorQuestion loads question id for its author u, who may still change
@@ -228,7 +251,14 @@ func (s *Service) Edit(ctx context.Context, u *domain.User, id int64, body strin
 		if err := s.store.UpdateBody(ctx, tx, id, text, status, s.mod.Now()); err != nil {
 			return Question{}, err
 		}
-		if err := s.publishUpdate(ctx, tx, a.Access, id, public(q.Status)); err != nil {
+		ev, err := s.store.Question(ctx, tx, id, 0, false)
+		if err != nil {
+			return Question{}, err
+		}
+		if err := restateText(tx, a.Access, ev); err != nil {
+			return Question{}, err
+		}
+		if err := publishQuestion(tx, a.Access, ev, public(q.Status)); err != nil {
 			return Question{}, err
 		}
 		return s.store.Question(ctx, tx, id, u.ID, u.IsModerator())

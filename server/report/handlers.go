@@ -1,6 +1,7 @@
 package report
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strconv"
@@ -8,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
 )
 
@@ -19,24 +21,17 @@ func NewHandlers(svc *Service) *Handlers { return &Handlers{svc: svc} }
 
 // Routes mounts GET /talks/:id/report (JSON) and /talks/:id/report.csv.
 func (h *Handlers) Routes(api fiber.Router) {
-	api.Get("/talks/:id/report.csv", httpx.RequireUser, h.csv)
+	api.Get("/talks/:id/report.csv", httpx.RequireUser, httpx.CSV("talk-%d-report.csv", h.csv))
 	api.Get("/talks/:id/report", httpx.RequireUser, httpx.WithID(h.svc.Get))
 }
 
-// csv answers the report as metric,value rows.
-func (h *Handlers) csv(c *fiber.Ctx) error {
-	id, err := httpx.ID(c, "id")
-	if err != nil {
-		return err
-	}
-	r, err := h.svc.Get(httpx.Ctx(c), httpx.CurrentUser(c), id)
-	if err != nil {
-		return err
-	}
-	return httpx.SendCSV(c, fmt.Sprintf("talk-%d-report.csv", id), r.rows())
+// csv is the report as metric,value rows.
+func (h *Handlers) csv(ctx context.Context, u *domain.User, id int64) ([][]string, error) {
+	r, err := h.svc.Get(ctx, u, id)
+	return r.rows(), err
 }
 
-// rows flattens the report into metric,value rows (user text guarded).
+// rows flattens the report into metric,value rows.
 func (r Report) rows() [][]string {
 	itoa := strconv.Itoa
 	ftoa := func(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
@@ -53,7 +48,7 @@ func (r Report) rows() [][]string {
 	rows := [][]string{
 		{"metric", "value"},
 		{"talk_id", strconv.FormatInt(r.TalkID, 10)},
-		{"title", httpx.Cell(r.Title)},
+		{"title", r.Title},
 		{"status", r.Status},
 		{"live_started_at", at(r.LiveStartedAt)},
 		{"live_ended_at", at(r.LiveEndedAt)},
@@ -79,7 +74,7 @@ func (r Report) rows() [][]string {
 		{"flags_dismissed", itoa(r.Flags.Dismissed)},
 	}
 	for i, q := range r.TopQuestions {
-		rows = append(rows, []string{fmt.Sprintf("top_question_%d", i+1), httpx.Cell(fmt.Sprintf("%d votes, %s: %s", q.Votes, q.Status, q.Body))})
+		rows = append(rows, []string{fmt.Sprintf("top_question_%d", i+1), fmt.Sprintf("%d votes, %s: %s", q.Votes, q.Status, q.Body)})
 	}
 	names := make([]string, 0, len(r.Sections))
 	for name := range r.Sections {
@@ -88,7 +83,7 @@ func (r Report) rows() [][]string {
 	slices.Sort(names)
 	for _, name := range names {
 		for _, kv := range r.Sections[name].CSV() {
-			rows = append(rows, []string{name + "." + kv[0], httpx.Cell(strings.TrimSpace(kv[1]))})
+			rows = append(rows, []string{name + "." + kv[0], strings.TrimSpace(kv[1])})
 		}
 	}
 	return rows
