@@ -157,45 +157,72 @@ func (l *Log) AppendAll(ctx context.Context, tx sqlx.QueryerContext, drafts []Dr
 		ev, err := l.Append(ctx, tx, d.Channel, d.Type, d.Subject, d.Data)
 		return []Event{ev}, err
 	}
+	cols, err := columnsOf(drafts)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := tx.QueryxContext(ctx, appendToChannels, cols.channels, cols.types, cols.subjects, cols.data)
+	if err != nil {
+		return nil, fmt.Errorf("append events to %v: %w", cols.channels, err)
+	}
+	return cols.scan(rows)
+}
+
+// draftColumns are drafts as the columns of appendToChannels' unnest, with
+// where each channel's draft is.
+type draftColumns struct {
+	channels, types, subjects, data pq.StringArray
+	at                              map[string]int
+}
+
+// columnsOf checks drafts by Append's rules (and one event per channel)
+// and encodes them as columns.
+func columnsOf(drafts []Draft) (draftColumns, error) {
 	n := len(drafts)
-	channels, types, subjects, data := make(pq.StringArray, n), make(pq.StringArray, n), make(pq.StringArray, n), make(pq.StringArray, n)
-	at := make(map[string]int, n)
+	c := draftColumns{make(pq.StringArray, n), make(pq.StringArray, n), make(pq.StringArray, n), make(pq.StringArray, n), make(map[string]int, n)}
 	for i, d := range drafts {
 		switch {
 		case !ValidChannel(d.Channel):
-			return nil, fmt.Errorf("append event to %q: %w", d.Channel, ErrBadChannel)
+			return c, fmt.Errorf("append event to %q: %w", d.Channel, ErrBadChannel)
 		case d.Type == "" || d.Type == PresenceType:
-			return nil, fmt.Errorf("append event to %q: bad type %q", d.Channel, d.Type)
+			return c, fmt.Errorf("append event to %q: bad type %q", d.Channel, d.Type)
 		case d.Subject == "":
-			return nil, fmt.Errorf("append %s to %s: no subject", d.Type, d.Channel)
+			return c, fmt.Errorf("append %s to %s: no subject", d.Type, d.Channel)
 		}
-		if _, dup := at[d.Channel]; dup {
-			return nil, fmt.Errorf("append events: channel %s twice in one statement", d.Channel)
+		if _, dup := c.at[d.Channel]; dup {
+			return c, fmt.Errorf("append events: channel %s twice in one statement", d.Channel)
 		}
 		raw, err := encodeData(d.Data)
 		if err != nil {
-			return nil, fmt.Errorf("append event to %s: %w", d.Channel, err)
+			return c, fmt.Errorf("append event to %s: %w", d.Channel, err)
 		}
-		at[d.Channel] = i
-		channels[i], types[i], subjects[i], data[i] = d.Channel, d.Type, d.Subject, string(raw)
+		c.at[d.Channel] = i
+		c.channels[i], c.types[i], c.subjects[i], c.data[i] = d.Channel, d.Type, d.Subject, string(raw)
 	}
-	rows, err := tx.QueryxContext(ctx, appendToChannels, channels, types, subjects, data)
-	if err != nil {
-		return nil, fmt.Errorf("append events to %v: %w", channels, err)
-	}
+	return c, nil
+}
+
+// scan reads the (channel, seq, created_at) rows of an append into events
+// in the order of the drafts; none when nothing was appended.
+func (c draftColumns) scan(rows *sqlx.Rows) ([]Event, error) {
 	defer rows.Close()
-	out := make([]Event, n)
+	out := make([]Event, len(c.channels))
+	got := 0
 	for rows.Next() {
 		var channel string
 		var r eventRow
 		if err := rows.Scan(&channel, &r.Seq, &r.CreatedAt); err != nil {
-			return nil, fmt.Errorf("append events to %v: %w", channels, err)
+			return nil, fmt.Errorf("append events to %v: %w", c.channels, err)
 		}
-		i := at[channel]
-		out[i] = Event{Channel: channel, Seq: r.Seq, Type: types[i], At: r.CreatedAt.UTC(), Data: json.RawMessage(data[i])}
+		i := c.at[channel]
+		out[i] = Event{Channel: channel, Seq: r.Seq, Type: c.types[i], At: r.CreatedAt.UTC(), Data: json.RawMessage(c.data[i])}
+		got++
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("append events to %v: %w", channels, err)
+		return nil, fmt.Errorf("append events to %v: %w", c.channels, err)
+	}
+	if got == 0 {
+		return nil, nil
 	}
 	return out, nil
 }

@@ -263,3 +263,39 @@ func TestLogAppendAllTwoChannelsAtOnce(t *testing.T) {
 		t.Fatal("two events for one channel in one statement were taken")
 	}
 }
+
+// TestAppendAllAlongWritesBothOrNeither: a change and its events in one
+// statement. When the change has nothing to do (along returns no row) no
+// event is stored and no seq is used; when it fails, neither is stored.
+func TestAppendAllAlongWritesBothOrNeither(t *testing.T) {
+	t.Parallel()
+	db := newDB(t)
+	ctx := context.Background()
+	l := NewLog(db)
+	if _, err := db.Exec(`CREATE TABLE along_rows (id int PRIMARY KEY)`); err != nil {
+		t.Fatal(err)
+	}
+	insert := `along AS (INSERT INTO along_rows (id) SELECT CAST(:id AS int) WHERE CAST(:go AS boolean) RETURNING id)`
+	drafts := []Draft{{Channel: "talk:7:staff", Type: "x.created", Subject: "x:1", Data: json.RawMessage(`{"n":1}`)},
+		{Channel: "talk:7", Type: "x.created", Subject: "x:1", Data: json.RawMessage(`{"n":1}`)}}
+	evs, err := l.AppendAllAlong(ctx, db, Along{CTEs: insert, Args: map[string]any{"id": 1, "go": false}}, drafts)
+	if err != nil || len(evs) != 0 {
+		t.Fatalf("nothing to do: %v, %v", evs, err)
+	}
+	if _, err := l.AppendAllAlong(ctx, db, Along{CTEs: insert, Args: map[string]any{"id": 1, "go": true}}, drafts); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := l.AppendAllAlong(ctx, db, Along{CTEs: insert, Args: map[string]any{"id": 1, "go": true}}, drafts); err == nil {
+		t.Fatal("a duplicate row was accepted")
+	}
+	evs, err = l.AppendAllAlong(ctx, db, Along{CTEs: insert, Args: map[string]any{"id": 2, "go": true}}, drafts)
+	if err != nil || len(evs) != 2 || evs[0].Seq != 2 || evs[1].Seq != 2 || evs[1].Channel != "talk:7" || string(evs[1].Data) != `{"n":1}` {
+		t.Fatalf("second write: %+v, %v", evs, err)
+	}
+	var rows, events int
+	_ = db.Get(&rows, `SELECT count(*) FROM along_rows`)
+	_ = db.Get(&events, `SELECT count(*) FROM events WHERE channel IN ('talk:7', 'talk:7:staff')`)
+	if rows != 2 || events != 4 {
+		t.Fatalf("%d rows and %d events, want 2 and 4", rows, events)
+	}
+}

@@ -7,6 +7,9 @@
 # INSTANCES=N (default 1) starts N servers on the same PostgreSQL and Redis
 # (REDIS_URL is then required): subscribers and questions are spread over
 # them round-robin, so every event crosses the broker to reach most viewers.
+# PROCS=N spreads the subscribers over N processes of the load tool (one
+# process may not open more than its RLIMIT_NOFILE of sockets: 20,000 in
+# some sandboxes); the first one posts, and one report adds them up.
 # PG_STATS=1 also prints, after each run, the statements PostgreSQL ran for
 # it (pg_stat_statements: calls, total and mean time).
 # MODE=poll: instead of questions, that many ballots at that rate on an open
@@ -61,6 +64,7 @@ api() { # method path body
 for run in $(seq 1 "$runs"); do
   echo "--- run $run" >&2
   flags=(${LOAD_FLAGS:-})
+  [ "${PROCS:-1}" -gt 1 ] && flags+=(-procs "$PROCS")
   if [ "${MODE:-question}" = poll ]; then
     [ -n "${poll:-}" ] && api PATCH "/polls/$poll" '{"status":"closed"}' >/dev/null
     poll=$(api POST "/talks/$talk/polls" '{"question":"Load test poll","kind":"single","options":["A","B"]}' | sed -n 's/^{"id":\([0-9]*\).*/\1/p')

@@ -65,6 +65,10 @@ type config struct {
 	mode         string // question or poll
 	poll         int64
 	voters       []string
+	// procs > 1: run that many child processes (procs.go); child is set in
+	// each of them.
+	procs int
+	child *childRole
 }
 
 const (
@@ -93,8 +97,18 @@ func main() {
 	flag.Int64Var(&cfg.poll, "poll", 0, "poll mode: the open poll's id")
 	ballots := flag.Int("ballots", 0, "poll mode: ballots to cast (one per voter), at -rate per second")
 	votersFile := flag.String("voters", "", "poll mode: file of voters' bearer tokens, one per line")
+	flag.IntVar(&cfg.procs, "procs", 1, "processes to spread the subscribers over (each has its own open-file limit); the first posts")
+	childFlag := flag.String("child", "", "internal: index:run id:result file of a child of -procs")
 	flag.Parse()
 	cfg.baseURLs = strings.Split(*urls, ",")
+	if *childFlag != "" {
+		role, err := parseChild(*childFlag)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "hubtalks-load:", err)
+			os.Exit(2)
+		}
+		cfg.child = role
+	}
 	for _, p := range strings.Split(*pids, ",") {
 		if pid, err := strconv.Atoi(strings.TrimSpace(p)); err == nil && pid > 0 {
 			cfg.serverPIDs = append(cfg.serverPIDs, pid)
@@ -123,7 +137,21 @@ func main() {
 	ctx, cancelMax := context.WithTimeout(ctx, cfg.maxDuration)
 	defer cancelMax()
 
-	rep, err := run(ctx, cfg)
+	var rep *report
+	var err error
+	switch {
+	case cfg.procs > 1:
+		rep, err = runProcs(ctx, cfg, os.Args[1:])
+	case cfg.child != nil:
+		err = runChild(ctx, cfg)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "hubtalks-load:", err)
+			os.Exit(1)
+		}
+		return
+	default:
+		rep, _, err = run(ctx, cfg)
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hubtalks-load:", err)
 	}
@@ -138,6 +166,9 @@ func main() {
 func (c *config) validate() error {
 	if c.mode == "" {
 		c.mode = "question"
+	}
+	if c.procs == 0 {
+		c.procs = 1
 	}
 	if len(c.baseURLs) == 0 {
 		return errors.New("-url: no server")
@@ -168,6 +199,10 @@ func (c *config) validate() error {
 		return fmt.Errorf("-voters holds %d tokens for %d ballots (one ballot per voter)", len(c.voters), c.questions)
 	case c.hold < 0 || c.hold >= c.maxDuration:
 		return errors.New("-hold must be in [0, -max-duration)")
+	case c.procs < 1 || c.procs > 16 || c.procs > c.subscribers:
+		return errors.New("-procs must be 1..16 and at most -subscribers")
+	case c.procs > 1 && c.mode != "question":
+		return errors.New("-procs works in question mode only")
 	}
 	return nil
 }
@@ -282,7 +317,9 @@ type report struct {
 	KiBPerConnection float64 `json:"server_kib_per_connection,omitempty"`
 }
 
-func run(ctx context.Context, cfg config) (*report, error) {
+// run runs one process's part of the test. detail is what a child sends
+// its parent to merge (procs.go).
+func run(ctx context.Context, cfg config) (rep *report, detail *childResult, err error) {
 	bases := make([]*url.URL, len(cfg.baseURLs))
 	wsURLs := make([]string, len(cfg.baseURLs))
 	for i, raw := range cfg.baseURLs {
@@ -298,8 +335,11 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	}
 	channel := "talk:" + strconv.FormatInt(cfg.talk, 10)
 	runID := strconv.FormatInt(time.Now().UnixNano()%1e9, 36)
+	if cfg.child != nil {
+		runID = cfg.child.runID
+	}
 
-	rep := &report{Instances: len(bases), Mode: "questions", Subscribers: cfg.subscribers, Questions: cfg.questions}
+	rep = &report{Instances: len(bases), Mode: "questions", Subscribers: cfg.subscribers, Questions: cfg.questions}
 	if cfg.mode == "poll" {
 		rep.Mode = "ballots"
 	}
@@ -318,11 +358,11 @@ func run(ctx context.Context, cfg config) (*report, error) {
 	if cfg.viewerTokens != "" {
 		b, err := os.ReadFile(cfg.viewerTokens)
 		if err != nil {
-			return nil, fmt.Errorf("viewer tokens: %w", err)
+			return nil, nil, fmt.Errorf("viewer tokens: %w", err)
 		}
 		tokens = strings.Fields(string(b))
 		if len(tokens) == 0 {
-			return nil, errors.New("viewer tokens: the file has none")
+			return nil, nil, errors.New("viewer tokens: the file has none")
 		}
 	}
 	subs := make([]*subscriber, cfg.subscribers)
@@ -379,7 +419,7 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		fmt.Fprintf(os.Stderr, "hubtalks-load: %d connections failed; first error: %v\n", n, firstErr.Load())
 	}
 	if len(live) == 0 {
-		return rep, errors.New("no subscriber connected")
+		return rep, nil, errors.New("no subscriber connected")
 	}
 
 	// Every subscriber reads from here on. sent[i] is when ballot i was
@@ -402,9 +442,9 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		select {
 		case <-s.subscribed:
 		case <-deadline:
-			return rep, errors.New("not every subscriber got its subscribed frame within 60 s")
+			return rep, nil, errors.New("not every subscriber got its subscribed frame within 60 s")
 		case <-ctx.Done():
-			return rep, ctx.Err()
+			return rep, nil, ctx.Err()
 		}
 	}
 	if len(cfg.serverPIDs) > 0 {
@@ -419,18 +459,36 @@ func run(ctx context.Context, cfg config) (*report, error) {
 		select {
 		case <-time.After(cfg.hold):
 		case <-ctx.Done():
-			return rep, ctx.Err()
+			return rep, nil, ctx.Err()
 		}
 	}
 
-	// Post the questions at the configured rate.
+	if cfg.child != nil {
+		if err := cfg.child.ready(); err != nil {
+			return rep, nil, err
+		}
+	}
+
+	// Post the questions at the configured rate (in a child of -procs,
+	// only the first posts: the others take every question as posted and
+	// wait as long as posting takes).
 	postStart := time.Now()
 	var postLat []uint32
 	var postedOK []bool
 	var posted, postErrs int
-	if cfg.mode == "poll" {
+	switch {
+	case cfg.mode == "poll":
 		postLat, postedOK, posted, postErrs = castBallots(ctx, cfg, bases, sent)
-	} else {
+	case cfg.child != nil && cfg.child.index > 0:
+		postedOK, posted = make([]bool, cfg.questions), cfg.questions
+		for i := range postedOK {
+			postedOK[i] = true
+		}
+		select {
+		case <-time.After(time.Duration(float64(cfg.questions) / cfg.rate * float64(time.Second))):
+		case <-ctx.Done():
+		}
+	default:
 		postLat, postedOK, posted, postErrs = postQuestions(ctx, cfg, bases, runID)
 	}
 	rep.Posted, rep.PostErrors = posted, postErrs
@@ -472,10 +530,11 @@ wait:
 	select {
 	case <-readersDone:
 	case <-time.After(10 * time.Second):
-		return rep, errors.New("subscriber readers did not stop within 10 s of closing their sockets")
+		return rep, nil, errors.New("subscriber readers did not stop within 10 s of closing their sockets")
 	}
 
 	var all, allAt []uint32
+	detail = &childResult{PostedOK: postedOK, Missing: make([]int32, cfg.questions), PostLat: postLat}
 	for _, s := range live {
 		all = append(all, s.lat...)
 		allAt = append(allAt, s.latAt...)
@@ -485,6 +544,7 @@ wait:
 			switch {
 			case n == 0 && postedOK[q]:
 				rep.Lost++
+				detail.Missing[q]++
 			case n > 1:
 				rep.Duplicated += int64(n - 1)
 			}
@@ -502,7 +562,8 @@ wait:
 	rep.LatencyP50Ms, rep.LatencyP90Ms, rep.LatencyP99Ms, rep.LatencyMaxMs = fanout.p50, fanout.p90, fanout.p99, fanout.max
 	hub := summarise(allAt)
 	rep.HubP50Ms, rep.HubP90Ms, rep.HubP99Ms, rep.HubMaxMs = hub.p50, hub.p90, hub.p99, hub.max
-	return rep, nil
+	detail.Lat, detail.LatAt, detail.Seconds = all, allAt, lastDelivery.Sub(postStart).Seconds()
+	return rep, detail, nil
 }
 
 func connect(ctx context.Context, d *websocket.Dialer, u, channel string, questions int) (*subscriber, error) {

@@ -8,7 +8,9 @@ import (
 	"net/http"
 	_ "net/http/pprof"
 	"os"
+	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -106,7 +108,7 @@ func TestLoadToolAgainstStub(t *testing.T) {
 	if err := cfg.validate(); err != nil {
 		t.Fatal(err)
 	}
-	rep, err := run(context.Background(), cfg)
+	rep, _, err := run(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,6 +124,44 @@ func TestLoadToolAgainstStub(t *testing.T) {
 	var sb strings.Builder
 	rep.print(&sb, false)
 	t.Log("\n" + sb.String())
+}
+
+// TestLoadToolInProcesses: with -procs the subscribers are spread over
+// child processes of the built tool, one of which posts; the parent's
+// report adds them up, and every subscriber gets every question.
+func TestLoadToolInProcesses(t *testing.T) {
+	db := testdb.New(t)
+	db.SetMaxOpenConns(8)
+	broker := realtime.NewMemoryBroker()
+	var urls []string
+	traffic := make([]stubTraffic, 2)
+	for i := range traffic {
+		app, hub, cancel := stubServer(db, broker, &traffic[i])
+		t.Cleanup(cancel)
+		urls = append(urls, "http://"+testkit.ServeOnLoopback(t, app, hub))
+	}
+	bin := filepath.Join(t.TempDir(), "hubtalks-load")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "-url", strings.Join(urls, ","), "-talk", "3", "-subscribers", "41", "-questions", "12",
+		"-rate", "50", "-token", "x", "-connect-rate", "1000", "-procs", "3", "-json").Output()
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, out)
+	}
+	var rep report
+	if err := json.Unmarshal(out, &rep); err != nil {
+		t.Fatalf("report %s: %v", out, err)
+	}
+	if rep.Connected != 41 || rep.Posted != 12 || rep.Deliveries != 41*12 || rep.Expected != 41*12 || rep.Lost != 0 ||
+		rep.Duplicated != 0 || rep.SeqGaps != 0 || rep.LatencyP99Ms <= 0 {
+		t.Fatalf("report = %+v", rep)
+	}
+	sockets := traffic[0].sockets.Load() + traffic[1].sockets.Load()
+	questions := traffic[0].questions.Load() + traffic[1].questions.Load()
+	if sockets != 41 || questions != 12 {
+		t.Fatalf("the instances saw %d sockets and %d questions, want 41 and 12", sockets, questions)
+	}
 }
 
 func TestValidateRefusesNonLoopback(t *testing.T) {

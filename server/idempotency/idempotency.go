@@ -55,6 +55,12 @@ const (
 	selectKeys = `SELECT k.user_id, k.route, k.key, k.body_hash, k.status, k.content_type, k.response
 		FROM unnest($1::bigint[], $2::text[], $3::text[]) AS q (user_id, route, key)
 		JOIN idempotency_keys k ON (k.user_id, k.route, k.key) = (q.user_id, q.route, q.key)`
+	// claimWithResponse is the go_ahead of a change written in one
+	// statement (live.Write): the key and its response are stored together,
+	// and a key held by another request makes the change write nothing.
+	claimWithResponse = `go_ahead AS (INSERT INTO idempotency_keys (user_id, route, key, body_hash, status, content_type, response)
+		VALUES (:key_user, :key_route, :key_value, :key_hash, :key_status, :key_type, :key_response)
+		ON CONFLICT (user_id, route, key) DO NOTHING RETURNING true)`
 	storeResponse = `UPDATE idempotency_keys SET status = $4, content_type = $5, response = $6
 		WHERE user_id = $1 AND route = $2 AND key = $3`
 	// storeKeys stores many keys with their responses at once, in key order
@@ -339,19 +345,68 @@ func Erase(ctx context.Context, tx *sqlx.Tx, userID int64) error {
 	return nil
 }
 
-// TxnOf is the live.Txn of a request: it runs fn under the request's
-// Idempotency-Key (Run) and answers status with the value. A replay does
-// not call fn and returns a zero T; the response is written either way.
+// TxnOf is the live.Txn of a request: it runs the change under the
+// request's Idempotency-Key and answers status with the value. A replay
+// does not write and returns a zero T; the response is written either way.
 func TxnOf[T any](c *fiber.Ctx, rec *live.Recorder, status int) live.Txn[T] {
-	return func(fn func(tx *live.Tx) (T, error)) (T, error) {
-		var out T
-		err := Run(c, rec, func(tx *live.Tx) (Result, error) {
-			var err error
-			out, err = fn(tx)
-			return Result{Status: status, Body: out}, err
-		})
-		return out, err
+	return requestTxn[T]{c, rec, status}
+}
+
+type requestTxn[T any] struct {
+	c      *fiber.Ctx
+	rec    *live.Recorder
+	status int
+}
+
+func (t requestTxn[T]) Run(fn func(tx *live.Tx) (T, error)) (T, error) {
+	var out T
+	err := Run(t.c, t.rec, func(tx *live.Tx) (Result, error) {
+		var err error
+		out, err = fn(tx)
+		return Result{Status: t.status, Body: out}, err
+	})
+	return out, err
+}
+
+// Write claims the key and stores the response in the change's own
+// statement (go_ahead); when the key was taken already, nothing is written
+// and the stored response is replayed.
+func (t requestTxn[T]) Write(w live.Write, v T) (T, error) {
+	var zero T
+	ctx := httpx.Ctx(t.c)
+	k, err := KeyOf(t.c)
+	if err != nil {
+		return zero, err
 	}
+	if k == nil {
+		if _, err := live.TxnOf[T](ctx, t.rec).Write(w, v); err != nil {
+			return zero, err
+		}
+		return v, t.c.Status(t.status).JSON(v)
+	}
+	res, err := JSON(t.status, v)
+	if err != nil {
+		return zero, err
+	}
+	written, err := t.rec.Write(ctx, claimWithResponse, map[string]any{"key_user": k.UserID, "key_route": k.Route,
+		"key_value": k.Value, "key_hash": k.BodyHash, "key_status": res.Status, "key_type": res.ContentType, "key_response": res.Body}, w)
+	if err != nil {
+		return zero, err
+	}
+	if written {
+		return v, Send(t.c, res)
+	}
+	r, err := Lookup(ctx, t.rec.DB(), *k)
+	if err == nil && r == nil {
+		err = fmt.Errorf("idempotency key %q vanished", k.Value)
+	}
+	if err == nil {
+		res, err = r.Replay(*k)
+	}
+	if err != nil {
+		return zero, err
+	}
+	return zero, Send(t.c, res)
 }
 
 // Change is a route that changes or adds to item :id with a body of type B

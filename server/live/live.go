@@ -32,6 +32,9 @@ func NewRecorder(db *sqlx.DB, hub Hub) *Recorder {
 	return &Recorder{db: db, log: realtime.NewLog(db), hub: hub}
 }
 
+// DB is the database r writes to.
+func (r *Recorder) DB() *sqlx.DB { return r.db }
+
 // Tx is a transaction that collects the events it emits, the stored
 // events it rewrites and the channels whose subscribers it may have taken
 // away, for the hub after commit.

@@ -15,13 +15,18 @@ import (
 // channel with publicData unless that is nil or the public may not see the
 // talk (a draft emits nothing in public).
 func Publish(tx *live.Tx, talk talks.Access, typ, subject string, staffData, publicData any) error {
+	return tx.EmitAll(Drafts(talk, typ, subject, staffData, publicData)...)
+}
+
+// Drafts are the events Publish emits, for a change written in one
+// statement (live.Write). The staff channel comes first: every writer locks
+// the two channels' counters in this order.
+func Drafts(talk talks.Access, typ, subject string, staffData, publicData any) []realtime.Draft {
 	staff := realtime.Draft{Channel: live.StaffChannel(talk.TalkID), Type: typ, Subject: subject, Data: staffData}
 	if publicData == nil || talk.TalkStatus == talks.StatusDraft {
-		return tx.EmitAll(staff)
+		return []realtime.Draft{staff}
 	}
-	// Staff first, then public, in one statement: every writer locks the
-	// two channels' counters in this order.
-	return tx.EmitAll(staff, realtime.Draft{Channel: live.TalkChannel(talk.TalkID), Type: typ, Subject: subject, Data: publicData})
+	return []realtime.Draft{staff, {Channel: live.TalkChannel(talk.TalkID), Type: typ, Subject: subject, Data: publicData}}
 }
 
 // IfPublic is the public data of an event (Publish): data when the public

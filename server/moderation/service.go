@@ -159,7 +159,7 @@ func (s *Service) Review(ctx context.Context, u *domain.User, id int64, r Review
 	if err := v.Err(); err != nil {
 		return Flag{}, err
 	}
-	return live.TxnOf[Flag](ctx, s.Recorder)(func(tx *live.Tx) (Flag, error) {
+	return live.TxnOf[Flag](ctx, s.Recorder).Run(func(tx *live.Tx) (Flag, error) {
 		row, err := s.store.LockFlag(ctx, tx, id)
 		if err != nil || row.Status == *r.Status {
 			return row.flag(), err

@@ -282,7 +282,7 @@ func (s *Service) Change(ctx context.Context, u *domain.User, id int64, c Change
 	if !edits && c.Status == nil {
 		return Poll{}, domain.InvalidField("status", "give a status or draft fields to change")
 	}
-	return live.TxnOf[Poll](ctx, s.rec)(func(tx *live.Tx) (Poll, error) {
+	return live.TxnOf[Poll](ctx, s.rec).Run(func(tx *live.Tx) (Poll, error) {
 		p, err := s.store.Lock(ctx, tx, id)
 		if err != nil {
 			return Poll{}, err

@@ -37,7 +37,7 @@ func (s *Service) Moderate(ctx context.Context, u *domain.User, id int64, m Mode
 	if err := v.Err(); err != nil {
 		return Question{}, err
 	}
-	return live.TxnOf[Question](ctx, s.rec)(func(tx *live.Tx) (Question, error) {
+	return live.TxnOf[Question](ctx, s.rec).Run(func(tx *live.Tx) (Question, error) {
 		if err := s.moderate(ctx, tx, a.TalkID, id, u.ID, m, reason); err != nil {
 			return Question{}, err
 		}
@@ -232,7 +232,7 @@ func (s *Service) Edit(ctx context.Context, u *domain.User, id int64, body strin
 	if err := v.Err(); err != nil {
 		return Question{}, err
 	}
-	return live.TxnOf[Question](ctx, s.rec)(func(tx *live.Tx) (Question, error) {
+	return live.TxnOf[Question](ctx, s.rec).Run(func(tx *live.Tx) (Question, error) {
 		q, err := s.store.Lock(ctx, tx, id)
 		if err != nil {
 			return Question{}, err
@@ -272,7 +272,7 @@ func (s *Service) Withdraw(ctx context.Context, u *domain.User, id int64) error 
 	if err != nil {
 		return err
 	}
-	_, err = live.TxnOf[struct{}](ctx, s.rec)(func(tx *live.Tx) (struct{}, error) {
+	_, err = live.TxnOf[struct{}](ctx, s.rec).Run(func(tx *live.Tx) (struct{}, error) {
 		q, err := s.store.Lock(ctx, tx, id)
 		if err != nil {
 			return struct{}{}, err

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -516,5 +517,127 @@ func TestAuthorEditsAndWithdraws(t *testing.T) {
 	}
 	if p := moderate(t, env, old.ID, asker.Token, map[string]any{"body": "too late"}, 403).Problem(t); p.Code != "edit_window_closed" {
 		t.Fatalf("late edit: %+v", p)
+	}
+}
+
+// TestAskAnswersAndEmitsWhatAReadShows: a question is made in Go and
+// written with its events in one statement; the answer and the stored
+// events must be exactly what a later read shows (times at the database's
+// precision, the author hidden where anonymity hides it), and a
+// pre-moderated question reaches the staff channel only.
+func TestAskAnswersAndEmitsWhatAReadShows(t *testing.T) {
+	env := modtest.New(t, nil)
+	asker, mod := env.NewUser("participant"), env.NewUser("moderator")
+	open := env.MakeTalk(modtest.TalkOpts{})
+	held := env.MakeTalk(modtest.TalkOpts{Moderation: "pre"})
+	asJSON := func(v any) map[string]any {
+		t.Helper()
+		b, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(b, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	stored := func(channel string, id int64) []map[string]any {
+		t.Helper()
+		var raws []string
+		if err := env.DB.Select(&raws, `SELECT data::text FROM events WHERE channel = $1 AND subject = $2 ORDER BY seq`,
+			channel, fmt.Sprintf("question:%d", id)); err != nil {
+			t.Fatal(err)
+		}
+		var out []map[string]any
+		for _, r := range raws {
+			var m map[string]any
+			if err := json.Unmarshal([]byte(r), &m); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, m)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		who       testserver.User
+		anonymous bool
+	}{{asker, false}, {asker, true}, {mod, true}} {
+		got := ask(t, env, open, c.who.Token, fmt.Sprintf("asked by %d, anonymous %v", c.who.ID, c.anonymous), c.anonymous)
+		var mine, public qa.Question
+		for _, q := range list(t, env, open, c.who.Token, "?sort=recent") {
+			if q.ID == got.ID {
+				mine = q
+			}
+		}
+		for _, q := range list(t, env, open, "", "?sort=recent") {
+			if q.ID == got.ID {
+				public = q
+			}
+		}
+		if !reflect.DeepEqual(asJSON(got), asJSON(mine)) {
+			t.Fatalf("answer %+v, read %+v", asJSON(got), asJSON(mine))
+		}
+		want := asJSON(public)
+		for _, ch := range []string{fmt.Sprintf("talk:%d", open), fmt.Sprintf("talk:%d:staff", open)} {
+			evs := stored(ch, got.ID)
+			if len(evs) != 1 || !reflect.DeepEqual(evs[0], want) {
+				t.Fatalf("%s stores %v, a public read shows %v", ch, evs, want)
+			}
+		}
+	}
+	pending := ask(t, env, held, asker.Token, "for the moderators first", false)
+	if pending.Status != "pending" {
+		t.Fatalf("status %q", pending.Status)
+	}
+	if evs := stored(fmt.Sprintf("talk:%d", held), pending.ID); len(evs) != 0 {
+		t.Fatalf("a pending question reached the public channel: %v", evs)
+	}
+	if evs := stored(fmt.Sprintf("talk:%d:staff", held), pending.ID); len(evs) != 1 || evs[0]["status"] != "pending" {
+		t.Fatalf("staff channel: %v", evs)
+	}
+}
+
+// TestIdempotentAskAtOnce: requests with one key sent together ask once;
+// every one of them answers the same question, and its events are stored
+// once; the key with another body is refused.
+func TestIdempotentAskAtOnce(t *testing.T) {
+	env := modtest.New(t, nil)
+	u := env.NewUser("participant")
+	talk := env.MakeTalk(modtest.TalkOpts{})
+	req := testserver.Req{Method: "POST", Path: fmt.Sprintf("/api/v1/talks/%d/questions", talk), Token: u.Token,
+		Body: map[string]any{"body": "only once"}, Header: map[string]string{"Idempotency-Key": "at-once"}}
+	const n = 8
+	bodies, replayed := make([]string, n), make([]bool, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			res := env.Do(req)
+			if res.StatusCode != 201 {
+				t.Errorf("request %d: %d %s", i, res.StatusCode, res.Body)
+				return
+			}
+			bodies[i], replayed[i] = string(res.Body), res.Header.Get("Idempotent-Replayed") == "true"
+		})
+	}
+	wg.Wait()
+	firsts := 0
+	for i := range n {
+		if bodies[i] != bodies[0] {
+			t.Fatalf("answers differ:\n%s\n%s", bodies[0], bodies[i])
+		}
+		if !replayed[i] {
+			firsts++
+		}
+	}
+	var questions, events int
+	_ = env.DB.Get(&questions, `SELECT count(*) FROM questions WHERE talk_id = $1`, talk)
+	_ = env.DB.Get(&events, `SELECT count(*) FROM events WHERE channel IN ($1, $2)`, fmt.Sprintf("talk:%d", talk), fmt.Sprintf("talk:%d:staff", talk))
+	if firsts != 1 || questions != 1 || events != 2 {
+		t.Fatalf("%d first answers, %d questions, %d events; want 1, 1, 2", firsts, questions, events)
+	}
+	req.Body = map[string]any{"body": "another"}
+	if p := testserver.Must(t, env.Do(req), 422).Problem(t); p.Code != "idempotency_key_reused" {
+		t.Fatalf("problem %+v", p)
 	}
 }

@@ -3,6 +3,7 @@ package qa
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -132,9 +133,14 @@ func shown(staff bool, u *domain.User, asked []string) (statuses []string, ownPe
 	return asked, false, nil
 }
 
-// Ask stores u's question in txn, with its log entry and events.
+// Ask stores u's question in txn, with its events (and its log entry when
+// blocked words hold it). The question is made here from what the request
+// and the talk's read tell, and written with its events in one statement.
 func (s *Service) Ask(ctx context.Context, u *domain.User, talkID int64, a Ask, txn moderation.Txn[Question]) (Question, error) {
-	t, err := s.mod.TalkFor(ctx, talkID, u)
+	t, err := s.store.AskTalk(ctx, s.db, talkID, u)
+	if err == nil && !t.Visible() {
+		err = moderation.NotFound("talk", talkID)
+	}
 	if err == nil {
 		err = t.TakingPart()
 	}
@@ -157,37 +163,36 @@ func (s *Service) Ask(ctx context.Context, u *domain.User, talkID int64, a Ask, 
 			return Question{}, err
 		}
 	}
-	r := questionRow{Question: Question{TalkID: talkID, Body: body, Anonymous: a.Anonymous, Status: StatusApproved}, Authored: moderation.Authored{AuthorID: u.ID}}
+	// The database keeps microseconds: the answer shows what a read shows.
+	now := s.mod.Now().Truncate(time.Microsecond)
+	r := questionRow{Question: Question{ID: t.QuestionID, TalkID: talkID, Body: body, Anonymous: a.Anonymous, Status: StatusApproved,
+		CreatedAt: now, UpdatedAt: now}, Authored: moderation.Authored{AuthorID: u.ID, AuthorName: t.AuthorName}}
 	if t.QAModeration == "pre" {
 		r.Status = StatusPending
 	}
-	held := s.mod.Blocked(body)
-	if held {
+	if s.mod.Blocked(body) {
 		r.Status = StatusPending
+		return txn.Run(func(tx *live.Tx) (Question, error) { return s.insertHeld(ctx, tx, t.Access, u, r) })
 	}
-	return txn(func(tx *live.Tx) (Question, error) {
-		r.CreatedAt = s.mod.Now()
-		return s.insert(ctx, tx, t.Access, u, r, held)
-	})
+	ev := r.question(false)
+	w := live.Write{Along: s.store.InsertAlong(r),
+		Events: moderation.Drafts(t.Access, "question.created", live.Subject("question", r.ID), ev, moderation.IfPublic(public(r.Status), ev))}
+	return txn.Write(w, r.question(u.IsModerator()))
 }
 
-// insert stores a new question with its log entry and events. The event
-// and the answer are both made from the inserted row: a new question has
-// no votes and no answers to read.
-func (s *Service) insert(ctx context.Context, tx *live.Tx, talk talks.Access, u *domain.User, r questionRow, held bool) (Question, error) {
+// insertHeld stores a new question that blocked words sent to pending,
+// with the log entry that says so, and its event (staff only).
+func (s *Service) insertHeld(ctx context.Context, tx *live.Tx, talk talks.Access, u *domain.User, r questionRow) (Question, error) {
 	row, err := s.store.Insert(ctx, tx, r)
 	if err != nil {
 		return Question{}, err
 	}
-	if held {
-		if err := s.mod.Record(ctx, tx, moderation.Action{TalkID: talk.TalkID, Action: "hold_blocked_words",
-			Target: moderation.Target{Type: "question", ID: row.ID}, Reason: "blocked words: sent to pending"}); err != nil {
-			return Question{}, err
-		}
+	if err := s.mod.Record(ctx, tx, moderation.Action{TalkID: talk.TalkID, Action: "hold_blocked_words",
+		Target: moderation.Target{Type: "question", ID: row.ID}, Reason: "blocked words: sent to pending"}); err != nil {
+		return Question{}, err
 	}
 	ev := row.question(false)
-	err = moderation.Publish(tx, talk, "question.created", live.Subject("question", row.ID), ev, moderation.IfPublic(public(row.Status), ev))
-	if err != nil {
+	if err := moderation.Publish(tx, talk, "question.created", live.Subject("question", row.ID), ev, nil); err != nil {
 		return Question{}, err
 	}
 	return row.question(u.IsModerator()), nil
@@ -236,7 +241,7 @@ func (s *Service) Answer(ctx context.Context, u *domain.User, id int64, r Reply)
 	if a.Status == StatusDismissed {
 		return Answer{}, ErrQuestionDismissed
 	}
-	return live.TxnOf[Answer](ctx, s.rec)(func(tx *live.Tx) (Answer, error) {
+	return live.TxnOf[Answer](ctx, s.rec).Run(func(tx *live.Tx) (Answer, error) {
 		out, status, err := s.store.InsertAnswer(ctx, tx, id, u.ID, body, s.mod.Now())
 		if err != nil {
 			return Answer{}, err

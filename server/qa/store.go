@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/hubtalks/hubtalks/realtime"
 	"github.com/hubtalks/hubtalks/server/dbx"
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/live"
@@ -29,9 +30,21 @@ const (
 	// insertQuestion returns the new row as selectQuestion reads it (no
 	// votes, no answers yet), so that nothing is read back.
 	insertQuestion = `WITH q AS (
-		INSERT INTO questions (talk_id, author_id, body, anonymous, status, created_at, updated_at)
-		VALUES (:talk_id, :author_id, :body, :anonymous, :status, :created_at, :created_at) RETURNING *)
+		INSERT INTO questions (id, talk_id, author_id, body, anonymous, status, created_at, updated_at)
+		VALUES (:id, :talk_id, :author_id, :body, :anonymous, :status, :created_at, :created_at) RETURNING *)
 		SELECT ` + questionColumns + `, false AS voted FROM q JOIN users u ON u.id = q.author_id`
+	// selectAskTalk is the talk as moderation reads it for a new question,
+	// with the question's id taken and the asker's name read in the same
+	// round trip: the question and its events are then made here and
+	// written in one statement (insertAlong).
+	selectAskTalk = `SELECT ` + talks.AccessColumns + `, k.qa_open, k.qa_moderation, k.qa_allow_anonymous,
+		nextval('questions_id_seq') AS question_id, coalesce((SELECT display_name FROM users WHERE id = $2), '') AS author_name
+		FROM talks k WHERE k.id = $1`
+	// insertAlong is a new question as the along of a live.Write.
+	insertAlong = `along AS (INSERT INTO questions (id, talk_id, author_id, body, anonymous, status, created_at, updated_at)
+		SELECT CAST(:id AS bigint), CAST(:talk_id AS bigint), CAST(:author_id AS bigint), CAST(:body AS text),
+			CAST(:anonymous AS boolean), CAST(:status AS text), CAST(:created_at AS timestamptz), CAST(:created_at AS timestamptz)
+		WHERE EXISTS (SELECT FROM go_ahead) RETURNING id)`
 	selectQuestion = `SELECT ` + questionColumns + `, ` + votedBy + `$2) AS voted
 		FROM questions q JOIN users u ON u.id = q.author_id WHERE q.id = $1`
 	// selectAccess is what every request about one question needs to decide
@@ -132,10 +145,30 @@ func (r answerRow) answer() Answer {
 	return a
 }
 
-// Insert stores a new question (talk, author, body, anonymity, status and
-// time of r) and returns it as stored.
+// Insert stores a new question (id taken by AskTalk, talk, author, body,
+// anonymity, status and time of r) and returns it as stored.
 func (Store) Insert(ctx context.Context, q sqlx.ExtContext, r questionRow) (questionRow, error) {
 	return dbx.GetNamed[questionRow](ctx, q, "insert question", insertQuestion, r)
+}
+
+// askTalk is the talk a question is asked in, with the new question's id
+// and the asker's name.
+type askTalk struct {
+	moderation.Talk
+	QuestionID int64  `db:"question_id"`
+	AuthorName string `db:"author_name"`
+}
+
+// AskTalk reads talk talkID as u sees it, taking a question id.
+func (Store) AskTalk(ctx context.Context, q sqlx.QueryerContext, talkID int64, u *domain.User) (askTalk, error) {
+	return moderation.GetItem[askTalk](ctx, q, "talk", talkID, u, selectAskTalk)
+}
+
+// InsertAlong is r, a new question whose id is taken, as the change of a
+// live.Write.
+func (Store) InsertAlong(r questionRow) realtime.Along {
+	return realtime.Along{CTEs: insertAlong, Args: map[string]any{"id": r.ID, "talk_id": r.TalkID, "author_id": r.AuthorID,
+		"body": r.Body, "anonymous": r.Anonymous, "status": r.Status, "created_at": r.CreatedAt}}
 }
 
 // Question reads one question with its answers; viewerID decides voted.

@@ -132,7 +132,7 @@ func (s *Service) Create(ctx context.Context, actor *domain.User, ch Change, txn
 	} else if !ok {
 		return Talk{}, domain.InvalidField("speakers", "names a user that does not exist or is a guest")
 	}
-	return txn(func(tx *live.Tx) (Talk, error) {
+	return txn.Run(func(tx *live.Tx) (Talk, error) {
 		id, err := s.store.insert(ctx, tx, t, speakers)
 		if err != nil {
 			return Talk{}, err
@@ -149,7 +149,7 @@ func (s *Service) Update(ctx context.Context, actor *domain.User, id int64, ch C
 	if err := moderatorOnly(actor); err != nil {
 		return Talk{}, err
 	}
-	return s.InTx(ctx)(func(tx *live.Tx) (Talk, error) {
+	return s.InTx(ctx).Run(func(tx *live.Tx) (Talk, error) {
 		old, err := s.store.lock(ctx, tx, id)
 		if err != nil {
 			return Talk{}, err
@@ -240,7 +240,7 @@ func (s *Service) Cancel(ctx context.Context, actor *domain.User, id int64, txn 
 	if err := moderatorOnly(actor); err != nil {
 		return Talk{}, err
 	}
-	return txn(func(tx *live.Tx) (Talk, error) {
+	return txn.Run(func(tx *live.Tx) (Talk, error) {
 		t, err := s.store.lock(ctx, tx, id)
 		if err != nil {
 			return Talk{}, err
@@ -296,7 +296,7 @@ func (s *Service) SetStatus(ctx context.Context, actor *domain.User, id int64, c
 		return Talk{}, domain.InvalidField("status", `must be "live" or "ended"`)
 	}
 	to := *ch.Status
-	return txn(func(tx *live.Tx) (Talk, error) {
+	return txn.Run(func(tx *live.Tx) (Talk, error) {
 		t, err := s.store.lock(ctx, tx, id)
 		if err != nil {
 			return Talk{}, err

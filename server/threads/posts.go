@@ -55,7 +55,7 @@ func (s *Service) Post(ctx context.Context, u *domain.User, threadID int64, n Ne
 		return Post{}, err
 	}
 	r := postRow{Post: Post{ThreadID: threadID, ParentID: n.ParentID, Body: body, Hidden: s.mod.Blocked(body)}, Authored: moderation.Authored{AuthorID: u.ID}}
-	return txn(func(tx *live.Tx) (Post, error) { return s.insertPost(ctx, tx, a, r) })
+	return txn.Run(func(tx *live.Tx) (Post, error) { return s.insertPost(ctx, tx, a, r) })
 }
 
 // checkParent checks that a reply's parent is a top-level post of the
@@ -138,7 +138,7 @@ func (s *Service) EditPost(ctx context.Context, u *domain.User, id int64, ch Pos
 	if err := v.Err(); err != nil {
 		return Post{}, err
 	}
-	return live.TxnOf[Post](ctx, s.rec)(func(tx *live.Tx) (Post, error) {
+	return live.TxnOf[Post](ctx, s.rec).Run(func(tx *live.Tx) (Post, error) {
 		return s.editPost(ctx, tx, u, p, ch, body, reason)
 	})
 }

@@ -86,7 +86,7 @@ func (s *Service) Create(ctx context.Context, u *domain.User, talkID int64, n Ne
 		return Thread{}, err
 	}
 	hidden := s.mod.Blocked(title, body)
-	return live.TxnOf[Thread](ctx, s.rec)(func(tx *live.Tx) (Thread, error) {
+	return live.TxnOf[Thread](ctx, s.rec).Run(func(tx *live.Tx) (Thread, error) {
 		r := threadRow{Thread: Thread{TalkID: talkID, Title: title, Body: body, Hidden: hidden, CreatedAt: s.mod.Now()}, Authored: moderation.Authored{AuthorID: u.ID}}
 		id, err := s.store.InsertThread(ctx, tx, r)
 		if err != nil {
@@ -195,7 +195,7 @@ func (s *Service) EditThread(ctx context.Context, u *domain.User, id int64, ch T
 	if err := v.Err(); err != nil {
 		return Thread{}, err
 	}
-	return live.TxnOf[Thread](ctx, s.rec)(func(tx *live.Tx) (Thread, error) {
+	return live.TxnOf[Thread](ctx, s.rec).Run(func(tx *live.Tx) (Thread, error) {
 		return s.editThread(ctx, tx, u, a, ch, title, reason)
 	})
 }
