@@ -231,9 +231,7 @@ func TestProjectorControls(t *testing.T) {
 	projector.Until("out of full screen", `!document.fullscreenElement && document.querySelector(`+js(tid("fullscreen"))+`).getAttribute('aria-pressed') === 'false'`)
 	projector.do("f", chromedp.KeyEvent("f"))
 	projector.Until("full screen again with F", `document.fullscreenElement === document.documentElement`)
-	if d := projector.Dialogs(); len(d) > 0 {
-		projector.fail("browser dialogs: %v", d)
-	}
+	noBrowserDialogs(projector)
 	noCSPViolations(projector)
 }
 
@@ -282,8 +280,14 @@ func TestPlaylistDeleteDialog(t *testing.T) {
 	if n := count(); n != 0 {
 		t.Fatalf("after confirming, %d playlists in the database, want 0", n)
 	}
-	if d := moritz.Dialogs(); len(d) > 0 {
-		moritz.fail("browser dialogs: %v", d)
-	}
+	noBrowserDialogs(moritz)
 	noCSPViolations(moritz)
+}
+
+// noBrowserDialogs fails when the page opened alert, confirm or prompt.
+func noBrowserDialogs(tab *Tab) {
+	tab.t.Helper()
+	if d := tab.Dialogs(); len(d) > 0 {
+		tab.fail("the page opened browser dialogs: %q", d)
+	}
 }
