@@ -55,8 +55,9 @@ func loadAxe(t *testing.T) string {
 
 // TestAccessibility: no serious or critical axe-core violations on the
 // schedule, a talk page, the live room (with questions, a pinned one and an
-// answer), the talk console's pending queue and the moderation page; on a
-// desktop and a 360 px wide phone, where no page may scroll sideways.
+// answer), the talk console's pending queue, the moderation page and the
+// projector (with its pinned question); on a desktop and a 360 px wide
+// phone, where no page may scroll sideways.
 func TestAccessibility(t *testing.T) {
 	app := startApp(t)
 	axeJS := loadAxe(t)
@@ -98,6 +99,7 @@ func TestAccessibility(t *testing.T) {
 		{moritz, "talk console (pending queue)", pre.Path("/console"), tid("pending-question")},
 		{moritz, "moderation (flag queue)", "/moderation", tid("flag")},
 		{part, "my talks", "/me/talks", "main h1"},
+		{anon, "projector", pre.Path("/present"), tid("pinned-question") + " " + tid("pinned-body")},
 	}
 	for _, width := range []int64{1280, 360} {
 		for _, p := range pages {

@@ -119,10 +119,35 @@ func TestScreens(t *testing.T) {
 		{"17-report.png", mod, past.Path("/report"), tid("r-peak"), 1280},
 		{"18-report-phone-360.png", mod, past.Path("/report"), tid("r-peak"), 360},
 	}
+	// Shots of a given height, or of a page after an action (height 0: as above).
+	type shot struct {
+		file, path, ready string
+		tab               *Tab
+		width, height     int64
+		then              func(tab *Tab) // before the screenshot; the app dialog it opens is cancelled after
+	}
+	all := make([]shot, 0, len(shots)+4)
 	for _, s := range shots {
-		height := int64(900)
-		if s.width == 360 {
-			height = 740
+		all = append(all, shot{file: s.file, path: s.path, ready: s.ready, tab: s.tab, width: s.width})
+	}
+	ensurePlaylist(t, base, moderator)
+	deleteDialog := func(tab *Tab) {
+		tab.Click(tid("delete-playlist"))
+		tab.Until("the delete dialog", `document.querySelector('[data-testid="dialog"]')?.open`)
+	}
+	all = append(all,
+		shot{file: "19-present-1280x720.png", tab: anon, path: live.Path("/present"), ready: tid("pinned-body"), width: 1280, height: 720},
+		shot{file: "20-present-1920x1080.png", tab: anon, path: live.Path("/present"), ready: tid("pinned-body"), width: 1920, height: 1080},
+		shot{file: "21-present-phone-360.png", tab: anon, path: live.Path("/present"), ready: tid("pinned-body"), width: 360},
+		shot{file: "22-playlist-delete-dialog.png", tab: mod, path: "/recordings/manage", ready: tid("delete-playlist"), width: 1280, then: deleteDialog},
+	)
+	for _, s := range all {
+		height := s.height
+		if height == 0 {
+			height = 900
+			if s.width == 360 {
+				height = 740
+			}
 		}
 		s.tab.do("viewport", chromedp.EmulateViewport(s.width, height))
 		s.tab.Open(s.path)
@@ -130,6 +155,9 @@ func TestScreens(t *testing.T) {
 		// Fonts, the live snapshot and the first presence count.
 		s.tab.Until("the page to settle", `!/Loading/.test(document.querySelector('main').textContent) && document.fonts.status === 'loaded'
 			&& ![...document.querySelectorAll('[data-testid="viewers"], .viewers')].some(e => e.textContent.includes('–'))`)
+		if s.then != nil {
+			s.then(s.tab)
+		}
 		png := func() []byte {
 			ctx, cancel := contextFor(s.tab)
 			defer cancel()
@@ -143,6 +171,9 @@ func TestScreens(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Logf("%s ← %s (%d px)", s.file, s.path, s.width)
+		if s.then != nil {
+			s.tab.Click(tid("dialog-cancel"))
+		}
 	}
 	for _, tab := range []*Tab{anon, part, mod} {
 		for _, line := range tab.Console() {
@@ -211,6 +242,32 @@ func seedQA(t *testing.T, base string, talkID int64, participant, moderator, spe
 	call("PUT", "/questions/"+q3+"/vote", moderator, nil, 200)
 	call("PATCH", "/questions/"+q1, speaker, map[string]any{"pinned": true}, 200)
 	call("POST", "/questions/"+q1+"/answers", speaker, map[string]any{"body": "Several are, mostly class IIa under the MDR; I will show the list on the next slide."}, 201)
+}
+
+// ensurePlaylist gives the demo a playlist (it has none) for the delete
+// dialog's screenshot; the dialog is cancelled, so it stays.
+func ensurePlaylist(t *testing.T, base string, moderator testserver.User) {
+	t.Helper()
+	resp, err := http.Get(base + "/api/v1/playlists")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l struct{ Items []json.RawMessage }
+	_ = json.NewDecoder(resp.Body).Decode(&l)
+	resp.Body.Close()
+	if len(l.Items) > 0 {
+		return
+	}
+	req, _ := http.NewRequest("POST", base+"/api/v1/playlists", strings.NewReader(`{"title":"Hub Talks 2026","description":"The series' recordings"}`))
+	req.Header.Set("Authorization", "Bearer "+moderator.Token)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err = http.DefaultClient.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create a playlist: %d", resp.StatusCode)
+	}
 }
 
 // contextFor is a bounded context for one action on the tab.
