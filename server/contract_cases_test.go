@@ -1,11 +1,8 @@
 package server_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/png"
 	"net/url"
 	"os"
 	"testing"
@@ -61,7 +58,7 @@ func contractCases(t *testing.T, env *testserver.Env, c *contract, admin testser
 	call(200, "/api/v1/me", testserver.Req{Method: "PATCH", Path: "/api/v1/me", Token: speaker.Token,
 		Body: map[string]any{"bio": "Works on\nhealth data", "affiliation": "Hub University", "links": []string{"https://example.org/"}}})
 	call(200, "/api/v1/me/photo", testserver.Req{Method: "PUT", Path: "/api/v1/me/photo", Token: speaker.Token,
-		Body: tinyPNG(t), Header: map[string]string{"Content-Type": "image/png"}})
+		Body: pngOf4x4, Header: map[string]string{"Content-Type": "image/png"}})
 	call(200, "/api/v1/users/{id}", testserver.Req{Method: "GET", Path: fmt.Sprintf("/api/v1/users/%d", speaker.ID)})
 	call(404, "/api/v1/users/{id}", testserver.Req{Method: "GET", Path: fmt.Sprintf("/api/v1/users/%d", p1.ID)})
 	call(415, "/api/v1/me/photo", testserver.Req{Method: "PUT", Path: "/api/v1/me/photo", Token: p1.Token,
@@ -247,14 +244,4 @@ func contractCases(t *testing.T, env *testserver.Env, c *contract, admin testser
 	call(200, "/api/v1/talks/{id}/report", testserver.Req{Method: "GET", Path: talkPath + "/report", Token: speaker.Token})
 	call(200, "/api/v1/me/export", testserver.Req{Method: "GET", Path: "/api/v1/me/export", Token: seen.Token})
 	call(200, "/api/v1/me", testserver.Req{Method: "PATCH", Path: "/api/v1/me", Token: seen.Token, Body: map[string]any{"notifications": map[string]any{"reminders": false}}})
-}
-
-// tinyPNG is a 4×4 PNG.
-func tinyPNG(t *testing.T) []byte {
-	t.Helper()
-	var b bytes.Buffer
-	if err := png.Encode(&b, image.NewGray(image.Rect(0, 0, 4, 4))); err != nil {
-		t.Fatal(err)
-	}
-	return b.Bytes()
 }
