@@ -147,7 +147,7 @@ func speakerScreens(t *testing.T, tab *Tab, dir string, talk Talk, speakerID int
 			var buf []byte
 			var err error
 			if s.name == "speaker-page" {
-				buf, err = chromedp.Run(ctx, chromedp.FullScreenshot(90))
+				buf, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
 			} else {
 				sel := tid(s.ready)
 				if s.name == "talk-speakers" {

@@ -53,6 +53,15 @@ func reencode(data []byte) ([]byte, error) {
 	return out.Bytes(), nil
 }
 
+// Square is an uploaded JPEG or PNG as it is stored (reencode) and the
+// hash that names it in its URL; the demo seed stores its photos with it.
+func Square(data []byte) (jpeg []byte, hash string, err error) {
+	if jpeg, err = reencode(data); err != nil {
+		return nil, "", err
+	}
+	return jpeg, photoHash(jpeg), nil
+}
+
 // photoHash names a photo's content in its URL.
 func photoHash(jpeg []byte) string {
 	sum := sha256.Sum256(jpeg)

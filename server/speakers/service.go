@@ -67,12 +67,12 @@ func (s *Service) SetPhoto(ctx context.Context, actor *domain.User, up Upload) (
 	case <-ctx.Done():
 		return accounts.User{}, fmt.Errorf("wait to decode a photo: %w", ctx.Err())
 	}
-	jpeg, err := reencode(up.Data)
+	jpeg, hash, err := Square(up.Data)
 	<-s.decoding
 	if err != nil {
 		return accounts.User{}, err
 	}
-	if err := s.store.setPhoto(ctx, s.db, actor.ID, photoHash(jpeg), jpeg); err != nil {
+	if err := s.store.setPhoto(ctx, s.db, actor.ID, hash, jpeg); err != nil {
 		return accounts.User{}, err
 	}
 	return s.accounts.Me(ctx, actor)
