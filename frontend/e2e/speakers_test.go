@@ -149,7 +149,7 @@ func speakerScreens(t *testing.T, tab *Tab, dir string, talk Talk, speakerID int
 			if s.name == "speaker-page" {
 				buf, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
 			} else {
-				sel := tid(s.ready)
+				var sel string
 				if s.name == "talk-speakers" {
 					sel = `section[aria-labelledby="speakers-h"]`
 				} else {

@@ -32,11 +32,11 @@ type profileFields struct {
 func checkProfile(v *domain.Checker, ch ProfileChange) profileFields {
 	var out profileFields
 	if ch.Bio != nil {
-		bio := cleanText(v, "bio", strings.ReplaceAll(*ch.Bio, "\r\n", "\n"), MaxBio, true)
+		bio := cleanText(v, "bio", strings.ReplaceAll(*ch.Bio, "\r\n", "\n"), 0, MaxBio, true)
 		out.bio = &bio
 	}
 	if ch.Affiliation != nil {
-		aff := cleanText(v, "affiliation", *ch.Affiliation, MaxAffiliation, false)
+		aff := cleanText(v, "affiliation", *ch.Affiliation, 0, MaxAffiliation, false)
 		out.affiliation = &aff
 	}
 	if ch.Links != nil {
@@ -45,23 +45,26 @@ func checkProfile(v *domain.Checker, ch ProfileChange) profileFields {
 	return out
 }
 
-// cleanText is s trimmed and in NFC, at most max characters, without
-// control characters (but line breaks and tabs when multiline) and without
-// bidi embeddings, overrides or isolates.
-func cleanText(v *domain.Checker, field, s string, max int, multiline bool) string {
+// cleanText is s as it is stored (trimmed, in NFC), with what is wrong
+// with it recorded on v under field: a length outside min–max characters,
+// control characters (but line breaks and tabs when multiline), bidi
+// embeddings, overrides or isolates (which would reorder the text around
+// it). Emoji sequences (ZWJ, variation selectors) are fine.
+func cleanText(v *domain.Checker, field, s string, min, max int, multiline bool) string {
 	if !utf8.ValidString(s) {
 		v.Add(field, "must be valid UTF-8")
 		return ""
 	}
 	clean := strings.TrimSpace(norm.NFC.String(s))
-	v.Check(utf8.RuneCountInString(clean) <= max, field, fmt.Sprintf("must be at most %d characters", max))
+	n := utf8.RuneCountInString(clean)
+	if min > 0 {
+		v.Check(n >= min && n <= max, field, fmt.Sprintf("must be %d to %d characters", min, max))
+	} else {
+		v.Check(n <= max, field, fmt.Sprintf("must be at most %d characters", max))
+	}
 	for _, r := range clean {
 		if unicode.Is(unicode.Cc, r) && !(multiline && (r == '\n' || r == '\t')) {
-			if multiline {
-				v.Add(field, "must not contain control characters")
-			} else {
-				v.Add(field, "must be one line without control characters")
-			}
+			v.Add(field, map[bool]string{true: "must not contain control characters", false: "must not contain control characters or line breaks"}[multiline])
 			break
 		}
 		if isBidiControl(r) {
