@@ -23,6 +23,7 @@ func acceptedType(contentType string) bool {
 
 // reencode turns an uploaded JPEG or PNG into the stored photo: the
 // centred square, scaled to PhotoSize, transparency flattened on white,
+// turned upright as a JPEG's EXIF orientation says,
 // encoded as a fresh JPEG (which carries no EXIF, XMP, ICC or comment of
 // the original). The header is read first: an image too large in pixels
 // (a decompression bomb) is refused before anything is decoded.
@@ -46,6 +47,9 @@ func reencode(data []byte) ([]byte, error) {
 	dst := image.NewRGBA(image.Rect(0, 0, PhotoSize, PhotoSize))
 	draw.Draw(dst, dst.Bounds(), image.White, image.Point{}, draw.Src)
 	xdraw.CatmullRom.Scale(dst, dst.Bounds(), src, crop, xdraw.Over, nil)
+	if format == "jpeg" {
+		dst = orient(dst, exifOrientation(data))
+	}
 	var out bytes.Buffer
 	if err := jpeg.Encode(&out, dst, &jpeg.Options{Quality: photoQuality}); err != nil {
 		return nil, fmt.Errorf("encode photo: %w", err)

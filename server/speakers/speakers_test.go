@@ -162,6 +162,46 @@ func TestPhotoIsReencodedWithoutMetadata(t *testing.T) {
 	}
 }
 
+// A phone held sideways stores the picture on its side with EXIF
+// Orientation 6 ("turn clockwise"): the stored photo is upright.
+func TestPhotoFollowsExifOrientation(t *testing.T) {
+	env := testserver.New(t)
+	u := env.NewUser("participant")
+	// Left half red, right half blue, as stored by the camera.
+	img := image.NewRGBA(image.Rect(0, 0, 64, 64))
+	for y := range 64 {
+		for x := range 64 {
+			c := color.RGBA{R: 220, A: 255}
+			if x >= 32 {
+				c = color.RGBA{B: 220, A: 255}
+			}
+			img.SetRGBA(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	if err := jpeg.Encode(&b, img, &jpeg.Options{Quality: 95}); err != nil {
+		t.Fatal(err)
+	}
+	// An EXIF block whose first IFD holds one entry: Orientation (SHORT) = 6.
+	tiff := []byte("MM\x00\x2a\x00\x00\x00\x08\x00\x01\x01\x12\x00\x03\x00\x00\x00\x01\x00\x06\x00\x00\x00\x00\x00\x00")
+	payload := append([]byte("Exif\x00\x00"), tiff...)
+	seg := []byte{0xFF, 0xE1, 0, 0}
+	binary.BigEndian.PutUint16(seg[2:], uint16(len(payload)+2))
+	sideways := append(append(append([]byte{0xFF, 0xD8}, seg...), payload...), b.Bytes()[2:]...)
+
+	testserver.Must(t, putPhoto(env, u.Token, "image/jpeg", sideways), 200)
+	out, err := jpeg.Decode(bytes.NewReader(storedPhoto(t, env, u.ID)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	red := func(x, y int) bool { r, _, bl, _ := out.At(x, y).RGBA(); return r > bl*2 }
+	blue := func(x, y int) bool { r, _, bl, _ := out.At(x, y).RGBA(); return bl > r*2 }
+	// Turned clockwise, the left (red) half is on top.
+	if !red(128, 30) || !blue(128, 226) {
+		t.Fatalf("not turned upright: top red %v, bottom blue %v", red(128, 30), blue(128, 226))
+	}
+}
+
 func TestPhotoRefusals(t *testing.T) {
 	env := testserver.New(t)
 	u := env.NewUser("participant")

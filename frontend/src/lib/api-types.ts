@@ -3163,7 +3163,7 @@ export interface paths {
         get?: never;
         /**
          * Set the caller's photo
-         * @description A JPEG or PNG of at most 5 MiB (413 payload_too_large beyond), as the raw body with its Content-Type (415 unsupported_media_type for another). It is re-encoded to a 256×256 JPEG (the centred square, transparency on white) without any of the original's metadata (EXIF, GPS, XMP, comments). A body that is not such an image, or is damaged, is a 422 invalid_image; one over 10,000 pixels a side or 30 megapixels a 422 image_too_large (checked before decoding).
+         * @description A JPEG or PNG of at most 5 MiB (413 payload_too_large beyond), as the raw body with its Content-Type (415 unsupported_media_type for another). It is re-encoded to a 256×256 JPEG (the centred square, transparency on white, turned upright as a JPEG's EXIF orientation says) without any of the original's metadata (EXIF, GPS, XMP, comments). A body that is not such an image, or is damaged, is a 422 invalid_image; one over 10,000 pixels a side or 30 megapixels a 422 image_too_large (checked before decoding).
          */
         put: {
             parameters: {
@@ -3335,6 +3335,12 @@ export interface components {
                 /** Format: date-time */
                 updated_at: string;
                 email_verified: boolean;
+                /** @description plain text, line breaks kept; shown as text, never as HTML */
+                bio: string;
+                affiliation: string;
+                links: string[];
+                /** @description the photo (256×256 JPEG, no metadata) under a URL that changes with it; null without one */
+                photo_url: string | null;
             };
             sessions: {
                 /** Format: date-time */
