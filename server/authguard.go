@@ -45,7 +45,9 @@ func crossSiteRefused() error {
 // they are one person's.
 func noStoreWhenSignedIn(c *fiber.Ctx) error {
 	err := c.Next()
-	if httpx.CurrentUser(c) != nil {
+	// A content-addressed answer (a photo under its hash) is the same for
+	// everyone: it keeps its own caching.
+	if httpx.CurrentUser(c) != nil && !strings.Contains(string(c.Response().Header.Peek(fiber.HeaderCacheControl)), "immutable") {
 		c.Set(fiber.HeaderCacheControl, "no-store")
 	}
 	return err

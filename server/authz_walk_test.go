@@ -1,8 +1,11 @@
 package server_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/png"
 	"os"
 	"sort"
 	"strconv"
@@ -85,7 +88,12 @@ func newFixture(t *testing.T, env *testserver.Env, admin testserver.User) fixtur
 			"status": "scheduled", "speakers": []map[string]int64{{"id": speakerID}}, "capacity": 100}
 	}
 	f.talk = id(testserver.Must(t, env.Post("/api/v1/talks", admin.Token, talkBody("Walk talk", speaker.ID)), 201))
-	testserver.Must(t, env.Post("/api/v1/talks", admin.Token, talkBody("Another talk", other.ID)), 201)
+	another := id(testserver.Must(t, env.Post("/api/v1/talks", admin.Token, talkBody("Another talk", other.ID)), 201))
+	// The author speaks there too, so that their public profile and photo exist.
+	testserver.AddSpeakers(t, env, another, author.ID)
+	if _, err := env.DB.Exec(`INSERT INTO user_photos (user_id, hash, jpeg) VALUES ($1, 'walk', $2)`, author.ID, pngOf4x4); err != nil {
+		t.Fatal(err)
+	}
 	f.question = id(testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/questions", f.talk), author.Token, map[string]any{"body": "Is this walked?", "anonymous": false}), 201))
 	f.thread = id(testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/threads", f.talk), author.Token, map[string]any{"title": "A thread to walk", "body": "Opening post"}), 201))
 	f.post = id(testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/threads/%d/posts", f.thread), author.Token, map[string]any{"body": "A reply"}), 201))
@@ -153,11 +161,19 @@ func (f fixture) concrete(path string) string {
 		}
 	}
 	path = strings.Replace(path, "{code}", f.certificate, 1)
+	path = strings.Replace(path, "{hash}", "walk", 1)
 	if path == "/api/v1/search" {
 		return path + "?q=talk"
 	}
 	return strings.Replace(path, "{item_id}", strconv.FormatInt(f.item, 10), 1)
 }
+
+// pngOf4x4 is a photo to upload.
+var pngOf4x4 = func() []byte {
+	var b bytes.Buffer
+	_ = png.Encode(&b, image.NewGray(image.Rect(0, 0, 4, 4)))
+	return b.Bytes()
+}()
 
 // validBodies are requests that succeed for an allowed caller, so a missing
 // permission check shows up as a 2xx.
@@ -184,6 +200,8 @@ func validBody(method, path string, f fixture) (any, map[string]string) {
 		return map[string]any{"title": "Created on a walk", "starts_at": start.Format(time.RFC3339), "ends_at": start.Add(time.Hour).Format(time.RFC3339)}, nil
 	case "POST /api/v1/playlists/{id}/import":
 		return feed, atom
+	case "PUT /api/v1/me/photo":
+		return pngOf4x4, map[string]string{"Content-Type": "image/png"}
 	}
 	if body, ok := walkBodies[method+" "+path]; ok {
 		return body, nil

@@ -54,6 +54,16 @@ func contractCases(t *testing.T, env *testserver.Env, c *contract, admin testser
 		"speakers": []map[string]int64{{"id": speaker.ID}}, "qa": map[string]any{"moderation": "post", "allow_anonymous": true, "open": true},
 	}}))
 	talkPath := fmt.Sprintf("/api/v1/talks/%d", talk)
+	// A speaker's profile and photo (the talk's speakers show photo_url set).
+	call(200, "/api/v1/me", testserver.Req{Method: "PATCH", Path: "/api/v1/me", Token: speaker.Token,
+		Body: map[string]any{"bio": "Works on\nhealth data", "affiliation": "Hub University", "links": []string{"https://example.org/"}}})
+	call(200, "/api/v1/me/photo", testserver.Req{Method: "PUT", Path: "/api/v1/me/photo", Token: speaker.Token,
+		Body: pngOf4x4, Header: map[string]string{"Content-Type": "image/png"}})
+	call(200, "/api/v1/users/{id}", testserver.Req{Method: "GET", Path: fmt.Sprintf("/api/v1/users/%d", speaker.ID)})
+	call(404, "/api/v1/users/{id}", testserver.Req{Method: "GET", Path: fmt.Sprintf("/api/v1/users/%d", p1.ID)})
+	call(415, "/api/v1/me/photo", testserver.Req{Method: "PUT", Path: "/api/v1/me/photo", Token: p1.Token,
+		Body: []byte("GIF89a"), Header: map[string]string{"Content-Type": "image/gif"}})
+	call(200, "/api/v1/me/photo", testserver.Req{Method: "DELETE", Path: "/api/v1/me/photo", Token: p1.Token})
 	call(201, "/api/v1/talks/{id}/registrations", testserver.Req{Method: "POST", Path: talkPath + "/registrations", Token: p1.Token})
 	call(200, "/api/v1/talks/{id}/registrations", testserver.Req{Method: "POST", Path: talkPath + "/registrations", Token: p1.Token})
 	call(201, "/api/v1/talks/{id}/registrations", testserver.Req{Method: "POST", Path: talkPath + "/registrations", Token: p2.Token})

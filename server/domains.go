@@ -16,6 +16,7 @@ import (
 	"github.com/hubtalks/hubtalks/server/report"
 	"github.com/hubtalks/hubtalks/server/schedule"
 	"github.com/hubtalks/hubtalks/server/search"
+	"github.com/hubtalks/hubtalks/server/speakers"
 	"github.com/hubtalks/hubtalks/server/talks"
 	"github.com/hubtalks/hubtalks/server/threads"
 )
@@ -38,6 +39,9 @@ func (s *Server) mountDomains(api fiber.Router) {
 	s.accounts.OnVerified = func(ctx context.Context, tx *live.Tx, userID int64) error {
 		return regs.SendCurrentState(ctx, tx, userID)
 	}
+	// Speakers' public profiles and photos; erasing an account removes the
+	// photo with the rest of the profile (accounts' erase).
+	speakers.NewHandlers(speakers.NewService(s.db, s.accounts, tks.Service())).Routes(api)
 	// Recordings (playlists) and open schedule exports.
 	pl, err := playlists.New(s.db, s.recorder, s.cfg.Playlists, s.log, s.registry)
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/hubtalks/hubtalks/server/polls"
 	"github.com/hubtalks/hubtalks/server/qa"
 	"github.com/hubtalks/hubtalks/server/registrations"
+	"github.com/hubtalks/hubtalks/server/speakers"
 	"github.com/hubtalks/hubtalks/server/talks"
 	"github.com/hubtalks/hubtalks/server/threads"
 )
@@ -108,6 +109,10 @@ var problems = []struct {
 	{playlists.ErrFeedUnavailable, http.StatusBadGateway, "feed_unavailable"},
 	{attendance.ErrNotAttended, http.StatusForbidden, "not_attended"},
 	{attendance.ErrNotOver, http.StatusConflict, "talk_not_ended"},
+	{speakers.ErrPhotoTooLarge, http.StatusRequestEntityTooLarge, "payload_too_large"},
+	{speakers.ErrPhotoType, http.StatusUnsupportedMediaType, "unsupported_media_type"},
+	{speakers.ErrNotAnImage, http.StatusUnprocessableEntity, "invalid_image"},
+	{speakers.ErrPhotoPixelSize, http.StatusUnprocessableEntity, "image_too_large"},
 }
 
 func (s *Server) problemFor(c *fiber.Ctx, err error) *httpx.Problem {
@@ -128,6 +133,9 @@ func (s *Server) problemFor(c *fiber.Ctx, err error) *httpx.Problem {
 		detail := detailForStatus[fe.Code]
 		if fe.Code == http.StatusRequestEntityTooLarge && playlists.IsImportRequest(c.Method(), c.OriginalURL()) {
 			detail = fmt.Sprintf("the feed is over %d MiB", playlists.MaxFeedBytes>>20)
+		}
+		if fe.Code == http.StatusRequestEntityTooLarge && speakers.IsPhotoUpload(c.Method(), c.OriginalURL()) {
+			detail = speakers.ErrPhotoTooLarge.Error()
 		}
 		if detail == "" && fe.Code < 500 {
 			detail = fe.Message

@@ -30,6 +30,7 @@ import (
 	"github.com/hubtalks/hubtalks/server/playlists"
 	"github.com/hubtalks/hubtalks/server/polls"
 	"github.com/hubtalks/hubtalks/server/ratelimit"
+	"github.com/hubtalks/hubtalks/server/speakers"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
 
@@ -92,7 +93,8 @@ type Server struct {
 }
 
 // BodyLimit is the largest request body accepted (413 beyond), except for
-// a playlist's feed import, which takes up to playlists.MaxFeedBytes.
+// a playlist's feed import, which takes up to playlists.MaxFeedBytes, and
+// a speaker's photo (speakers.MaxPhotoRead read, speakers.MaxPhotoBytes kept).
 const BodyLimit = 64 << 10
 
 // New builds the application and its routes.
@@ -143,6 +145,9 @@ func newServer(cfg Config, deps Deps, reg *prometheus.Registry) *Server {
 	s.app.Server().HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 		if playlists.IsImportRequest(string(h.Method()), string(h.RequestURI())) {
 			return fasthttp.RequestConfig{MaxRequestBodySize: playlists.MaxFeedBytes}
+		}
+		if speakers.IsPhotoUpload(string(h.Method()), string(h.RequestURI())) {
+			return fasthttp.RequestConfig{MaxRequestBodySize: speakers.MaxPhotoRead}
 		}
 		return fasthttp.RequestConfig{}
 	}

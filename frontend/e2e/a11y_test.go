@@ -79,6 +79,8 @@ func TestAccessibility(t *testing.T) {
 	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/questions/%d/flags", approved), asker.Token,
 		map[string]any{"reason": "off topic"}), 201)
 	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", pre.ID), asker.Token, nil), 201)
+	testserver.Must(t, app.Env.Patch("/api/v1/me", speaker.Token, map[string]any{"bio": "Cardiology nurse.\nRemote monitoring since 2015.",
+		"affiliation": "Heart Centre", "links": []string{"https://example.org/heart"}}), 200)
 
 	b := newBrowser(t, app)
 	anon := b.Tab("anonymous", nil)
@@ -100,6 +102,8 @@ func TestAccessibility(t *testing.T) {
 		{moritz, "moderation (flag queue)", "/moderation", tid("flag")},
 		{part, "my talks", "/me/talks", "main h1"},
 		{anon, "projector", pre.Path("/present"), tid("pinned-question") + " " + tid("pinned-body")},
+		{anon, "speaker page", fmt.Sprintf("/speakers/%d", speaker.ID), tid("speaker-talks")},
+		{part, "account (speaker profile)", "/account", tid("profile-save")},
 	}
 	for _, width := range []int64{1280, 360} {
 		for _, p := range pages {

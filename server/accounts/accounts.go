@@ -10,10 +10,12 @@ package accounts
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/hubtalks/hubtalks/server/dbx"
 	"github.com/hubtalks/hubtalks/server/httpx"
@@ -104,6 +106,7 @@ type User struct {
 	// EmailVerified: the address has been confirmed (by a verification or
 	// a password reset link); until then only verification messages go to it.
 	EmailVerified bool `json:"email_verified" db:"email_verified"`
+	Profile
 	// Notifications are the user's message settings, shown to the user
 	// only (GET and PATCH /me).
 	Notifications *Notifications `json:"notifications,omitempty" db:"-"`
@@ -223,11 +226,44 @@ type PasswordChange struct {
 }
 
 // ProfileChange is the caller's change of their own profile (PATCH /me):
-// the display name and the notification settings; an absent field stays
-// as it is.
+// the display name, the speaker profile (bio, affiliation, links) and the
+// notification settings; an absent field stays as it is.
 type ProfileChange struct {
 	DisplayName   *string              `json:"display_name"`
+	Bio           *string              `json:"bio"`
+	Affiliation   *string              `json:"affiliation"`
+	Links         *[]string            `json:"links"`
 	Notifications *NotificationsChange `json:"notifications"`
+}
+
+// Profile is what a speaker shows about themselves: public for speakers of
+// a talk that is not a draft (GET /users/{id}), and to the user itself.
+type Profile struct {
+	Bio         string  `json:"bio" db:"bio"`
+	Affiliation string  `json:"affiliation" db:"affiliation"`
+	Links       Links   `json:"links" db:"links"`
+	PhotoURL    *string `json:"photo_url" db:"photo_url"` // null without a photo
+}
+
+// Links are a profile's web links (http and https only).
+type Links []string
+
+// Scan reads a text[] column.
+func (l *Links) Scan(src any) error {
+	var a pq.StringArray
+	if err := a.Scan(src); err != nil {
+		return err
+	}
+	*l = Links(a)
+	return nil
+}
+
+// MarshalJSON writes no links as [], never null.
+func (l Links) MarshalJSON() ([]byte, error) {
+	if l == nil {
+		return []byte("[]"), nil
+	}
+	return json.Marshal([]string(l))
 }
 
 // VerifiedHook runs in the transaction that verifies userID's address.

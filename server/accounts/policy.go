@@ -3,7 +3,6 @@ package accounts
 import (
 	"fmt"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/trustelem/zxcvbn/matching"
@@ -36,24 +35,7 @@ func CleanDisplayName(name string) (string, error) {
 // CheckDisplayName records on v, under field, what is wrong with name, and
 // returns the name as it would be stored.
 func CheckDisplayName(v *domain.Checker, field, name string) string {
-	if !utf8.ValidString(name) {
-		v.Add(field, "must be valid UTF-8")
-		return ""
-	}
-	clean := strings.TrimSpace(norm.NFC.String(name))
-	n := utf8.RuneCountInString(clean)
-	v.Check(n >= 1 && n <= MaxDisplayName, field, fmt.Sprintf("must be 1 to %d characters", MaxDisplayName))
-	for _, r := range clean {
-		if unicode.Is(unicode.Cc, r) {
-			v.Add(field, "must not contain control characters or line breaks")
-			break
-		}
-		if isBidiControl(r) {
-			v.Add(field, "must not contain bidirectional embedding, override or isolate characters")
-			break
-		}
-	}
-	return clean
+	return cleanText(v, field, name, 1, MaxDisplayName, false)
 }
 
 // isBidiControl is U+202A–U+202E (embeddings, overrides) and U+2066–U+2069

@@ -491,19 +491,27 @@ func (s *Service) ChangePassword(ctx context.Context, actor *domain.User, req Pa
 }
 
 // UpdateProfile changes the caller's display name (the one rule of
-// CleanDisplayName). The live event log names the person that way too, so
-// a replay shows what HTTP shows.
+// CleanDisplayName), speaker profile (checkProfile) and notification
+// settings. The live event log names the person by the new name too, so a
+// replay shows what HTTP shows.
 func (s *Service) UpdateProfile(ctx context.Context, actor *domain.User, change ProfileChange) (User, error) {
+	var v domain.Checker
 	var name string
 	if change.DisplayName != nil {
-		var err error
-		if name, err = CleanDisplayName(*change.DisplayName); err != nil {
-			return User{}, err
-		}
+		name = CheckDisplayName(&v, "display_name", *change.DisplayName)
+	}
+	profile := checkProfile(&v, change)
+	if err := v.Err(); err != nil {
+		return User{}, err
 	}
 	err := s.rec.InTx(ctx, func(tx *live.Tx) error {
 		if n := change.Notifications; n != nil {
 			if err := s.store.setNotifications(ctx, tx, actor.ID, n.Reminders, n.Recording); err != nil {
+				return err
+			}
+		}
+		if profile.bio != nil || profile.affiliation != nil || profile.links != nil {
+			if err := s.store.setProfile(ctx, tx, actor.ID, profile.bio, profile.affiliation, profile.links); err != nil {
 				return err
 			}
 		}

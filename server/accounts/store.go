@@ -17,13 +17,18 @@ import (
 	"github.com/hubtalks/hubtalks/server/domain"
 )
 
-const (
+// userColumns are a user's columns as the API shows them (User), for a
+// query or a RETURNING clause on users.
+var userColumns = `id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified,
+	bio, affiliation, links, ` + domain.PhotoURL("users.id")
+
+var (
 	insertUser = `INSERT INTO users (email, display_name, password_hash, role)
 		VALUES ($1, $2, $3, $4)
-		RETURNING id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified`
-	selectUserByEmail = `SELECT id, email, display_name, role, created_at, password_hash, email_verified_at IS NOT NULL AS email_verified
+		RETURNING ` + userColumns + ``
+	selectUserByEmail = `SELECT ` + userColumns + `, password_hash
 		FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL`
-	selectUserByID = `SELECT id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified
+	selectUserByID = `SELECT ` + userColumns + `
 		FROM users WHERE id = $1 AND deleted_at IS NULL`
 	insertSession = `INSERT INTO sessions (user_id, token_hash, expires_at) VALUES ($1, $2, $3) RETURNING id`
 	// The session lookup is read-only; touchSessions slides last_used_at, at
@@ -39,34 +44,34 @@ const (
 	deleteUserSessions = `DELETE FROM sessions WHERE user_id = $1`
 	deleteExpired      = `DELETE FROM sessions WHERE expires_at < now() OR last_used_at < now() - $1::interval`
 	updateRole         = `UPDATE users SET role = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL
-		RETURNING id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified`
+		RETURNING ` + userColumns + ``
 	// listUsers matches emails only when $4 (an admin's search): a search
 	// must not find by what its answer hides.
 	// Guests are left out: the list is for picking speakers and changing
 	// roles, and a guest can be neither.
-	listUsers = `SELECT id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified FROM users
+	listUsers = `SELECT ` + userColumns + ` FROM users
 		WHERE deleted_at IS NULL AND role <> 'guest' AND id > $1
 		  AND ($2 = '' OR ($4 AND email ILIKE '%' || $2 || '%') OR display_name ILIKE '%' || $2 || '%')
 		ORDER BY id LIMIT $3`
 	// Erasing keeps the row (questions and posts keep their author id) but
 	// removes everything that identifies the person.
 	eraseUser = `UPDATE users SET email = 'erased-' || id || '@erased.invalid',
-		display_name = $2, password_hash = '', role = 'participant',
+		display_name = $2, password_hash = '', role = 'participant', bio = '', affiliation = '', links = '{}',
 		deleted_at = now(), updated_at = now()
 		WHERE id = $1 AND deleted_at IS NULL`
-	selectUserExport     = `SELECT id, email, display_name, role, created_at, updated_at, email_verified_at IS NOT NULL AS email_verified FROM users WHERE id = $1`
+	selectUserExport     = `SELECT ` + userColumns + `, updated_at FROM users WHERE id = $1`
 	selectSessionsExport = `SELECT created_at, expires_at, last_used_at FROM sessions WHERE user_id = $1 ORDER BY id`
 )
 
 // Guests: a guest has a name only; upgrading gives it an email and a
 // password, unverified, and keeps its id (and so everything it wrote).
-const (
+var (
 	insertGuest = `INSERT INTO users (display_name, role) VALUES ($1, 'guest')
-		RETURNING id, email, display_name, role, created_at`
+		RETURNING ` + userColumns + ``
 	upgradeGuest = `UPDATE users SET email = $2, password_hash = $3, role = 'participant', email_verified_at = NULL,
 			updated_at = now()
 		WHERE id = $1 AND role = 'guest' AND deleted_at IS NULL
-		RETURNING id, email, display_name, role, created_at`
+		RETURNING ` + userColumns + ``
 	selectRole = `SELECT role FROM users WHERE id = $1 AND deleted_at IS NULL`
 )
 
@@ -343,7 +348,7 @@ func (s *Store) erase(ctx context.Context, q sqlx.ExecerContext, userID int64) e
 	if _, err := q.ExecContext(ctx, eraseUser, userID, ErasedName); err != nil {
 		return fmt.Errorf("erase user %d: %w", userID, err)
 	}
-	return nil
+	return dbx.Exec(ctx, q, fmt.Sprintf("erase photo of user %d", userID), deletePhoto, userID)
 }
 
 // forgetSessions drops the cached sessions of a user whose sessions ended.
@@ -351,7 +356,7 @@ func (s *Store) forgetSessions(userID int64) { s.sessions.evict(0, userID) }
 
 // Account tokens (verification, password reset) and the caller's own
 // changes (name, password).
-const (
+var (
 	insertToken = `INSERT INTO account_tokens (token_hash, user_id, purpose, email, expires_at)
 		VALUES ($1, $2, $3, $4, now() + $5::interval)`
 	// Using a token is one statement: the row lock makes two concurrent uses
@@ -364,7 +369,7 @@ const (
 		WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`
 	// A token is for the address it was sent to: a changed (or erased)
 	// address makes it useless.
-	selectTokenOwner = `SELECT id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified
+	selectTokenOwner = `SELECT ` + userColumns + `
 		FROM users WHERE id = $1 AND lower(email) = lower($2) AND deleted_at IS NULL FOR UPDATE`
 	markVerified = `UPDATE users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now() WHERE id = $1`
 	// What a verification needs: the address, and whether it still needs one.
@@ -375,7 +380,7 @@ const (
 	updatePassword       = `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`
 	deleteOtherSessions  = `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`
 	updateDisplayName    = `UPDATE users SET display_name = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL
-		RETURNING id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified`
+		RETURNING ` + userColumns + ``
 	// The recipient of an account message: its address must still be the
 	// one the message was written for.
 	selectMessageRecipient = `SELECT display_name FROM users WHERE id = $1 AND lower(email) = lower($2) AND deleted_at IS NULL`
@@ -454,6 +459,21 @@ func (s *Store) setPassword(ctx context.Context, q sqlx.ExecerContext, userID in
 		return err
 	}
 	return dbx.Exec(ctx, q, fmt.Sprintf("end other sessions of user %d", userID), deleteOtherSessions, userID, keep)
+}
+
+const (
+	updateProfile = `UPDATE users SET bio = coalesce($2, bio), affiliation = coalesce($3, affiliation),
+		links = coalesce($4, links), updated_at = now() WHERE id = $1 AND deleted_at IS NULL`
+	deletePhoto = `DELETE FROM user_photos WHERE user_id = $1`
+)
+
+// setProfile changes the fields of a speaker profile that are not nil.
+func (s *Store) setProfile(ctx context.Context, q sqlx.ExecerContext, userID int64, bio, affiliation *string, links []string) error {
+	var l any
+	if links != nil {
+		l = pq.StringArray(links)
+	}
+	return dbx.Exec(ctx, q, fmt.Sprintf("set profile of user %d", userID), updateProfile, userID, bio, affiliation, l)
 }
 
 const (

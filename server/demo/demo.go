@@ -54,5 +54,8 @@ func Seed(ctx context.Context, db *sqlx.DB, log *slog.Logger) ([]Login, error) {
 	if err := seedTalks(ctx, db, ids, hash, log); err != nil {
 		return nil, err
 	}
+	if err := seedProfiles(ctx, db, ids); err != nil {
+		return nil, err
+	}
 	return Users, nil
 }

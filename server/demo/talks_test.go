@@ -36,6 +36,10 @@ func TestSeedTalksIsIdempotentAndBelievable(t *testing.T) {
 		t.Fatal(err)
 	}
 	first := snapshot()
+	var photos, bios int
+	if err := db.QueryRow(`SELECT (SELECT count(*) FROM user_photos), (SELECT count(*) FROM users WHERE bio <> '' AND affiliation <> '')`).Scan(&photos, &bios); err != nil || photos != 2 || bios != 2 {
+		t.Fatalf("demo speaker profiles: %d photos, %d bios (%v)", photos, bios, err)
+	}
 	if first.Talks < 6 || first.Confirmed != 3 || first.Waitlisted != 2 || first.LiveSoon != 1 || first.Past < 2 ||
 		first.Recorded < 3 || first.Drafts != 1 || first.Speakers < first.Talks || first.Moments < 5 {
 		t.Fatalf("demo series: %+v", first)

@@ -106,5 +106,6 @@ func change(c *fiber.Ctx) (Change, error) { return DecodeChange(c.Body()) }
 // query reads a talk listing's filters and page.
 func query(c *fiber.Ctx) (Query, error) {
 	page, err := httpx.ParsePage(c)
-	return Query{From: c.Query("from"), To: c.Query("to"), Status: c.Query("status"), Tag: c.Query("tag"), Q: c.Query("q"), Page: page}, err
+	return Query{From: c.Query("from"), To: c.Query("to"), Status: c.Query("status"), Tag: c.Query("tag"), Q: c.Query("q"),
+		Speaker: c.Query("speaker"), Page: page}, err
 }

@@ -22,10 +22,8 @@ const Columns = `k.id, k.slug, k.title, k.abstract, k.starts_at, k.ends_at, k.st
 	k.created_at, k.updated_at, k.live_started_at, k.live_ended_at, k.certificate_min_share::float8 AS certificate_min_share`
 
 const (
-	selectTalk     = `SELECT ` + Columns + ` FROM talks k WHERE k.id = $1`
-	lockTalk       = `SELECT ` + Columns + ` FROM talks k WHERE k.id = $1 FOR UPDATE`
-	selectSpeakers = `SELECT ts.talk_id, u.id, u.display_name FROM talk_speakers ts JOIN users u ON u.id = ts.user_id
-		WHERE ts.talk_id = ANY($1) ORDER BY ts.talk_id, ts.position, u.id`
+	selectTalk   = `SELECT ` + Columns + ` FROM talks k WHERE k.id = $1`
+	lockTalk     = `SELECT ` + Columns + ` FROM talks k WHERE k.id = $1 FOR UPDATE`
 	selectAccess = `SELECT ` + AccessColumns + ` FROM talks k WHERE k.id = $1`
 
 	// listTalks filters on optional parameters, drafts only for those who may
@@ -41,6 +39,7 @@ const (
 		  AND ($7::text IS NULL OR (k.search_tsv @@ (SELECT search_tsquery_any($7, $11))
 		       AND k.search_tsv @@ search_tsquery(search_config(k.language), $7, $11)))
 		  AND ($8::timestamptz IS NULL OR (k.starts_at, k.id) > ($8, $9))
+		  AND ($12::bigint IS NULL OR EXISTS (SELECT 1 FROM talk_speakers ts WHERE ts.talk_id = k.id AND ts.user_id = $12))
 		  AND ` + AccessVisible + `
 		ORDER BY k.starts_at, k.id
 		LIMIT $10`
@@ -87,6 +86,11 @@ const (
 		WHERE r.talk_id = $1 AND r.status IN ('confirmed', 'waitlisted') ORDER BY r.seq`
 	endRegistrations = `UPDATE registrations SET status = 'cancelled' WHERE talk_id = $1 AND status <> 'cancelled'`
 )
+
+// selectSpeakers reads the speakers of talks, as a talk shows them.
+var selectSpeakers = `SELECT ts.talk_id, u.id, u.display_name, u.affiliation, ` + domain.PhotoURL("u.id") + `
+		FROM talk_speakers ts JOIN users u ON u.id = ts.user_id
+		WHERE ts.talk_id = ANY($1) ORDER BY ts.talk_id, ts.position, u.id`
 
 // Queryer is a database or a transaction.
 type Queryer interface {
@@ -250,15 +254,17 @@ func LastChange(ctx context.Context, q sqlx.QueryerContext) (time.Time, error) {
 }
 
 type speakerRow struct {
-	TalkID      int64  `db:"talk_id"`
-	ID          int64  `db:"id"`
-	DisplayName string `db:"display_name"`
+	TalkID      int64   `db:"talk_id"`
+	ID          int64   `db:"id"`
+	DisplayName string  `db:"display_name"`
+	Affiliation string  `db:"affiliation"`
+	PhotoURL    *string `db:"photo_url"`
 }
 
 func (Store) attachSpeakers(ctx context.Context, q sqlx.QueryerContext, ts []Talk) error {
 	return dbx.Attach(ctx, q, ts, func(it *Talk) int64 { return it.ID }, selectSpeakers, func(r speakerRow) int64 { return r.TalkID },
 		func(it *Talk, r speakerRow) {
-			it.Speakers = append(it.Speakers, Speaker{ID: r.ID, DisplayName: r.DisplayName})
+			it.Speakers = append(it.Speakers, Speaker{ID: r.ID, DisplayName: r.DisplayName, Affiliation: r.Affiliation, PhotoURL: r.PhotoURL})
 		})
 }
 
@@ -268,6 +274,7 @@ type filter struct {
 	Status   *string
 	Tag      *string
 	Q        *string
+	Speaker  *int64
 	Viewer   *domain.User
 	Limit    int
 	After    *cursor
@@ -294,7 +301,7 @@ func (Store) list(ctx context.Context, q sqlx.QueryerContext, f filter) ([]talkR
 	}
 	var rows []talkRow
 	err := sqlx.SelectContext(ctx, q, &rows, listTalks, f.From, domain.IDOf(f.Viewer), f.Viewer.IsModerator(),
-		f.To, f.Status, f.Tag, words, afterAt, afterID, f.Limit+1, prefix)
+		f.To, f.Status, f.Tag, words, afterAt, afterID, f.Limit+1, prefix, f.Speaker)
 	if err != nil {
 		return nil, fmt.Errorf("list talks: %w", err)
 	}

@@ -72,8 +72,10 @@ type Talk struct {
 
 // Speaker is a user linked to a talk.
 type Speaker struct {
-	ID          int64  `json:"id"`
-	DisplayName string `json:"display_name"`
+	ID          int64   `json:"id"`
+	DisplayName string  `json:"display_name"`
+	PhotoURL    *string `json:"photo_url"`
+	Affiliation string  `json:"affiliation"`
 }
 
 // QA are a talk's Q&A settings.
@@ -154,5 +156,6 @@ type StatusChange struct {
 // optional ("" for none).
 type Query struct {
 	From, To, Status, Tag, Q string
+	Speaker                  string // a user id: the talks they speak at
 	Page                     httpx.Page
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -224,6 +225,11 @@ func (q Query) filter(viewer *domain.User) (filter, error) {
 	}
 	if s := q.Tag; s != "" {
 		f.Tag = &s
+	}
+	if s := q.Speaker; s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		v.Check(err == nil && id > 0, "speaker", "must be a user id")
+		f.Speaker = &id
 	}
 	if s := strings.TrimSpace(q.Q); s != "" {
 		v.Check(len(s) <= 200, "q", "must be at most 200 characters")

@@ -270,8 +270,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change the caller's profile: display name, notification settings
-         * @description Fields left out stay as they are. The live event log names the person by the new name too. Other profile fields (bio, affiliation, links, locale) are not accepted yet: 422 like any unknown field.
+         * Change the caller's profile: display name, speaker profile, notification settings
+         * @description Fields left out stay as they are. The live event log names the person by the new name too. bio: at most 2,000 characters of plain text (line breaks kept); affiliation: one line, at most 200 characters; links: at most 5 absolute http or https URLs of at most 500 characters each (empty entries are dropped; the list replaces the old one). Text is trimmed and stored in NFC; control characters (but line breaks in the bio) and bidi embeddings, overrides or isolates are refused. Each bad field is named in a 422. Public for speakers of a talk that is not a draft (GET /users/{id}). locale is not accepted yet: 422 like any unknown field.
          */
         patch: {
             parameters: {
@@ -289,6 +289,9 @@ export interface paths {
                             reminders?: boolean;
                             recording?: boolean;
                         };
+                        bio?: string;
+                        affiliation?: string;
+                        links?: string[];
                     };
                 };
             };
@@ -392,7 +395,33 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * A speaker's public profile with their talks
+         * @description For a user who speaks at a talk that is not a draft: name, bio, affiliation, links, photo and those talks. 404 for anyone else (guests, erased accounts, speakers of drafts only).
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SpeakerProfile"];
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
         put?: never;
         post?: never;
         delete?: never;
@@ -1791,6 +1820,8 @@ export interface paths {
                     tag?: string;
                     /** @description the series' full-text search (as GET /search) over title, speakers, tags and abstract; web search syntax, the last word a prefix */
                     q?: string;
+                    /** @description talks the user of this id speaks at (as visible to the caller: a speaker sees their own drafts) */
+                    speaker?: number;
                     limit?: number;
                     cursor?: string;
                 };
@@ -3122,6 +3153,118 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/me/photo": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set the caller's photo
+         * @description A JPEG or PNG of at most 5 MiB (413 payload_too_large beyond), as the raw body with its Content-Type (415 unsupported_media_type for another). It is re-encoded to a 256×256 JPEG (the centred square, transparency on white, turned upright as a JPEG's EXIF orientation says) without any of the original's metadata (EXIF, GPS, XMP, comments). A body that is not such an image, or is damaged, is a 422 invalid_image; one over 10,000 pixels a side or 30 megapixels a 422 image_too_large (checked before decoding).
+         */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "image/jpeg": string;
+                    "image/png": string;
+                };
+            };
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"];
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        post?: never;
+        /**
+         * Remove the caller's photo
+         * @description Answers the caller also when there was no photo.
+         */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["User"];
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/{id}/photo/{hash}.jpg": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user's photo
+         * @description As photo_url names it; the URL changes with the photo, so it is cacheable for a year (Cache-Control immutable). An old hash is a 404.
+         */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                    hash: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description OK */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "image/jpeg": string;
+                    };
+                };
+                default: components["responses"]["Problem"];
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -3159,6 +3302,12 @@ export interface components {
             email_verified: boolean;
             /** @description only in GET and PATCH /me */
             notifications?: components["schemas"]["Notifications"];
+            /** @description plain text, line breaks kept; shown as text, never as HTML */
+            bio: string;
+            affiliation: string;
+            links: string[];
+            /** @description the photo (256×256 JPEG, no metadata) under a URL that changes with it; null without one */
+            photo_url: string | null;
         };
         Auth: {
             user: components["schemas"]["User"];
@@ -3186,6 +3335,12 @@ export interface components {
                 /** Format: date-time */
                 updated_at: string;
                 email_verified: boolean;
+                /** @description plain text, line breaks kept; shown as text, never as HTML */
+                bio: string;
+                affiliation: string;
+                links: string[];
+                /** @description the photo (256×256 JPEG, no metadata) under a URL that changes with it; null without one */
+                photo_url: string | null;
             };
             sessions: {
                 /** Format: date-time */
@@ -3318,7 +3473,7 @@ export interface components {
             waitlist_count: number;
             /** Format: date-time */
             registration_closes_at: string | null;
-            speakers: components["schemas"]["Person"][];
+            speakers: components["schemas"]["Speaker"][];
             qa: components["schemas"]["QASettings"];
             /** @description the linked playlist item, once there is one */
             recording: {
@@ -4002,6 +4157,25 @@ export interface components {
             items: components["schemas"]["SearchResult"][];
             /** @description pass as ?cursor= for the next page; null on the last page */
             next_cursor: string | null;
+        };
+        Speaker: {
+            id: number;
+            display_name: string;
+            /** @description the photo (256×256 JPEG, no metadata) under a URL that changes with it; null without one */
+            photo_url: string | null;
+            affiliation: string;
+        };
+        SpeakerProfile: {
+            id: number;
+            display_name: string;
+            /** @description plain text, line breaks kept; shown as text, never as HTML */
+            bio: string;
+            affiliation: string;
+            links: string[];
+            /** @description the photo (256×256 JPEG, no metadata) under a URL that changes with it; null without one */
+            photo_url: string | null;
+            /** @description the talks they speak at that are not drafts, by start time (at most 200) */
+            talks: components["schemas"]["Talk"][];
         };
     };
     responses: {

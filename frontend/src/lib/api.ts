@@ -14,6 +14,8 @@ export type PersonRef = Schemas['Person'];
 export type TalkStatus = Schemas['TalkStatus'];
 export type QASettings = Schemas['QASettings'];
 export type Talk = Schemas['Talk'];
+export type Speaker = Schemas['Speaker'];
+export type SpeakerProfile = Schemas['SpeakerProfile'];
 /** The writable fields of a talk: PATCH takes any subset. */
 export type TalkInput = Schemas['TalkWrite'];
 /** POST /talks: the writable fields, title and times required. */
@@ -320,6 +322,11 @@ export const api = {
     call('post', '/api/v1/auth/password-reset/confirm', { body: { token, password } }),
   changePassword: (body: Body<'/api/v1/me/password', 'post'>) => call('post', '/api/v1/me/password', { body }),
   updateMe: (body: Body<'/api/v1/me', 'patch'>) => call('patch', '/api/v1/me', { body }),
+  /** A JPEG or PNG file, sent as it is; the server re-encodes it. */
+  setPhoto: (file: Blob) => call('put', '/api/v1/me/photo', { rawBody: file, contentType: file.type }),
+  removePhoto: () => call('delete', '/api/v1/me/photo'),
+  speaker: (id: number) => call('get', '/api/v1/users/{id}', { params: { id } }),
+  speakerIcsUrl: (id: number) => `${BASE}/speakers/${id}/talks.ics`,
 
   // Talks
   talks: (query: Query<'/api/v1/talks', 'get'>) => call('get', '/api/v1/talks', { query }),
