@@ -140,13 +140,17 @@ func newServer(cfg Config, deps Deps, reg *prometheus.Registry) *Server {
 		TrustedProxies:          cfg.TrustedProxies,
 		ProxyHeader:             proxyHeader(cfg.TrustedProxies),
 	})
-	// Larger bodies for the feed import only, decided from the request line
-	// before the body is read.
+	// Larger bodies for the feed import and a signed-in speaker's photo
+	// only, decided from the request line and headers before the body is
+	// read.
 	s.app.Server().HeaderReceived = func(h *fasthttp.RequestHeader) fasthttp.RequestConfig {
 		if playlists.IsImportRequest(string(h.Method()), string(h.RequestURI())) {
 			return fasthttp.RequestConfig{MaxRequestBodySize: playlists.MaxFeedBytes}
 		}
-		if speakers.IsPhotoUpload(string(h.Method()), string(h.RequestURI())) {
+		// Only a caller with credentials may make the server read a photo's
+		// worth of body; the sign-in itself is checked by the route.
+		credentials := len(h.Peek(fiber.HeaderAuthorization)) > 0 || len(h.Cookie(accounts.CookieName)) > 0
+		if credentials && speakers.IsPhotoUpload(string(h.Method()), string(h.RequestURI())) {
 			return fasthttp.RequestConfig{MaxRequestBodySize: speakers.MaxPhotoRead}
 		}
 		return fasthttp.RequestConfig{}
