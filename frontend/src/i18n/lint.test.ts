@@ -19,6 +19,9 @@ describe('literal text lint', () => {
     const ok = `<script lang="ts">\n  const s = 'Not text';\n</script>\n<!-- a comment -->\n<p title={t('x')}>{t('a.b')}</p>\n<span>● · ▶ #{tag} 42 &nbsp;</span>\n<a href="/x" class="btn">{label}</a>\n<button onclick={() => { go('y > z'); }}>{t('go')}</button>\n<style>\n  p { color: red; }\n</style>`;
     expect(literals(ok)).toEqual([]);
   });
+  it('takes keys and code as they are', () => {
+    expect(literals('<p><kbd>j</kbd>/<kbd>k</kbd> {t(\'x\')} <code>webcal</code></p>')).toEqual([]);
+  });
   it('is not fooled by > in an expression inside a tag', () => {
     expect(literals('<button onclick={() => (open = a > b)}>Open</button>')).toEqual([{ line: 1, text: 'Open' }]);
   });

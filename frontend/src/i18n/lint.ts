@@ -43,7 +43,9 @@ export function literals(source: string): Literal[] {
   const src = source
     .replace(/<script[\s\S]*?<\/script>/g, blank)
     .replace(/<style[\s\S]*?<\/style>/g, blank)
-    .replace(/<!--[\s\S]*?-->/g, blank);
+    .replace(/<!--[\s\S]*?-->/g, blank)
+    // Keys and code are not words to translate: <kbd>j</kbd>, <code>webcal</code>.
+    .replace(/<(kbd|code)>[^<{]*<\/\1>/g, blank);
   const found: Literal[] = [];
   let line = 1;
   let text = '';
