@@ -37,17 +37,12 @@ export const ALLOWLIST: string[] = [
   'components/PollConsole.svelte',
   'components/RecordingMatches.svelte',
   'components/RecordingOffset.svelte',
-  'components/ResendVerification.svelte',
-  'components/VerifyBanner.svelte',
   'pages/Certificate.svelte',
   'pages/Recordings.svelte',
-  'pages/Reset.svelte',
   'pages/Search.svelte',
-  'pages/ShortLink.svelte',
   'pages/TalkEdit.svelte',
   'pages/TalkReport.svelte',
   'pages/Users.svelte',
-  'pages/Verify.svelte',
 ];
 
 describe('catalogs', () => {
