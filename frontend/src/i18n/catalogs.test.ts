@@ -30,8 +30,6 @@ export const ALLOWLIST: string[] = [
   'pages/Talk.svelte',
   'pages/MyTalks.svelte',
   // Not converted yet (first i18n session ran out of time).
-  'components/PollConsole.svelte',
-  'components/RecordingOffset.svelte',
   'pages/TalkEdit.svelte',
   'pages/TalkReport.svelte',
 ];
