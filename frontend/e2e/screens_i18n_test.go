@@ -20,7 +20,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/hubtalks/hubtalks/server/demo"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
 
@@ -35,17 +34,7 @@ const clipped = `[...document.querySelectorAll('main *, header *')].filter(e => 
 }).map(e => e.tagName.toLowerCase() + (e.className ? '.' + String(e.className).split(' ')[0] : '') + ': ' + e.textContent.trim().slice(0, 60))`
 
 func TestScreensI18n(t *testing.T) {
-	base := strings.TrimRight(os.Getenv("HUBTALKS_SCREENS_URL"), "/")
-	if base == "" {
-		t.Skip("HUBTALKS_SCREENS_URL is not set")
-	}
-	dir := os.Getenv("HUBTALKS_SCREENS_DIR")
-	if dir == "" {
-		dir = "/tmp/screens"
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	base, dir, login := screensTarget(t)
 	var talks struct {
 		Items []struct {
 			ID     int64
@@ -71,19 +60,8 @@ func TestScreensI18n(t *testing.T) {
 	}
 	app := &App{t: t, URL: base}
 	b := newBrowser(t, app)
-	login := func(email string) string {
-		r, err := http.Post(base+"/api/v1/auth/login", "application/json",
-			strings.NewReader(`{"email":"`+email+`","password":"`+demo.Password+`"}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer r.Body.Close()
-		var out struct{ Token string }
-		_ = json.NewDecoder(r.Body).Decode(&out)
-		return out.Token
-	}
-	participant := login("participant@demo.hubtalks.test")
-	speaker := login("speaker@demo.hubtalks.test")
+	participant := login("participant@demo.hubtalks.test").Token
+	speaker := login("speaker@demo.hubtalks.test").Token
 
 	type page struct{ name, path, ready, token string }
 	schedule := page{"schedule", "/", tid("talk-card"), ""}
