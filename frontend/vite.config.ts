@@ -2,6 +2,8 @@
 import { defineConfig, type Plugin } from 'vite';
 import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { writeFileSync } from 'node:fs';
+// @ts-expect-error plain JS build helper, no types
+import { messages } from './i18n/plugin.js';
 
 // Vite's emptyOutDir deletes dist/.gitkeep on every build; frontend/embed.go
 // embeds dist/ and needs at least that file to compile on a fresh clone.
@@ -16,7 +18,7 @@ function keepGitkeep(): Plugin {
 }
 
 export default defineConfig({
-  plugins: [svelte(), keepGitkeep()],
+  plugins: [svelte(), messages(), keepGitkeep()],
   build: {
     outDir: 'dist',
     emptyOutDir: true,
@@ -31,5 +33,6 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     environment: 'node',
+    setupFiles: ['src/test-setup.ts'],
   },
 });

@@ -28,19 +28,23 @@ import (
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
 
-func TestScreens(t *testing.T) {
-	base := strings.TrimRight(os.Getenv("HUBTALKS_SCREENS_URL"), "/")
+// screensTarget is the running server and the folder of the screenshot
+// run (skipping the test when HUBTALKS_SCREENS_URL is not set), and a way
+// to log in its demo users.
+func screensTarget(t *testing.T) (base, dir string, login func(email string) testserver.User) {
+	t.Helper()
+	base = strings.TrimRight(os.Getenv("HUBTALKS_SCREENS_URL"), "/")
 	if base == "" {
 		t.Skip("HUBTALKS_SCREENS_URL is not set")
 	}
-	dir := os.Getenv("HUBTALKS_SCREENS_DIR")
+	dir = os.Getenv("HUBTALKS_SCREENS_DIR")
 	if dir == "" {
 		dir = "/tmp/screens"
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	login := func(email string) testserver.User {
+	login = func(email string) testserver.User {
 		body, _ := json.Marshal(map[string]string{"email": email, "password": demo.Password})
 		resp, err := http.Post(base+"/api/v1/auth/login", "application/json", bytes.NewReader(body))
 		if err != nil {
@@ -56,6 +60,11 @@ func TestScreens(t *testing.T) {
 		}
 		return testserver.User{ID: r.User.ID, Email: email, Token: r.Token}
 	}
+	return base, dir, login
+}
+
+func TestScreens(t *testing.T) {
+	base, dir, login := screensTarget(t)
 	var talks struct {
 		Items []struct {
 			ID     int64

@@ -1,6 +1,7 @@
 // Client-side rules of the account pages: what can be told before asking
 // the server (the server still checks everything), and the wording of waits.
 import { tick } from 'svelte';
+import { t } from './i18n.svelte';
 
 /** The shortest password the server accepts (api.md, Accounts). */
 export const MIN_PASSWORD = 10;
@@ -15,28 +16,27 @@ export type PasswordProblems = { password?: string; confirmation?: string };
  */
 export function checkNewPassword(password: string, confirmation: string): PasswordProblems {
   const out: PasswordProblems = {};
-  if (password.length < MIN_PASSWORD) out.password = `Use at least ${MIN_PASSWORD} characters.`;
-  if (confirmation !== password) out.confirmation = 'The two passwords are not the same.';
+  if (password.length < MIN_PASSWORD) out.password = t('account.minPassword', { count: MIN_PASSWORD });
+  if (confirmation !== password) out.confirmation = t('account.notSame');
   return out;
 }
 
 /** What is wrong with a display name before it is sent, if anything. */
 export function checkDisplayName(name: string): string | undefined {
   const n = name.trim();
-  if (!n) return 'Tell us the name to show with your questions.';
-  if ([...n.normalize('NFC')].length > MAX_NAME) return `Use at most ${MAX_NAME} characters.`;
+  if (!n) return t('signup.needName');
+  if ([...n.normalize('NFC')].length > MAX_NAME) return t('account.maxName', { count: MAX_NAME });
   return undefined;
 }
 
 /** "in 45 seconds", "in 2 minutes", "in about 2 hours": when a wait of that many seconds ends. */
 export function waitText(seconds: number | null): string {
-  if (seconds === null || !Number.isFinite(seconds) || seconds <= 0) return 'in a moment';
+  if (seconds === null || !Number.isFinite(seconds) || seconds <= 0) return t('wait.moment');
   const s = Math.ceil(seconds);
-  if (s < 60) return `in ${s} ${s === 1 ? 'second' : 'seconds'}`;
+  if (s < 60) return t('wait.seconds', { count: s });
   const m = Math.ceil(s / 60);
-  if (m < 60) return `in ${m} ${m === 1 ? 'minute' : 'minutes'}`;
-  const h = Math.round(m / 60);
-  return `in about ${h} ${h === 1 ? 'hour' : 'hours'}`;
+  if (m < 60) return t('wait.minutes', { count: m });
+  return t('wait.hours', { count: Math.round(m / 60) });
 }
 
 /** The ?token= of a link from a message, or '' when there is none. */

@@ -1,6 +1,7 @@
 // After the talk: the caller's attendance and certificates, certificate
 // verification, and the staff's report (api.md "After the talk").
 import { call, download, type Talk } from './api';
+import { t } from './i18n.svelte';
 import type { components } from './api-types';
 
 export type MyAttendance = components['schemas']['MyAttendance'];
@@ -19,6 +20,6 @@ export const afterTalk = {
 
 /** "42 of 60 minutes (70 %)" */
 export function minutesOf(minutes: number, session: number): string {
-  if (session <= 0) return `${minutes} min`;
-  return `${minutes} of ${session} minutes (${Math.round((100 * minutes) / session)} %)`;
+  if (session <= 0) return t('attendance.minutes', { minutes });
+  return t('attendance.minutesOf', { minutes, session, share: minutes / session });
 }

@@ -2,6 +2,7 @@
 // to the server only through this module.
 
 import type { components, paths } from './api-types';
+import { t } from './i18n.svelte';
 
 // The API's types are generated from server/openapi.json (npm run gen:api),
 // which a Go test holds to the server's real answers; nothing here is kept
@@ -98,7 +99,7 @@ export class ApiError extends Error {
     errors?: FieldError[];
     retryAfter?: number | null;
   }) {
-    const detail = p.detail || p.title || `Request failed (${p.status}).`;
+    const detail = p.detail || p.title || t('error.status', { status: p.status });
     super(detail);
     this.status = p.status;
     this.code = p.code ?? '';
@@ -133,12 +134,13 @@ function fieldWords(field: string): string {
  */
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) {
-    if (err.errors.length) return err.errors.map((e) => `${fieldWords(e.field)} ${e.message.replace(/[.]$/, '')}.`).join(' ');
-    if (err.status === 404 && /^not found\.?$/i.test(err.detail.trim())) return 'We could not find what you asked for. It may have been removed.';
+    if (err.errors.length)
+      return err.errors.map((e) => sentence(t('error.field', { field: fieldWords(e.field), message: e.message.replace(/[.]$/, '') }))).join(' ');
+    if (err.status === 404 && /^not found\.?$/i.test(err.detail.trim())) return t('error.notFound');
     return sentence(err.detail);
   }
   if (err instanceof Error) return sentence(err.message);
-  return 'Something went wrong.';
+  return t('error.generic');
 }
 
 export const BASE = '/api/v1';
@@ -185,7 +187,7 @@ async function send(method: string, path: string, opts: RequestOptions = {}): Pr
       status: 0,
       code: 'network',
       title: 'Network error',
-      detail: 'Could not reach the server. Check your connection and try again.',
+      detail: t('error.network'),
     });
   }
   if (!res.ok) throw await toError(res);
@@ -212,15 +214,15 @@ async function toError(res: Response): Promise<ApiError> {
     }
   }
   const fallback: Record<number, string> = {
-    401: 'Please log in first.',
-    403: 'You are not allowed to do that.',
+    401: t('error.unauthorized'),
+    403: t('error.forbidden'),
     404: 'Not found.',
-    429: 'Too many requests. Please wait a moment and try again.',
+    429: t('error.tooMany'),
   };
   return new ApiError({
     status: res.status,
     title: res.statusText,
-    detail: fallback[res.status] ?? `The server answered ${res.status} ${res.statusText}.`.trim(),
+    detail: fallback[res.status] ?? t('error.status', { status: `${res.status} ${res.statusText}`.trim() }),
     retryAfter,
   });
 }
@@ -236,7 +238,7 @@ async function json<T>(method: string, path: string, opts?: RequestOptions): Pro
       status: res.status,
       code: 'bad_response',
       title: 'Unexpected response',
-      detail: 'The server sent an unexpected response. Is the Hub Talks server running?',
+      detail: t('error.badResponse'),
     });
   }
   return (await res.json()) as T;
@@ -327,6 +329,9 @@ export const api = {
   removePhoto: () => call('delete', '/api/v1/me/photo'),
   speaker: (id: number) => call('get', '/api/v1/users/{id}', { params: { id } }),
   speakerIcsUrl: (id: number) => `${BASE}/speakers/${id}/talks.ics`,
+  /** PATCH /me {locale}: the account's language (null = follow the browser). */
+  setMyLocale: (locale: string | null) =>
+    call('patch', '/api/v1/me', { body: { locale } as unknown as Body<'/api/v1/me', 'patch'> }),
 
   // Talks
   talks: (query: Query<'/api/v1/talks', 'get'>) => call('get', '/api/v1/talks', { query }),

@@ -1,4 +1,6 @@
-// Times: shown in the viewer's zone, with the series' zone alongside.
+// Times: shown in the viewer's zone, with the series' zone alongside, in the
+// interface language's conventions.
+import { intlLocale, t } from './i18n.svelte';
 
 export const SERIES_ZONE = 'Europe/Brussels';
 
@@ -11,8 +13,8 @@ export function viewerZone(): string {
 }
 
 const dateFmt = (zone: string) =>
-  new Intl.DateTimeFormat(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: zone });
-const timeFmt = (zone: string) => new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit', timeZone: zone });
+  new Intl.DateTimeFormat(intlLocale(), { weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', timeZone: zone });
+const timeFmt = (zone: string) => new Intl.DateTimeFormat(intlLocale(), { hour: '2-digit', minute: '2-digit', timeZone: zone });
 
 export function fmtDate(iso: string, zone = viewerZone()): string {
   return dateFmt(zone).format(new Date(iso));
@@ -23,12 +25,21 @@ export function fmtTime(iso: string, zone = viewerZone()): string {
 }
 
 export function fmtDateTime(iso: string, zone = viewerZone()): string {
-  return `${fmtDate(iso, zone)}, ${fmtTime(iso, zone)}`;
+  return new Intl.DateTimeFormat(intlLocale(), {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZone: zone,
+  }).format(new Date(iso));
 }
 
 /** "11:00–12:00" in a zone. */
 export function fmtRange(start: string, end: string, zone = viewerZone()): string {
-  return `${fmtTime(start, zone)}–${fmtTime(end, zone)}`;
+  const f = new Intl.DateTimeFormat(intlLocale(), { hour: '2-digit', minute: '2-digit', timeZone: zone });
+  return f.formatRange(new Date(start), new Date(end));
 }
 
 /** A short label for a zone, e.g. "Europe/Lisbon" → "Lisbon". */
@@ -40,11 +51,12 @@ export function zoneLabel(zone: string): string {
 /** "5 min ago"-style relative time for activity feeds. */
 export function fmtAgo(iso: string, now = Date.now()): string {
   const s = Math.round((now - Date.parse(iso)) / 1000);
-  if (s < 45) return 'just now';
+  if (s < 45) return t('time.justNow');
+  const rel = new Intl.RelativeTimeFormat(intlLocale(), { style: 'short', numeric: 'always' });
   const m = Math.round(s / 60);
-  if (m < 60) return `${m} min ago`;
+  if (m < 60) return rel.format(-m, 'minute');
   const h = Math.round(m / 60);
-  if (h < 24) return `${h} h ago`;
+  if (h < 24) return rel.format(-h, 'hour');
   return fmtDate(iso);
 }
 

@@ -7,6 +7,7 @@ import { endsSubscription, liveClient, type LiveEvent, type LiveStatus } from '.
 import { applyEvent, fromSnapshot, setVote, toggleVote, type View } from './qa';
 import { Action } from './action.svelte';
 import { confirmDialog } from './dialog.svelte';
+import { t } from './i18n.svelte';
 
 export class LiveTalk {
   talk = $state<Talk>() as Talk;
@@ -76,7 +77,7 @@ export class LiveTalk {
           reload: () => void this.reload(),
           error: (code, msg) => {
             if (!endsSubscription(code)) {
-              this.staffError = msg || 'The staff channel reported an error.';
+              this.staffError = msg || t('live.staffError');
               return;
             }
             this.notStaff = true;
@@ -195,7 +196,7 @@ export class LiveTalk {
 
   /** Starts or ends the session; ending closes Q&A for everyone, so it asks first. */
   async setStatus(s: 'live' | 'ended'): Promise<void> {
-    if (s === 'ended' && !(await confirmDialog({ title: 'End the live session?', message: 'Q&A closes for everyone.', confirm: 'End the session', cancel: 'Keep it live', danger: true })))
+    if (s === 'ended' && !(await confirmDialog({ title: t('live.endTitle'), message: t('live.endMessage'), confirm: t('live.end'), cancel: t('live.keepLive'), danger: true })))
       return;
     await this.statusChange.run(async () => {
       this.talk = await api.setTalkStatus(this.talk.id, s);

@@ -1,0 +1,4 @@
+declare module 'virtual:messages/*' {
+  const catalog: Record<string, (d?: Record<string, unknown>) => string>;
+  export default catalog;
+}
