@@ -15,22 +15,23 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/dbx"
 	"github.com/hubtalks/hubtalks/server/domain"
+	"github.com/hubtalks/hubtalks/server/i18n"
 )
 
 const (
 	insertUser = `INSERT INTO users (email, display_name, password_hash, role)
 		VALUES ($1, $2, $3, $4)
-		RETURNING id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified`
-	selectUserByEmail = `SELECT id, email, display_name, role, created_at, password_hash, email_verified_at IS NOT NULL AS email_verified
+		RETURNING id, email, display_name, role, locale, created_at, email_verified_at IS NOT NULL AS email_verified`
+	selectUserByEmail = `SELECT id, email, display_name, role, locale, created_at, password_hash, email_verified_at IS NOT NULL AS email_verified
 		FROM users WHERE lower(email) = lower($1) AND deleted_at IS NULL`
-	selectUserByID = `SELECT id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified
+	selectUserByID = `SELECT id, email, display_name, role, locale, created_at, email_verified_at IS NOT NULL AS email_verified
 		FROM users WHERE id = $1 AND deleted_at IS NULL`
 	insertSession = `INSERT INTO sessions (user_id, token_hash, expires_at) VALUES ($1, $2, $3) RETURNING id`
 	// The session lookup is read-only; touchSessions slides last_used_at, at
 	// most once a minute, so that a busy client does not write on every
 	// request. It looks up several tokens at once (see sessionLoader).
 	selectSessions = `SELECT s.token_hash, s.id AS session_id, s.last_used_at < now() - interval '1 minute' AS stale,
-			u.id, u.email, u.display_name, u.role
+			u.id, u.email, u.display_name, u.role, u.locale
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = ANY ($1::bytea[]) AND s.expires_at > now() AND s.last_used_at > now() - $2::interval
 		  AND u.deleted_at IS NULL`
@@ -39,12 +40,12 @@ const (
 	deleteUserSessions = `DELETE FROM sessions WHERE user_id = $1`
 	deleteExpired      = `DELETE FROM sessions WHERE expires_at < now() OR last_used_at < now() - $1::interval`
 	updateRole         = `UPDATE users SET role = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL
-		RETURNING id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified`
+		RETURNING id, email, display_name, role, locale, created_at, email_verified_at IS NOT NULL AS email_verified`
 	// listUsers matches emails only when $4 (an admin's search): a search
 	// must not find by what its answer hides.
 	// Guests are left out: the list is for picking speakers and changing
 	// roles, and a guest can be neither.
-	listUsers = `SELECT id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified FROM users
+	listUsers = `SELECT id, email, display_name, role, locale, created_at, email_verified_at IS NOT NULL AS email_verified FROM users
 		WHERE deleted_at IS NULL AND role <> 'guest' AND id > $1
 		  AND ($2 = '' OR ($4 AND email ILIKE '%' || $2 || '%') OR display_name ILIKE '%' || $2 || '%')
 		ORDER BY id LIMIT $3`
@@ -54,7 +55,7 @@ const (
 		display_name = $2, password_hash = '', role = 'participant',
 		deleted_at = now(), updated_at = now()
 		WHERE id = $1 AND deleted_at IS NULL`
-	selectUserExport     = `SELECT id, email, display_name, role, created_at, updated_at, email_verified_at IS NOT NULL AS email_verified FROM users WHERE id = $1`
+	selectUserExport     = `SELECT id, email, display_name, role, locale, created_at, updated_at, email_verified_at IS NOT NULL AS email_verified FROM users WHERE id = $1`
 	selectSessionsExport = `SELECT created_at, expires_at, last_used_at FROM sessions WHERE user_id = $1 ORDER BY id`
 )
 
@@ -62,11 +63,11 @@ const (
 // password, unverified, and keeps its id (and so everything it wrote).
 const (
 	insertGuest = `INSERT INTO users (display_name, role) VALUES ($1, 'guest')
-		RETURNING id, email, display_name, role, created_at`
+		RETURNING id, email, display_name, role, locale, created_at`
 	upgradeGuest = `UPDATE users SET email = $2, password_hash = $3, role = 'participant', email_verified_at = NULL,
 			updated_at = now()
 		WHERE id = $1 AND role = 'guest' AND deleted_at IS NULL
-		RETURNING id, email, display_name, role, created_at`
+		RETURNING id, email, display_name, role, locale, created_at`
 	selectRole = `SELECT role FROM users WHERE id = $1 AND deleted_at IS NULL`
 )
 
@@ -183,6 +184,7 @@ type sessionUser struct {
 	Email       dbx.Text `db:"email"`
 	DisplayName string   `db:"display_name"`
 	Role        string   `db:"role"`
+	Locale      dbx.Text `db:"locale"`
 }
 
 // sessionUser finds the live session of token and its user (nil when there
@@ -364,7 +366,7 @@ const (
 		WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL`
 	// A token is for the address it was sent to: a changed (or erased)
 	// address makes it useless.
-	selectTokenOwner = `SELECT id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified
+	selectTokenOwner = `SELECT id, email, display_name, role, locale, created_at, email_verified_at IS NOT NULL AS email_verified
 		FROM users WHERE id = $1 AND lower(email) = lower($2) AND deleted_at IS NULL FOR UPDATE`
 	markVerified = `UPDATE users SET email_verified_at = coalesce(email_verified_at, now()), updated_at = now() WHERE id = $1`
 	// What a verification needs: the address, and whether it still needs one.
@@ -375,10 +377,11 @@ const (
 	updatePassword       = `UPDATE users SET password_hash = $2, updated_at = now() WHERE id = $1`
 	deleteOtherSessions  = `DELETE FROM sessions WHERE user_id = $1 AND id <> $2`
 	updateDisplayName    = `UPDATE users SET display_name = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL
-		RETURNING id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified`
+		RETURNING id, email, display_name, role, locale, created_at, email_verified_at IS NOT NULL AS email_verified`
 	// The recipient of an account message: its address must still be the
 	// one the message was written for.
-	selectMessageRecipient = `SELECT display_name FROM users WHERE id = $1 AND lower(email) = lower($2) AND deleted_at IS NULL`
+	selectMessageRecipient = `SELECT display_name, ` + i18n.RecipientSQL + ` AS locale
+		FROM users WHERE id = $1 AND lower(email) = lower($2) AND deleted_at IS NULL`
 )
 
 // tokenUse is the owner and address of a token just used.
@@ -458,6 +461,10 @@ func (s *Store) setPassword(ctx context.Context, q sqlx.ExecerContext, userID in
 
 const (
 	selectNotifications = `SELECT notify_reminders, notify_recording FROM users WHERE id = $1`
+	// The language a person chose (NULL: the browser's), and the one of
+	// the request that created the account, kept once.
+	updateLocale       = `UPDATE users SET locale = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`
+	updateSignupLocale = `UPDATE users SET signup_locale = coalesce(signup_locale, $2) WHERE id = $1`
 	updateNotifications = `UPDATE users SET notify_reminders = coalesce($2, notify_reminders),
 		notify_recording = coalesce($3, notify_recording), updated_at = now() WHERE id = $1 AND deleted_at IS NULL`
 )
@@ -470,12 +477,28 @@ func (s *Store) setNotifications(ctx context.Context, q sqlx.ExecerContext, user
 	return dbx.Exec(ctx, q, "set notifications", updateNotifications, userID, reminders, recording)
 }
 
+func (s *Store) setLocale(ctx context.Context, q sqlx.ExecerContext, userID int64, locale *string) error {
+	return dbx.Exec(ctx, q, "set locale", updateLocale, userID, locale)
+}
+
+// setSignupLocale keeps the language of the request that made the account
+// (the first one given).
+func (s *Store) setSignupLocale(ctx context.Context, q sqlx.ExecerContext, userID int64, locale string) error {
+	return dbx.Exec(ctx, q, "set signup locale", updateSignupLocale, userID, i18n.Or(locale))
+}
+
 func (s *Store) setDisplayName(ctx context.Context, q sqlx.QueryerContext, userID int64, name string) (User, error) {
 	return dbx.GetOne[User](ctx, q, fmt.Sprintf("user %d", userID), updateDisplayName, userID, name)
 }
 
-// messageRecipient is the name of the user an account message goes to, or
+// recipient is whom an account message goes to: their name and language.
+type recipient struct {
+	Name   string `db:"display_name"`
+	Locale string `db:"locale"`
+}
+
+// messageRecipient is the user an account message goes to, or
 // sql.ErrNoRows when the account is gone or its address changed.
-func (s *Store) messageRecipient(ctx context.Context, q sqlx.QueryerContext, userID int64, email string) (string, error) {
-	return dbx.Get[string](ctx, q, fmt.Sprintf("recipient user %d", userID), selectMessageRecipient, userID, email)
+func (s *Store) messageRecipient(ctx context.Context, q sqlx.QueryerContext, userID int64, email string) (recipient, error) {
+	return dbx.Get[recipient](ctx, q, fmt.Sprintf("recipient user %d", userID), selectMessageRecipient, userID, email)
 }

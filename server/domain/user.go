@@ -24,6 +24,7 @@ type User struct {
 	Role        string
 	SessionID   int64
 	ViaCookie   bool // authenticated by the hub_session cookie (so CSRF rules apply)
+	Locale      string // the language the account chose ("" : follow the browser)
 }
 
 // IsModerator reports moderator-or-admin: the global staff.
