@@ -97,10 +97,10 @@ type Exporter func(ctx context.Context, db *sqlx.DB, userID int64) (any, error)
 
 // User is an account as the API shows it.
 type User struct {
-	ID          int64     `json:"id" db:"id"`
-	Email       dbx.Text  `json:"email,omitempty" db:"email"` // "" for guests (NULL)
-	DisplayName string    `json:"display_name" db:"display_name"`
-	Role        string    `json:"role" db:"role"`
+	ID          int64    `json:"id" db:"id"`
+	Email       dbx.Text `json:"email,omitempty" db:"email"` // "" for guests (NULL)
+	DisplayName string   `json:"display_name" db:"display_name"`
+	Role        string   `json:"role" db:"role"`
 	// Locale is the language the person chose (PATCH /me); null: the
 	// browser's. Messages go out in it, else in the language they signed
 	// up in, else English.

@@ -463,8 +463,8 @@ const (
 	selectNotifications = `SELECT notify_reminders, notify_recording FROM users WHERE id = $1`
 	// The language a person chose (NULL: the browser's), and the one of
 	// the request that created the account, kept once.
-	updateLocale       = `UPDATE users SET locale = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`
-	updateSignupLocale = `UPDATE users SET signup_locale = coalesce(signup_locale, $2) WHERE id = $1`
+	updateLocale        = `UPDATE users SET locale = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`
+	updateSignupLocale  = `UPDATE users SET signup_locale = coalesce(signup_locale, $2) WHERE id = $1`
 	updateNotifications = `UPDATE users SET notify_reminders = coalesce($2, notify_reminders),
 		notify_recording = coalesce($3, notify_recording), updated_at = now() WHERE id = $1 AND deleted_at IS NULL`
 )

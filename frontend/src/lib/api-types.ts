@@ -270,8 +270,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change the caller's profile: display name, notification settings
-         * @description Fields left out stay as they are. The live event log names the person by the new name too. Other profile fields (bio, affiliation, links, locale) are not accepted yet: 422 like any unknown field.
+         * Change the caller's profile: display name, language, notification settings
+         * @description Fields left out stay as they are. The live event log names the person by the new name too. `locale: null` clears the language (the browser's is used again). Other profile fields (bio, affiliation, links) are not accepted yet: 422 like any unknown field.
          */
         patch: {
             parameters: {
@@ -289,6 +289,8 @@ export interface paths {
                             reminders?: boolean;
                             recording?: boolean;
                         };
+                        /** @description one of en, es, fr, de, it, pt; null clears it */
+                        locale?: components["schemas"]["Locale"] | null;
                     };
                 };
             };
@@ -986,7 +988,10 @@ export interface paths {
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description the language of the calendar's texts (descriptions, "Speakers:", "Online"); default en. A feed is one address for everyone, so neither the cookie nor Accept-Language changes it */
+                    lang?: components["schemas"]["Locale"];
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -1858,7 +1863,10 @@ export interface paths {
         /** iCalendar feed (RFC 5545) of every talk but drafts */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description the language of the calendar's texts (descriptions, "Speakers:", "Online"); default en. A feed is one address for everyone, so neither the cookie nor Accept-Language changes it */
+                    lang?: components["schemas"]["Locale"];
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -1972,7 +1980,10 @@ export interface paths {
         /** iCalendar file of one talk */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description the language of the calendar's texts (descriptions, "Speakers:", "Online"); default en. A feed is one address for everyone, so neither the cookie nor Accept-Language changes it */
+                    lang?: components["schemas"]["Locale"];
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -3153,6 +3164,8 @@ export interface components {
             email?: string;
             display_name: string;
             role: components["schemas"]["Role"];
+            /** @description the language the person chose; null: follow the browser. Emails go out in it, else in the language of the request that created the account, else English */
+            locale: components["schemas"]["Locale"] | null;
             /** Format: date-time */
             created_at: string;
             /** @description the address has been confirmed by a verification or password reset link; until then only verification messages go to it */
@@ -3181,6 +3194,7 @@ export interface components {
                 email?: string;
                 display_name: string;
                 role: components["schemas"]["Role"];
+                locale: components["schemas"]["Locale"] | null;
                 /** Format: date-time */
                 created_at: string;
                 /** Format: date-time */
@@ -4003,6 +4017,11 @@ export interface components {
             /** @description pass as ?cursor= for the next page; null on the last page */
             next_cursor: string | null;
         };
+        /**
+         * @description a language of Hub Talks (BCP 47)
+         * @enum {string}
+         */
+        Locale: "en" | "es" | "fr" | "de" | "it" | "pt";
     };
     responses: {
         /** @description An error */
