@@ -7,48 +7,36 @@ import (
 
 // Go's x/text has CLDR plurals and matching but no date formatting, so each
 // language's long date is written here: the CLDR "full" date pattern and
-// its month and weekday names (lower case where the language writes them so).
-type dateNames struct {
-	months   [12]string
-	weekdays [7]string // Sunday first, as time.Weekday
-	// full is the date pattern: %W weekday, %D day, %M month, %Y year.
-	full string
-	// long is the date without its weekday.
-	long string
+// its month and weekday names (lower case where the language writes them
+// so). Patterns: %W weekday, %D day, %M month, %Y year; the "long" date
+// is the full one without its weekday.
+var dateTable = map[string][4]string{ // months, weekdays from Sunday, full, long
+	"en": {"January February March April May June July August September October November December",
+		"Sunday Monday Tuesday Wednesday Thursday Friday Saturday", "%W %D %M %Y", "%D %M %Y"},
+	"es": {"enero febrero marzo abril mayo junio julio agosto septiembre octubre noviembre diciembre",
+		"domingo lunes martes miércoles jueves viernes sábado", "%W, %D de %M de %Y", "%D de %M de %Y"},
+	"fr": {"janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
+		"dimanche lundi mardi mercredi jeudi vendredi samedi", "%W %D %M %Y", "%D %M %Y"},
+	"de": {"Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
+		"Sonntag Montag Dienstag Mittwoch Donnerstag Freitag Samstag", "%W, %D. %M %Y", "%D. %M %Y"},
+	"it": {"gennaio febbraio marzo aprile maggio giugno luglio agosto settembre ottobre novembre dicembre",
+		"domenica lunedì martedì mercoledì giovedì venerdì sabato", "%W %D %M %Y", "%D %M %Y"},
+	"pt": {"janeiro fevereiro março abril maio junho julho agosto setembro outubro novembro dezembro",
+		"domingo segunda-feira terça-feira quarta-feira quinta-feira sexta-feira sábado", "%W, %D de %M de %Y", "%D de %M de %Y"},
 }
 
-var dates = map[string]dateNames{
-	"en": {
-		months:   [12]string{"January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"},
-		weekdays: [7]string{"Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"},
-		full:     "%W %D %M %Y", long: "%D %M %Y",
-	},
-	"es": {
-		months:   [12]string{"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"},
-		weekdays: [7]string{"domingo", "lunes", "martes", "miércoles", "jueves", "viernes", "sábado"},
-		full:     "%W, %D de %M de %Y", long: "%D de %M de %Y",
-	},
-	"fr": {
-		months:   [12]string{"janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre"},
-		weekdays: [7]string{"dimanche", "lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi"},
-		full:     "%W %D %M %Y", long: "%D %M %Y",
-	},
-	"de": {
-		months:   [12]string{"Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August", "September", "Oktober", "November", "Dezember"},
-		weekdays: [7]string{"Sonntag", "Montag", "Dienstag", "Mittwoch", "Donnerstag", "Freitag", "Samstag"},
-		full:     "%W, %D. %M %Y", long: "%D. %M %Y",
-	},
-	"it": {
-		months:   [12]string{"gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto", "settembre", "ottobre", "novembre", "dicembre"},
-		weekdays: [7]string{"domenica", "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato"},
-		full:     "%W %D %M %Y", long: "%D %M %Y",
-	},
-	"pt": {
-		months:   [12]string{"janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"},
-		weekdays: [7]string{"domingo", "segunda-feira", "terça-feira", "quarta-feira", "quinta-feira", "sexta-feira", "sábado"},
-		full:     "%W, %D de %M de %Y", long: "%D de %M de %Y",
-	},
+type dateNames struct {
+	months, weekdays []string
+	full, long       string
 }
+
+var dates = func() map[string]dateNames {
+	m := make(map[string]dateNames, len(dateTable))
+	for l, d := range dateTable {
+		m[l] = dateNames{months: strings.Fields(d[0]), weekdays: strings.Fields(d[1]), full: d[2], long: d[3]}
+	}
+	return m
+}()
 
 func formatDate(locale, pattern string, t time.Time) string {
 	n := dates[Or(locale)]
