@@ -1,12 +1,12 @@
 package attendance
 
 import (
-	"bytes"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hubtalks/hubtalks/internal/testkit"
 )
 
 func TestMinutesPresentMergesRunsAndBridgesShortGaps(t *testing.T) {
@@ -46,7 +46,6 @@ func TestSessionMinutes(t *testing.T) {
 // A certificate renders names in Latin with diacritics and in Greek, and
 // stays small: pdftotext (poppler-utils) reads the text back.
 func TestCertificateRendersUnicodeNames(t *testing.T) {
-	needPdftotext(t)
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	s := NewService(nil, Config{TimeZone: berlin, BaseURL: "https://talks.example.org"})
 	start := time.Date(2026, 11, 27, 23, 30, 0, 0, time.UTC)
@@ -64,7 +63,7 @@ func TestCertificateRendersUnicodeNames(t *testing.T) {
 		if dir := os.Getenv("CERTIFICATE_SAMPLE_DIR"); dir != "" {
 			_ = os.WriteFile(dir+"/certificate-"+strings.Fields(name)[0]+".pdf", pdf, 0o644)
 		}
-		text := pdfText(t, pdf)
+		text := testkit.PDFText(t, pdf)
 		for _, want := range []string{name, c.Code, "28 November 2026", "Jürgen Groß", "42 of its 60 minutes", "https://talks.example.org/certificates/" + c.Code} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s: text lacks %q:\n%s", name, want, text)
@@ -76,7 +75,6 @@ func TestCertificateRendersUnicodeNames(t *testing.T) {
 // The certificate speaks the language it is asked in: its heading, the
 // date with the month's name, and the plural of its minutes.
 func TestCertificateInEachLanguage(t *testing.T) {
-	needPdftotext(t)
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	s := NewService(nil, Config{TimeZone: berlin, BaseURL: "https://talks.example.org"})
 	start := time.Date(2026, 3, 2, 13, 0, 0, 0, time.UTC)
@@ -96,7 +94,7 @@ func TestCertificateInEachLanguage(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		text := strings.Join(strings.Fields(pdfText(t, pdf)), " ")
+		text := strings.Join(strings.Fields(testkit.PDFText(t, pdf)), " ")
 		for _, p := range phrases {
 			if !strings.Contains(text, strings.Join(strings.Fields(p), " ")) {
 				t.Errorf("%s: text lacks %q:\n%s", lang, p, text)
@@ -106,26 +104,4 @@ func TestCertificateInEachLanguage(t *testing.T) {
 			t.Errorf("%s: English left in the certificate:\n%s", lang, text)
 		}
 	}
-}
-
-func needPdftotext(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		if os.Getenv("HUBTALKS_TEST_REQUIRE_SERVICES") == "1" {
-			t.Fatal("pdftotext is missing: scripts/deps.sh test installs poppler-utils")
-		}
-		t.Skip("pdftotext is missing (scripts/deps.sh test installs poppler-utils)")
-	}
-}
-
-// pdfText is the text of a PDF as pdftotext (poppler-utils) reads it.
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	cmd := exec.Command("pdftotext", "-enc", "UTF-8", "-", "-")
-	cmd.Stdin = bytes.NewReader(pdf)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
 }
