@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -52,6 +53,18 @@ func TestProblemDetailsSpeakTheRequestLanguage(t *testing.T) {
 		if title != c.title || detail != c.detail || lang != c.lang {
 			t.Errorf("Accept-Language %q, cookie %q: %q / %q (%s), want %q / %q (%s)", c.accept, c.cookie, title, detail, lang, c.title, c.detail, c.lang)
 		}
+	}
+
+	// Field messages too, each of them.
+	signup := testserver.Req{Method: "POST", Path: "/api/v1/auth/signup", Body: map[string]string{"email": "nope", "password": "", "display_name": "Ana"},
+		Header: map[string]string{"Accept-Language": "de"}}
+	p := testserver.Must(t, env.Do(signup), 422).Problem(t)
+	var msgs []string
+	for _, e := range p.Errors {
+		msgs = append(msgs, e.Field+": "+e.Message)
+	}
+	if p.Code != "validation_failed" || p.Detail != "die Anfrage enthält ungültige Felder" || !slices.Contains(msgs, "email: muss eine E-Mail-Adresse sein") {
+		t.Errorf("sign-up in German: %s %q %v", p.Code, p.Detail, msgs)
 	}
 
 	// The account's language wins over the cookie and the browser, for
