@@ -6,8 +6,6 @@ import (
 	"encoding/csv"
 	"fmt"
 	"net"
-	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"sync"
@@ -203,7 +201,7 @@ func TestAttendanceAcrossInstancesAndARestart(t *testing.T) {
 	if err := env.DB.Get(&code, `SELECT code FROM certificates WHERE talk_id = $1 AND user_id = $2`, tk.ID, lukasz.ID); err != nil {
 		t.Fatal(err)
 	}
-	text := pdfText(t, pdf.Body)
+	text := testkit.PDFText(t, pdf.Body)
 	for _, want := range []string{"Łukasz Żółć", code, "Evidence for mHealth apps", "Certificate of attendance"} {
 		if !strings.Contains(text, want) {
 			t.Fatalf("certificate text lacks %q:\n%s", want, text)
@@ -241,22 +239,4 @@ func readCSV(t *testing.T, body []byte) [][]string {
 		t.Fatalf("csv: %v\n%s", err, body)
 	}
 	return rows
-}
-
-// pdfText is the text of a PDF as poppler's pdftotext reads it.
-func pdfText(t *testing.T, pdf []byte) string {
-	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		if os.Getenv("HUBTALKS_TEST_REQUIRE_SERVICES") == "1" {
-			t.Fatal("pdftotext is missing: scripts/deps.sh test installs poppler-utils")
-		}
-		t.Skip("pdftotext is missing (scripts/deps.sh test installs poppler-utils)")
-	}
-	cmd := exec.Command("pdftotext", "-enc", "UTF-8", "-", "-")
-	cmd.Stdin = bytes.NewReader(pdf)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
 }

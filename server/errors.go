@@ -18,6 +18,7 @@ import (
 	"github.com/hubtalks/hubtalks/server/attendance"
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/i18n"
 	"github.com/hubtalks/hubtalks/server/playlists"
 	"github.com/hubtalks/hubtalks/server/polls"
 	"github.com/hubtalks/hubtalks/server/qa"
@@ -50,6 +51,10 @@ var detailForStatus = map[int]string{
 func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	err = s.unknownAPIPath(c, err)
 	p := s.problemFor(c, err)
+	locale := i18n.Request(c)
+	i18n.LocalizeProblem(locale, p)
+	c.Set(fiber.HeaderContentLanguage, locale)
+	c.Vary(fiber.HeaderAcceptLanguage)
 	if rid, ok := c.Locals("requestid").(string); ok {
 		p.Instance = "urn:request:" + rid
 	}

@@ -98,11 +98,15 @@ type Exporter func(ctx context.Context, db *sqlx.DB, userID int64) (any, error)
 
 // User is an account as the API shows it.
 type User struct {
-	ID          int64     `json:"id" db:"id"`
-	Email       dbx.Text  `json:"email,omitempty" db:"email"` // "" for guests (NULL)
-	DisplayName string    `json:"display_name" db:"display_name"`
-	Role        string    `json:"role" db:"role"`
-	CreatedAt   time.Time `json:"created_at" db:"created_at"`
+	ID          int64    `json:"id" db:"id"`
+	Email       dbx.Text `json:"email,omitempty" db:"email"` // "" for guests (NULL)
+	DisplayName string   `json:"display_name" db:"display_name"`
+	Role        string   `json:"role" db:"role"`
+	// Locale is the language the person chose (PATCH /me); null: the
+	// browser's. Messages go out in it, else in the language they signed
+	// up in, else English.
+	Locale    *string   `json:"locale" db:"locale"`
+	CreatedAt time.Time `json:"created_at" db:"created_at"`
 	// EmailVerified: the address has been confirmed (by a verification or
 	// a password reset link); until then only verification messages go to it.
 	EmailVerified bool `json:"email_verified" db:"email_verified"`
@@ -138,9 +142,12 @@ type Session struct {
 // address.
 type Client struct {
 	From string `json:"-"`
+	// Locale is the request's language (i18n.Request): a new account
+	// keeps it for its messages until the person chooses one.
+	Locale string `json:"-"`
 }
 
-func (c *Client) setFrom(addr string) { c.From = addr }
+func (c *Client) setFrom(addr, locale string) { c.From, c.Locale = addr, locale }
 
 // Signup asks for a new participant account.
 type Signup struct {
@@ -234,6 +241,20 @@ type ProfileChange struct {
 	Affiliation   *string              `json:"affiliation"`
 	Links         *[]string            `json:"links"`
 	Notifications *NotificationsChange `json:"notifications"`
+	Locale        LocaleChange         `json:"locale"`
+}
+
+// LocaleChange is PATCH /me's locale: left out (Set false), null (Value
+// nil: follow the browser again), or one of i18n.Locales.
+type LocaleChange struct {
+	Set   bool
+	Value *string
+}
+
+// UnmarshalJSON records that the field was given, null included.
+func (l *LocaleChange) UnmarshalJSON(b []byte) error {
+	l.Set = true
+	return json.Unmarshal(b, &l.Value)
 }
 
 // Profile is what a speaker shows about themselves: public for speakers of

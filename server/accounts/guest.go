@@ -25,6 +25,10 @@ func (s *Service) Guest(ctx context.Context, actor *domain.User, req GuestJoin) 
 	if err != nil {
 		return Session{}, err
 	}
+	// A guest speaks the language of the request it joined from.
+	if err := s.store.setSignupLocale(ctx, s.store.db, u.ID, req.Locale); err != nil {
+		return Session{}, err
+	}
 	return s.startSession(ctx, actor, u)
 }
 
@@ -45,6 +49,9 @@ func (s *Service) Upgrade(ctx context.Context, actor *domain.User, req Upgrade) 
 	var u User
 	err = s.rec.InTx(ctx, func(tx *live.Tx) error {
 		if u, err = s.store.upgradeGuest(ctx, tx, actor.ID, email, hash); err != nil {
+			return err
+		}
+		if err := s.store.setSignupLocale(ctx, tx, u.ID, req.Locale); err != nil {
 			return err
 		}
 		return s.SendVerification(ctx, tx, u.ID)

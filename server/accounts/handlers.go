@@ -8,6 +8,7 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/i18n"
 )
 
 // Handlers is the HTTP side of accounts: the endpoints, the session cookie,
@@ -45,13 +46,13 @@ func (h *Handlers) Routes(api fiber.Router) {
 // address, which its limits are counted by.
 func fromClient[R any, PR interface {
 	*R
-	setFrom(string)
+	setFrom(addr, locale string)
 }](c *fiber.Ctx) (R, error) {
 	var req R
 	if err := httpx.Decode(c, &req); err != nil {
 		return req, err
 	}
-	PR(&req).setFrom(c.IP())
+	PR(&req).setFrom(c.IP(), i18n.Request(c))
 	return req, nil
 }
 
@@ -59,7 +60,7 @@ func fromClient[R any, PR interface {
 // from a body R, answered as signedIn does.
 func sessionRoute[R any, PR interface {
 	*R
-	setFrom(string)
+	setFrom(addr, locale string)
 }](h *Handlers, status int, open func(ctx context.Context, caller *domain.User, req R) (Session, error)) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		req, err := fromClient[R, PR](c)

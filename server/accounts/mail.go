@@ -12,6 +12,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/server/i18n"
 	"github.com/hubtalks/hubtalks/server/outbox"
 )
 
@@ -53,7 +54,7 @@ func (c Composer) Compose(ctx context.Context, q sqlx.ExtContext, m outbox.Messa
 	if err := json.Unmarshal(m.Payload, &p); err != nil || m.UserID == nil || p.Secret == "" {
 		return outbox.Mail{}, fmt.Errorf("message %d (%s) has no user or link: %w", m.ID, m.Kind, outbox.ErrDrop)
 	}
-	name, err := (&Store{}).messageRecipient(ctx, q, *m.UserID, p.Email)
+	to, err := (&Store{}).messageRecipient(ctx, q, *m.UserID, p.Email)
 	if errors.Is(err, sql.ErrNoRows) {
 		return outbox.Mail{}, fmt.Errorf("user %d at the address of message %d: %w", *m.UserID, m.ID, outbox.ErrDrop)
 	}
@@ -61,24 +62,21 @@ func (c Composer) Compose(ctx context.Context, q sqlx.ExtContext, m outbox.Messa
 		return outbox.Mail{}, err
 	}
 	base := strings.TrimRight(c.BaseURL, "/")
-	mail := outbox.Mail{MessageID: fmt.Sprintf("<outbox-%d@%s>", m.ID, c.host()), To: p.Email, ToName: name}
-	var b strings.Builder
-	fmt.Fprintf(&b, "Hello %s,\n\n", name)
+	mail := outbox.Mail{MessageID: fmt.Sprintf("<outbox-%d@%s>", m.ID, c.host()), To: p.Email, ToName: to.Name, Language: to.Locale}
+	var link, body string
 	switch m.Kind {
 	case MessageVerify:
-		mail.Subject = "Confirm your email address for Hub Talks"
-		fmt.Fprintf(&b, "Please confirm that this is your address by opening this link within 48 hours:\n\n%s/account/verify?token=%s\n\n"+
-			"Until then we send you nothing else (no registration confirmations).\n"+
-			"If you did not sign up for Hub Talks, ignore this message.\n", base, url.QueryEscape(p.Secret))
+		mail.Subject = i18n.T(to.Locale, "account.verify.subject", nil)
+		link = base + "/account/verify?token=" + url.QueryEscape(p.Secret)
+		body = i18n.N(to.Locale, "account.verify.body", int(VerifyTTL/time.Hour), i18n.Data{"Link": link})
 	case MessageReset:
-		mail.Subject = "Reset your Hub Talks password"
-		fmt.Fprintf(&b, "Someone (we hope you) asked to reset your password. Choose a new one within an hour here:\n\n%s/account/reset?token=%s\n\n"+
-			"The link works once. If you did not ask, ignore this message: your password stays as it is.\n", base, url.QueryEscape(p.Secret))
+		mail.Subject = i18n.T(to.Locale, "account.reset.subject", nil)
+		link = base + "/account/reset?token=" + url.QueryEscape(p.Secret)
+		body = i18n.N(to.Locale, "account.reset.body", int(ResetTTL/time.Hour), i18n.Data{"Link": link})
 	default:
 		return outbox.Mail{}, fmt.Errorf("message %d has unknown kind %q: %w", m.ID, m.Kind, outbox.ErrDrop)
 	}
-	b.WriteString("\n— Hub Talks\n")
-	mail.Text = b.String()
+	mail.Text = outbox.Letter(to.Locale, to.Name, body)
 	return mail, nil
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/i18n"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/ratelimit"
 )
@@ -74,6 +75,9 @@ func (s *Service) Signup(ctx context.Context, caller *domain.User, req Signup) (
 	var u User
 	err = s.rec.InTx(ctx, func(tx *live.Tx) error {
 		if u, err = s.store.createUser(ctx, tx, email, name, hash, domain.RoleParticipant); err != nil {
+			return err
+		}
+		if err := s.store.setSignupLocale(ctx, tx, u.ID, req.Locale); err != nil {
 			return err
 		}
 		return s.SendVerification(ctx, tx, u.ID)
@@ -273,7 +277,8 @@ func (s *Service) UserForToken(ctx context.Context, token string) (*domain.User,
 	if err != nil || su == nil {
 		return nil, err
 	}
-	return &domain.User{ID: su.ID, Email: string(su.Email), DisplayName: su.DisplayName, Role: su.Role, SessionID: su.SessionID}, nil
+	return &domain.User{ID: su.ID, Email: string(su.Email), DisplayName: su.DisplayName, Role: su.Role, SessionID: su.SessionID,
+		Locale: string(su.Locale)}, nil
 }
 
 func (s *Service) disconnect(userID int64) {
@@ -504,7 +509,15 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *domain.User, change 
 	if err := v.Err(); err != nil {
 		return User{}, err
 	}
+	if l := change.Locale; l.Set && l.Value != nil && !i18n.Supported(*l.Value) {
+		return User{}, domain.InvalidField("locale", "must be one of en, es, fr, de, it, pt, or null")
+	}
 	err := s.rec.InTx(ctx, func(tx *live.Tx) error {
+		if change.Locale.Set {
+			if err := s.store.setLocale(ctx, tx, actor.ID, change.Locale.Value); err != nil {
+				return err
+			}
+		}
 		if n := change.Notifications; n != nil {
 			if err := s.store.setNotifications(ctx, tx, actor.ID, n.Reminders, n.Recording); err != nil {
 				return err
@@ -526,8 +539,8 @@ func (s *Service) UpdateProfile(ctx context.Context, actor *domain.User, change 
 	if err != nil {
 		return User{}, err
 	}
-	if change.DisplayName != nil {
-		s.store.forgetSessions(actor.ID) // the cached caller carries the name
+	if change.DisplayName != nil || change.Locale.Set {
+		s.store.forgetSessions(actor.ID) // the cached caller carries the name and the locale
 	}
 	return s.Me(ctx, actor)
 }

@@ -15,11 +15,12 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/dbx"
 	"github.com/hubtalks/hubtalks/server/domain"
+	"github.com/hubtalks/hubtalks/server/i18n"
 )
 
 // userColumns are a user's columns as the API shows them (User), for a
 // query or a RETURNING clause on users.
-var userColumns = `id, email, display_name, role, created_at, email_verified_at IS NOT NULL AS email_verified,
+var userColumns = `id, email, display_name, role, locale, created_at, email_verified_at IS NOT NULL AS email_verified,
 	bio, affiliation, links, ` + domain.PhotoURL("users.id")
 
 var (
@@ -35,7 +36,7 @@ var (
 	// most once a minute, so that a busy client does not write on every
 	// request. It looks up several tokens at once (see sessionLoader).
 	selectSessions = `SELECT s.token_hash, s.id AS session_id, s.last_used_at < now() - interval '1 minute' AS stale,
-			u.id, u.email, u.display_name, u.role
+			u.id, u.email, u.display_name, u.role, u.locale
 		FROM sessions s JOIN users u ON u.id = s.user_id
 		WHERE s.token_hash = ANY ($1::bytea[]) AND s.expires_at > now() AND s.last_used_at > now() - $2::interval
 		  AND u.deleted_at IS NULL`
@@ -188,6 +189,7 @@ type sessionUser struct {
 	Email       dbx.Text `db:"email"`
 	DisplayName string   `db:"display_name"`
 	Role        string   `db:"role"`
+	Locale      dbx.Text `db:"locale"`
 }
 
 // sessionUser finds the live session of token and its user (nil when there
@@ -383,7 +385,8 @@ var (
 		RETURNING ` + userColumns + ``
 	// The recipient of an account message: its address must still be the
 	// one the message was written for.
-	selectMessageRecipient = `SELECT display_name FROM users WHERE id = $1 AND lower(email) = lower($2) AND deleted_at IS NULL`
+	selectMessageRecipient = `SELECT display_name, ` + i18n.RecipientSQL + ` AS locale
+		FROM users WHERE id = $1 AND lower(email) = lower($2) AND deleted_at IS NULL`
 )
 
 // tokenUse is the owner and address of a token just used.
@@ -478,6 +481,10 @@ func (s *Store) setProfile(ctx context.Context, q sqlx.ExecerContext, userID int
 
 const (
 	selectNotifications = `SELECT notify_reminders, notify_recording FROM users WHERE id = $1`
+	// The language a person chose (NULL: the browser's), and the one of
+	// the request that created the account, kept once.
+	updateLocale        = `UPDATE users SET locale = $2, updated_at = now() WHERE id = $1 AND deleted_at IS NULL`
+	updateSignupLocale  = `UPDATE users SET signup_locale = coalesce(signup_locale, $2) WHERE id = $1`
 	updateNotifications = `UPDATE users SET notify_reminders = coalesce($2, notify_reminders),
 		notify_recording = coalesce($3, notify_recording), updated_at = now() WHERE id = $1 AND deleted_at IS NULL`
 )
@@ -490,12 +497,28 @@ func (s *Store) setNotifications(ctx context.Context, q sqlx.ExecerContext, user
 	return dbx.Exec(ctx, q, "set notifications", updateNotifications, userID, reminders, recording)
 }
 
+func (s *Store) setLocale(ctx context.Context, q sqlx.ExecerContext, userID int64, locale *string) error {
+	return dbx.Exec(ctx, q, "set locale", updateLocale, userID, locale)
+}
+
+// setSignupLocale keeps the language of the request that made the account
+// (the first one given).
+func (s *Store) setSignupLocale(ctx context.Context, q sqlx.ExecerContext, userID int64, locale string) error {
+	return dbx.Exec(ctx, q, "set signup locale", updateSignupLocale, userID, i18n.Or(locale))
+}
+
 func (s *Store) setDisplayName(ctx context.Context, q sqlx.QueryerContext, userID int64, name string) (User, error) {
 	return dbx.GetOne[User](ctx, q, fmt.Sprintf("user %d", userID), updateDisplayName, userID, name)
 }
 
-// messageRecipient is the name of the user an account message goes to, or
+// recipient is whom an account message goes to: their name and language.
+type recipient struct {
+	Name   string `db:"display_name"`
+	Locale string `db:"locale"`
+}
+
+// messageRecipient is the user an account message goes to, or
 // sql.ErrNoRows when the account is gone or its address changed.
-func (s *Store) messageRecipient(ctx context.Context, q sqlx.QueryerContext, userID int64, email string) (string, error) {
-	return dbx.Get[string](ctx, q, fmt.Sprintf("recipient user %d", userID), selectMessageRecipient, userID, email)
+func (s *Store) messageRecipient(ctx context.Context, q sqlx.QueryerContext, userID int64, email string) (recipient, error) {
+	return dbx.Get[recipient](ctx, q, fmt.Sprintf("recipient user %d", userID), selectMessageRecipient, userID, email)
 }

@@ -1,12 +1,12 @@
 package attendance
 
 import (
-	"bytes"
 	"os"
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hubtalks/hubtalks/internal/testkit"
 )
 
 func TestMinutesPresentMergesRunsAndBridgesShortGaps(t *testing.T) {
@@ -46,12 +46,6 @@ func TestSessionMinutes(t *testing.T) {
 // A certificate renders names in Latin with diacritics and in Greek, and
 // stays small: pdftotext (poppler-utils) reads the text back.
 func TestCertificateRendersUnicodeNames(t *testing.T) {
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		if os.Getenv("HUBTALKS_TEST_REQUIRE_SERVICES") == "1" {
-			t.Fatal("pdftotext is missing: scripts/deps.sh test installs poppler-utils")
-		}
-		t.Skip("pdftotext is missing (scripts/deps.sh test installs poppler-utils)")
-	}
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	s := NewService(nil, Config{TimeZone: berlin, BaseURL: "https://talks.example.org"})
 	start := time.Date(2026, 11, 27, 23, 30, 0, 0, time.UTC)
@@ -59,7 +53,7 @@ func TestCertificateRendersUnicodeNames(t *testing.T) {
 		c := Certificate{Code: "ABCDEFGHIJKLMNOPQRSTUVWXYZ", Name: name, TalkTitle: "Évaluer les applis de santé: ¿qué funciona?",
 			StartedAt: start, EndedAt: start.Add(time.Hour), Minutes: 42, Session: 60, Speakers: []string{"Dr. Ana Núñez", "Jürgen Groß"},
 			IssuedAt: start.Add(2 * time.Hour), SeriesTitle: "Hub Talks", Date: start.In(berlin).Format("2 January 2006")}
-		pdf, err := s.render(c)
+		pdf, err := s.render("en", c)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -69,17 +63,45 @@ func TestCertificateRendersUnicodeNames(t *testing.T) {
 		if dir := os.Getenv("CERTIFICATE_SAMPLE_DIR"); dir != "" {
 			_ = os.WriteFile(dir+"/certificate-"+strings.Fields(name)[0]+".pdf", pdf, 0o644)
 		}
-		cmd := exec.Command("pdftotext", "-enc", "UTF-8", "-", "-")
-		cmd.Stdin = bytes.NewReader(pdf)
-		out, err := cmd.Output()
-		if err != nil {
-			t.Fatalf("pdftotext: %v", err)
-		}
-		text := string(out)
+		text := testkit.PDFText(t, pdf)
 		for _, want := range []string{name, c.Code, "28 November 2026", "Jürgen Groß", "42 of its 60 minutes", "https://talks.example.org/certificates/" + c.Code} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s: text lacks %q:\n%s", name, want, text)
 			}
+		}
+	}
+}
+
+// The certificate speaks the language it is asked in: its heading, the
+// date with the month's name, and the plural of its minutes.
+func TestCertificateInEachLanguage(t *testing.T) {
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	s := NewService(nil, Config{TimeZone: berlin, BaseURL: "https://talks.example.org"})
+	start := time.Date(2026, 3, 2, 13, 0, 0, 0, time.UTC)
+	want := map[string][]string{
+		"en": {"Certificate of attendance", "This certifies that", "2 March 2026", "42 of its 60 minutes", "Verification code"},
+		"es": {"Certificado de asistencia", "Se certifica que", "2 de marzo de 2026", "42 de sus 60 minutos", "Código de verificación"},
+		"fr": {"Attestation de présence", "Nous attestons que", "2 mars 2026", "42 de ses 60 minutes", "Code de vérification"},
+		"de": {"Teilnahmebescheinigung", "Hiermit wird bestätigt", "2. März 2026", "42 von 60 Minuten", "Prüfcode"},
+		"it": {"Attestato di partecipazione", "Si attesta che", "2 marzo 2026", "42 dei suoi 60 minuti", "Codice di verifica"},
+		"pt": {"Certificado de presença", "Certifica-se que", "2 de março de 2026", "42 dos seus 60 minutos", "Código de verificação"},
+	}
+	for lang, phrases := range want {
+		c := Certificate{Code: "ABCDEFGHIJKLMNOPQRSTUVWXYZ", Name: "Ana Núñez", TalkTitle: "Salud digital",
+			StartedAt: start, EndedAt: start.Add(time.Hour), Minutes: 42, Session: 60, Speakers: []string{"Jürgen Groß"},
+			IssuedAt: start.Add(2 * time.Hour), SeriesTitle: "Hub Talks"}
+		pdf, err := s.render(lang, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(strings.Fields(testkit.PDFText(t, pdf)), " ")
+		for _, p := range phrases {
+			if !strings.Contains(text, strings.Join(strings.Fields(p), " ")) {
+				t.Errorf("%s: text lacks %q:\n%s", lang, p, text)
+			}
+		}
+		if lang != "en" && (strings.Contains(text, "Certificate of attendance") || strings.Contains(text, "March")) {
+			t.Errorf("%s: English left in the certificate:\n%s", lang, text)
 		}
 	}
 }

@@ -7,19 +7,22 @@ import (
 	"github.com/signintech/gopdf"
 	"golang.org/x/image/font/gofont/gobold"
 	"golang.org/x/image/font/gofont/goregular"
+
+	"github.com/hubtalks/hubtalks/server/i18n"
 )
 
 // render draws a certificate as an A4 landscape PDF. The Go fonts are
 // embedded in the binary (golang.org/x/image) and cover Latin, Greek and
 // Cyrillic (WGL4), so names like "Łukasz Żółć" or "Αλέξανδρος" print as
 // typed; gopdf embeds only the glyphs used, so a file is a few tens of KiB.
-func (s *Service) render(c Certificate) ([]byte, error) {
+// Its texts are in lang (the language of the request).
+func (s *Service) render(lang string, c Certificate) ([]byte, error) {
 	pdf := &gopdf.GoPdf{}
 	page := gopdf.PageSizeA4Landscape
 	pdf.Start(gopdf.Config{PageSize: *page, Unit: gopdf.UnitPT})
 	pdf.SetCompressLevel(9)
-	pdf.SetInfo(gopdf.PdfInfo{Title: "Certificate of attendance: " + c.TalkTitle, Author: c.SeriesTitle,
-		Creator: "Hub Talks", Subject: "Verification code " + c.Code, CreationDate: c.IssuedAt})
+	pdf.SetInfo(gopdf.PdfInfo{Title: i18n.T(lang, "certificate.document", i18n.Data{"Title": c.TalkTitle}), Author: c.SeriesTitle,
+		Creator: "Hub Talks", Subject: i18n.T(lang, "certificate.code", i18n.Data{"Code": c.Code}), CreationDate: c.IssuedAt})
 	if err := pdf.AddTTFFontData("regular", goregular.TTF); err != nil {
 		return nil, fmt.Errorf("certificate font: %w", err)
 	}
@@ -52,8 +55,9 @@ func (s *Service) render(c Certificate) ([]byte, error) {
 	}
 	speakers := ""
 	if len(c.Speakers) > 0 {
-		speakers = "with " + strings.Join(c.Speakers, ", ")
+		speakers = i18n.T(lang, "certificate.with", i18n.Data{"Names": strings.Join(c.Speakers, ", ")})
 	}
+	started := c.StartedAt.In(s.cfg.TimeZone)
 	steps := []struct {
 		font  string
 		size  float64
@@ -62,16 +66,17 @@ func (s *Service) render(c Certificate) ([]byte, error) {
 		gap   float64
 	}{
 		{"regular", 14, [3]uint8{90, 90, 90}, c.SeriesTitle, 18},
-		{"bold", 30, [3]uint8{40, 70, 120}, "Certificate of attendance", 26},
-		{"regular", 13, [3]uint8{60, 60, 60}, "This certifies that", 8},
+		{"bold", 30, [3]uint8{40, 70, 120}, i18n.T(lang, "certificate.title", nil), 26},
+		{"regular", 13, [3]uint8{60, 60, 60}, i18n.T(lang, "certificate.certifies", nil), 8},
 		{"bold", 26, [3]uint8{20, 20, 20}, c.Name, 14},
-		{"regular", 13, [3]uint8{60, 60, 60}, "attended the live session of", 8},
+		{"regular", 13, [3]uint8{60, 60, 60}, i18n.T(lang, "certificate.attended", nil), 8},
 		{"bold", 18, [3]uint8{20, 20, 20}, c.TalkTitle, 6},
 		{"regular", 12, [3]uint8{60, 60, 60}, speakers, 10},
-		{"regular", 13, [3]uint8{40, 40, 40}, fmt.Sprintf("on %s, for %d of its %d minutes (%s time).",
-			c.Date, c.Minutes, c.Session, c.StartedAt.In(s.cfg.TimeZone).Format("15:04 MST")), 40},
-		{"regular", 10, [3]uint8{90, 90, 90}, "Verification code: " + c.Code, 2},
-		{"regular", 10, [3]uint8{90, 90, 90}, "Verify at " + strings.TrimRight(s.cfg.BaseURL, "/") + "/certificates/" + c.Code, 0},
+		{"regular", 13, [3]uint8{40, 40, 40}, i18n.N(lang, "certificate.minutes", c.Session, i18n.Data{
+			"Date": i18n.LongDate(lang, started), "Time": i18n.Clock(started), "Minutes": c.Minutes}), 40},
+		{"regular", 10, [3]uint8{90, 90, 90}, i18n.T(lang, "certificate.code", i18n.Data{"Code": c.Code}), 2},
+		{"regular", 10, [3]uint8{90, 90, 90}, i18n.T(lang, "certificate.verify", i18n.Data{
+			"URL": strings.TrimRight(s.cfg.BaseURL, "/") + "/certificates/" + c.Code}), 0},
 	}
 	for _, st := range steps {
 		if st.text == "" {

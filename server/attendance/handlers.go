@@ -10,6 +10,7 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/i18n"
 )
 
 // Handlers are the attendance endpoints.
@@ -59,11 +60,13 @@ func (h *Handlers) certificate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	pdf, cert, err := h.svc.Issue(httpx.Ctx(c), httpx.CurrentUser(c), id)
+	lang := i18n.Request(c)
+	pdf, cert, err := h.svc.Issue(httpx.Ctx(c), httpx.CurrentUser(c), lang, id)
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderContentType, "application/pdf")
+	c.Set(fiber.HeaderContentLanguage, lang)
 	c.Set(fiber.HeaderContentDisposition, fmt.Sprintf(`attachment; filename="certificate-talk-%d-%s.pdf"`, id, cert.Code))
 	return c.Send(pdf)
 }

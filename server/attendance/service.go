@@ -163,8 +163,9 @@ func (s *Service) Export(ctx context.Context, db *sqlx.DB, userID int64) (any, e
 }
 
 // Issue makes (or finds again) the caller's certificate of a talk whose live
-// session is over and that they attended for long enough, and renders it.
-func (s *Service) Issue(ctx context.Context, actor *domain.User, talkID int64) ([]byte, Certificate, error) {
+// session is over and that they attended for long enough, and renders it
+// in lang.
+func (s *Service) Issue(ctx context.Context, actor *domain.User, lang string, talkID int64) ([]byte, Certificate, error) {
 	mine, err := s.Mine(ctx, actor, talkID)
 	if err != nil {
 		return nil, Certificate{}, err
@@ -189,7 +190,7 @@ func (s *Service) Issue(ctx context.Context, actor *domain.User, talkID int64) (
 	if err != nil {
 		return nil, Certificate{}, err
 	}
-	pdf, err := s.render(c)
+	pdf, err := s.render(lang, c)
 	return pdf, c, err
 }
 

@@ -23,7 +23,8 @@ type User struct {
 	DisplayName string
 	Role        string
 	SessionID   int64
-	ViaCookie   bool // authenticated by the hub_session cookie (so CSRF rules apply)
+	ViaCookie   bool   // authenticated by the hub_session cookie (so CSRF rules apply)
+	Locale      string // the language the account chose ("" : follow the browser)
 }
 
 // IsModerator reports moderator-or-admin: the global staff.

@@ -24,7 +24,7 @@ type LogMailer struct {
 
 // Send logs the message.
 func (l LogMailer) Send(_ context.Context, m Mail) error {
-	attrs := []any{"message_id", m.MessageID, "to", m.To, "subject", m.Subject, "calendar_method", m.Method}
+	attrs := []any{"message_id", m.MessageID, "to", m.To, "subject", m.Subject, "language", m.Language, "calendar_method", m.Method}
 	if l.Bodies {
 		attrs = append(attrs, "body", m.Text)
 	} else {
@@ -98,6 +98,9 @@ func (s *SMTPMailer) Send(ctx context.Context, m Mail) error {
 		msg.SetMessageIDWithValue(strings.Trim(m.MessageID, "<>"))
 	} else {
 		msg.SetMessageID()
+	}
+	if m.Language != "" {
+		msg.SetGenHeader(mail.HeaderContentLang, m.Language)
 	}
 	msg.SetBodyString(mail.TypeTextPlain, m.Text)
 	if len(m.Calendar) > 0 {

@@ -45,6 +45,9 @@ type Mail struct {
 	ToName    string
 	Subject   string
 	Text      string
+	// Language is the recipient's locale, which the text is written in:
+	// the Content-Language of the message.
+	Language string
 	// Calendar is an optional text/calendar attachment; Method is its
 	// METHOD ("REQUEST" or "CANCEL").
 	Calendar []byte

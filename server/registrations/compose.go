@@ -14,6 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/server/domain"
+	"github.com/hubtalks/hubtalks/server/i18n"
 	"github.com/hubtalks/hubtalks/server/outbox"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
@@ -33,14 +34,14 @@ func (c Composer) Compose(ctx context.Context, q sqlx.ExtContext, m outbox.Messa
 	if m.UserID == nil || m.TalkID == nil {
 		return outbox.Mail{}, fmt.Errorf("message %d (%s): %w", m.ID, m.Kind, outbox.ErrDrop)
 	}
-	email, name, verified, err := Store{}.recipient(ctx, q, *m.UserID)
+	to, err := Store{}.recipient(ctx, q, *m.UserID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return outbox.Mail{}, fmt.Errorf("user %d: %w", *m.UserID, outbox.ErrDrop)
 	}
 	if err != nil {
 		return outbox.Mail{}, fmt.Errorf("recipient of message %d: %w", m.ID, err)
 	}
-	if !verified {
+	if !to.Verified {
 		// Nothing but verification goes to an address nobody confirmed; the
 		// current state is sent once it is (Service.SendCurrentState).
 		return outbox.Mail{}, fmt.Errorf("user %d has no verified address: %w", *m.UserID, outbox.ErrDrop)
@@ -55,54 +56,55 @@ func (c Composer) Compose(ctx context.Context, q sqlx.ExtContext, m outbox.Messa
 	if err != nil {
 		return outbox.Mail{}, err
 	}
-	when := c.when(t)
-	link := c.Cal.TalkURL(t.ID)
-	mail := outbox.Mail{MessageID: fmt.Sprintf("<outbox-%d@%s>", m.ID, c.host()), To: email, ToName: name}
+	lang := to.Locale
+	mail := outbox.Mail{MessageID: fmt.Sprintf("<outbox-%d@%s>", m.ID, c.host()), To: to.Email, ToName: to.Name, Language: lang}
 	method := ics.MethodRequest
-	attendee := talks.Attendee{Email: email, Name: name, PartStat: ics.ParticipationStatusAccepted}
+	attendee := talks.Attendee{Email: to.Email, Name: to.Name, PartStat: ics.ParticipationStatusAccepted}
+	title := i18n.Data{"Title": t.Title}
 	var lead string
 	switch m.Kind {
 	case MessageConfirmed:
-		mail.Subject = "You're registered: " + t.Title
-		lead = "Your seat is confirmed."
+		mail.Subject = i18n.T(lang, "registration.confirmed.subject", title)
+		lead = i18n.T(lang, "registration.confirmed.lead", nil)
 	case MessagePromoted:
-		mail.Subject = "A seat opened up: " + t.Title
-		lead = "Good news: a seat opened up and your registration is now confirmed."
+		mail.Subject = i18n.T(lang, "registration.promoted.subject", title)
+		lead = i18n.T(lang, "registration.promoted.lead", nil)
 	case MessageWaitlisted:
-		mail.Subject = "You're on the waitlist: " + t.Title
-		lead = "The talk is full, so you are on its waitlist. If a seat opens up you will be confirmed automatically and we will tell you."
+		mail.Subject = i18n.T(lang, "registration.waitlisted.subject", title)
+		lead = i18n.T(lang, "registration.waitlisted.lead", nil)
 		method = ""
 	case talks.MessageTalkCancelled:
-		mail.Subject = "Cancelled: " + t.Title
-		lead = "We are sorry: this talk has been cancelled. Your registration has ended."
+		mail.Subject = i18n.T(lang, "talk.cancelled.subject", title)
+		lead = i18n.T(lang, "talk.cancelled.lead", nil)
 		method = ics.MethodCancel
 	case MessageUnregistered:
-		mail.Subject = "No longer registered: " + t.Title
-		lead = "Your registration for this talk has ended, so we have taken it out of your calendar. You can register again on the talk's page while it takes registrations."
+		mail.Subject = i18n.T(lang, "registration.cancelled.subject", title)
+		lead = i18n.T(lang, "registration.cancelled.lead", nil)
 		method = ics.MethodCancel
 		attendee.PartStat, attendee.Uninvited = ics.ParticipationStatusDeclined, t.Status != talks.StatusCancelled
 	case talks.MessageTalkRescheduled:
-		mail.Subject = "New time: " + t.Title
+		mail.Subject = i18n.T(lang, "talk.rescheduled.subject", title)
 		var old struct {
 			StartsAt time.Time `json:"old_starts_at"`
 		}
 		_ = json.Unmarshal(m.Payload, &old)
-		lead = "This talk has moved to a new time."
+		lead = i18n.T(lang, "talk.rescheduled.lead", nil)
 		if !old.StartsAt.IsZero() {
-			lead += " It was planned for " + c.format(old.StartsAt) + "."
+			at := old.StartsAt.In(c.tz())
+			lead += " " + i18n.T(lang, "talk.rescheduled.was", i18n.Data{"When": i18n.FullDate(lang, at) + ", " + i18n.Clock(at)})
 		}
 	case outbox.KindReminder24h:
-		mail.Subject = "Tomorrow: " + t.Title
-		lead = "A reminder: the talk you registered for starts in about 24 hours."
+		mail.Subject = i18n.T(lang, "reminder.24h.subject", title)
+		lead = i18n.N(lang, "reminder.lead", 24, nil)
 	case outbox.KindReminder1h:
-		mail.Subject = "Starting in an hour: " + t.Title
-		lead = "A reminder: the talk you registered for starts in about an hour."
+		mail.Subject = i18n.T(lang, "reminder.1h.subject", title)
+		lead = i18n.N(lang, "reminder.lead", 1, nil)
 	case MessageRecordingUp:
 		if t.Recording == nil {
 			return outbox.Mail{}, fmt.Errorf("talk %d has no recording any more: %w", t.ID, outbox.ErrDrop)
 		}
-		mail.Subject = "The recording is up: " + t.Title
-		lead = "The recording of the talk you registered for is online: " + t.Recording.URL
+		mail.Subject = i18n.T(lang, "recording.up.subject", title)
+		lead = i18n.T(lang, "recording.up.lead", i18n.Data{"URL": t.Recording.URL})
 		method = ""
 	default:
 		return outbox.Mail{}, fmt.Errorf("message %d has unknown kind %q: %w", m.ID, m.Kind, outbox.ErrDrop)
@@ -111,22 +113,18 @@ func (c Composer) Compose(ctx context.Context, q sqlx.ExtContext, m outbox.Messa
 		method = "" // never re-invite to a cancelled talk
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "Hello %s,\n\n%s\n\n%s\n%s\n", name, lead, t.Title, when)
+	fmt.Fprintf(&b, "%s\n\n%s\n%s\n", lead, t.Title, c.when(lang, t))
 	if t.Location != "" {
-		fmt.Fprintf(&b, "Where: %s\n", t.Location)
+		b.WriteString(i18n.T(lang, "mail.where", i18n.Data{"Location": t.Location}) + "\n")
 	}
-	if len(t.Speakers) > 0 {
-		names := make([]string, len(t.Speakers))
-		for i, s := range t.Speakers {
-			names[i] = s.DisplayName
-		}
-		fmt.Fprintf(&b, "Speakers: %s\n", strings.Join(names, ", "))
+	if s := talks.SpeakerLine(lang, t, func(s string) string { return s }); s != "" {
+		b.WriteString(s + "\n")
 	}
-	fmt.Fprintf(&b, "\nDetails: %s\n\n— Hub Talks\n", link)
-	mail.Text = b.String()
+	b.WriteString("\n" + i18n.T(lang, "mail.details", i18n.Data{"Link": c.Cal.TalkURL(t.ID)}))
+	mail.Text = outbox.Letter(lang, to.Name, b.String())
 	if method != "" {
 		mail.Method = string(method)
-		mail.Calendar = []byte(c.Cal.Invitation(t, method, attendee, time.Now()))
+		mail.Calendar = []byte(c.Cal.Invitation(lang, t, method, attendee, time.Now()))
 	}
 	return mail, nil
 }
@@ -168,13 +166,11 @@ func (c Composer) tz() *time.Location {
 	return c.Cal.Timezone
 }
 
-func (c Composer) format(at time.Time) string {
-	return at.In(c.tz()).Format("Monday 2 January 2006, 15:04 MST")
-}
-
-func (c Composer) when(t talks.Talk) string {
-	end := t.EndsAt.In(c.tz()).Format("15:04 MST")
-	return fmt.Sprintf("When: %s – %s (%s time)", c.format(t.StartsAt), end, c.tz().String())
+// when is the talk's day and times in the series time zone, in lang.
+func (c Composer) when(lang string, t talks.Talk) string {
+	start, end := t.StartsAt.In(c.tz()), t.EndsAt.In(c.tz())
+	return i18n.T(lang, "mail.when", i18n.Data{"Date": i18n.FullDate(lang, start), "Start": i18n.Clock(start),
+		"End": i18n.Clock(end), "Zone": c.tz().String()})
 }
 
 func (c Composer) host() string {

@@ -9,6 +9,8 @@ import (
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/hubtalks/hubtalks/server/i18n"
 )
 
 const (
@@ -180,7 +182,7 @@ const (
 	eraseCancelled    = `DELETE FROM registrations WHERE user_id = $1`
 	eraseOutbox       = `DELETE FROM outbox WHERE user_id = $1 AND sent_at IS NULL`
 
-	selectRecipient = `SELECT email, display_name, email_verified_at IS NOT NULL AS verified
+	selectRecipient = `SELECT email, display_name, email_verified_at IS NOT NULL AS verified, ` + i18n.RecipientSQL + ` AS locale
 		FROM users WHERE id = $1 AND deleted_at IS NULL`
 	// selectStatus is the state of a registration that a message tells.
 	selectStatus = `SELECT status FROM registrations WHERE talk_id = $1 AND user_id = $2 AND status <> 'cancelled'`
@@ -381,16 +383,25 @@ func (Store) activeTalks(ctx context.Context, q sqlx.QueryerContext, userID int6
 
 // recipient is the address and name of an active user (sql.ErrNoRows for
 // an erased one), and whether the address is verified.
-func (Store) recipient(ctx context.Context, q sqlx.QueryerContext, userID int64) (email, name string, verified bool, err error) {
+func (Store) recipient(ctx context.Context, q sqlx.QueryerContext, userID int64) (recipient, error) {
 	var to struct {
 		Email    sql.NullString `db:"email"`
 		Name     string         `db:"display_name"`
 		Verified bool           `db:"verified"`
+		Locale   string         `db:"locale"`
 	}
 	if err := sqlx.GetContext(ctx, q, &to, selectRecipient, userID); err != nil {
-		return "", "", false, fmt.Errorf("recipient %d: %w", userID, err)
+		return recipient{}, fmt.Errorf("recipient %d: %w", userID, err)
 	}
-	return to.Email.String, to.Name, to.Verified && to.Email.Valid, nil
+	return recipient{Email: to.Email.String, Name: to.Name, Verified: to.Verified && to.Email.Valid, Locale: to.Locale}, nil
+}
+
+// recipient is whom a registration message goes to: a message waits for
+// a verified address, and is written in the person's language.
+type recipient struct {
+	Email, Name string
+	Verified    bool
+	Locale      string
 }
 
 // status is the state of userID's registration for talkID ("" when there

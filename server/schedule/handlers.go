@@ -7,6 +7,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/i18n"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
 
@@ -50,7 +51,11 @@ func (h *Handlers) speakerICS(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	cal, changed, err := h.svc.SpeakerCalendar(httpx.Ctx(c), id)
+	lang, err := i18n.Feed(c)
+	if err != nil {
+		return err
+	}
+	cal, changed, err := h.svc.SpeakerCalendar(httpx.Ctx(c), lang, id)
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,8 @@ func (cfg Config) calendar() talks.CalendarConfig {
 
 // speakerCalendar is the calendar (RFC 5545, METHOD:PUBLISH) of the talks
 // ts of the speaker called name, as the series feed writes them: cancelled
-// talks stay, as STATUS:CANCELLED, so subscribed calendars drop them.
-func (cfg Config) speakerCalendar(name string, ts []talks.Talk) string {
-	return cfg.calendar().Feed(fmt.Sprintf("%s – %s", cfg.Title, name), ts)
+// talks stay, as STATUS:CANCELLED, so subscribed calendars drop them. Its
+// texts are in lang.
+func (cfg Config) speakerCalendar(lang, name string, ts []talks.Talk) string {
+	return cfg.calendar().Feed(lang, fmt.Sprintf("%s – %s", cfg.Title, name), ts)
 }

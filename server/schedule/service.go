@@ -56,7 +56,7 @@ func (s *Service) build(ctx context.Context) (FrabDoc, map[int64][]talks.Speaker
 // does). Only speakers have one: a user who speaks at no talk but drafts is
 // not found, as an unknown user is (the feed would otherwise name anyone by
 // id).
-func (s *Service) SpeakerCalendar(ctx context.Context, id int64) (string, time.Time, error) {
+func (s *Service) SpeakerCalendar(ctx context.Context, lang string, id int64) (string, time.Time, error) {
 	changed, err := talks.LastChange(ctx, s.db)
 	if err != nil {
 		return "", changed, err
@@ -72,5 +72,5 @@ func (s *Service) SpeakerCalendar(ctx context.Context, id int64) (string, time.T
 	if err != nil {
 		return "", changed, err
 	}
-	return s.cfg.speakerCalendar(name, ts), changed, nil
+	return s.cfg.speakerCalendar(lang, name, ts), changed, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/i18n"
 	"github.com/hubtalks/hubtalks/server/idempotency"
 	"github.com/hubtalks/hubtalks/server/live"
 )
@@ -74,11 +75,15 @@ func (h *Handlers) staffOnly(c *fiber.Ctx) error {
 // feed is the series' calendar. Last-Modified is the last change of any
 // talk: a talk leaving the feed (back to draft) moves it too.
 func (h *Handlers) feed(c *fiber.Ctx) error {
+	lang, err := i18n.Feed(c)
+	if err != nil {
+		return err
+	}
 	ts, changed, err := h.svc.Feed(httpx.Ctx(c))
 	if err != nil {
 		return err
 	}
-	return SendCalendar(c, "hubtalks.ics", h.cal.Feed("Hub Talks", ts), changed)
+	return SendCalendar(c, "hubtalks.ics", h.cal.Feed(lang, "Hub Talks", ts), changed)
 }
 
 // SendCalendar answers an .ics file, cacheable (see httpx.SendCacheable).
@@ -93,11 +98,15 @@ func (h *Handlers) talkCalendar(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	lang, err := i18n.Feed(c)
+	if err != nil {
+		return err
+	}
 	t, err := h.svc.Get(httpx.Ctx(c), nil, id)
 	if err != nil {
 		return err
 	}
-	return SendCalendar(c, url.PathEscape(t.Slug)+".ics", h.cal.Feed(t.Title, []Talk{t}), t.UpdatedAt)
+	return SendCalendar(c, url.PathEscape(t.Slug)+".ics", h.cal.Feed(lang, t.Title, []Talk{t}), t.UpdatedAt)
 }
 
 // change reads a talk's Change from the request body.

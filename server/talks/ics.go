@@ -8,6 +8,8 @@ import (
 	"time"
 
 	ics "github.com/arran4/golang-ical"
+
+	"github.com/hubtalks/hubtalks/server/i18n"
 )
 
 // CalendarConfig is what calendar files need to know of the deployment.
@@ -55,14 +57,15 @@ func (c CalendarConfig) TalkURL(talkID int64) string {
 	return strings.TrimRight(c.BaseURL, "/") + "/talks/" + strconv.FormatInt(talkID, 10)
 }
 
-// Feed renders talks as a published calendar (METHOD:PUBLISH) named name.
-// It depends on the talks alone: DTSTAMP is each talk's updated_at, so the
-// same talks give the same bytes (and ETag) on every request.
-func (c CalendarConfig) Feed(name string, ts []Talk) string {
+// Feed renders talks as a published calendar (METHOD:PUBLISH) named name,
+// its texts in lang. It depends on the talks and lang alone: DTSTAMP is
+// each talk's updated_at, so the same talks give the same bytes (and ETag)
+// on every request.
+func (c CalendarConfig) Feed(lang, name string, ts []Talk) string {
 	cal := c.newCalendar(name, ics.MethodPublish)
 	cal.SetRefreshInterval("PT1H")
 	for _, t := range ts {
-		c.addEvent(cal, t, t.UpdatedAt, nil)
+		c.addEvent(lang, cal, t, t.UpdatedAt, nil)
 	}
 	return serialize(cal)
 }
@@ -72,9 +75,10 @@ func (c CalendarConfig) Feed(name string, ts []Talk) string {
 // registrant is no longer registered), with the registrant as ATTENDEE.
 // Its DTSTAMP is when it is composed: with SEQUENCE unchanged, the later
 // message wins (RFC 5546 §2.1.5).
-func (c CalendarConfig) Invitation(t Talk, method ics.Method, to Attendee, now time.Time) string {
+// Its texts are in lang, the registrant's language.
+func (c CalendarConfig) Invitation(lang string, t Talk, method ics.Method, to Attendee, now time.Time) string {
 	cal := c.newCalendar("Hub Talks", method)
-	c.addEvent(cal, t, now, &invitation{method: method, to: to})
+	c.addEvent(lang, cal, t, now, &invitation{method: method, to: to})
 	return serialize(cal)
 }
 
@@ -105,7 +109,7 @@ func serialize(cal *ics.Calendar) string {
 	return cal.Serialize(ics.WithNewLineWindows)
 }
 
-func (c CalendarConfig) addEvent(cal *ics.Calendar, t Talk, stamp time.Time, inv *invitation) {
+func (c CalendarConfig) addEvent(lang string, cal *ics.Calendar, t Talk, stamp time.Time, inv *invitation) {
 	ev := cal.AddEvent(c.UID(t.ID))
 	ev.SetDtStampTime(stamp.UTC())
 	ev.SetCreatedTime(t.CreatedAt.UTC())
@@ -114,10 +118,10 @@ func (c CalendarConfig) addEvent(cal *ics.Calendar, t Talk, stamp time.Time, inv
 	ev.SetStartAt(t.StartsAt.UTC())
 	ev.SetEndAt(t.EndsAt.UTC())
 	ev.SetSummary(calendarText(t.Title))
-	ev.SetDescription(c.description(t))
+	ev.SetDescription(c.description(lang, t))
 	loc := calendarText(t.Location)
 	if loc == "" && t.Format == "online" {
-		loc = "Online"
+		loc = i18n.T(lang, "calendar.online", nil)
 	}
 	if loc != "" {
 		ev.SetLocation(loc)
@@ -144,24 +148,33 @@ func (c CalendarConfig) addEvent(cal *ics.Calendar, t Talk, stamp time.Time, inv
 	}
 }
 
-// description is the talk's speakers, abstract, page and recording.
-func (c CalendarConfig) description(t Talk) string {
+// description is the talk's speakers, abstract, page and recording, in lang.
+func (c CalendarConfig) description(lang string, t Talk) string {
 	var parts []string
-	if len(t.Speakers) > 0 {
-		names := make([]string, len(t.Speakers))
-		for i, s := range t.Speakers {
-			names[i] = calendarText(s.DisplayName)
-		}
-		parts = append(parts, "Speakers: "+strings.Join(names, ", "))
+	if s := SpeakerLine(lang, t, calendarText); s != "" {
+		parts = append(parts, s)
 	}
 	if a := strings.TrimSpace(calendarText(t.Abstract)); a != "" {
 		parts = append(parts, a)
 	}
 	link := c.TalkURL(t.ID)
 	if t.Recording != nil {
-		link += "\nRecording: " + t.Recording.URL
+		link += "\n" + i18n.T(lang, "calendar.recording", i18n.Data{"URL": t.Recording.URL})
 	}
 	return strings.Join(append(parts, link), "\n\n")
+}
+
+// SpeakerLine is "Speakers: A, B" in lang (the plural form of their
+// number), each name through clean; "" for a talk without speakers.
+func SpeakerLine(lang string, t Talk, clean func(string) string) string {
+	if len(t.Speakers) == 0 {
+		return ""
+	}
+	names := make([]string, len(t.Speakers))
+	for i, s := range t.Speakers {
+		names[i] = clean(s.DisplayName)
+	}
+	return i18n.N(lang, "talk.speakers", len(names), i18n.Data{"Names": strings.Join(names, ", ")})
 }
 
 // calendarText is user text as a TEXT value may hold it. The library escapes

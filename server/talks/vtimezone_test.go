@@ -26,7 +26,7 @@ func TestEmptyCalendarTimeZones(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		body := talks.CalendarConfig{BaseURL: "https://talks.example.org", Timezone: loc}.Feed("Hub Talks", nil)
+		body := talks.CalendarConfig{BaseURL: "https://talks.example.org", Timezone: loc}.Feed("en", "Hub Talks", nil)
 		cal := testkit.CheckCalendar(t, zone, []byte(body))
 		if tzs := cal.Timezones(); len(tzs) != 1 || tzs[0].GetProperty(ics.ComponentPropertyTzid).Value != zone {
 			t.Errorf("%s: time zones %d\n%s", zone, len(tzs), body)

@@ -270,8 +270,8 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Change the caller's profile: display name, speaker profile, notification settings
-         * @description Fields left out stay as they are. The live event log names the person by the new name too. bio: at most 2,000 characters of plain text (line breaks kept); affiliation: one line, at most 200 characters; links: at most 5 absolute http or https URLs of at most 500 characters each (empty entries are dropped; the list replaces the old one). Text is trimmed and stored in NFC; control characters (but line breaks in the bio) and bidi embeddings, overrides or isolates are refused. Each bad field is named in a 422. Public for speakers of a talk that is not a draft (GET /users/{id}). locale is not accepted yet: 422 like any unknown field.
+         * Change the caller's profile: display name, speaker profile, language, notification settings
+         * @description Fields left out stay as they are. The live event log names the person by the new name too. bio: at most 2,000 characters of plain text (line breaks kept); affiliation: one line, at most 200 characters; links: at most 5 absolute http or https URLs of at most 500 characters each (empty entries are dropped; the list replaces the old one). Text is trimmed and stored in NFC; control characters (but line breaks in the bio) and bidi embeddings, overrides or isolates are refused. Each bad field is named in a 422. Public for speakers of a talk that is not a draft (GET /users/{id}). `locale: null` clears the language (the browser's is used again).
          */
         patch: {
             parameters: {
@@ -292,6 +292,8 @@ export interface paths {
                         bio?: string;
                         affiliation?: string;
                         links?: string[];
+                        /** @description one of en, es, fr, de, it, pt; null clears it */
+                        locale?: components["schemas"]["Locale"] | null;
                     };
                 };
             };
@@ -1015,7 +1017,10 @@ export interface paths {
          */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description the language of the calendar's texts (descriptions, "Speakers:", "Online"); default en. A feed is one address for everyone, so neither the cookie nor Accept-Language changes it */
+                    lang?: components["schemas"]["Locale"];
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -1889,7 +1894,10 @@ export interface paths {
         /** iCalendar feed (RFC 5545) of every talk but drafts */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description the language of the calendar's texts (descriptions, "Speakers:", "Online"); default en. A feed is one address for everyone, so neither the cookie nor Accept-Language changes it */
+                    lang?: components["schemas"]["Locale"];
+                };
                 header?: never;
                 path?: never;
                 cookie?: never;
@@ -2003,7 +2011,10 @@ export interface paths {
         /** iCalendar file of one talk */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description the language of the calendar's texts (descriptions, "Speakers:", "Online"); default en. A feed is one address for everyone, so neither the cookie nor Accept-Language changes it */
+                    lang?: components["schemas"]["Locale"];
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -3308,6 +3319,8 @@ export interface components {
             links: string[];
             /** @description the photo (256×256 JPEG, no metadata) under a URL that changes with it; null without one */
             photo_url: string | null;
+            /** @description the language the person chose; null: follow the browser. Emails go out in it, else in the language of the request that created the account, else English */
+            locale: components["schemas"]["Locale"] | null;
         };
         Auth: {
             user: components["schemas"]["User"];
@@ -3341,6 +3354,7 @@ export interface components {
                 links: string[];
                 /** @description the photo (256×256 JPEG, no metadata) under a URL that changes with it; null without one */
                 photo_url: string | null;
+                locale: components["schemas"]["Locale"] | null;
             };
             sessions: {
                 /** Format: date-time */
@@ -4177,6 +4191,11 @@ export interface components {
             /** @description the talks they speak at that are not drafts, by start time (at most 200) */
             talks: components["schemas"]["Talk"][];
         };
+        /**
+         * @description a language of Hub Talks (BCP 47)
+         * @enum {string}
+         */
+        Locale: "en" | "es" | "fr" | "de" | "it" | "pt";
     };
     responses: {
         /** @description An error */

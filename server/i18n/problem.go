@@ -1,0 +1,77 @@
+package i18n
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/hubtalks/hubtalks/server/httpx"
+)
+
+// Source reads the raw messages of locale's catalog: a string, or a table
+// of plural forms. The catalog check reads it too.
+func Source(locale string) (map[string]any, error) {
+	raw, err := catalogFS.ReadFile("catalog/" + locale + ".toml")
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]any{}
+	_, err = toml.Decode(string(raw), &m)
+	return m, err
+}
+
+// problemPrefix names the catalog's problem details: their English text is
+// the server's own (a sentinel error's, a refusal's), and a detail is
+// localized when its text is one of them, word for word.
+const problemPrefix = "problem."
+
+var problemIDs = func() map[string]string {
+	en, err := Source(Default)
+	if err != nil {
+		panic("i18n: " + err.Error())
+	}
+	ids := map[string]string{}
+	for id, v := range en {
+		if s, ok := v.(string); ok && strings.HasPrefix(id, problemPrefix) {
+			ids[s] = id
+		}
+	}
+	return ids
+}()
+
+// ProblemIDs is the English text of every problem detail the catalogs
+// translate, with its message id.
+func ProblemIDs() map[string]string { return problemIDs }
+
+// Detail is an English detail in locale when the catalogs have it, else as
+// it is (a detail built with values, not in the catalogs yet).
+func Detail(locale, english string) string {
+	if id, ok := problemIDs[english]; ok {
+		return T(locale, id, nil)
+	}
+	return english
+}
+
+// LocalizeProblem puts p's title, detail and field messages in locale;
+// its code and fields stay as they are.
+func LocalizeProblem(locale string, p *httpx.Problem) {
+	if locale == Default || !Supported(locale) {
+		return
+	}
+	if t := T(locale, "status."+strconv.Itoa(p.Status), nil); !strings.HasPrefix(t, "status.") {
+		p.Title = t // else a status with no title in the catalogs keeps its English one
+	}
+	if len(p.Errors) == 1 && p.Detail == p.Errors[0].Field+": "+p.Errors[0].Message {
+		p.Detail = p.Errors[0].Field + ": " + Detail(locale, p.Errors[0].Message)
+	} else {
+		p.Detail = Detail(locale, p.Detail)
+	}
+	if len(p.Errors) > 0 {
+		errs := append(p.Errors[:0:0], p.Errors...)
+		for i := range errs {
+			errs[i].Message = Detail(locale, errs[i].Message)
+		}
+		p.Errors = errs
+	}
+}
