@@ -61,6 +61,16 @@ func mustZone(name string) *time.Location {
 	return loc
 }
 
+// mailTalk is a server, a mail sink and a talk (see setup) with no
+// registrations yet.
+func mailTalk(t *testing.T) (*testserver.Env, *testkit.MailSink, talks.Talk) {
+	t.Helper()
+	env := testserver.New(t)
+	sink := testkit.StartMailSink(t, "127.0.0.1:0")
+	tk, _ := setup(t, env, 0)
+	return env, sink, tk
+}
+
 func setup(t *testing.T, env *testserver.Env, n int) (talks.Talk, []testserver.User) {
 	t.Helper()
 	mod := env.NewUser("moderator")
