@@ -10,7 +10,6 @@ import (
 
 	"github.com/fasthttp/websocket"
 
-	"github.com/hubtalks/hubtalks/realtime"
 	"github.com/hubtalks/hubtalks/server"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
@@ -94,8 +93,7 @@ func insertTalk(t *testing.T, env *testserver.Env, status string, speakers ...in
 
 func TestSocketsClosedOnLogoutRoleChangeAndErasure(t *testing.T) {
 	t.Parallel()
-	env := testserver.New(t, testserver.WithHub(realtime.HubConfig{}))
-	base := env.Listen()
+	env, base := liveServer(t)
 	admin := env.NewUser("admin")
 	talk := insertTalk(t, env, "scheduled")
 
@@ -127,8 +125,7 @@ func TestSocketsClosedOnLogoutRoleChangeAndErasure(t *testing.T) {
 
 func TestStaffChannelOnlyForStaffOfThatTalk(t *testing.T) {
 	t.Parallel()
-	env := testserver.New(t, testserver.WithHub(realtime.HubConfig{}))
-	base := env.Listen()
+	env, base := liveServer(t)
 	speaker := env.NewUser("participant")
 	otherSpeaker := env.NewUser("participant")
 	talk := insertTalk(t, env, "scheduled", speaker.ID)
