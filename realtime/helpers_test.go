@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -323,4 +324,43 @@ func newDB(t testing.TB) *sqlx.DB {
 	db.SetMaxOpenConns(8)
 	db.SetMaxIdleConns(4)
 	return db
+}
+
+// writeConcurrently runs writers goroutines of each transactions on db:
+// write does transaction i of writer w and says whether to commit it (or
+// roll it back); done, when not nil, runs once it is committed.
+func writeConcurrently(t *testing.T, db *sqlx.DB, writers, each int,
+	write func(ctx context.Context, tx *sqlx.Tx, w, i int) (commit bool, done func(), err error)) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for w := 0; w < writers; w++ {
+		wg.Go(func() {
+			for i := 0; i < each; i++ {
+				ctx := context.Background()
+				tx, err := db.BeginTxx(ctx, nil)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				commit, done, err := write(ctx, tx, w, i)
+				if err != nil {
+					t.Error(err)
+					tx.Rollback()
+					return
+				}
+				if !commit {
+					tx.Rollback()
+					continue
+				}
+				if err := tx.Commit(); err != nil {
+					t.Error(err)
+					return
+				}
+				if done != nil {
+					done()
+				}
+			}
+		})
+	}
+	wg.Wait()
 }

@@ -55,33 +55,11 @@ func TestLogAppendGapFreeUnderConcurrency(t *testing.T) {
 	db := newDB(t)
 	l := NewLog(db)
 	const writers, each = 20, 10
-	var wg sync.WaitGroup
-	for w := 0; w < writers; w++ {
-		wg.Go(func() {
-			for i := 0; i < each; i++ {
-				ctx := context.Background()
-				tx, err := db.BeginTxx(ctx, nil)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				if _, err := l.Append(ctx, tx, "talk:1", "question.created", "question:1", map[string]int{"w": w}); err != nil {
-					t.Error(err)
-					tx.Rollback()
-					return
-				}
-				// Every third transaction rolls back: its seq must not leave a gap.
-				if i%3 == 2 {
-					tx.Rollback()
-					continue
-				}
-				if err := tx.Commit(); err != nil {
-					t.Error(err)
-				}
-			}
-		})
-	}
-	wg.Wait()
+	writeConcurrently(t, db, writers, each, func(ctx context.Context, tx *sqlx.Tx, w, i int) (bool, func(), error) {
+		_, err := l.Append(ctx, tx, "talk:1", "question.created", "question:1", map[string]int{"w": w})
+		// Every third transaction rolls back: its seq must not leave a gap.
+		return i%3 != 2, nil, err
+	})
 	evs, err := l.Page(context.Background(), "talk:1", 0, 10000)
 	if err != nil {
 		t.Fatal(err)
@@ -189,52 +167,32 @@ func TestLogAppendAllTwoChannelsAtOnce(t *testing.T) {
 	db := newDB(t)
 	l := NewLog(db)
 	const writers, each = 8, 15
-	var wg sync.WaitGroup
 	var mu sync.Mutex
 	returned := map[string]map[int64]string{"talk:9:staff": {}, "talk:9": {}}
-	for w := 0; w < writers; w++ {
-		wg.Go(func() {
-			for i := 0; i < each; i++ {
-				ctx := context.Background()
-				tx, err := db.BeginTxx(ctx, nil)
-				if err != nil {
-					t.Error(err)
-					return
-				}
-				body := fmt.Sprintf(`{"w":%d,"i":%d}`, w, i)
-				var evs []Event
-				if i%4 == 3 { // now and then the public channel alone
-					var ev Event
-					ev, err = l.Append(ctx, tx, "talk:9", "question.voted", "question:1", json.RawMessage(body))
-					evs = []Event{ev}
-				} else {
-					evs, err = l.AppendAll(ctx, tx, []Draft{
-						{Channel: "talk:9:staff", Type: "question.created", Subject: "question:1", Data: json.RawMessage(body)},
-						{Channel: "talk:9", Type: "question.created", Subject: "question:1", Data: json.RawMessage(body)},
-					})
-				}
-				if err != nil {
-					t.Error(err)
-					tx.Rollback()
-					return
-				}
-				if i%5 == 4 { // a rollback must not leave a gap in either channel
-					tx.Rollback()
-					continue
-				}
-				if err := tx.Commit(); err != nil {
-					t.Error(err)
-					return
-				}
-				mu.Lock()
-				for _, ev := range evs {
-					returned[ev.Channel][ev.Seq] = string(ev.Data)
-				}
-				mu.Unlock()
+	writeConcurrently(t, db, writers, each, func(ctx context.Context, tx *sqlx.Tx, w, i int) (bool, func(), error) {
+		body := fmt.Sprintf(`{"w":%d,"i":%d}`, w, i)
+		var evs []Event
+		var err error
+		if i%4 == 3 { // now and then the public channel alone
+			var ev Event
+			ev, err = l.Append(ctx, tx, "talk:9", "question.voted", "question:1", json.RawMessage(body))
+			evs = []Event{ev}
+		} else {
+			evs, err = l.AppendAll(ctx, tx, []Draft{
+				{Channel: "talk:9:staff", Type: "question.created", Subject: "question:1", Data: json.RawMessage(body)},
+				{Channel: "talk:9", Type: "question.created", Subject: "question:1", Data: json.RawMessage(body)},
+			})
+		}
+		committed := func() {
+			mu.Lock()
+			for _, ev := range evs {
+				returned[ev.Channel][ev.Seq] = string(ev.Data)
 			}
-		})
-	}
-	wg.Wait()
+			mu.Unlock()
+		}
+		// A rollback must not leave a gap in either channel.
+		return i%5 != 4, committed, err
+	})
 	for channel, want := range returned {
 		evs, err := l.Page(context.Background(), channel, 0, 10000)
 		if err != nil {

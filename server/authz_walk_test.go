@@ -175,6 +175,16 @@ var pngOf4x4 = func() []byte {
 	return b.Bytes()
 }()
 
+// sampleFeed is the playlists' sample YouTube feed (playlists/testdata).
+func sampleFeed(t testing.TB) []byte {
+	t.Helper()
+	feed, err := os.ReadFile("playlists/testdata/feed.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return feed
+}
+
 // validBodies are requests that succeed for an allowed caller, so a missing
 // permission check shows up as a 2xx.
 func validBody(method, path string, f fixture) (any, map[string]string) {
@@ -240,11 +250,7 @@ var walkBodies = map[string]map[string]any{
 // and fails on any 2xx that the route's x-roles do not allow.
 func TestAuthorizationWalk(t *testing.T) {
 	t.Parallel()
-	feed, err := os.ReadFile("playlists/testdata/feed.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := testserver.New(t, testserver.WithFeed(t, feed))
+	env := testserver.New(t, testserver.WithFeed(t, sampleFeed(t)))
 	admin := env.NewUser("admin")
 	var doc struct {
 		Paths map[string]map[string]struct {

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
-	"os"
 	"testing"
 	"time"
 
@@ -155,10 +154,7 @@ func contractCases(t *testing.T, env *testserver.Env, c *contract, admin testser
 		"thumbnail_url": "https://i.ytimg.com/vi/dQw4w9WgXcQ/hqdefault.jpg", "talk_id": talk,
 	}})
 	call(200, "/api/v1/talks/{id}", testserver.Req{Method: "GET", Path: talkPath, Token: p1.Token})
-	feed, err := os.ReadFile("playlists/testdata/feed.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	feed := sampleFeed(t)
 	// Two talks of one title: the video that names it is theirs to confirm.
 	for i := 0; i < 2; i++ {
 		call(201, "/api/v1/talks", testserver.Req{Method: "POST", Path: "/api/v1/talks", Token: admin.Token, Body: map[string]any{

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
-	"os"
 	"sort"
 	"strconv"
 	"strings"
@@ -326,11 +325,7 @@ func clip(b []byte) string {
 // be produced at least once.
 func TestResponsesMatchOpenAPI(t *testing.T) {
 	t.Parallel()
-	feed, err := os.ReadFile("playlists/testdata/feed.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := testserver.New(t, testserver.WithFeed(t, feed))
+	env := testserver.New(t, testserver.WithFeed(t, sampleFeed(t)))
 	c := newContract(t, env)
 	admin := env.NewUser("admin")
 	for _, r := range c.routes() {

@@ -23,6 +23,13 @@ type liveEvent struct {
 	Data    json.RawMessage `json:"data"`
 }
 
+// liveServer is a server with a live hub, listening at base.
+func liveServer(t *testing.T) (*testserver.Env, string) {
+	t.Helper()
+	env := testserver.New(t, testserver.WithHub(realtime.HubConfig{}))
+	return env, env.Listen()
+}
+
 // follow subscribes conn to channel and collects what it receives.
 func follow(t *testing.T, conn *websocket.Conn, channel string) *testkit.Inbox[liveEvent] {
 	t.Helper()
@@ -76,8 +83,7 @@ func joinAsGuest(t *testing.T, env *testserver.Env, name string) (string, int64)
 // follow over the live socket; they cannot register for a talk.
 func TestGuestsAskAndVoteLiveButCannotRegister(t *testing.T) {
 	t.Parallel()
-	env := testserver.New(t, testserver.WithHub(realtime.HubConfig{}))
-	base := env.Listen()
+	env, base := liveServer(t)
 	mod := env.NewUser("moderator")
 	talk := insertTalk(t, env, "live")
 	channel := "talk:" + strconv.FormatInt(talk, 10)
@@ -211,8 +217,7 @@ func TestGuestJoinsLimitedPerAddress(t *testing.T) {
 // id, its question and its session; only a guest can.
 func TestGuestUpgradeKeepsWhatItWrote(t *testing.T) {
 	t.Parallel()
-	env := testserver.New(t, testserver.WithHub(realtime.HubConfig{}))
-	base := env.Listen()
+	env, base := liveServer(t)
 	token, id := joinAsGuest(t, env, "Linus")
 	talk := insertTalk(t, env, "live")
 	testserver.Must(t, env.Post(fmt.Sprintf("/api/v1/talks/%d/questions", talk), token, map[string]any{"body": "Mine", "anonymous": false}), 201)

@@ -16,7 +16,6 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/migrations/testdb"
-	"github.com/hubtalks/hubtalks/realtime"
 	"github.com/hubtalks/hubtalks/server"
 	"github.com/hubtalks/hubtalks/server/accounts"
 	"github.com/hubtalks/hubtalks/server/testserver"
@@ -232,8 +231,7 @@ func TestGracefulShutdownFinishesInFlightRequest(t *testing.T) {
 
 func TestLiveOriginCheckedBeforeUpgrade(t *testing.T) {
 	t.Parallel()
-	env := testserver.New(t, testserver.WithHub(realtime.HubConfig{}))
-	base := env.Listen()
+	_, base := liveServer(t)
 	for origin, want := range map[string]int{
 		"https://evil.example":         403,
 		"null":                         403,

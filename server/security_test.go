@@ -10,7 +10,6 @@ import (
 
 	"github.com/fasthttp/websocket"
 
-	"github.com/hubtalks/hubtalks/realtime"
 	"github.com/hubtalks/hubtalks/server"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
@@ -94,8 +93,7 @@ func insertTalk(t *testing.T, env *testserver.Env, status string, speakers ...in
 
 func TestSocketsClosedOnLogoutRoleChangeAndErasure(t *testing.T) {
 	t.Parallel()
-	env := testserver.New(t, testserver.WithHub(realtime.HubConfig{}))
-	base := env.Listen()
+	env, base := liveServer(t)
 	admin := env.NewUser("admin")
 	talk := insertTalk(t, env, "scheduled")
 
@@ -127,8 +125,7 @@ func TestSocketsClosedOnLogoutRoleChangeAndErasure(t *testing.T) {
 
 func TestStaffChannelOnlyForStaffOfThatTalk(t *testing.T) {
 	t.Parallel()
-	env := testserver.New(t, testserver.WithHub(realtime.HubConfig{}))
-	base := env.Listen()
+	env, base := liveServer(t)
 	speaker := env.NewUser("participant")
 	otherSpeaker := env.NewUser("participant")
 	talk := insertTalk(t, env, "scheduled", speaker.ID)
@@ -166,16 +163,8 @@ func TestStaffChannelOnlyForStaffOfThatTalk(t *testing.T) {
 
 func TestForwardedForOnlyBehindTrustedProxies(t *testing.T) {
 	t.Parallel()
-	login := func(env *testserver.Env, base, xff string) int {
-		req, _ := http.NewRequest("POST", base+"/api/v1/auth/login", strings.NewReader(`{"email":"x@example.org","password":"wrong password"}`))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Forwarded-For", xff)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+	login := func(base, xff string) int {
+		return testserver.LoginFrom(t, base, xff, "x@example.org", "wrong password")
 	}
 	limits := func(c *server.Config) {
 		c.Accounts.LoginAttemptsPerIP = 3
@@ -186,7 +175,7 @@ func TestForwardedForOnlyBehindTrustedProxies(t *testing.T) {
 	base := env.Listen()
 	codes := []int{}
 	for i := 0; i < 5; i++ {
-		codes = append(codes, login(env, base, "10.0.0."+strconv.Itoa(i)))
+		codes = append(codes, login(base, "10.0.0."+strconv.Itoa(i)))
 	}
 	if codes[3] != 429 || codes[4] != 429 {
 		t.Fatalf("spoofed X-Forwarded-For changed the limiter key: %v", codes)
@@ -197,14 +186,14 @@ func TestForwardedForOnlyBehindTrustedProxies(t *testing.T) {
 	}))
 	base = env.Listen()
 	for i := 0; i < 5; i++ {
-		if got := login(env, base, "192.0.2."+strconv.Itoa(i)); got != 401 {
+		if got := login(base, "192.0.2."+strconv.Itoa(i)); got != 401 {
 			t.Fatalf("forwarded client %d: %d, want 401", i, got)
 		}
 	}
 	for i := 0; i < 3; i++ {
-		login(env, base, "198.51.100.7")
+		login(base, "198.51.100.7")
 	}
-	if got := login(env, base, "198.51.100.7"); got != 429 {
+	if got := login(base, "198.51.100.7"); got != 429 {
 		t.Fatalf("one forwarded client over its budget: %d", got)
 	}
 }

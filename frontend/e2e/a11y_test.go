@@ -61,10 +61,8 @@ func loadAxe(t *testing.T) string {
 func TestAccessibility(t *testing.T) {
 	app := startApp(t)
 	axeJS := loadAxe(t)
-	mod := app.Env.NewUser("moderator")
-	speaker := app.Env.NewUser("participant")
+	mod, speaker, pre := app.spokenTalk("Remote monitoring after heart failure", "pre")
 	asker := app.Env.NewUser("participant")
-	pre := app.createTalk(mod, "Remote monitoring after heart failure", "pre", speaker.ID)
 	app.createTalk(mod, "Apps for mental health: evidence and hype", "post")
 	ask := func(body string) int64 { return askQuestion(t, app, pre, asker, body) }
 	approved := ask("Which devices did the patients use at home?")
@@ -78,7 +76,7 @@ func TestAccessibility(t *testing.T) {
 		map[string]any{"body": "A nurse on call, with a written escalation plan."}), 201)
 	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/questions/%d/flags", approved), asker.Token,
 		map[string]any{"reason": "off topic"}), 201)
-	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", pre.ID), asker.Token, nil), 201)
+	app.register(pre, asker)
 	testserver.Must(t, app.Env.Patch("/api/v1/me", speaker.Token, map[string]any{"bio": "Cardiology nurse.\nRemote monitoring since 2015.",
 		"affiliation": "Heart Centre", "links": []string{"https://example.org/heart"}}), 200)
 

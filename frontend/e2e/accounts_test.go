@@ -172,8 +172,7 @@ func TestVerificationJourney(t *testing.T) {
 		t.Fatalf("the address verified in the database: %v, %v", verified, err)
 	}
 
-	tab.Open("/account")
-	tab.Visible(tid("name-input"))
+	tab.Open("/account", tid("name-input"))
 	if eval[bool](tab, `!!document.querySelector(`+js(tid("verify-banner"))+`)`) {
 		tab.fail("the banner is still there after verification")
 	}
@@ -195,8 +194,7 @@ func TestChangeNameAndPassword(t *testing.T) {
 	b := newBrowser(t, app)
 	tab := b.Tab("ben", &ben)
 
-	tab.Open("/account")
-	tab.Visible(tid("name-input"))
+	tab.Open("/account", tid("name-input"))
 	axeCheck(tab, "account page", axeJS)
 	tab.do("clear the name", clearField(tid("name-input")))
 	tab.Type(tid("name-input"), "  Benedikt Q. Example  ")

@@ -46,8 +46,7 @@ func TestAfterTheTalk(t *testing.T) {
 	anyone.Open("/certificates/" + code)
 	anyone.Until("the verification", `document.querySelector(`+js(tid("certificate-name"))+`)?.textContent === `+js(pia.Name))
 	axeCheck(anyone, "certificate verification", axe)
-	anyone.Open("/certificates/NOTACODE")
-	anyone.Visible(tid("certificate-unknown"))
+	anyone.Open("/certificates/NOTACODE", tid("certificate-unknown"))
 
 	staff := b.Tab("admin", &admin)
 	staff.Open(talk.Path("/report"))

@@ -14,13 +14,11 @@ import (
 // needs an account, and creates one keeping what it wrote.
 func TestGuestFromTheQRCode(t *testing.T) {
 	app := startApp(t)
-	mod := app.Env.NewUser("moderator")
-	talk := app.createTalk(mod, "Apps on prescription", "post")
+	mod, talk := app.talkBy("Apps on prescription", "post")
 
 	staffBrowser := newBrowser(t, app)
 	moritz := staffBrowser.Tab("moderator", &mod)
-	moritz.Open(talk.Path("/live"))
-	moritz.Visible(tid("ask-body"))
+	moritz.Open(talk.Path("/live"), tid("ask-body"))
 
 	guest := newBrowser(t, app).Tab("guest", nil) // a fresh profile: no session, no cookie
 	guest.Open(fmt.Sprintf("/t/%d", talk.ID))
@@ -55,8 +53,7 @@ func TestGuestFromTheQRCode(t *testing.T) {
 	}
 
 	// Registering needs an account: the talk page says so instead of a broken button.
-	guest.Open(talk.Path(""))
-	guest.Visible(tid("guest-register"))
+	guest.Open(talk.Path(""), tid("guest-register"))
 	if n := eval[int](guest, `document.querySelectorAll(`+js(tid("register"))+`).length`); n != 0 {
 		guest.fail("a guest is offered the register button")
 	}

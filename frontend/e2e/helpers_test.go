@@ -184,6 +184,33 @@ func (a *App) createTalk(mod testserver.User, title, moderation string, speakers
 	return tk
 }
 
+// talkBy makes a new moderator and the talk it creates (see createTalk).
+func (a *App) talkBy(title, moderation string) (testserver.User, Talk) {
+	a.t.Helper()
+	mod := a.Env.NewUser("moderator")
+	return mod, a.createTalk(mod, title, moderation)
+}
+
+// spokenTalk makes a new moderator, a new participant, and the talk the
+// moderator creates with that participant as its speaker.
+func (a *App) spokenTalk(title, moderation string) (mod, speaker testserver.User, talk Talk) {
+	a.t.Helper()
+	mod, speaker = a.Env.NewUser("moderator"), a.Env.NewUser("participant")
+	return mod, speaker, a.createTalk(mod, title, moderation, speaker.ID)
+}
+
+// twoParticipants makes two new participants.
+func (a *App) twoParticipants() (testserver.User, testserver.User) {
+	a.t.Helper()
+	return a.Env.NewUser("participant"), a.Env.NewUser("participant")
+}
+
+// register registers u for talk through the API.
+func (a *App) register(talk Talk, u testserver.User) {
+	a.t.Helper()
+	testserver.Must(a.t, a.Env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", talk.ID), u.Token, nil), 201)
+}
+
 // Browser is one Chromium process with its own fresh profile directory.
 type Browser struct {
 	t   *testing.T
@@ -334,10 +361,14 @@ func (tab *Tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
-// Open loads an app path and waits for the app to render into #app.
-func (tab *Tab) Open(path string) {
+// Open loads an app path and waits for the app to render into #app, then
+// for each of the elements in visible.
+func (tab *Tab) Open(path string, visible ...string) {
 	tab.t.Helper()
 	tab.do("open "+path, chromedp.Navigate(tab.app.URL+path), chromedp.WaitVisible(chromedp.CSS("main")))
+	for _, sel := range visible {
+		tab.Visible(sel)
+	}
 }
 
 // Visible waits until the element is visible.

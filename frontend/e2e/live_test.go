@@ -36,18 +36,15 @@ func dbQuestion(t *testing.T, app *App, id int64) (status string, pinned bool, v
 // reloads a page.
 func TestLiveQuestionJourney(t *testing.T) {
 	app := startApp(t)
-	mod := app.Env.NewUser("moderator")
-	speaker := app.Env.NewUser("participant")
+	mod, speaker, talk := app.spokenTalk("Interoperable health apps with FHIR", "pre")
 	viewer := app.Env.NewUser("participant")
-	talk := app.createTalk(mod, "Interoperable health apps with FHIR", "pre", speaker.ID)
 
 	b1 := newBrowser(t, app)
 	b2 := newBrowser(t, app) // the second browser: its own process and profile
 
 	// 1. A participant signs up, registers and asks.
 	pia := b1.Tab("participant", nil)
-	pia.Open(talk.Path(""))
-	pia.Visible(tid("login-to-register"))
+	pia.Open(talk.Path(""), tid("login-to-register"))
 	pia.Open("/signup?next=" + talk.Path(""))
 	email := fmt.Sprintf("pia-%d@example.test", time.Now().UnixNano())
 	pia.Type(tid("signup-name"), "Pia Participant")
@@ -67,8 +64,7 @@ func TestLiveQuestionJourney(t *testing.T) {
 
 	// The second browser is already in the room before the question exists.
 	bob := b2.Tab("second browser", &viewer)
-	bob.Open(talk.Path("/live"))
-	bob.Visible(tid("ask-body"))
+	bob.Open(talk.Path("/live"), tid("ask-body"))
 
 	body := "How do you keep FHIR profiles in sync across countries?"
 	pia.Type(tid("ask-body"), body)
@@ -151,19 +147,15 @@ func noCSPViolations(tab *Tab) {
 // to the asker, to other participants and to staff, and runs nothing.
 func TestQuestionIsText(t *testing.T) {
 	app := startApp(t)
-	mod := app.Env.NewUser("moderator")
-	asker := app.Env.NewUser("participant")
-	other := app.Env.NewUser("participant")
-	talk := app.createTalk(mod, "Security of health apps", "post")
+	mod, talk := app.talkBy("Security of health apps", "post")
+	asker, other := app.twoParticipants()
 
 	b := newBrowser(t, app)
 	eve := b.Tab("asker", &asker)
 	ann := b.Tab("other participant", &other)
 	moritz := b.Tab("moderator", &mod)
-	ann.Open(talk.Path("/live"))
-	ann.Visible(tid("ask-body"))
-	moritz.Open(talk.Path("/console"))
-	moritz.Visible(tid("start-session"))
+	ann.Open(talk.Path("/live"), tid("ask-body"))
+	moritz.Open(talk.Path("/console"), tid("start-session"))
 
 	const evil = `<img src=x onerror=alert(1)>`
 	eve.Open(talk.Path("/live"))
@@ -177,8 +169,7 @@ func TestQuestionIsText(t *testing.T) {
 	ann.Visible(qsel(qid, ""))
 	moritz.Visible(qsel(qid, ""))
 	// Reloading renders it from the HTTP snapshot rather than the live event.
-	ann.Open(talk.Path("/live"))
-	ann.Visible(qsel(qid, ""))
+	ann.Open(talk.Path("/live"), qsel(qid, ""))
 
 	for _, tab := range []*Tab{eve, ann, moritz} {
 		if got := eval[string](tab, `document.querySelector(`+js(qsel(qid, ".body"))+`).textContent`); got != evil {
@@ -203,15 +194,12 @@ func TestQuestionIsText(t *testing.T) {
 // (replayed with `since`), and keeps receiving live events.
 func TestLiveRoomSurvivesRestart(t *testing.T) {
 	app := startApp(t)
-	mod := app.Env.NewUser("moderator")
-	asker := app.Env.NewUser("participant")
-	viewer := app.Env.NewUser("participant")
-	talk := app.createTalk(mod, "Restart-proof live rooms", "post")
+	_, talk := app.talkBy("Restart-proof live rooms", "post")
+	asker, viewer := app.twoParticipants()
 
 	b := newBrowser(t, app)
 	ann := b.Tab("viewer", &viewer)
-	ann.Open(talk.Path("/live"))
-	ann.Visible(tid("ask-body"))
+	ann.Open(talk.Path("/live"), tid("ask-body"))
 	ann.Until("online", `document.querySelector('[data-testid="viewers"] .num')?.textContent !== '–'`)
 	if eval[bool](ann, `!!document.querySelector(`+js(tid("offline-banner"))+`)`) {
 		ann.fail("offline banner while connected")

@@ -18,18 +18,16 @@ import (
 // account page (export, erasure) and login work.
 func TestDiscussionAndStaffPages(t *testing.T) {
 	app := startApp(t)
-	mod := app.Env.NewUser("moderator")
+	mod, talk := app.talkBy("Health data spaces in practice", "post")
 	pia := app.Env.NewUser("participant")
-	talk := app.createTalk(mod, "Health data spaces in practice", "post")
-	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", talk.ID), pia.Token, nil), 201)
+	app.register(talk, pia)
 
 	b := newBrowser(t, app)
 	part := b.Tab("participant", &pia)
 	moritz := b.Tab("moderator", &mod)
 
 	// Discussion: thread, live to the other person, reply, lock.
-	moritz.Open(talk.Path("/live?tab=discussion"))
-	moritz.Visible(tid("new-thread"))
+	moritz.Open(talk.Path("/live?tab=discussion"), tid("new-thread"))
 	part.Open(talk.Path("/live?tab=discussion"))
 	part.Click(tid("new-thread"))
 	title, body := "Secondary use of data", "Who decides which researchers get access?"
@@ -77,8 +75,7 @@ func TestDiscussionAndStaffPages(t *testing.T) {
 	})()`)
 
 	// The editor changes the talk.
-	moritz.Open(talk.Path("/edit"))
-	moritz.Visible(tid("talk-title-input"))
+	moritz.Open(talk.Path("/edit"), tid("talk-title-input"))
 	moritz.do("clear the title", clearField(tid("talk-title-input")))
 	moritz.Type(tid("talk-title-input"), "Health data spaces, in practice")
 	moritz.do("clear the capacity", clearField(tid("talk-capacity")))
@@ -107,8 +104,7 @@ func TestDiscussionAndStaffPages(t *testing.T) {
 	// My talks and the account page.
 	part.Open("/me/talks")
 	part.Until("the registered talk", `document.querySelector(`+js(tid("my-talks"))+`)?.textContent.includes('Health data spaces, in practice')`)
-	part.Open("/account")
-	part.Visible(tid("export"))
+	part.Open("/account", tid("export"))
 	part.Visible(tid("delete-account"))
 
 	// Logging out and in again.

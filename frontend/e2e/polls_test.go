@@ -13,10 +13,8 @@ import (
 // room with the poll and the console with its polls.
 func TestPollJourney(t *testing.T) {
 	app := startApp(t)
-	mod := app.Env.NewUser("moderator")
-	speaker := app.Env.NewUser("participant")
-	ana, ben := app.Env.NewUser("participant"), app.Env.NewUser("participant")
-	talk := app.createTalk(mod, "mHealth assessment frameworks", "post", speaker.ID)
+	_, speaker, talk := app.spokenTalk("mHealth assessment frameworks", "post")
+	ana, ben := app.twoParticipants()
 	axe := loadAxe(t)
 	b := newBrowser(t, app)
 
@@ -35,8 +33,7 @@ func TestPollJourney(t *testing.T) {
 	axeCheck(console, "console with a poll", axe)
 
 	projector := b.Tab("projector", nil)
-	projector.Open(talk.Path("/present"))
-	projector.Visible(tid("present-poll"))
+	projector.Open(talk.Path("/present"), tid("present-poll"))
 
 	// Each participant votes for a different option; the form is replaced by
 	// "You answered" once the server has the ballot.
@@ -49,8 +46,7 @@ func TestPollJourney(t *testing.T) {
 			user = ben
 		}
 		tab := b.Tab(u.name, &user)
-		tab.Open(talk.Path("/live"))
-		tab.Visible(tid("live-poll"))
+		tab.Open(talk.Path("/live"), tid("live-poll"))
 		tab.Click(`[data-testid="live-poll"] label:nth-of-type(` + string(rune('0'+u.option)) + `) [data-testid="poll-option"]`)
 		tab.Click(tid("poll-submit"))
 		tab.Visible(tid("poll-voted"))
@@ -76,8 +72,7 @@ func TestPollJourney(t *testing.T) {
 	}
 	phone := b.Tab("phone", &ana)
 	phone.do("viewport", chromedp.EmulateViewport(360, 800))
-	phone.Open(talk.Path("/live"))
-	phone.Visible(tid("poll-chart"))
+	phone.Open(talk.Path("/live"), tid("poll-chart"))
 	axeCheck(phone, "live room with a poll at 360 px", axe)
 	for _, tab := range []*Tab{phone, console, projector} {
 		if over := eval[int](tab, `document.documentElement.scrollWidth - window.innerWidth`); over > 0 {

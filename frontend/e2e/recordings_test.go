@@ -39,8 +39,7 @@ func TestRecordingsArriveBySync(t *testing.T) {
 	)
 	app := startApp(t, testserver.WithFeed(t, feed))
 	axeJS := loadAxe(t)
-	mod := app.Env.NewUser("moderator")
-	apps := app.createTalk(mod, "Evaluer les applis de sante", "post")
+	mod, apps := app.talkBy("Evaluer les applis de sante", "post")
 	spaces1 := app.createTalk(mod, "Data spaces", "post")
 	spaces2 := app.createTalk(mod, "Data spaces", "post")
 	var playlist struct{ ID int64 }
@@ -67,8 +66,7 @@ func TestRecordingsArriveBySync(t *testing.T) {
 		}
 	}
 
-	anon.Open("/recordings")
-	anon.Visible(tid("no-recordings"))
+	anon.Open("/recordings", tid("no-recordings"))
 
 	moritz.Open("/recordings")
 	moritz.Click(tid("manage-playlists"))
@@ -112,8 +110,7 @@ func TestRecordingsArriveBySync(t *testing.T) {
 	cspClean(anon)
 	for _, width := range []int64{1280, 360} {
 		anon.do("viewport", chromedp.EmulateViewport(width, 800))
-		anon.Open("/recordings")
-		anon.Visible(tid("recording"))
+		anon.Open("/recordings", tid("recording"))
 		axeCheck(anon, fmt.Sprintf("recordings at %d px", width), axeJS)
 		if over := eval[int](anon, `document.documentElement.scrollWidth - window.innerWidth`); over > 0 {
 			anon.fail("recordings at %d px scroll sideways by %d px", width, over)

@@ -33,21 +33,18 @@ func online(tab *Tab) {
 func TestRevokedTalkBackToDraft(t *testing.T) {
 	app := startApp(t)
 	axeJS := loadAxe(t)
-	mod := app.Env.NewUser("moderator")
+	mod, talk := app.talkBy("Consent management in research apps", "post")
 	asker := app.Env.NewUser("participant")
-	talk := app.createTalk(mod, "Consent management in research apps", "post")
 	body := "Can participants withdraw consent from inside the app?"
 	qid := askQuestion(t, app, talk, asker, body)
 
 	b := newBrowser(t, app)
 	viewer := b.Tab("anonymous viewer", nil)
-	viewer.Open(talk.Path("/live"))
-	viewer.Visible(qsel(qid, ""))
+	viewer.Open(talk.Path("/live"), qsel(qid, ""))
 	online(viewer)
 
 	projector := b.Tab("projector", nil)
-	projector.Open(talk.Path("/present"))
-	projector.Visible(qsel(qid, ""))
+	projector.Open(talk.Path("/present"), qsel(qid, ""))
 	online(projector)
 
 	for _, tab := range []*Tab{viewer, projector} {
@@ -93,10 +90,8 @@ func TestRevokedTalkBackToDraft(t *testing.T) {
 // staff, no longer showing the pending question.
 func TestRevokedSpeakerRemoved(t *testing.T) {
 	app := startApp(t)
-	mod := app.Env.NewUser("moderator")
-	speaker := app.Env.NewUser("participant")
+	mod, speaker, talk := app.spokenTalk("Wearables in cardiac rehabilitation", "pre")
 	asker := app.Env.NewUser("participant")
-	talk := app.createTalk(mod, "Wearables in cardiac rehabilitation", "pre", speaker.ID)
 	body := "How accurate are wrist sensors during exercise?"
 	qid := askQuestion(t, app, talk, asker, body)
 

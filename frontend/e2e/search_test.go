@@ -18,10 +18,8 @@ import (
 func TestSearchToTheMomentInTheRecording(t *testing.T) {
 	app := startApp(t)
 	axeJS := loadAxe(t)
-	mod := app.Env.NewUser("moderator")
-	speaker := app.Env.NewUser("participant")
+	mod, speaker, talk := app.spokenTalk("Remote monitoring after heart failure", "post")
 	asker := app.Env.NewUser("participant")
-	talk := app.createTalk(mod, "Remote monitoring after heart failure", "post", speaker.ID)
 	status := func(s string) {
 		testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/talks/%d/status", talk.ID), speaker.Token, map[string]any{"status": s}), 200)
 	}
@@ -44,8 +42,7 @@ func TestSearchToTheMomentInTheRecording(t *testing.T) {
 
 	b := newBrowser(t, app)
 	anon := b.Tab("anonymous", nil)
-	anon.Open("/")
-	anon.Visible(tid("header-search"))
+	anon.Open("/", tid("header-search"))
 	anon.Type(tid("header-search"), "triage escalation"+kb.Enter)
 	result := tid(fmt.Sprintf("result-question-%d", q))
 	anon.Until("the question among the results", `document.querySelector(`+js(result+" mark")+`) !== null`)
@@ -66,8 +63,7 @@ func TestSearchToTheMomentInTheRecording(t *testing.T) {
 
 	// A moderator nudges the offset in the editor; the moment moves.
 	moritz := b.Tab("moderator", &mod)
-	moritz.Open(talk.Path("/edit"))
-	moritz.Visible(tid("recording-offset"))
+	moritz.Open(talk.Path("/edit"), tid("recording-offset"))
 	moritz.Click(`[aria-label="Nudge the offset"] button:nth-child(4)`) // +5 s
 	moritz.Click(tid("recording-offset-save"))
 	moritz.Until("the offset saved", `document.querySelector('[role=status]')?.textContent.includes('Offset saved')`)
@@ -83,8 +79,7 @@ func TestSearchToTheMomentInTheRecording(t *testing.T) {
 		{talk.Path(""), moment, "past talk page"},
 	} {
 		anon.do("viewport", chromedp.EmulateViewport(360, 800))
-		anon.Open(p.path)
-		anon.Visible(p.ready)
+		anon.Open(p.path, p.ready)
 		axeCheck(anon, p.name+" at 360 px", axeJS)
 		if over := eval[int](anon, `document.documentElement.scrollWidth - window.innerWidth`); over > 0 {
 			anon.fail("%s at 360 px scrolls sideways by %d px", p.name, over)

@@ -23,8 +23,7 @@ func TestNewTalkWithItsDefaults(t *testing.T) {
 	b := newBrowser(t, app)
 	moritz := b.Tab("moderator", &mod)
 
-	moritz.Open("/talks/new")
-	moritz.Visible(tid("talk-title-input"))
+	moritz.Open("/talks/new", tid("talk-title-input"))
 	if got := eval[[]string](moritz, `[...document.querySelectorAll('#t-format option, #t-lang option')].map(o => o.value).filter(v => ['online','onsite','hybrid','en','pt-BR'].includes(v))`); len(got) != 5 {
 		moritz.fail("format and language options: %v", got)
 	}
@@ -70,8 +69,7 @@ func TestErrorsSpeakHuman(t *testing.T) {
 	anon.Until("the login error", `document.querySelector('[role="alert"]')?.textContent.trim() === 'The email or the password is wrong.'`)
 
 	for _, path := range []string{"/talks/99999-gone", "/talks/99999-gone/live"} {
-		anon.Open(path)
-		anon.Visible(tid("not-found"))
+		anon.Open(path, tid("not-found"))
 		txt := eval[string](anon, `document.querySelector('main').innerText`)
 		if containsAny(txt, "Not Found", "Try again", "not found") {
 			anon.fail("%s: %q", path, txt)
@@ -97,18 +95,15 @@ func containsAny(s string, words ...string) bool {
 // reported question and the moderation log reads in words.
 func TestFlagQueueShowsTheContent(t *testing.T) {
 	app := startApp(t)
-	mod := app.Env.NewUser("moderator")
-	asker := app.Env.NewUser("participant")
-	reporter := app.Env.NewUser("participant")
-	talk := app.createTalk(mod, "Wearables in cardiology", "post")
+	mod, talk := app.talkBy("Wearables in cardiology", "post")
+	asker, reporter := app.twoParticipants()
 	body := "Which smartwatch brand pays for this talk?"
 	q := askQuestion(t, app, talk, asker, body)
 	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/questions/%d/flags", q), reporter.Token, map[string]any{"reason": "advertising"}), 201)
 
 	b := newBrowser(t, app)
 	moritz := b.Tab("moderator", &mod)
-	moritz.Open(talk.Path("/console"))
-	moritz.Visible(qsel(q, tid("reported")))
+	moritz.Open(talk.Path("/console"), qsel(q, tid("reported")))
 
 	moritz.Open("/moderation")
 	card := tid("flag")
@@ -137,10 +132,8 @@ func TestFlagQueueShowsTheContent(t *testing.T) {
 func TestAnsweredTab(t *testing.T) {
 	app := startApp(t)
 	axeJS := loadAxe(t)
-	mod := app.Env.NewUser("moderator")
-	speaker := app.Env.NewUser("participant")
+	mod, speaker, talk := app.spokenTalk("Sleep apnoea at home", "post")
 	asker := app.Env.NewUser("participant")
-	talk := app.createTalk(mod, "Sleep apnoea at home", "post", speaker.ID)
 	first := askQuestion(t, app, talk, asker, "How accurate are home sleep tests?")
 	second := askQuestion(t, app, talk, asker, "Who reads the recordings?")
 	third := askQuestion(t, app, talk, asker, "Is CPAP covered by insurance?")
@@ -151,8 +144,7 @@ func TestAnsweredTab(t *testing.T) {
 	b := newBrowser(t, app)
 	sp := b.Tab("speaker", &speaker)
 	part := b.Tab("participant", &asker)
-	part.Open(talk.Path("/live"))
-	part.Visible(qsel(first, ""))
+	part.Open(talk.Path("/live"), qsel(first, ""))
 
 	sp.Open(talk.Path("/console"))
 	top := tid("ranked") + " " + tid("question")
@@ -177,8 +169,7 @@ func TestAnsweredTab(t *testing.T) {
 	part.do("arrow left on the room tabs", chromedp.Focus(chromedp.CSS(tid("tab-questions"))), chromedp.KeyEvent(kb.ArrowLeft))
 	part.Until("the discussion tab", `new URLSearchParams(location.search).get('tab') === 'discussion' && document.activeElement?.dataset.testid === 'tab-discussion'`)
 	axeCheck(part, "discussion tab", axeJS)
-	part.Open(talk.Path("/live?sort=answered"))
-	part.Visible(qsel(first, ""))
+	part.Open(talk.Path("/live?sort=answered"), qsel(first, ""))
 	axeCheck(part, "answered tab", axeJS)
 }
 
@@ -188,17 +179,14 @@ func TestAnsweredTab(t *testing.T) {
 // calendar".
 func TestThreadURLAndStaffVotes(t *testing.T) {
 	app := startApp(t)
-	mod := app.Env.NewUser("moderator")
-	speaker := app.Env.NewUser("participant")
+	mod, speaker, talk := app.spokenTalk("Antibiotic stewardship", "post")
 	asker := app.Env.NewUser("participant")
-	talk := app.createTalk(mod, "Antibiotic stewardship", "post", speaker.ID)
 	q := askQuestion(t, app, talk, asker, "Do rapid tests cut prescriptions?")
 	thread := seedThread(t, app, talk.ID, "Local guidelines", 2)
 
 	b := newBrowser(t, app)
 	sp := b.Tab("speaker", &speaker)
-	sp.Open(talk.Path("/console"))
-	sp.Visible(qsel(q, tid("vote-hint")))
+	sp.Open(talk.Path("/console"), qsel(q, tid("vote-hint")))
 	if hint := eval[string](sp, `document.querySelector(`+js(qsel(q, tid("vote-hint")))+`).textContent`); strings.Contains(hint, "log in") {
 		sp.fail("staff are told %q", hint)
 	}
@@ -214,8 +202,7 @@ func TestThreadURLAndStaffVotes(t *testing.T) {
 	part.Until("the linked thread with its posts", `document.querySelector(`+js(tid("thread"))+`)?.textContent.includes('Local guidelines') && document.querySelectorAll(`+js(tid("post"))+`).length === 2`)
 
 	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/talks/%d/cancel", talk.ID), mod.Token, nil), 200)
-	part.Open(talk.Path(""))
-	part.Visible(tid("talk-over"))
+	part.Open(talk.Path(""), tid("talk-over"))
 	if eval[bool](part, `!!document.querySelector(`+js(tid("add-to-calendar"))+`) || !!document.querySelector('#reg-h')`) {
 		part.fail("a cancelled talk offers registration or the calendar")
 	}
@@ -227,12 +214,10 @@ func TestThreadURLAndStaffVotes(t *testing.T) {
 func TestAppDialogsAndScheduleTabs(t *testing.T) {
 	app := startApp(t)
 	axeJS := loadAxe(t)
-	mod := app.Env.NewUser("moderator")
-	asker := app.Env.NewUser("participant")
-	pia := app.Env.NewUser("participant")
-	talk := app.createTalk(mod, "Falls prevention in older adults", "post")
+	_, talk := app.talkBy("Falls prevention in older adults", "post")
+	asker, pia := app.twoParticipants()
 	q := askQuestion(t, app, talk, asker, "Does vitamin D help?")
-	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", talk.ID), pia.Token, nil), 201)
+	app.register(talk, pia)
 
 	b := newBrowser(t, app)
 	part := b.Tab("participant", &pia)
@@ -276,8 +261,7 @@ func TestAppDialogsAndScheduleTabs(t *testing.T) {
 func TestCalendarLinks(t *testing.T) {
 	app := startApp(t)
 	axeJS := loadAxe(t)
-	mod := app.Env.NewUser("moderator")
-	talk := app.createTalk(mod, "Telehealth & rural care", "post")
+	_, talk := app.talkBy("Telehealth & rural care", "post")
 	var start string
 	if err := app.Env.DB.Get(&start, `SELECT to_char(starts_at AT TIME ZONE 'UTC', 'YYYYMMDD"T"HH24MISS"Z"') FROM talks WHERE id = $1`, talk.ID); err != nil {
 		t.Fatal(err)
@@ -304,17 +288,14 @@ func TestCalendarLinks(t *testing.T) {
 // rooms); others get no such buttons.
 func TestEditAndWithdrawOwnQuestion(t *testing.T) {
 	app := startApp(t)
-	mod := app.Env.NewUser("moderator")
-	asker := app.Env.NewUser("participant")
-	other := app.Env.NewUser("participant")
-	talk := app.createTalk(mod, "Long COVID clinics", "post")
+	_, talk := app.talkBy("Long COVID clinics", "post")
+	asker, other := app.twoParticipants()
 	q := askQuestion(t, app, talk, asker, "How long is the waiting list?")
 
 	b := newBrowser(t, app)
 	me := b.Tab("asker", &asker)
 	them := b.Tab("other", &other)
-	them.Open(talk.Path("/live"))
-	them.Visible(qsel(q, ""))
+	them.Open(talk.Path("/live"), qsel(q, ""))
 	if eval[bool](them, `!!document.querySelector(`+js(qsel(q, tid("edit-question")))+`)`) {
 		them.fail("someone else's question offers Edit")
 	}
@@ -342,9 +323,8 @@ func TestEditAndWithdrawOwnQuestion(t *testing.T) {
 // awaiting moderation per talk; the console approves them all at once.
 func TestPendingCountsAndBulkApprove(t *testing.T) {
 	app := startApp(t)
-	mod := app.Env.NewUser("moderator")
+	mod, talk := app.talkBy("Screening for colorectal cancer", "pre")
 	asker := app.Env.NewUser("participant")
-	talk := app.createTalk(mod, "Screening for colorectal cancer", "pre")
 	app.createTalk(mod, "A talk with nothing pending", "pre")
 	for _, body := range []string{"From what age?", "Is a stool test enough?", "How often?"} {
 		askQuestion(t, app, talk, asker, body)
@@ -400,19 +380,16 @@ func TestAdminChangesRoles(t *testing.T) {
 // "Ask anonymously" says the moderators still see the name.
 func TestStreamLinkAndAnonymousHelp(t *testing.T) {
 	app := startApp(t)
-	mod := app.Env.NewUser("moderator")
-	pia := app.Env.NewUser("participant")
-	other := app.Env.NewUser("participant")
-	talk := app.createTalk(mod, "Digital therapeutics", "post")
-	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/talks/%d/registrations", talk.ID), pia.Token, nil), 201)
+	_, talk := app.talkBy("Digital therapeutics", "post")
+	pia, other := app.twoParticipants()
+	app.register(talk, pia)
 	b := newBrowser(t, app)
 	part := b.Tab("registered", &pia)
 	part.Open(talk.Path("/live"))
 	part.Until("the stream link in the header", `document.querySelector('.room-head `+tid("live-stream-link")+`')?.href === 'https://stream.example.org/hub-talk'`)
 	part.Until("the anonymity help", `document.querySelector(`+js(tid("anon-help"))+`)?.textContent.includes('moderators still can') && document.querySelector(`+js(tid("ask-anonymous"))+`).getAttribute('aria-describedby') === 'anon-help'`)
 	notReg := b.Tab("not registered", &other)
-	notReg.Open(talk.Path("/live"))
-	notReg.Visible(tid("ask-body"))
+	notReg.Open(talk.Path("/live"), tid("ask-body"))
 	if eval[bool](notReg, `!!document.querySelector(`+js(tid("live-stream-link"))+`)`) {
 		notReg.fail("the stream link shows to someone not registered")
 	}
@@ -474,8 +451,7 @@ func TestSharing(t *testing.T) {
 	b := newBrowser(t, app)
 	anon := b.Tab("anonymous", nil)
 	anon.do("phone", chromedp.EmulateViewport(360, 740))
-	anon.Open(talk.Path(""))
-	anon.Visible(tid("sticky-register"))
+	anon.Open(talk.Path(""), tid("sticky-register"))
 	if !eval[bool](anon, `(() => { const r = document.querySelector(`+js(tid("sticky-register"))+`).getBoundingClientRect(); const b = document.querySelector(`+js(tid("sticky-register"))+` + ' .btn').getBoundingClientRect();
 		return r.top >= 0 && r.bottom <= innerHeight && r.left >= 0 && r.right <= innerWidth && b.bottom <= innerHeight && b.right <= innerWidth && b.height > 30 })()`) {
 		anon.fail("the register bar is not inside the viewport")
@@ -497,10 +473,8 @@ func TestSharing(t *testing.T) {
 // reader sees the new text live; nobody else gets Edit.
 func TestEditOwnPost(t *testing.T) {
 	app := startApp(t)
-	mod := app.Env.NewUser("moderator")
-	author := app.Env.NewUser("participant")
-	reader := app.Env.NewUser("participant")
-	talk := app.createTalk(mod, "Hospital at home", "post")
+	_, talk := app.talkBy("Hospital at home", "post")
+	author, reader := app.twoParticipants()
 	var th struct{ ID int64 }
 	testserver.Must(t, app.Env.Post(fmt.Sprintf("/api/v1/talks/%d/threads", talk.ID), reader.Token, map[string]any{"title": "Staffing", "body": "Who staffs the night shift?"}), 201).JSON(t, &th)
 	var p struct{ ID int64 }
@@ -510,8 +484,7 @@ func TestEditOwnPost(t *testing.T) {
 
 	b := newBrowser(t, app)
 	them := b.Tab("reader", &reader)
-	them.Open(path)
-	them.Visible(post)
+	them.Open(path, post)
 	if eval[bool](them, `!!document.querySelector(`+js(post+" "+tid("edit-post"))+`)`) {
 		them.fail("someone else's post offers Edit")
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/alexedwards/argon2id"
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/hubtalks/hubtalks/server/domain"
 )
 
 // OWASP's minimum for argon2id: 19 MiB, two passes, one lane.
@@ -21,6 +23,17 @@ var hashSlots = make(chan struct{}, runtime.NumCPU())
 // Passwords are compared after NFC normalisation, so the same password typed
 // on two keyboards that compose accents differently still matches.
 func normalise(pw string) string { return norm.NFC.String(pw) }
+
+// newPasswordHash checks password as the new password of the account of
+// email and name (field names it in the problem; v may hold findings
+// already) and hashes it.
+func newPasswordHash(v *domain.Checker, field, password, email, name string) (string, error) {
+	CheckPassword(v, field, password, email, name)
+	if err := v.Err(); err != nil {
+		return "", err
+	}
+	return HashPassword(password)
+}
 
 // HashPassword hashes pw with argon2id.
 func HashPassword(pw string) (string, error) {

@@ -425,12 +425,7 @@ func (s *Service) ConfirmPasswordReset(ctx context.Context, req PasswordResetCon
 		if u, err = s.store.useToken(ctx, tx, req.Token, purposeReset); err != nil {
 			return err
 		}
-		var v domain.Checker
-		CheckPassword(&v, "password", req.Password, string(u.Email), u.DisplayName)
-		if err := v.Err(); err != nil {
-			return err
-		}
-		hash, err := HashPassword(req.Password)
+		hash, err := newPasswordHash(&domain.Checker{}, "password", req.Password, string(u.Email), u.DisplayName)
 		if err != nil {
 			return err
 		}
@@ -477,11 +472,7 @@ func (s *Service) ChangePassword(ctx context.Context, actor *domain.User, req Pa
 		}
 		var v domain.Checker
 		v.Check(checkPassword(req.CurrentPassword, current), "current_password", "is not your current password")
-		CheckPassword(&v, "new_password", req.NewPassword, string(me.Email), me.DisplayName)
-		if err := v.Err(); err != nil {
-			return err
-		}
-		hash, err := HashPassword(req.NewPassword)
+		hash, err := newPasswordHash(&v, "new_password", req.NewPassword, string(me.Email), me.DisplayName)
 		if err != nil {
 			return err
 		}

@@ -1,9 +1,7 @@
 package accounts_test
 
 import (
-	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -62,18 +60,7 @@ func TestOwnerSignsInWhileAttackerHammers(t *testing.T) {
 	}))
 	base := env.Listen()
 	owner := env.NewUser("participant")
-	login := func(from, password string) int {
-		req, _ := http.NewRequest("POST", base+"/api/v1/auth/login",
-			strings.NewReader(`{"email":"`+owner.Email+`","password":"`+password+`"}`))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Forwarded-For", from)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
+	login := func(from, password string) int { return testserver.LoginFrom(t, base, from, owner.Email, password) }
 	// One address: its budget for the account runs out…
 	for i := range 20 {
 		got := login("203.0.113.1", "wrong password "+strconv.Itoa(i))

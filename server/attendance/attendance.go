@@ -79,6 +79,16 @@ type Record struct {
 	Seen        pq.Int32Array `db:"minutes" json:"-"`
 }
 
+// Session is a talk's live session (and the talk's certificate share).
+type Session struct {
+	ID        int64      `db:"id"`
+	Title     string     `db:"title"`
+	Status    string     `db:"status"`
+	StartedAt *time.Time `db:"live_started_at"`
+	EndedAt   *time.Time `db:"live_ended_at"`
+	MinShare  float64    `db:"min_share"`
+}
+
 // Mine is the caller's own attendance of a talk (GET /talks/{id}/attendance/me).
 type Mine struct {
 	TalkID         int64      `json:"talk_id"`

@@ -114,7 +114,7 @@ func (s *Service) Mine(ctx context.Context, actor *domain.User, talkID int64) (M
 }
 
 // eligible: the session is over and minutes cover at least its share.
-func eligible(sess session, minutes, sessionMinutes int) bool {
+func eligible(sess Session, minutes, sessionMinutes int) bool {
 	return sess.EndedAt != nil && sessionMinutes > 0 && minutes > 0 &&
 		float64(minutes) >= sess.MinShare*float64(sessionMinutes)-1e-9
 }
@@ -125,6 +125,12 @@ type Summary struct {
 	AttendedRegistered int // of them, registered
 	Eligible           int // present for at least the certificate share
 	TotalMinutes       int
+}
+
+// ReadSession reads the live session of talk talkID in q; a talk that does
+// not exist is not found.
+func ReadSession(ctx context.Context, q sqlx.QueryerContext, talkID int64) (Session, error) {
+	return Store{}.session(ctx, q, talkID)
 }
 
 // Summarize sums the talk's attendance in q, for a session of
@@ -146,7 +152,7 @@ func Summarize(ctx context.Context, q sqlx.QueryerContext, talkID int64, session
 		if r.Registered {
 			s.AttendedRegistered++
 		}
-		if eligible(session{EndedAt: ended, MinShare: minShare}, m, sessionMinutes) {
+		if eligible(Session{EndedAt: ended, MinShare: minShare}, m, sessionMinutes) {
 			s.Eligible++
 		}
 	}

@@ -97,18 +97,8 @@ func (Store) upsertViewers(ctx context.Context, q sqlx.ExecerContext, talks []in
 	return dbx.Exec(ctx, q, "room viewers", upsertViewers, pq.Array(talks), pq.Array(minutes), pq.Array(viewers))
 }
 
-// session is a talk's live session.
-type session struct {
-	ID        int64      `db:"id"`
-	Title     string     `db:"title"`
-	Status    string     `db:"status"`
-	StartedAt *time.Time `db:"live_started_at"`
-	EndedAt   *time.Time `db:"live_ended_at"`
-	MinShare  float64    `db:"min_share"`
-}
-
-func (Store) session(ctx context.Context, q sqlx.QueryerContext, talkID int64) (session, error) {
-	return dbx.GetOne[session](ctx, q, fmt.Sprintf("talk %d", talkID), selectSession, talkID)
+func (Store) session(ctx context.Context, q sqlx.QueryerContext, talkID int64) (Session, error) {
+	return dbx.GetOne[Session](ctx, q, fmt.Sprintf("talk %d", talkID), selectSession, talkID)
 }
 
 func (Store) records(ctx context.Context, q sqlx.QueryerContext, talkID int64) ([]Record, error) {

@@ -21,11 +21,11 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/migrations/testdb"
 )
 
@@ -81,7 +81,7 @@ type instance struct {
 	url  string
 	cmd  *exec.Cmd
 	done chan error
-	log  *bytes.Buffer
+	log  *testkit.SyncBuffer
 }
 
 type cluster struct {
@@ -138,29 +138,18 @@ func newCluster(t *testing.T, n int) *cluster {
 func (c *cluster) start(name string) *instance {
 	c.t.Helper()
 	port := freePort(c.t)
-	in := &instance{name: name, url: "http://127.0.0.1:" + strconv.Itoa(port), done: make(chan error, 1), log: &bytes.Buffer{}}
+	in := &instance{name: name, url: "http://127.0.0.1:" + strconv.Itoa(port), done: make(chan error, 1), log: &testkit.SyncBuffer{}}
 	in.cmd = exec.Command(c.bin, "serve")
 	in.cmd.Env = append(os.Environ(),
 		"DATABASE_URL="+c.pg.url, "REDIS_URL="+c.redis.URL(), "PORT="+strconv.Itoa(port),
 		"BASE_URL=http://127.0.0.1:"+strconv.Itoa(port), "LOG_LEVEL=warn")
-	in.cmd.Stderr = &lockedWriter{w: in.log}
+	in.cmd.Stderr = in.log
 	if err := in.cmd.Start(); err != nil {
 		c.t.Fatal(err)
 	}
 	go func() { in.done <- in.cmd.Wait() }()
 	waitFor(c.t, name+" ready", 30*time.Second, func() bool { return status(in.url+"/readyz") == 200 })
 	return in
-}
-
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
 }
 
 // sigterm stops an instance as a platform does and returns its exit error.

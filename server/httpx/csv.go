@@ -11,17 +11,9 @@ import (
 // CSV is a route that answers call's rows for item :id as the attachment
 // named by filename (a format with the id's %d), through SendCSV.
 func CSV(filename string, call Call[[][]string]) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := ID(c, "id")
-		if err != nil {
-			return err
-		}
-		rows, err := call(Ctx(c), CurrentUser(c), id)
-		if err != nil {
-			return err
-		}
+	return route(idParam, call, func(c *fiber.Ctx, id int64, rows [][]string) error {
 		return SendCSV(c, fmt.Sprintf(filename, id), rows)
-	}
+	})
 }
 
 // SendCSV answers rows (the first is the header) as a CSV attachment named

@@ -24,33 +24,42 @@ func BindID[B any](c *fiber.Ctx, optional bool) (id int64, body B, err error) {
 	return id, body, Decode(c, &body)
 }
 
+// route is the one shape under every route here: bind the request, call
+// the service with the caller, render what it returns.
+func route[A, T any](bind func(c *fiber.Ctx) (A, error), call func(ctx context.Context, u *domain.User, arg A) (T, error),
+	render func(c *fiber.Ctx, arg A, out T) error) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		arg, err := bind(c)
+		if err != nil {
+			return err
+		}
+		out, err := call(Ctx(c), CurrentUser(c), arg)
+		if err != nil {
+			return err
+		}
+		return render(c, arg, out)
+	}
+}
+
+// idParam binds the route's :id.
+func idParam(c *fiber.Ctx) (int64, error) { return ID(c, "id") }
+
+// answer renders out as JSON with status code.
+func answer[A, T any](code int) func(c *fiber.Ctx, _ A, out T) error {
+	return func(c *fiber.Ctx, _ A, out T) error { return c.Status(code).JSON(out) }
+}
+
 // WithID is a route that calls call on item :id and answers its result.
 func WithID[T any](call Call[T]) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := ID(c, "id")
-		if err != nil {
-			return err
-		}
-		out, err := call(Ctx(c), CurrentUser(c), id)
-		if err != nil {
-			return err
-		}
-		return c.JSON(out)
-	}
+	return route(idParam, call, answer[int64, T](fiber.StatusOK))
 }
 
 // Delete is a route that removes item :id: 204.
 func Delete(remove func(ctx context.Context, u *domain.User, id int64) error) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := ID(c, "id")
-		if err != nil {
-			return err
-		}
-		if err := remove(Ctx(c), CurrentUser(c), id); err != nil {
-			return err
-		}
-		return c.SendStatus(fiber.StatusNoContent)
+	call := func(ctx context.Context, u *domain.User, id int64) (struct{}, error) {
+		return struct{}{}, remove(ctx, u, id)
 	}
+	return route(idParam, call, func(c *fiber.Ctx, _ int64, _ struct{}) error { return c.SendStatus(fiber.StatusNoContent) })
 }
 
 // Change is a route that changes or adds to item :id with a body of type B
@@ -59,24 +68,24 @@ func Change[B, T any](status int, call func(ctx context.Context, u *domain.User,
 	return Bind(status, Body[B], call)
 }
 
+// withArg is a route's item id and the argument read from its request.
+type withArg[A any] struct {
+	id  int64
+	arg A
+}
+
 // Bind is a route that reads item :id and an argument A of the request
-// (parse), then answers status with call's result.
-func Bind[A, T any](status int, parse func(c *fiber.Ctx) (A, error), call func(ctx context.Context, u *domain.User, id int64, arg A) (T, error)) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		id, err := ID(c, "id")
-		if err != nil {
-			return err
+// (parse), then answers code with call's result.
+func Bind[A, T any](code int, parse func(c *fiber.Ctx) (A, error), call func(ctx context.Context, u *domain.User, id int64, arg A) (T, error)) fiber.Handler {
+	bind := func(c *fiber.Ctx) (w withArg[A], err error) {
+		if w.id, err = idParam(c); err != nil {
+			return w, err
 		}
-		arg, err := parse(c)
-		if err != nil {
-			return err
-		}
-		out, err := call(Ctx(c), CurrentUser(c), id, arg)
-		if err != nil {
-			return err
-		}
-		return c.Status(status).JSON(out)
+		w.arg, err = parse(c)
+		return w, err
 	}
+	each := func(ctx context.Context, u *domain.User, w withArg[A]) (T, error) { return call(ctx, u, w.id, w.arg) }
+	return route(bind, each, answer[withArg[A], T](code))
 }
 
 // Body reads the request's JSON body as a B.
@@ -88,32 +97,12 @@ func Body[B any](c *fiber.Ctx) (B, error) {
 // Query is a route that reads an argument A of the request (parse: its
 // query string, say) and answers call's result.
 func Query[A, T any](parse func(c *fiber.Ctx) (A, error), call func(ctx context.Context, u *domain.User, arg A) (T, error)) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		arg, err := parse(c)
-		if err != nil {
-			return err
-		}
-		out, err := call(Ctx(c), CurrentUser(c), arg)
-		if err != nil {
-			return err
-		}
-		return c.JSON(out)
-	}
+	return route(parse, call, answer[A, T](fiber.StatusOK))
 }
 
 // Create is a route that creates an item from a body of type B: 201.
 func Create[B, T any](call func(ctx context.Context, u *domain.User, b B) (T, error)) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		var body B
-		if err := Decode(c, &body); err != nil {
-			return err
-		}
-		out, err := call(Ctx(c), CurrentUser(c), body)
-		if err != nil {
-			return err
-		}
-		return c.Status(fiber.StatusCreated).JSON(out)
-	}
+	return route(Body[B], call, answer[B, T](fiber.StatusCreated))
 }
 
 // Paged is a route that lists one page (?limit=, ?cursor=) of what item

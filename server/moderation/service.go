@@ -99,6 +99,16 @@ func (s *Service) TalkFor(ctx context.Context, talkID int64, u *domain.User) (Ta
 	return t, err
 }
 
+// TakingPart passes on an item read with its talk access (a, err: what a
+// reader returned) once the caller may take part in that talk: the first
+// step of every participant's write.
+func TakingPart[A interface{ TakingPart() error }](a A, err error) (A, error) {
+	if err == nil {
+		err = a.TakingPart()
+	}
+	return a, err
+}
+
 // LockTalk takes the talk's row lock for the rest of tx (moderation
 // changes of one talk, pins above all, are serialised by it) and returns
 // the talk's id and status.
@@ -111,10 +121,7 @@ func (s *Service) LockTalk(ctx context.Context, tx *live.Tx, talkID int64) (talk
 // created is false when u had flagged it before, and the flag is then
 // their earlier one.
 func (s *Service) Flag(ctx context.Context, u *domain.User, target Target, r Report, see func(context.Context, int64, *domain.User) (talks.Access, error)) (f Flag, created bool, err error) {
-	talk, err := see(ctx, target.ID, u)
-	if err == nil {
-		err = talk.TakingPart()
-	}
+	talk, err := TakingPart(see(ctx, target.ID, u))
 	if err != nil {
 		return f, false, err
 	}

@@ -23,9 +23,7 @@ func processAll(t *testing.T, env *testserver.Env, sink *testkit.MailSink) {
 // verified, the current state of each registration is sent once: not the
 // backlog of what happened before.
 func TestNoRegistrationMailUntilVerifiedThenTheCurrentStateOnce(t *testing.T) {
-	env := testserver.New(t)
-	sink := testkit.StartMailSink(t, "127.0.0.1:0")
-	tk, _ := setup(t, env, 0)
+	env, sink, tk := mailTalk(t)
 	other, _ := setup(t, env, 0)
 	early, late := env.NewUser("participant"), env.NewUser("participant")
 	if _, err := env.DB.Exec(`UPDATE users SET email_verified_at = NULL WHERE id IN ($1, $2)`, early.ID, late.ID); err != nil {
@@ -79,9 +77,7 @@ func TestNoRegistrationMailUntilVerifiedThenTheCurrentStateOnce(t *testing.T) {
 // Registering and cancelling over and over mails at most one message per
 // (user, talk), telling the final state, and the changes are limited.
 func TestRegisterCancelCyclesAreCoalescedAndLimited(t *testing.T) {
-	env := testserver.New(t)
-	sink := testkit.StartMailSink(t, "127.0.0.1:0")
-	tk, _ := setup(t, env, 0)
+	env, sink, tk := mailTalk(t)
 	u := env.NewUser("participant")
 	path := fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID)
 	for range 10 {

@@ -54,9 +54,7 @@ func attendee(t *testing.T, ev *ics.VEvent) string {
 // goes on: no STATUS:CANCELLED); registering again invites them again; a
 // cancelled talk sends CANCEL with STATUS:CANCELLED.
 func TestInvitationsNameTheAttendeeAndCancelOnUnregister(t *testing.T) {
-	env := testserver.New(t)
-	sink := testkit.StartMailSink(t, "127.0.0.1:0")
-	tk, _ := setup(t, env, 0)
+	env, sink, tk := mailTalk(t)
 	u := env.NewUser("participant")
 	if _, err := env.DB.Exec(`UPDATE users SET display_name = 'Zoë O''Brien, PhD: "MD"' WHERE id = $1`, u.ID); err != nil {
 		t.Fatal(err)
@@ -111,9 +109,7 @@ func TestInvitationsNameTheAttendeeAndCancelOnUnregister(t *testing.T) {
 // Registering and unregistering before anything was sent sends nothing: no
 // invitation went out, so there is nothing to cancel.
 func TestUnregisterBeforeAnyMailSendsNothing(t *testing.T) {
-	env := testserver.New(t)
-	sink := testkit.StartMailSink(t, "127.0.0.1:0")
-	tk, _ := setup(t, env, 0)
+	env, sink, tk := mailTalk(t)
 	u := env.NewUser("participant")
 	path := fmt.Sprintf("/api/v1/talks/%d/registrations", tk.ID)
 	testserver.Must(t, env.Post(path, u.Token, nil), 201)

@@ -33,6 +33,20 @@ func mailer(t *testing.T, addr string) *outbox.SMTPMailer {
 	return m
 }
 
+// drain runs w until no message is left to send.
+func drain(t *testing.T, w *outbox.Worker) {
+	t.Helper()
+	for {
+		n, err := w.ProcessOnce(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+	}
+}
+
 func worker(env *testserver.Env, m outbox.Mailer) *outbox.Worker {
 	cal := talks.CalendarConfig{BaseURL: "http://hubtalks.test", Timezone: mustZone("Europe/Brussels"), Organizer: "talks@hubtalks.test"}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -45,6 +59,16 @@ func mustZone(name string) *time.Location {
 		panic(err)
 	}
 	return loc
+}
+
+// mailTalk is a server, a mail sink and a talk (see setup) with no
+// registrations yet.
+func mailTalk(t *testing.T) (*testserver.Env, *testkit.MailSink, talks.Talk) {
+	t.Helper()
+	env := testserver.New(t)
+	sink := testkit.StartMailSink(t, "127.0.0.1:0")
+	tk, _ := setup(t, env, 0)
+	return env, sink, tk
 }
 
 func setup(t *testing.T, env *testserver.Env, n int) (talks.Talk, []testserver.User) {
@@ -235,15 +259,7 @@ func TestRemindersOncePerWindow(t *testing.T) {
 		t.Fatalf("reminders %v, want %v", kinds, want)
 	}
 	// All messages compose and "send" to the log.
-	for {
-		n, err := w.ProcessOnce(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-	}
+	drain(t, w)
 	var unsent int
 	_ = env.DB.Get(&unsent, `SELECT count(*) FROM outbox WHERE sent_at IS NULL OR last_error IS NOT NULL`)
 	if unsent != 0 {

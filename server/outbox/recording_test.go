@@ -137,15 +137,7 @@ func TestRemindersOptOutHonouredByTheOutbox(t *testing.T) {
 	if _, err := env.DB.Exec(`INSERT INTO outbox (kind, talk_id, user_id) VALUES ('reminder.1h', $1, $2)`, soon.ID, off.ID); err != nil {
 		t.Fatal(err)
 	}
-	for {
-		n, err := w.ProcessOnce(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-	}
+	drain(t, w)
 	var sent []string
 	_ = env.DB.Select(&sent, `SELECT user_id || ':' || coalesce(last_error, 'sent') FROM outbox WHERE kind LIKE 'reminder%' ORDER BY user_id`)
 	want := []string{fmt.Sprintf("%d:sent", on.ID), fmt.Sprintf("%d:dropped: %s", off.ID, outbox.ErrOptedOut.Error())}

@@ -73,20 +73,9 @@ type playlistRow struct {
 }
 
 func (r playlistRow) playlist() Playlist {
-	p := Playlist{ID: r.ID, Title: r.Title, Description: r.Description, Items: []Item{}}
-	if r.YouTubePlaylistID.Valid {
-		s := r.YouTubePlaylistID.String
-		p.YouTubePlaylistID = &s
-	}
-	if r.LastSyncedAt.Valid {
-		t := r.LastSyncedAt.Time.UTC()
-		p.LastSyncedAt = &t
-	}
-	if r.LastSyncError.Valid {
-		s := r.LastSyncError.String
-		p.LastSyncError = &s
-	}
-	return p
+	return Playlist{ID: r.ID, Title: r.Title, Description: r.Description, Items: []Item{},
+		YouTubePlaylistID: dbx.StringPtr(r.YouTubePlaylistID), LastSyncedAt: dbx.TimePtr(r.LastSyncedAt),
+		LastSyncError: dbx.StringPtr(r.LastSyncError)}
 }
 
 // itemRow is an item as stored.
@@ -104,20 +93,8 @@ type itemRow struct {
 }
 
 func (r itemRow) item() Item {
-	it := Item{ID: r.ID, Position: r.Position, VideoID: r.VideoID, Title: r.Title, Description: r.Description}
-	if r.PublishedAt.Valid {
-		t := r.PublishedAt.Time.UTC()
-		it.PublishedAt = &t
-	}
-	if r.ThumbnailURL.Valid {
-		s := r.ThumbnailURL.String
-		it.ThumbnailURL = &s
-	}
-	if r.TalkID.Valid {
-		id := r.TalkID.Int64
-		it.TalkID = &id
-	}
-	return it
+	return Item{ID: r.ID, Position: r.Position, VideoID: r.VideoID, Title: r.Title, Description: r.Description,
+		PublishedAt: dbx.TimePtr(r.PublishedAt), ThumbnailURL: dbx.StringPtr(r.ThumbnailURL), TalkID: dbx.Int64Ptr(r.TalkID)}
 }
 
 // playlist reads one playlist row.

@@ -112,29 +112,12 @@ func (fs *feedServer) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // syncEnv is a server whose feed address is fs, logging into logs.
-func syncEnv(t *testing.T, fs *feedServer, logs *syncBuffer) *testserver.Env {
+func syncEnv(t *testing.T, fs *feedServer, logs *testkit.SyncBuffer) *testserver.Env {
 	return testserver.New(t,
 		testserver.WithLog(slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))),
 		testserver.WithConfig(func(c *server.Config) {
 			c.Playlists = playlists.SyncConfig{FeedBaseURL: fs.URL + "/feeds/videos.xml", Timeout: 500 * time.Millisecond}
 		}))
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // state is what a sync may change besides the report of its error: the
@@ -168,7 +151,7 @@ func syncNow(env *testserver.Env, id int64, token string) *testserver.Response {
 
 func TestSyncFromTheFeed(t *testing.T) {
 	fs := newFeedServer(t, fixture(t, "feed.xml"))
-	logs := &syncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	env := syncEnv(t, fs, logs)
 	mod := env.NewUser("moderator")
 	assessing := newTalk(t, env, "assessing-apps", "Assessing health apps", "ended")
@@ -288,7 +271,7 @@ func TestSyncOutlastsTheRequestDeadline(t *testing.T) {
 // them per interval: the claim on its row keeps the others off.
 func TestPeriodicSyncOneInstanceAtATime(t *testing.T) {
 	fs := newFeedServer(t, fixture(t, "feed.xml"))
-	env := syncEnv(t, fs, &syncBuffer{})
+	env := syncEnv(t, fs, &testkit.SyncBuffer{})
 	ids := []string{ytPlaylist}
 	env.DB.MustExec(`INSERT INTO playlists (title, youtube_playlist_id) VALUES ('A', $1), ('Not on YouTube', NULL)`, ytPlaylist)
 	for i := 0; i < 5; i++ {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/hubtalks/hubtalks/server"
-	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
 	"github.com/hubtalks/hubtalks/server/moderation/modtest"
 	"github.com/hubtalks/hubtalks/server/testserver"
@@ -33,23 +32,11 @@ func BenchmarkHotPollBallots(b *testing.B) {
 	testserver.Must(b, env.Post(fmt.Sprintf("/api/v1/talks/%d/polls", talk), speaker.Token,
 		map[string]any{"question": "Hot?", "kind": "single", "options": []string{"A", "B", "C", "D"}}), 201).JSON(b, &p)
 	testserver.Must(b, env.Patch(fmt.Sprintf("/api/v1/polls/%d", p.ID), speaker.Token, map[string]any{"status": "open"}), 200)
-	users := make([]testserver.User, clients)
-	for i := range users {
-		users[i] = env.NewUser("participant")
-	}
 	url := fmt.Sprintf("%s/api/v1/polls/%d/ballot", base, p.ID)
-	eventsBefore := env.CountEvents(live.TalkChannel(talk), "poll.results")
 	// Each client moves its ballot to the next option every time.
-	elapsed := env.Hammer(b, users, http.StatusOK, func(_ testserver.User, k int) *http.Request {
+	env.HammerCoalesced(b, clients, talk, "poll.results", "ballots", func(k int) *http.Request {
 		req, _ := http.NewRequest(http.MethodPut, url, bytes.NewReader([]byte(fmt.Sprintf(`{"choices":[%d]}`, k%4))))
 		req.Header.Set("Content-Type", "application/json")
 		return req
 	})
-	_ = env.Server.App().Shutdown() // publishes the last coalesced results
-	events := env.CountEvents(live.TalkChannel(talk), "poll.results") - eventsBefore
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "ballots/s")
-	if events > 0 {
-		b.ReportMetric(float64(b.N)/float64(events), "ballots/event")
-	}
-	b.ReportMetric(float64(events), "events")
 }

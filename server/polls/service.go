@@ -368,10 +368,7 @@ func (s *Service) flushResults(ctx context.Context, id int64) error {
 // out in poll.results, coalesced. The ballot is one statement in its own
 // transaction (PUT is idempotent by itself: repeating it changes nothing).
 func (s *Service) Cast(ctx context.Context, u *domain.User, id int64, c Cast) (Ballot, error) {
-	a, err := s.poll(ctx, id, u)
-	if err == nil {
-		err = a.TakingPart()
-	}
+	a, err := moderation.TakingPart(s.poll(ctx, id, u))
 	if err != nil {
 		return Ballot{}, err
 	}
@@ -487,11 +484,7 @@ func (s *Service) ResultsCSV(ctx context.Context, u *domain.User, id int64) ([][
 // ReactionRate allows: then it is dropped, silently (a tap too many is
 // not an error).
 func (s *Service) React(ctx context.Context, u *domain.User, talkID int64, r Reaction) error {
-	t, err := s.mod.TalkFor(ctx, talkID, u)
-	if err == nil {
-		err = t.TakingPart()
-	}
-	if err != nil {
+	if _, err := moderation.TakingPart(s.mod.TalkFor(ctx, talkID, u)); err != nil {
 		return err
 	}
 	if r.Emoji == nil || !slices.Contains(Emojis, *r.Emoji) {

@@ -6,7 +6,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
 	"github.com/hubtalks/hubtalks/server/moderation/modtest"
 	"github.com/hubtalks/hubtalks/server/testserver"
@@ -26,14 +25,9 @@ func BenchmarkHotQuestionVotes(b *testing.B) {
 	asker := env.NewUser("participant")
 	var q struct{ ID int64 }
 	testserver.Must(b, env.Post(fmt.Sprintf("/api/v1/talks/%d/questions", talk), asker.Token, map[string]any{"body": "hot"}), 201).JSON(b, &q)
-	users := make([]testserver.User, clients)
-	for i := range users {
-		users[i] = env.NewUser("participant")
-	}
 	url := fmt.Sprintf("%s/api/v1/questions/%d/vote", base, q.ID)
-	eventsBefore := env.CountEvents(live.TalkChannel(talk), "question.voted")
 	// Each client votes and unvotes in turn, so every request changes the count.
-	elapsed := env.Hammer(b, users, http.StatusOK, func(_ testserver.User, k int) *http.Request {
+	env.HammerCoalesced(b, clients, talk, "question.voted", "votes", func(k int) *http.Request {
 		method := http.MethodPut
 		if k%2 == 1 {
 			method = http.MethodDelete
@@ -41,11 +35,4 @@ func BenchmarkHotQuestionVotes(b *testing.B) {
 		req, _ := http.NewRequest(method, url, nil)
 		return req
 	})
-	_ = env.Server.App().Shutdown() // publishes the last coalesced count
-	events := env.CountEvents(live.TalkChannel(talk), "question.voted") - eventsBefore
-	b.ReportMetric(float64(b.N)/elapsed.Seconds(), "votes/s")
-	if events > 0 {
-		b.ReportMetric(float64(b.N)/float64(events), "votes/event")
-	}
-	b.ReportMetric(float64(events), "events")
 }

@@ -202,10 +202,7 @@ func (s *Service) insertHeld(ctx context.Context, tx *live.Tx, talk talks.Access
 // while the talk takes questions; repeating is harmless. The count goes
 // out in question.voted, coalesced (votes.go).
 func (s *Service) Vote(ctx context.Context, u *domain.User, id int64, on bool) (Vote, error) {
-	a, err := s.question(ctx, id, u)
-	if err == nil {
-		err = a.TakingPart()
-	}
+	a, err := moderation.TakingPart(s.question(ctx, id, u))
 	if err != nil {
 		return Vote{}, err
 	}

@@ -38,7 +38,7 @@ func (s *Service) Get(ctx context.Context, actor *domain.User, talkID int64) (Re
 		return Report{}, fmt.Errorf("begin report: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck
-	t, err := s.store.talk(ctx, tx, talkID)
+	t, err := attendance.ReadSession(ctx, tx, talkID)
 	if err != nil {
 		return Report{}, err
 	}

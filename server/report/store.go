@@ -2,8 +2,6 @@ package report
 
 import (
 	"context"
-	"fmt"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -11,8 +9,6 @@ import (
 )
 
 const (
-	selectTalk = `SELECT id, title, status, live_started_at, live_ended_at, certificate_min_share::float8 AS min_share
-		FROM talks WHERE id = $1`
 	selectRegistrations = `SELECT count(*) FILTER (WHERE status IN ('confirmed', 'waitlisted')) AS registered,
 			count(*) FILTER (WHERE status = 'confirmed') AS confirmed,
 			count(*) FILTER (WHERE status = 'waitlisted') AS waitlisted
@@ -63,17 +59,4 @@ func (Store) questions(ctx context.Context, q sqlx.QueryerContext, talkID int64)
 
 func (Store) flags(ctx context.Context, q sqlx.QueryerContext, talkID int64) (Flags, error) {
 	return dbx.Get[Flags](ctx, q, "report flags", selectFlags, talkID)
-}
-
-type talkRow struct {
-	ID        int64      `db:"id"`
-	Title     string     `db:"title"`
-	Status    string     `db:"status"`
-	StartedAt *time.Time `db:"live_started_at"`
-	EndedAt   *time.Time `db:"live_ended_at"`
-	MinShare  float64    `db:"min_share"`
-}
-
-func (Store) talk(ctx context.Context, q sqlx.QueryerContext, talkID int64) (talkRow, error) {
-	return dbx.GetOne[talkRow](ctx, q, fmt.Sprintf("talk %d", talkID), selectTalk, talkID)
 }

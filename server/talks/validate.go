@@ -164,25 +164,22 @@ func (in Change) apply(t *Talk, v *domain.Checker, speakers *[]int64) {
 				t.QA.Moderation = *in.QA.Moderation
 			}
 		}
-		if q["allow_anonymous"] {
-			if in.QA.AllowAnonymous == nil {
-				v.Add("qa.allow_anonymous", "must be true or false")
-			} else {
-				t.QA.AllowAnonymous = *in.QA.AllowAnonymous
+		for _, f := range []struct {
+			name string
+			in   *bool
+			out  *bool
+		}{
+			{"allow_anonymous", in.QA.AllowAnonymous, &t.QA.AllowAnonymous},
+			{"allow_guests", in.QA.AllowGuests, &t.QA.AllowGuests},
+			{"open", in.QA.Open, &t.QA.Open},
+		} {
+			if !q[f.name] {
+				continue
 			}
-		}
-		if q["allow_guests"] {
-			if in.QA.AllowGuests == nil {
-				v.Add("qa.allow_guests", "must be true or false")
+			if f.in == nil {
+				v.Add("qa."+f.name, "must be true or false")
 			} else {
-				t.QA.AllowGuests = *in.QA.AllowGuests
-			}
-		}
-		if q["open"] {
-			if in.QA.Open == nil {
-				v.Add("qa.open", "must be true or false")
-			} else {
-				t.QA.Open = *in.QA.Open
+				*f.out = *f.in
 			}
 		}
 	}

@@ -31,10 +31,7 @@ func (s *Service) post(ctx context.Context, id int64, u *domain.User) (postAcces
 // Post stores u's post in thread threadID in txn, with its log entry and
 // events; one holding a blocked word is hidden.
 func (s *Service) Post(ctx context.Context, u *domain.User, threadID int64, n NewPost, txn moderation.Txn[Post]) (Post, error) {
-	a, err := s.thread(ctx, threadID, u)
-	if err == nil {
-		err = a.TakingPart()
-	}
+	a, err := moderation.TakingPart(s.thread(ctx, threadID, u))
 	if err != nil {
 		return Post{}, err
 	}
@@ -118,10 +115,7 @@ func (s *Service) insertPost(ctx context.Context, tx *live.Tx, a threadAccess, r
 // EditPost applies the author's edit of the body or a moderator's hiding
 // or unhiding.
 func (s *Service) EditPost(ctx context.Context, u *domain.User, id int64, ch PostChange) (Post, error) {
-	p, err := s.post(ctx, id, u)
-	if err == nil {
-		err = p.TakingPart()
-	}
+	p, err := moderation.TakingPart(s.post(ctx, id, u))
 	if err != nil {
 		return Post{}, err
 	}

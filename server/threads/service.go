@@ -69,10 +69,7 @@ func (s *Service) List(ctx context.Context, u *domain.User, talkID int64, page h
 
 // Create starts a thread; one holding a blocked word starts hidden.
 func (s *Service) Create(ctx context.Context, u *domain.User, talkID int64, n NewThread) (Thread, error) {
-	t, err := s.mod.TalkFor(ctx, talkID, u)
-	if err == nil {
-		err = t.TakingPart()
-	}
+	t, err := moderation.TakingPart(s.mod.TalkFor(ctx, talkID, u))
 	if err != nil {
 		return Thread{}, err
 	}
@@ -169,10 +166,7 @@ func (c *changes) screen(hidden *bool, blocked bool) {
 
 // EditThread applies moderators' curation or a new title.
 func (s *Service) EditThread(ctx context.Context, u *domain.User, id int64, ch ThreadChange) (Thread, error) {
-	a, err := s.thread(ctx, id, u)
-	if err == nil {
-		err = a.TakingPart()
-	}
+	a, err := moderation.TakingPart(s.thread(ctx, id, u))
 	if err != nil {
 		return Thread{}, err
 	}

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/hubtalks/hubtalks/server"
+	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
@@ -161,11 +162,33 @@ func (e *Env) Events(channel string) []Event {
 // Ptr returns a pointer to v.
 func Ptr[T any](v T) *T { return &v }
 
-// Hammer makes b.N requests to the listening server from one concurrent
-// HTTP client per user, each request built by request for its user and
-// that client's own count k (0, 1, …); any answer but want fails the
+// HammerCoalesced measures a coalesced live count: clients new
+// participants, one concurrent HTTP client each, make b.N requests to the
+// listening server (request builds a client's k-th, k = 0, 1, …; any answer
+// but 200 fails the benchmark); then the server shuts down, publishing the
+// last coalesced event, and the benchmark reports unit/s, unit/event and
+// the events of type typ stored on talk's public channel.
+func (e *Env) HammerCoalesced(b *testing.B, clients int, talk int64, typ, unit string, request func(k int) *http.Request) {
+	users := make([]testserver.User, clients)
+	for i := range users {
+		users[i] = e.NewUser("participant")
+	}
+	before := e.CountEvents(live.TalkChannel(talk), typ)
+	elapsed := e.hammer(b, users, http.StatusOK, request)
+	_ = e.Server.App().Shutdown()
+	events := e.CountEvents(live.TalkChannel(talk), typ) - before
+	b.ReportMetric(float64(b.N)/elapsed.Seconds(), unit+"/s")
+	if events > 0 {
+		b.ReportMetric(float64(b.N)/float64(events), unit+"/event")
+	}
+	b.ReportMetric(float64(events), "events")
+}
+
+// hammer makes b.N requests to the listening server from one concurrent
+// HTTP client per user, each request built by request for that
+// client's own count k (0, 1, …); any answer but want fails the
 // benchmark. It returns how long the requests took.
-func (e *Env) Hammer(b *testing.B, users []testserver.User, want int, request func(u testserver.User, k int) *http.Request) time.Duration {
+func (e *Env) hammer(b *testing.B, users []testserver.User, want int, request func(k int) *http.Request) time.Duration {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: len(users)}}
 	var next, failed atomic.Int64
 	b.ResetTimer()
@@ -176,7 +199,7 @@ func (e *Env) Hammer(b *testing.B, users []testserver.User, want int, request fu
 		go func() {
 			defer wg.Done()
 			for k := 0; next.Add(1) <= int64(b.N); k++ {
-				req := request(u, k)
+				req := request(k)
 				req.Header.Set("Authorization", "Bearer "+u.Token)
 				resp, err := client.Do(req)
 				if err != nil {
