@@ -88,6 +88,15 @@ func (r seenRows) Swap(i, j int) {
 	r.last[i], r.last[j] = r.last[j], r.last[i]
 }
 
+// liveTalks are those of ids that are live now.
+func (Store) liveTalks(ctx context.Context, q sqlx.QueryerContext, ids []int64) ([]int64, error) {
+	var live []int64
+	if err := sqlx.SelectContext(ctx, q, &live, selectLive, pq.Array(ids)); err != nil {
+		return nil, fmt.Errorf("live talks: %w", err)
+	}
+	return live, nil
+}
+
 func (Store) upsertSeen(ctx context.Context, q sqlx.ExecerContext, r seenRows) error {
 	return dbx.Exec(ctx, q, "attendance marks", upsertSeen,
 		pq.Array(r.talks), pq.Array(r.users), pq.Array(r.minutes), pq.Array(r.first), pq.Array(r.last))

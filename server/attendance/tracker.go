@@ -130,9 +130,9 @@ func (t *Tracker) Sample(ctx context.Context) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	var live []int64
-	if err := t.db.SelectContext(ctx, &live, selectLive, ids); err != nil {
-		return fmt.Errorf("live talks: %w", err)
+	live, err := t.store.liveTalks(ctx, t.db, ids)
+	if err != nil {
+		return err
 	}
 	now := t.cfg.Now()
 	m := Minute(now)
