@@ -86,7 +86,7 @@ func BenchmarkSearchLatency(b *testing.B) {
 
 func benchFilter(q string) filter {
 	words, prefix := dbx.SearchTerms(q)
-	return filter{Words: words, Prefix: prefix, Kinds: []string{KindTalk, KindQuestion, KindPost}, Limit: 20}
+	return filter{Words: words, Prefix: prefix, Kinds: []string{KindTalk, KindQuestion, KindThread, KindPost}, Limit: 20}
 }
 
 // benchQueries makes n searches from documents picked at random (the same
