@@ -345,16 +345,22 @@ func deref(p *int) any {
 func TestTerms(t *testing.T) {
 	t.Parallel()
 	for q, want := range map[string][2]string{
-		"ce mark":        {"ce ", "mark"},
-		"regul":          {"", "regul"},
-		"ce ma":          {"ce ma", ""},
-		"ce mark ":       {"ce mark ", ""},
-		`"ce mark`:       {`"ce mark`, ""},
-		`"ce mark" regl`: {`"ce mark" `, "regl"},
-		"ce -mark":       {"ce -mark", ""},
-		"e-health":       {"e-health", ""},
-		"salud móvil":    {"salud ", "móvil"},
-		"apps or":        {"apps or", ""},
+		"ce mark":            {"ce ", "mark"},
+		"regul":              {"", "regul"},
+		"ce ma":              {"ce ma", ""},
+		"ce mark ":           {"ce mark ", ""},
+		`"ce mark`:           {`"ce mark`, ""},
+		`"ce mark" regl`:     {`"ce mark" `, "regl"},
+		"ce -mark":           {"ce -mark", ""},
+		"e-health":           {"e-health", ""},
+		"salud móvil":        {"salud ", "móvil"},
+		"apps or":            {"apps or", ""},
+		"data Data data":     {"data", ""},
+		"data apps DATA app": {"data apps ", "app"},
+		"data apps data":     {"data apps", ""},
+		"data or data":       {"data or ", "data"},
+		`"data data" data`:   {`"data data" `, "data"},
+		"-data data data":    {"-data data", ""},
 	} {
 		if w, p := dbx.SearchTerms(q); w != want[0] || p != want[1] {
 			t.Errorf("SearchTerms(%q) = %q, %q; want %q, %q", q, w, p, want[0], want[1])
