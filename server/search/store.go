@@ -174,16 +174,6 @@ func (s Store) Search(ctx context.Context, db *sqlx.DB, f filter) ([]Result, *st
 		return nil, nil, fmt.Errorf("search: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read only: nothing to keep
-	if strings.Contains(f.Words, `"`) {
-		// A phrase is guessed as its words together, and is far rarer:
-		// "aplicación paciente aplicaciones" guessed at 15,572 questions,
-		// found in 299, walked all 1,000,000 back (2.3 s). Reading the text
-		// index rechecks only the rows that have all its words.
-		if _, err := tx.ExecContext(ctx, bitmapsOnly); err != nil {
-			return nil, nil, fmt.Errorf("search: %w", err)
-		}
-		return s.search(ctx, tx, f)
-	}
 	if _, err := tx.ExecContext(ctx, plannedTimeout+`; SAVEPOINT planned`); err != nil {
 		return nil, nil, fmt.Errorf("search: %w", err)
 	}
