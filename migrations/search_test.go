@@ -46,6 +46,7 @@ func TestSearchMigrationReadsExistingRows(t *testing.T) {
 		{"the talk by its abstract, in Spanish", `SELECT count(*) FROM talks WHERE search_tsv @@ search_tsquery('search_spanish', 'regulacion', '')`},
 		{"the question by its answer", `SELECT count(*) FROM questions WHERE search_tsv @@ search_tsquery('search_spanish', '"organismo notificado"', '')`},
 		{"the post, stemmed", `SELECT count(*) FROM posts WHERE search_tsv @@ search_tsquery('search_spanish', 'diapositiva charla', '')`},
+		{"the thread by its title and opening message (0016)", `SELECT count(*) FROM threads WHERE search_tsv @@ search_tsquery('search_spanish', 'diapositiva donde', '')`},
 	} {
 		var n int
 		if err := db.QueryRow(c.query).Scan(&n); err != nil || n != 1 {

@@ -96,9 +96,11 @@ SELECT setval('questions_id_seq', 1000000) \g /dev/null
 DROP TABLE bench_q;
 
 -- 20,000 threads (ten per talk) and 1,000,000 posts, 3 % hidden.
-INSERT INTO threads (talk_id, author_id, title, body)
-SELECT t.id, u.id, initcap(pg_temp.bench_text(t.lang, 5)), pg_temp.bench_text(t.lang, 20)
-FROM generate_series(1, 20000) AS i JOIN bench_talks t ON t.n = 1 + i % 2000 JOIN bench_users u ON u.n = 1 + (i * 17) % 20000;
+INSERT INTO threads (talk_id, author_id, title, body, search_tsv)
+SELECT talk_id, author_id, title, body, search_thread_tsv(search_config(lang), title, body)
+FROM (SELECT t.id AS talk_id, t.lang, u.id AS author_id, initcap(pg_temp.bench_text(t.lang, 5)) AS title, pg_temp.bench_text(t.lang, 20) AS body
+      FROM generate_series(1, 20000) AS i JOIN bench_talks t ON t.n = 1 + i % 2000
+      JOIN bench_users u ON u.n = 1 + (i * 17) % 20000) s;
 CREATE TEMP TABLE bench_threads AS
 SELECT row_number() OVER (ORDER BY th.id) AS n, th.id, k.language AS lang
 FROM threads th JOIN talks k ON k.id = th.talk_id WHERE k.slug LIKE 'bench-%';

@@ -28,12 +28,48 @@ func SearchTerms(q string) (words, prefix string) {
 	}
 	last := q[start:end]
 	if utf8.RuneCountInString(last) < minPrefix || strings.EqualFold(last, "or") || strings.Count(q[:start], `"`)%2 == 1 {
-		return q, ""
+		return once(q, "")
 	}
 	if start > 0 {
 		if r, _ := utf8.DecodeLastRuneInString(q[:start]); !unicode.IsSpace(r) {
-			return q, ""
+			return once(q, "")
 		}
 	}
-	return q[:start], last
+	return once(q[:start], last)
+}
+
+// once drops a word said twice ("data data", or the prefix being typed
+// again as a whole word): the query means the same, but the planner takes
+// each repetition for another word and guesses a tiny share of the rows for
+// a word in a fifth of them ("aplicaciones" four times: 2,286 posts guessed,
+// 222,833 found, 3 s). Text with a quoted phrase or "or" is left as it is,
+// since there a repetition can mean something.
+func once(words, prefix string) (string, string) {
+	if strings.Contains(words, `"`) {
+		return words, prefix
+	}
+	fields := strings.Fields(words)
+	seen := make(map[string]bool, len(fields))
+	kept := fields[:0:0]
+	for _, w := range fields {
+		k := strings.ToLower(w)
+		if k == "or" {
+			return words, prefix
+		}
+		if !seen[k] {
+			seen[k] = true
+			kept = append(kept, w)
+		}
+	}
+	if len(kept) == len(fields) && !seen[strings.ToLower(prefix)] {
+		return words, prefix
+	}
+	if seen[strings.ToLower(prefix)] {
+		prefix = ""
+	}
+	out := strings.Join(kept, " ")
+	if prefix != "" {
+		out += " "
+	}
+	return out, prefix
 }

@@ -1,6 +1,7 @@
 // Package search is one search across the series (GET /search): talks
 // (title, speakers, tags, abstract), answered questions with their written
-// answers, and the visible posts of discussion threads, ranked, with
+// answers, discussion threads (title and opening message, as a Discourse
+// topic is found by its title) and their visible posts, ranked, with
 // highlighted snippets.
 //
 // It is PostgreSQL full-text search (migration 0013): each table keeps a
@@ -10,9 +11,10 @@
 // word, while it is being typed, matches as a prefix.
 //
 // Only what the caller may see is found: draft talks only by their staff;
-// never a hidden post or a post of a hidden thread, never a question that
-// is not answered (pending, approved, dismissed); and no author's name is
-// searched or shown, so erased authors stay anonymous. An erased speaker's
+// never a hidden thread, a hidden post, a reply to a hidden post or a post
+// of a hidden thread; never a question that is not answered (pending,
+// approved, dismissed); and no author's name is searched or shown, so
+// erased authors stay anonymous. An erased speaker's
 // name leaves the talk's vector (a trigger).
 package search
 
@@ -27,6 +29,7 @@ const (
 	KindTalk     = "talk"
 	KindQuestion = "question"
 	KindPost     = "post"
+	KindThread   = "thread"
 )
 
 // MaxQuery bounds ?q=, in characters.

@@ -345,19 +345,78 @@ func deref(p *int) any {
 func TestTerms(t *testing.T) {
 	t.Parallel()
 	for q, want := range map[string][2]string{
-		"ce mark":        {"ce ", "mark"},
-		"regul":          {"", "regul"},
-		"ce ma":          {"ce ma", ""},
-		"ce mark ":       {"ce mark ", ""},
-		`"ce mark`:       {`"ce mark`, ""},
-		`"ce mark" regl`: {`"ce mark" `, "regl"},
-		"ce -mark":       {"ce -mark", ""},
-		"e-health":       {"e-health", ""},
-		"salud móvil":    {"salud ", "móvil"},
-		"apps or":        {"apps or", ""},
+		"ce mark":            {"ce ", "mark"},
+		"regul":              {"", "regul"},
+		"ce ma":              {"ce ma", ""},
+		"ce mark ":           {"ce mark ", ""},
+		`"ce mark`:           {`"ce mark`, ""},
+		`"ce mark" regl`:     {`"ce mark" `, "regl"},
+		"ce -mark":           {"ce -mark", ""},
+		"e-health":           {"e-health", ""},
+		"salud móvil":        {"salud ", "móvil"},
+		"apps or":            {"apps or", ""},
+		"data Data data":     {"data", ""},
+		"data apps DATA app": {"data apps ", "app"},
+		"data apps data":     {"data apps", ""},
+		"data or data":       {"data or ", "data"},
+		`"data data" data`:   {`"data data" `, "data"},
+		"-data data data":    {"-data data", ""},
 	} {
 		if w, p := dbx.SearchTerms(q); w != want[0] || p != want[1] {
 			t.Errorf("SearchTerms(%q) = %q, %q; want %q, %q", q, w, p, want[0], want[1])
 		}
+	}
+}
+
+// TestFindsThreadsByTitle: a thread is found by its title and opening
+// message, as a result of its own (a post repeats neither); a hidden
+// thread, its posts and a reply to a hidden post are never found.
+func TestFindsThreadsByTitle(t *testing.T) {
+	t.Parallel()
+	s := newSeries(t)
+	k := s.talk(map[string]any{"title": "Public talk"})
+	thread := func(title, body string) threads.Thread {
+		var th threads.Thread
+		testserver.Must(t, s.Post(fmt.Sprintf("/api/v1/talks/%d/threads", k.ID), s.user.Token, map[string]any{"title": title, "body": body}), 201).JSON(t, &th)
+		return th
+	}
+	post := func(th int64, body string, parent *int64) threads.Post {
+		var p threads.Post
+		testserver.Must(t, s.Post(fmt.Sprintf("/api/v1/threads/%d/posts", th), s.user.Token, map[string]any{"body": body, "parent_id": parent}), 201).JSON(t, &p)
+		return p
+	}
+	shown := thread("Quokka slides", "Where are the <slides>?")
+	reply := post(shown.ID, "On the talk's page.", nil)
+	hidden := thread("Quokka spam", "Buy quokkas")
+	post(hidden.ID, "Quokka reply in a hidden thread", nil)
+	testserver.Must(t, s.Patch(fmt.Sprintf("/api/v1/threads/%d", hidden.ID), s.mod.Token, map[string]any{"hidden": true}), 200)
+	parent := post(shown.ID, "Quokka rant", nil)
+	child := post(shown.ID, "Quokka answer to the rant", &parent.ID)
+	testserver.Must(t, s.Patch(fmt.Sprintf("/api/v1/posts/%d", parent.ID), s.mod.Token, map[string]any{"hidden": true}), 200)
+
+	items := s.find("quokka")
+	if fmt.Sprint(ids(items)) != fmt.Sprint([]string{fmt.Sprintf("thread:%d", shown.ID)}) {
+		t.Fatalf("quokka: %v, want only thread %d (not hidden thread %d, nor reply %d to a hidden post)", ids(items), shown.ID, hidden.ID, child.ID)
+	}
+	r := items[0]
+	if r.Title != "Quokka slides" || r.Talk.ID != k.ID || !strings.Contains(r.Snippet, "<mark>Quokka</mark>") || r.RecordingAt != nil {
+		t.Errorf("thread result %+v", r)
+	}
+	// The opening message, escaped; ?type=thread narrows to threads.
+	items, _ = s.search("", url.Values{"q": {"slides where"}, "type": {"thread"}})
+	if len(items) != 1 || items[0].ID != shown.ID || !strings.Contains(items[0].Snippet, "&lt;<mark>slides</mark>&gt;") {
+		t.Errorf("opening message: %+v", items)
+	}
+	// A post is found by its own words, not by its thread's title.
+	if items := s.find("talk's page"); !has(items, search.KindPost, reply.ID) {
+		t.Errorf("post: %+v", items)
+	}
+	if items, _ := s.search("", url.Values{"q": {"slides"}, "type": {"post"}}); len(items) != 0 {
+		t.Errorf("posts by the thread's title: %+v", items)
+	}
+	// A new title is searched at once; the thread unhidden is found again.
+	testserver.Must(t, s.Patch(fmt.Sprintf("/api/v1/threads/%d", hidden.ID), s.mod.Token, map[string]any{"hidden": false, "title": "Wombat offer"}), 200)
+	if items := s.find("wombat"); !has(items, search.KindThread, hidden.ID) {
+		t.Errorf("retitled, unhidden: %+v", items)
 	}
 }

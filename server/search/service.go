@@ -36,7 +36,7 @@ func (s *Service) Search(ctx context.Context, viewer *domain.User, q Query) (htt
 
 // filter checks a request and makes it the store's filter.
 func (q Query) filter(viewer *domain.User) (filter, error) {
-	f := filter{Viewer: viewer, Limit: q.Page.Limit, Kinds: []string{KindTalk, KindQuestion, KindPost}}
+	f := filter{Viewer: viewer, Limit: q.Page.Limit, Kinds: []string{KindTalk, KindQuestion, KindThread, KindPost}}
 	var v domain.Checker
 	text := strings.TrimLeft(q.Q, " \t\r\n")
 	v.Check(strings.TrimSpace(text) != "", "q", "is required: the words to search for")
@@ -45,10 +45,10 @@ func (q Query) filter(viewer *domain.User) (filter, error) {
 	f.Words, f.Prefix = dbx.SearchTerms(text)
 	switch q.Type {
 	case "":
-	case KindTalk, KindQuestion, KindPost:
+	case KindTalk, KindQuestion, KindThread, KindPost:
 		f.Kinds = []string{q.Type}
 	default:
-		v.Add("type", "must be talk, question or post")
+		v.Add("type", "must be talk, question, thread or post")
 	}
 	if err := v.Err(); err != nil {
 		return f, err

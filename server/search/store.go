@@ -69,12 +69,20 @@ const (
 			WHERE q.search_tsv @@ x.q AND ` + talks.AccessVisible + `
 			UNION ALL
 			SELECT 3, p.id, t.talk_id, ts_rank(p.search_tsv, x.q)
-			FROM (SELECT id, thread_id, search_tsv FROM posts
+			FROM (SELECT id, thread_id, parent_id, search_tsv FROM posts
 				WHERE 'post' = ANY($5) AND NOT hidden AND search_tsv @@ search_tsquery_any($1, $4)
 				ORDER BY id DESC LIMIT $12) p
 			CROSS JOIN LATERAL (SELECT t.talk_id FROM threads t WHERE t.id = p.thread_id AND NOT t.hidden OFFSET 0) t
 			JOIN talks k ON k.id = t.talk_id ` + languageQuery + `
 			WHERE p.search_tsv @@ x.q AND ` + talks.AccessVisible + `
+			  AND NOT EXISTS (SELECT FROM posts pp WHERE pp.id = p.parent_id AND pp.hidden)
+			UNION ALL
+			SELECT 4, t.id, t.talk_id, ts_rank(t.search_tsv, x.q)
+			FROM (SELECT id, talk_id, search_tsv FROM threads
+				WHERE 'thread' = ANY($5) AND NOT hidden AND search_tsv @@ search_tsquery_any($1, $4)
+				ORDER BY id DESC LIMIT $12) t
+			JOIN talks k ON k.id = t.talk_id ` + languageQuery + `
+			WHERE t.search_tsv @@ x.q AND ` + talks.AccessVisible + `
 		),
 		page AS (
 			SELECT * FROM hits WHERE NOT $6 OR (rank, kind, id) < ($7::real, $8::integer, $9::bigint)
@@ -86,13 +94,13 @@ const (
 				WHEN 1 THEN concat_ws(E'\n', nullif(k.search_speakers, ''), nullif(search_tags(k.tags), ''), nullif(k.abstract, ''), k.title)
 				WHEN 2 THEN concat_ws(E'\n', q.body,
 					(SELECT string_agg(a.body, E'\n' ORDER BY a.created_at, a.id) FROM answers a WHERE a.question_id = q.id))
-				ELSE p.body END, E'\uE000\uE001\x01', ''), '<', E'<\x01'), x.q, $11) AS snippet,
+				WHEN 3 THEN p.body ELSE concat_ws(E'\n', nullif(t.body, ''), t.title) END, E'\uE000\uE001\x01', ''), '<', E'<\x01'), x.q, $11) AS snippet,
 			CASE page.kind WHEN 2 THEN recording_second(q.taken_at, k.live_started_at, k.recording_offset_seconds, k.recording_video_id)
 				END AS recording_at
 		FROM page JOIN talks k ON k.id = page.talk_id JOIN qs x ON x.cfg = search_config(k.language)
 		LEFT JOIN questions q ON page.kind = 2 AND q.id = page.id
 		LEFT JOIN posts p ON page.kind = 3 AND p.id = page.id
-		LEFT JOIN threads t ON t.id = p.thread_id
+		LEFT JOIN threads t ON t.id = CASE page.kind WHEN 3 THEN p.thread_id WHEN 4 THEN page.id END
 		ORDER BY page.rank DESC, page.kind DESC, page.id DESC`
 )
 
@@ -105,7 +113,7 @@ const headlineOptions = `StartSel=` + markStart + `, StopSel=` + markStop +
 const RankWindow = 300
 
 // kindNames are the kinds in the order of the query's kind column.
-var kindNames = [...]string{1: KindTalk, 2: KindQuestion, 3: KindPost}
+var kindNames = [...]string{1: KindTalk, 2: KindQuestion, 3: KindPost, 4: KindThread}
 
 // Store is the search's SQL.
 type Store struct{}
@@ -148,9 +156,13 @@ type resultRow struct {
 // walk read them all, 1.4 s). So the first try has plannedTimeout; past it,
 // the search runs again with bitmapsOnly, which reads the GIN index
 // whatever the guess (fast for a rare word, slow for a common one: hence
-// not the first try).
+// not the first try). Since migration 0016 keeps statistics of 10,000 words
+// per vector, such guesses are rare, and the limit is a second: at 100 ms a
+// busy server (a load average of 25 on two cores, the bench of 2026-12-02)
+// timed out one search in two, and retried common words with bitmaps for
+// seconds ("mobile": 7.3 s, where the planned search took 124 ms).
 const (
-	plannedTimeout = `SET LOCAL statement_timeout = 100`
+	plannedTimeout = `SET LOCAL statement_timeout = 1000`
 	bitmapsOnly    = `SET LOCAL statement_timeout TO DEFAULT; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off`
 )
 

@@ -3127,14 +3127,14 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Search the series: talks, answered questions with their answers, thread posts; ranked, only what the caller may see */
+        /** Search the series: talks, answered questions with their answers, discussion threads (title and opening message) and their posts; ranked, only what the caller may see */
         get: {
             parameters: {
                 query: {
                     /** @description web search syntax (quoted phrases, -word, or); the last word matches as a prefix while typed; accents ignored */
                     q: string;
                     /** @description only results of this kind */
-                    type?: "talk" | "question" | "post";
+                    type?: "talk" | "question" | "thread" | "post";
                     limit?: number;
                     cursor?: string;
                 };
@@ -4149,7 +4149,7 @@ export interface components {
         };
         SearchResult: {
             /** @enum {string} */
-            type: "talk" | "question" | "post";
+            type: "talk" | "question" | "thread" | "post";
             talk: {
                 id: number;
                 slug: string;
