@@ -324,8 +324,8 @@ func TestPatchMeRenamesEverywhere(t *testing.T) {
 	if !strings.Contains(string(q.Body), "Zo") || strings.Contains(string(q.Body), u.Name) {
 		t.Fatalf("questions still show the old name: %s", q.Body)
 	}
-	// Fields not accepted yet are refused.
-	wantProblem(t, env.Patch("/api/v1/me", u.Token, map[string]string{"locale": "fr"}), 422, "validation_failed", "")
+	// Unknown fields are refused.
+	wantProblem(t, env.Patch("/api/v1/me", u.Token, map[string]string{"nickname": "Zo"}), 422, "validation_failed", "")
 	wantProblem(t, env.Patch("/api/v1/me", u.Token, map[string]string{"display_name": "Evil\u202Egnp.exe"}), 422, "validation_failed", "display_name")
 }
 
