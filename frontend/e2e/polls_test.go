@@ -34,6 +34,12 @@ func TestPollJourney(t *testing.T) {
 
 	projector := b.Tab("projector", nil)
 	projector.Open(talk.Path("/present"), tid("present-poll"))
+	// A floater lives 3.2 s: the projector notes every one it shows, so a
+	// slow machine cannot make the test look after it has gone.
+	eval[bool](projector, `window.seenFloaters = [];
+		new MutationObserver(() => document.querySelectorAll('[data-testid="reaction-floater"]')
+			.forEach(f => window.seenFloaters.push(f.textContent))).observe(document.body, {childList: true, subtree: true});
+		true`)
 
 	// Each participant votes for a different option; the form is replaced by
 	// "You answered" once the server has the ballot.
@@ -63,7 +69,7 @@ func TestPollJourney(t *testing.T) {
 	// The projector's bars: Europe 1, Africa 1, the rest 0 — live.
 	projector.Until("both votes on the projector's chart",
 		`[...document.querySelectorAll('[data-testid="present-poll"] [data-testid="poll-bar"]')].map(b => b.dataset.count).join(',') === '1,1,0,0,0'`)
-	projector.Until("the reaction floating up", `[...document.querySelectorAll('[data-testid="reaction-floater"]')].some(f => f.textContent === '💡')`)
+	projector.Until("the reaction floating up", `window.seenFloaters.includes('💡')`)
 	console.Until("the console's results live", `document.querySelector('[data-testid="console-poll"] [data-testid="poll-chart"]')?.dataset.ballots === '2'`)
 
 	// On a 360 px phone: the live room with its poll and the projector fit.
