@@ -126,9 +126,10 @@ func main() {
 		fmt.Fprintln(os.Stderr, "hubtalks-load:", err)
 		os.Exit(2)
 	}
-	if lim, err := raiseNoFile(uint64(cfg.subscribers) + 1024); err != nil {
+	// With -procs the children hold the sockets, each raising its own limit.
+	if lim, err := raiseNoFile(uint64(cfg.subscribers/cfg.procs) + 1024); err != nil {
 		fmt.Fprintf(os.Stderr, "hubtalks-load: raise RLIMIT_NOFILE: %v (limit %d)\n", err, lim)
-		if lim < uint64(cfg.subscribers)+64 {
+		if lim < uint64(cfg.subscribers/cfg.procs)+64 {
 			os.Exit(1)
 		}
 	}
