@@ -28,7 +28,6 @@ export const ALLOWLIST: string[] = [
   'components/PollStage.svelte',
   'pages/Account.svelte',
   'pages/Talk.svelte',
-  'pages/MyTalks.svelte',
   // Not converted yet (first i18n session ran out of time).
   'pages/TalkEdit.svelte',
   'pages/TalkReport.svelte',
