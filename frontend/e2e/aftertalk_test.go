@@ -50,7 +50,7 @@ func TestAfterTheTalk(t *testing.T) {
 
 	staff := b.Tab("admin", &admin)
 	staff.Open(talk.Path("/report"))
-	for id, want := range map[string]string{"r-registered": "4", "r-confirmed": "4", "r-attended": "4", "r-share": "3 (75 %)",
+	for id, want := range map[string]string{"r-registered": "4", "r-confirmed": "4", "r-attended": "4", "r-share": "3 (75%)",
 		"r-peak": "38", "r-asked": "8", "r-answered": "6", "r-flags": "1"} {
 		staff.Until(id+" = "+want, `document.querySelector(`+js(tid(id))+`)?.textContent.trim() === `+js(want))
 	}
