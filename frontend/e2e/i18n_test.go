@@ -160,7 +160,9 @@ func (mb *mailbox) message(addr, subject string) (lang, text string) {
 // with its language, asks in the live room; a moderator in the same
 // language approves it in the console and sees the flag queue; someone
 // browsing in another language votes for it, and the asker sees the vote
-// arrive. Every text the test expects comes from the frontend catalogs
+// arrive. The reminder goes out in the language signed up in; then the
+// asker picks the voter's language in the menu, and the password reset
+// page and message speak that one. Every text the test expects comes from the frontend catalogs
 // (frontend/src/i18n/<code>.json) and the server's (server/i18n), and
 // axe-core finds nothing serious or critical on each screen. One server,
 // one browser; each language has its own talk and its own people.
@@ -292,6 +294,41 @@ func TestI18nJourneys(t *testing.T) {
 			// the asker's language.
 			asker.Until("the vote, live", `document.querySelector(`+js(qsel(asked, tid("votes")))+`)?.textContent === '1'`)
 			textIs(asker, qsel(asked, tid("vote-hint")), cat.T("question.voteHint", "count", 1, "hint", "canVote"))
+
+			// The reminder a day ahead, as the worker enqueues it for someone
+			// registered before then: in the language signed up in.
+			if _, err := app.Env.DB.Exec(`UPDATE registrations SET confirmed_at = now() - interval '2 days'
+				WHERE talk_id = $1 AND user_id = (SELECT id FROM users WHERE lower(email) = lower($2))`, talk.ID, email); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := mb.worker.EnqueueReminders(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			lang, text = mb.message(email, i18n.T(j.code, "reminder.24h.subject", i18n.Data{"Title": j.title}))
+			if lead := i18n.N(j.code, "reminder.lead", 24, nil); lang != j.code || !strings.Contains(text, lead) {
+				t.Errorf("reminder: Content-Language %q, want %q, and %q in:\n%s", lang, j.code, lead, text)
+			}
+
+			// The asker picks the voter's language in the menu: the account
+			// keeps the choice, and it beats the language signed up in, for
+			// the page and for the password reset message.
+			asker.do("choose "+j.voterCode, chromedp.SetValue(chromedp.CSS(tid("language-menu")), j.voterCode),
+				chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-testid="language-menu"]').dispatchEvent(new Event('change'))`))
+			inLanguage(asker, vcat)
+			testkit.WaitFor(t, "the choice kept in the account", waitFor, func() bool {
+				var chosen *string
+				err := app.Env.DB.Get(&chosen, `SELECT locale FROM users WHERE lower(email) = lower($1)`, email)
+				return err == nil && chosen != nil && *chosen == j.voterCode
+			})
+			asker.Open("/account/reset")
+			inLanguage(asker, vcat)
+			asker.Type(tid("reset-email"), email)
+			asker.Click(tid("reset-request"))
+			textIs(asker, tid("reset-requested"), vcat.T("reset.requested"))
+			lang, text = mb.message(email, i18n.T(j.voterCode, "account.reset.subject", nil))
+			if greeting := i18n.T(j.voterCode, "mail.greeting", i18n.Data{"Name": name}); lang != j.voterCode || !strings.Contains(text, greeting) {
+				t.Errorf("reset: Content-Language %q, want %q, and the greeting %q in:\n%s", lang, j.voterCode, greeting, text)
+			}
 
 			for _, tab := range []*Tab{asker, moderator, voter} {
 				noCSPViolations(tab)
