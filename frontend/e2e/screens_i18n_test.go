@@ -2,8 +2,8 @@
 
 package e2e
 
-// Screenshots of the schedule and the live room in English, Spanish and
-// German at 1280 and 360 px, and the pseudo-locale en-XA (every message
+// Screenshots of the schedule and the live room in English, Spanish,
+// German and French at 1280 and 360 px, and the pseudo-locale en-XA (every message
 // accented and 40 % longer) on the schedule, a talk, the live room, the
 // console and the projector, failing where its longer text is clipped:
 //
@@ -70,9 +70,10 @@ func TestScreensI18n(t *testing.T) {
 		"en":    {schedule, room},
 		"es":    {schedule, room},
 		"de":    {schedule, room},
+		"fr":    {schedule, room},
 		"en-XA": {schedule, room, {"talk", live.Path(""), "main h1", participant}, {"console", live.Path("/console"), tid("start-session"), speaker}, {"present", live.Path("/present"), "main", ""}},
 	}
-	for _, lang := range []string{"en", "es", "de", "en-XA"} {
+	for _, lang := range []string{"en", "es", "de", "fr", "en-XA"} {
 		for _, p := range shots[lang] {
 			var user *testserver.User
 			if p.token != "" {
