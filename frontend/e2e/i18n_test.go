@@ -352,3 +352,67 @@ func titleLang(tab *Tab, sel, want string) {
 		tab.fail("%s has lang %q, want %q", sel, got, want)
 	}
 }
+
+// TestI18nTalkPageAndEditor: in German, the page of an English talk says
+// the talk is in English, in German, while its title and abstract carry
+// lang="en" and the seats are counted in German; a German talk needs no
+// such notice. The talk editor speaks German too: its own time check and
+// a server's field message, both said in German.
+func TestI18nTalkPageAndEditor(t *testing.T) {
+	app := startApp(t)
+	mod := app.Env.NewUser("moderator")
+	en := app.createTalk(mod, "Remote monitoring after heart failure", "post")
+	de := app.createTalk(mod, "Digitale Gesundheitsanwendungen in der Praxis", "post")
+	testserver.Must(t, app.Env.Patch(fmt.Sprintf("/api/v1/talks/%d", de.ID), mod.Token, map[string]any{"language": "de"}), 200)
+
+	b := newBrowser(t, app)
+	moritz := b.Tab("moderator (de)", &mod)
+	speaks(moritz, "de-DE,de;q=0.9")
+
+	moritz.Open(en.Path(""))
+	inLanguage(moritz, "de", "Programm")
+	moritz.Until("the notice, in German", `document.querySelector(`+js(tid("talk-language-notice"))+`)?.textContent.trim() === 'Dieser Vortrag ist auf Englisch.'`)
+	if got := eval[string](moritz, `document.querySelector(`+js(tid("talk-language-notice"))+`).closest('[lang]').lang`); got != "de" {
+		moritz.fail("the notice is in the interface language, yet its lang is %q", got)
+	}
+	for _, sel := range []string{tid("talk-title"), tid("talk-abstract")} {
+		if got := eval[string](moritz, `document.querySelector(`+js(sel)+`).lang`); got != "en" {
+			moritz.fail("%s of the English talk in the German interface: lang %q", sel, got)
+		}
+	}
+	if got := eval[string](moritz, `document.querySelector('#about-h').textContent.trim() + ' | ' + document.querySelector(`+js(tid("capacity"))+`).textContent.replace(/\s+/g, ' ').trim()`); got != "Über diesen Vortrag | 0 von 50 Plätzen belegt" {
+		moritz.fail("the abstract's heading and the seats in German: %q", got)
+	}
+
+	moritz.Open(de.Path(""))
+	moritz.Until("the German talk's title", `document.querySelector(`+js(tid("talk-title"))+`)?.textContent === `+js(de.Title))
+	if eval[bool](moritz, `!!document.querySelector(`+js(tid("talk-language-notice"))+`)`) {
+		moritz.fail("a German talk in the German interface has the other-language notice")
+	}
+	if got := eval[string](moritz, `document.querySelector(`+js(tid("talk-title"))+`).lang`); got != "" {
+		moritz.fail("a German talk's title in the German interface has lang %q", got)
+	}
+
+	// The editor: labels and option names in German, then the form's own check of the times.
+	moritz.Open(en.Path("/edit"), tid("talk-title-input"))
+	inLanguage(moritz, "de", "Programm")
+	if got := eval[string](moritz, `document.querySelector('h1').textContent.trim() + ' | ' + document.querySelector('#t-format option[value="onsite"]').textContent + ' | ' + document.querySelector('#t-lang option[value="en"]').textContent`); got != "Vortrag bearbeiten | Vor Ort | Englisch" {
+		moritz.fail("the editor in German: %q", got)
+	}
+	eval[bool](moritz, `(() => { const i = document.querySelector('#t-end'); i.value = '2020-01-01T10:00'; i.dispatchEvent(new Event('input', {bubbles: true})); return true })()`)
+	moritz.Click(tid("talk-save"))
+	moritz.Until("the end before the start, in German", `document.querySelector('#t-end-err')?.textContent === 'Der Vortrag muss nach seinem Beginn enden.'`)
+	moritz.Until("the form's alert, in German", `document.querySelector('form [role="alert"]')?.textContent.trim() === 'Bitte korrigieren Sie die unten markierten Felder.'`)
+
+	// A server's field message (English, naming the API) said in German.
+	moritz.Open(en.Path("/edit"), tid("talk-title-input"))
+	moritz.do("clear the title", clearField(tid("talk-title-input")))
+	moritz.Type(tid("talk-title-input"), "ab")
+	moritz.Click(tid("talk-save"))
+	moritz.Until("the title's length, in German", `document.querySelector('#t-title-err')?.textContent === 'Verwenden Sie 3 bis 200 Zeichen.'`)
+	var title string
+	if err := app.Env.DB.Get(&title, `SELECT title FROM talks WHERE id = $1`, en.ID); err != nil || title != en.Title {
+		t.Fatalf("title after a refused form: %q (%v)", title, err)
+	}
+	noCSPViolations(moritz)
+}
