@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -231,6 +232,37 @@ func TestProjectorControls(t *testing.T) {
 	projector.Until("out of full screen", `!document.fullscreenElement && document.querySelector(`+js(tid("fullscreen"))+`).getAttribute('aria-pressed') === 'false'`)
 	projector.do("f", chromedp.KeyEvent("f"))
 	projector.Until("full screen again with F", `document.fullscreenElement === document.documentElement`)
+
+	// The projector in German (?lang=de): its controls, headings, vote counts,
+	// the QR code's name and the tab's title; the talk's title as typed.
+	projector.Open(talk.Path("/present?lang=de"))
+	projector.Until("the projector in German", `document.documentElement.lang === 'de' && document.querySelector(`+js(tid("names-toggle"))+`)?.textContent.trim() === 'Namen'`)
+	projector.Visible(qsel(q, tid("votes")))
+	got := eval[map[string]string](projector, `({
+		full: document.querySelector(`+js(tid("fullscreen"))+`).textContent.trim(),
+		fullTitle: document.querySelector(`+js(tid("fullscreen"))+`).title,
+		settings: document.querySelector('.controls').getAttribute('aria-label'),
+		top: document.querySelector('#top-h').textContent,
+		ask: document.querySelector(`+js(tid("pinned-question")+" .label")+`).textContent,
+		votes: document.querySelector(`+js(qsel(q, tid("votes")))+`).getAttribute('aria-label'),
+		viewers: document.querySelector(`+js(tid("viewers"))+`).textContent,
+		qr: document.querySelector(`+js(tid("qr")+" svg")+`).getAttribute('aria-label'),
+		title: document.title,
+		h1: document.querySelector('header h1').textContent,
+	})`)
+	want := map[string]string{
+		"full": "Vollbild", "fullTitle": "Vollbild (F)", "settings": "Einstellungen der Projektoransicht", "top": "Beliebteste Fragen",
+		"ask": "Stellen Sie Ihre Fragen", "title": "Digital therapeutics in Germany · Fragen und Antworten", "h1": "Digital therapeutics in Germany",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			projector.fail("in German, %s = %q, want %q", k, got[k], v)
+		}
+	}
+	if !regexp.MustCompile(`^\d+ Stimmen?$`).MatchString(got["votes"]) || !strings.HasPrefix(got["qr"], "QR-Code für ") ||
+		(!strings.HasSuffix(got["viewers"], " schauen zu") && !strings.HasSuffix(got["viewers"], " schaut zu")) {
+		projector.fail("in German: votes %q, QR code %q, viewers %q", got["votes"], got["qr"], got["viewers"])
+	}
 	noBrowserDialogs(projector)
 	noCSPViolations(projector)
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { literals, placeholders } from './lint';
+import { literals, placeholders, sentences } from './lint';
 
 describe('literal text lint', () => {
   it('catches a text node with letters', () => {
@@ -42,5 +42,28 @@ describe('literal strings in expressions', () => {
   });
   it('lets comparisons, ids, keys and class names through', () => {
     expect(literals("<p class={a ? 'btn small' : 'btn'}>{s === 'open' ? t('poll.live') : t('poll.results', { kind: 'words' })}</p>")).toEqual([]);
+  });
+});
+
+describe('English sentences in modules', () => {
+  it('catches a sentence or a phrase in any kind of quotes', () => {
+    const src = "const a = 'Network error';\nthrow new Error(\"Something went wrong.\");\nconst b = `Imported ${n} videos`;\nconst c = { q: 'Where are you joining from?' };";
+    expect(sentences(src)).toEqual([
+      { line: 1, text: 'Network error' },
+      { line: 2, text: 'Something went wrong.' },
+      { line: 3, text: 'Imported ${n} videos' },
+      { line: 4, text: 'Where are you joining from?' },
+    ]);
+  });
+  it('lets code, single words, headers, paths and comments through', () => {
+    const src = [
+      "// Turns 'the email is wrong' into 'The email is wrong.'",
+      "/** \"Spanish\" for \"es\", e.g. 'Europe/Lisbon' → 'Lisbon'. */",
+      "headers['Content-Type'] = 'application/json';",
+      "const z = 'Europe/Brussels', w = 'Anonymous', u = 'https://example.org/a b';",
+      "t('live.askDone', { name: 'x y' }); const k = 'hubtalks.present.names';",
+      "const s = `${a} ${b}`;",
+    ].join('\n');
+    expect(sentences(src)).toEqual([]);
   });
 });

@@ -138,3 +138,29 @@ export function literals(source: string): Literal[] {
   flush();
   return found;
 }
+
+/**
+ * A string that is plainly an English sentence or phrase: a capital, then
+ * lowercase, then more words separated by spaces (commas, apostrophes and
+ * hyphens inside), and at most an end mark. Single words ("Yes"), header
+ * names ("Content-Type"), paths, ids and code are left alone: in a .ts file
+ * those are far more often code than text, and a lint that cries wolf gets
+ * switched off.
+ */
+const SENTENCE = /^\p{Lu}\p{Ll}+(?:[,’'-]?\s+[\p{L}’'-]+)+[.?!…:]?$/u;
+
+/**
+ * The English sentences among the string literals of a TypeScript module
+ * (comments skipped; `${…}` in a template literal counts as a word).
+ */
+export function sentences(source: string): Literal[] {
+  // Comments out, line breaks kept (a // inside a string such as a URL is not one).
+  const src = source.replace(/\/\*[\s\S]*?\*\/|(['"`])(?:\\.|(?!\1)[^\\])*\1|\/\/[^\n]*/g, (m) => (m.startsWith('/') ? blank(m) : m));
+  const found: Literal[] = [];
+  const re = /(['"`])((?:\\.|(?!\1)[^\\])*)\1/g;
+  for (let m; (m = re.exec(src)); ) {
+    const value = m[2].replace(/\$\{[^}]*\}/g, 'x');
+    if (!value.includes('\n') && SENTENCE.test(value)) found.push({ line: src.slice(0, m.index).split('\n').length, text: m[2] });
+  }
+  return found;
+}

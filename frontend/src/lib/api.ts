@@ -3,6 +3,7 @@
 
 import type { components, paths } from './api-types';
 import { t } from './i18n.svelte';
+import { feedQuery } from './calendar';
 
 // The API's types are generated from server/openapi.json (npm run gen:api),
 // which a Go test holds to the server's real answers; nothing here is kept
@@ -186,7 +187,7 @@ async function send(method: string, path: string, opts: RequestOptions = {}): Pr
     throw new ApiError({
       status: 0,
       code: 'network',
-      title: 'Network error',
+      title: t('error.networkTitle'),
       detail: t('error.network'),
     });
   }
@@ -216,7 +217,7 @@ async function toError(res: Response): Promise<ApiError> {
   const fallback: Record<number, string> = {
     401: t('error.unauthorized'),
     403: t('error.forbidden'),
-    404: 'Not found.',
+    404: t('error.notFound'),
     429: t('error.tooMany'),
   };
   return new ApiError({
@@ -237,7 +238,7 @@ async function json<T>(method: string, path: string, opts?: RequestOptions): Pro
     throw new ApiError({
       status: res.status,
       code: 'bad_response',
-      title: 'Unexpected response',
+      title: t('error.badResponseTitle'),
       detail: t('error.badResponse'),
     });
   }
@@ -328,7 +329,8 @@ export const api = {
   setPhoto: (file: Blob) => call('put', '/api/v1/me/photo', { rawBody: file, contentType: file.type }),
   removePhoto: () => call('delete', '/api/v1/me/photo'),
   speaker: (id: number) => call('get', '/api/v1/users/{id}', { params: { id } }),
-  speakerIcsUrl: (id: number) => `${BASE}/speakers/${id}/talks.ics`,
+  // Calendar files and feeds in the interface language (?lang=).
+  speakerIcsUrl: (id: number) => `${BASE}/speakers/${id}/talks.ics${feedQuery()}`,
   /** PATCH /me {locale}: the account's language (null = follow the browser). */
   setMyLocale: (locale: string | null) =>
     call('patch', '/api/v1/me', { body: { locale } as unknown as Body<'/api/v1/me', 'patch'> }),
@@ -341,8 +343,8 @@ export const api = {
   cancelTalk: (id: number) => call('post', '/api/v1/talks/{id}/cancel', { params: { id } }),
   setTalkStatus: (id: number, status: Body<'/api/v1/talks/{id}/status', 'post'>['status']) =>
     call('post', '/api/v1/talks/{id}/status', { params: { id }, body: { status } }),
-  icsUrl: (id: number) => `${BASE}/talks/${id}.ics`,
-  feedUrl: () => `${BASE}/talks.ics`,
+  icsUrl: (id: number) => `${BASE}/talks/${id}.ics${feedQuery()}`,
+  feedUrl: () => `${BASE}/talks.ics${feedQuery()}`,
 
   // Registrations
   register: (id: number) => call('post', '/api/v1/talks/{id}/registrations', { params: { id } }),

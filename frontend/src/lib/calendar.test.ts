@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { googleUrl, outlookUrl, webcalUrl } from './calendar';
+import { feedQuery, googleUrl, outlookUrl, webcalUrl } from './calendar';
 
 const e = { title: 'Health & data', start: '2026-11-27T10:00:00Z', end: '2026-11-27T11:00:00Z', details: 'https://talks.example.org/talks/1-x', location: 'Online' };
 
@@ -17,5 +17,11 @@ describe('calendar links', () => {
   });
   it('subscribes with webcal', () => {
     expect(webcalUrl('/api/v1/talks.ics', 'https://talks.example.org')).toBe('webcal://talks.example.org/api/v1/talks.ics');
+  });
+  it('asks for the feed in the interface language, English by default', () => {
+    expect(feedQuery('de')).toBe('?lang=de');
+    expect(feedQuery('en')).toBe('');
+    expect(feedQuery('en-XA')).toBe('');
+    expect(feedQuery()).toBe('');
   });
 });

@@ -1,5 +1,6 @@
 // "Add to calendar" beyond the .ics file: Google Calendar and Outlook
 // event templates, and a webcal:// address to subscribe to the feed.
+import { LOCALES, locale } from './i18n.svelte';
 
 export interface CalendarEvent {
   title: string;
@@ -33,4 +34,13 @@ export function outlookUrl(e: CalendarEvent): string {
 /** The feed's address for calendar apps that subscribe (webcal://, or webcals:// is not used: most apps take webcal for https). */
 export function webcalUrl(path: string, origin = location.origin): string {
   return origin.replace(/^https?:/, 'webcal:') + path;
+}
+
+/**
+ * `?lang=es` (etc.) for a calendar feed in the interface language. A feed is
+ * one address for everyone, in English unless its URL says otherwise; the
+ * pseudo-locale gets English.
+ */
+export function feedQuery(code: string = locale()): string {
+  return code !== 'en' && (LOCALES as readonly string[]).includes(code) ? `?lang=${code}` : '';
 }

@@ -8,6 +8,8 @@ import type en from '../i18n/en.json';
 
 export type MessageKey = keyof typeof en;
 export type Values = Record<string, unknown>;
+/** What a page that needs an account is for: a case of needLogin.text. */
+export type LoginReason = 'account' | 'moderate' | 'myTalks' | 'manageTalks' | 'report' | 'console' | 'users' | 'page';
 type Catalog = Record<string, (d?: Values) => string>;
 
 export const LOCALES = ['en', 'es', 'fr', 'de', 'it', 'pt'] as const;

@@ -3,6 +3,7 @@
 // (pollsOf), shared by every component of the page.
 
 import { api, type Ballot, type Poll, type PollResults } from './api';
+import { t } from './i18n.svelte';
 import type { LiveEvent } from './live';
 import type { LiveTalk } from './livetalk.svelte';
 
@@ -144,13 +145,34 @@ export function bars(p: Poll): { label: string; count: number }[] {
   return p.counts.map((c, i) => ({ label: p.options[i] ?? `#${i + 1}`, count: c }));
 }
 
-/** Templates for the polls webinar hosts run most. */
-export const TEMPLATES: { name: string; poll: { question: string; kind: Poll['kind']; options?: string[] } }[] = [
-  { name: 'Where are you joining from?', poll: { question: 'Where are you joining from?', kind: 'single', options: ['Europe', 'Africa', 'Asia', 'Americas', 'Oceania'] } },
-  {
-    name: 'Framework adopted?',
-    poll: { question: 'Has your region adopted an mHealth assessment framework?', kind: 'single', options: ['Yes', 'In progress', 'No', 'Not sure'] },
-  },
-  { name: 'One word', poll: { question: 'In one word: what does digital health need most?', kind: 'words' } },
-  { name: 'Rate the session', poll: { question: 'How useful was this session?', kind: 'rating' } },
-];
+export interface PollTemplate {
+  name: string;
+  poll: { question: string; kind: Poll['kind']; options?: string[] };
+}
+
+/**
+ * Templates for the polls webinar hosts run most, in the interface language:
+ * a poll made from one is stored in the words the moderator saw.
+ */
+export function pollTemplates(): PollTemplate[] {
+  return [
+    {
+      name: t('pollt.where'),
+      poll: {
+        question: t('pollt.where'),
+        kind: 'single',
+        options: [t('pollt.europe'), t('pollt.africa'), t('pollt.asia'), t('pollt.americas'), t('pollt.oceania')],
+      },
+    },
+    {
+      name: t('pollt.framework'),
+      poll: {
+        question: t('pollt.frameworkQuestion'),
+        kind: 'single',
+        options: [t('pollt.yes'), t('pollt.inProgress'), t('pollt.no'), t('pollt.notSure')],
+      },
+    },
+    { name: t('pollt.oneWord'), poll: { question: t('pollt.oneWordQuestion'), kind: 'words' } },
+    { name: t('pollt.rate'), poll: { question: t('pollt.rateQuestion'), kind: 'rating' } },
+  ];
+}

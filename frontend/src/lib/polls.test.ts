@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Poll } from './api';
-import { applyPollEvent, bars, current, percent } from './polls.svelte';
+import { applyPollEvent, bars, current, percent, pollTemplates } from './polls.svelte';
+import { useLocale } from './i18n.svelte';
 
 function poll(over: Partial<Poll>): Poll {
   return {
@@ -34,5 +35,21 @@ describe('poll events', () => {
     expect(bars(poll({ kind: 'rating', options: [], counts: [0, 0, 1, 0, 3] })).map((b) => b.label)).toEqual(['★', '★★', '★★★', '★★★★', '★★★★★']);
     expect(percent(1, 3)).toBe(33);
     expect(percent(0, 0)).toBe(0);
+  });
+});
+
+describe('poll templates', () => {
+  it('are in the interface language, options included', async () => {
+    const en = pollTemplates();
+    expect(en[0].poll).toEqual({ question: 'Where are you joining from?', kind: 'single', options: ['Europe', 'Africa', 'Asia', 'Americas', 'Oceania'] });
+    await useLocale('de');
+    try {
+      const de = pollTemplates();
+      expect(de[0].poll.question).toBe('Von wo nehmen Sie teil?');
+      expect(de[1].poll.options).toEqual(['Ja', 'In Arbeit', 'Nein', 'Weiß nicht']);
+      expect(de.map((x) => x.poll.kind)).toEqual(en.map((x) => x.poll.kind));
+    } finally {
+      await useLocale('en');
+    }
   });
 });

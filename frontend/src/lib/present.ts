@@ -1,4 +1,5 @@
 import type { Question } from './api';
+import { t } from './i18n.svelte';
 
 // The projector's preferences, kept on the machine that shows it.
 
@@ -18,5 +19,5 @@ export function showNames(search: string, stored: string | null): boolean {
 
 /** The name a question is shown with: its author's, unless asked anonymously. */
 export function askerName(q: Pick<Question, 'author' | 'anonymous'>): string {
-  return q.author && !q.anonymous ? q.author.display_name : 'Anonymous';
+  return q.author && !q.anonymous ? q.author.display_name : t('question.anonymous');
 }

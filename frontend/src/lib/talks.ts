@@ -11,6 +11,6 @@ export async function resolveTalk(ref: string): Promise<Talk> {
   if (id !== null) return api.talk(id);
   const page = await api.talks({ q: ref.replace(/-/g, ' '), limit: 200 });
   const found = page.items.find((x) => x.slug === ref);
-  if (!found) throw new ApiError({ status: 404, code: 'not_found', title: 'Not Found', detail: t('talk.none') });
+  if (!found) throw new ApiError({ status: 404, code: 'not_found', title: t('notFound.pageTitle'), detail: t('talk.none') });
   return api.talk(found.id);
 }
