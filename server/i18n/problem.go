@@ -14,9 +14,10 @@ import (
 // of plural forms. The catalog check reads it too.
 func Source(locale string) (map[string]any, error) { return catalog.Source(locale) }
 
-// problemPrefix names the catalog's problem details: their English text is
-// the server's own (a sentinel error's, a refusal's), and a detail is
-// localized when its text is one of them, word for word.
+// problemPrefix names the catalog's problem details and field messages. A
+// fixed one's English text is the server's own (a sentinel error's, a
+// refusal's), and it is localized when its text is one of them, word for
+// word; one with values (domain.Msg) is named by its id in the code.
 const problemPrefix = "problem."
 
 var problemIDs = func() map[string]string {
@@ -37,8 +38,9 @@ var problemIDs = func() map[string]string {
 // translate, with its message id.
 func ProblemIDs() map[string]string { return problemIDs }
 
-// Detail is an English detail in locale when the catalogs have it, else as
-// it is (a detail built with values, not in the catalogs yet).
+// Detail is a fixed English detail in locale when the catalogs have it,
+// else as it is (TestEveryProblemMessageIsInTheCatalogs keeps that from
+// happening to the server's own details).
 func Detail(locale, english string) string {
 	if id, ok := problemIDs[english]; ok {
 		return T(locale, id, nil)
