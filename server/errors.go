@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"database/sql/driver"
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"syscall"
@@ -135,10 +134,10 @@ func (s *Server) problemFor(c *fiber.Ctx, err error) *httpx.Problem {
 		if !ok {
 			code = "error"
 		}
-		detail := detailForStatus[fe.Code]
 		if fe.Code == http.StatusRequestEntityTooLarge && playlists.IsImportRequest(c.Method(), c.OriginalURL()) {
-			detail = fmt.Sprintf("the feed is over %d MiB", playlists.MaxFeedBytes>>20)
+			return httpx.NewProblemMsg(fe.Code, code, domain.Count("problem.feed_too_large", playlists.MaxFeedBytes>>20, nil))
 		}
+		detail := detailForStatus[fe.Code]
 		if fe.Code == http.StatusRequestEntityTooLarge && speakers.IsPhotoUpload(c.Method(), c.OriginalURL()) {
 			detail = speakers.ErrPhotoTooLarge.Error()
 		}
@@ -170,7 +169,9 @@ func domainProblem(err error) *httpx.Problem {
 	}
 	var limited *domain.Limited
 	if errors.As(err, &limited) {
-		return httpx.TooManyRequests(limited.Detail, int((limited.RetryAfter+time.Second-1)/time.Second))
+		p := httpx.TooManyRequests(limited.Detail, int((limited.RetryAfter+time.Second-1)/time.Second))
+		p.DetailMsg = limited.Msg
+		return p
 	}
 	for _, e := range problems {
 		if !errors.Is(err, e.err) {
@@ -182,6 +183,10 @@ func domainProblem(err error) *httpx.Problem {
 			detail = d.Detail()
 		}
 		p := httpx.NewProblem(e.status, e.code, detail)
+		var w domain.Worded
+		if errors.As(err, &w) {
+			p.DetailMsg = w.DetailMsg()
+		}
 		var f interface{ FieldErrors() []domain.FieldError }
 		if errors.As(err, &f) {
 			p.Errors = f.FieldErrors()

@@ -94,6 +94,24 @@ func TestProblemDetailsSpeakTheRequestLanguage(t *testing.T) {
 	if _, detail, lang := problemIn(t, env, bad, "de", "", 422); lang != "de" || detail != "locale: muss en, es, fr, de, it, pt oder null sein" {
 		t.Errorf("locale cleared, Accept-Language de: %q (%s)", detail, lang)
 	}
+
+	// Messages with values: the values in the request's sentence.
+	long := testserver.Req{Method: "PATCH", Path: "/api/v1/me", Token: u.Token,
+		Body: map[string]any{"display_name": strings.Repeat("a", accounts.MaxDisplayName+1)}}
+	for accept, want := range map[string]string{
+		"en": "display_name: must be 1 to 60 characters",
+		"es": "display_name: debe tener entre 1 y 60 caracteres",
+		"fr": "display_name: doit compter de 1 à 60\u00a0caractères",
+		"de": "display_name: muss 1 bis 60 Zeichen lang sein",
+	} {
+		if _, detail, _ := problemIn(t, env, long, accept, "", 422); detail != want {
+			t.Errorf("display name too long, %s: %q, want %q", accept, detail, want)
+		}
+	}
+	noSuch := testserver.Req{Method: "GET", Path: "/api/v1/talks/x"}
+	if _, detail, _ := problemIn(t, env, noSuch, "pt-PT", "", 404); detail != "não existe nada com este valor de id" {
+		t.Errorf("a talk id that is no id, in Portuguese: %q", detail)
+	}
 }
 
 // A new account keeps the language of the request that made it (sign-up

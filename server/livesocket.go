@@ -41,7 +41,7 @@ func (s *Server) mountLive(api fiber.Router) {
 			return httpx.NewProblem(fiber.StatusUpgradeRequired, "upgrade_required", "this address speaks WebSocket only (see live-protocol.md)")
 		}
 		if origin := c.Get(fiber.HeaderOrigin); origin != "" && !containsFold(origins, origin) {
-			return domain.Forbidden("origin " + strconv.Quote(origin) + " may not open live connections")
+			return domain.ForbiddenMsg(domain.Say("problem.origin", map[string]any{"Origin": strconv.Quote(origin)}))
 		}
 		// Browsers authenticate by cookie (already done); other clients by ?token=.
 		if httpx.CurrentUser(c) == nil && c.Query("token") != "" {

@@ -1,7 +1,6 @@
 package accounts
 
 import (
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -73,8 +72,8 @@ func ValidPassword(v *domain.Checker, pw string) {
 func checkPasswordLength(v *domain.Checker, field, pw string) bool {
 	n := utf8.RuneCountInString(pw)
 	ok := n >= minPasswordLen && len(pw) <= maxPasswordLen && utf8.ValidString(pw)
-	v.Check(n >= minPasswordLen, field, fmt.Sprintf("must be at least %d characters", minPasswordLen))
-	v.Check(len(pw) <= maxPasswordLen, field, fmt.Sprintf("must be at most %d bytes", maxPasswordLen))
+	v.CheckMsg(n >= minPasswordLen, field, domain.Count("problem.chars_min", minPasswordLen, nil))
+	v.CheckMsg(len(pw) <= maxPasswordLen, field, domain.Count("problem.bytes_max", maxPasswordLen, nil))
 	v.Check(utf8.ValidString(pw), field, "must be valid UTF-8")
 	return ok
 }

@@ -58,13 +58,17 @@ func cleanText(v *domain.Checker, field, s string, min, max int, multiline bool)
 	clean := strings.TrimSpace(norm.NFC.String(s))
 	n := utf8.RuneCountInString(clean)
 	if min > 0 {
-		v.Check(n >= min && n <= max, field, fmt.Sprintf("must be %d to %d characters", min, max))
+		v.CheckMsg(n >= min && n <= max, field, domain.Count("problem.chars_between", max, map[string]any{"Min": min}))
 	} else {
-		v.Check(n <= max, field, fmt.Sprintf("must be at most %d characters", max))
+		v.CheckMsg(n <= max, field, domain.Count("problem.chars_max", max, nil))
 	}
 	for _, r := range clean {
 		if unicode.Is(unicode.Cc, r) && !(multiline && (r == '\n' || r == '\t')) {
-			v.Add(field, map[bool]string{true: "must not contain control characters", false: "must not contain control characters or line breaks"}[multiline])
+			if multiline {
+				v.Add(field, "must not contain control characters")
+			} else {
+				v.Add(field, "must not contain control characters or line breaks")
+			}
 			break
 		}
 		if isBidiControl(r) {
@@ -86,13 +90,13 @@ func checkLinks(v *domain.Checker, links []string) []string {
 		}
 		field := fmt.Sprintf("links[%d]", i)
 		if len(l) > MaxLinkLen {
-			v.Add(field, fmt.Sprintf("must be at most %d characters", MaxLinkLen))
+			v.AddMsg(field, domain.Count("problem.chars_max", MaxLinkLen, nil))
 			continue
 		}
 		v.Check(validLink(l), field, "must be a web address starting with https:// or http://")
 		out = append(out, l)
 	}
-	v.Check(len(out) <= MaxLinks, "links", fmt.Sprintf("must be at most %d links", MaxLinks))
+	v.CheckMsg(len(out) <= MaxLinks, "links", domain.Count("problem.links_max", MaxLinks, nil))
 	return out
 }
 

@@ -53,7 +53,7 @@ type Sheet struct {
 
 // Sheet lists who attended the talk, for its staff.
 func (s *Service) Sheet(ctx context.Context, actor *domain.User, talkID int64) (Sheet, error) {
-	if err := StaffOnly(ctx, s.db, actor, talkID, "its attendance"); err != nil {
+	if err := StaffOnly(ctx, s.db, actor, talkID, "only the talk's speakers, moderators and admins see its attendance"); err != nil {
 		return Sheet{}, err
 	}
 	rs, err := s.store.records(ctx, s.db, talkID)
@@ -70,8 +70,8 @@ func (s *Service) Sheet(ctx context.Context, actor *domain.User, talkID int64) (
 }
 
 // StaffOnly lets the talk's staff through; others learn that a draft does
-// not exist, or are refused (what: what they may not see).
-func StaffOnly(ctx context.Context, q sqlx.QueryerContext, actor *domain.User, talkID int64, what string) error {
+// not exist, or are refused with refusal (a fixed text, what they may not see).
+func StaffOnly(ctx context.Context, q sqlx.QueryerContext, actor *domain.User, talkID int64, refusal string) error {
 	a, err := talks.AccessFor(ctx, q, talkID, actor)
 	switch {
 	case err != nil:
@@ -81,7 +81,7 @@ func StaffOnly(ctx context.Context, q sqlx.QueryerContext, actor *domain.User, t
 	case !a.Visible():
 		return fmt.Errorf("talk %d: %w", talkID, domain.ErrNotFound)
 	}
-	return domain.Forbidden("only the talk's speakers, moderators and admins see " + what)
+	return domain.Forbidden(refusal)
 }
 
 // Mine is the caller's own attendance of a talk they may see.
@@ -184,9 +184,8 @@ func (s *Service) Issue(ctx context.Context, actor *domain.User, lang string, ta
 		return nil, Certificate{}, ErrNotOver
 	}
 	if !mine.Eligible {
-		return nil, Certificate{}, domain.Because(ErrNotAttended, fmt.Sprintf(
-			"you were present for %d of the session's %d minutes; a certificate needs %.0f %%",
-			mine.Minutes, mine.SessionMinutes, sess.MinShare*100))
+		return nil, Certificate{}, domain.BecauseMsg(ErrNotAttended, domain.Count("problem.attended_minutes",
+			mine.SessionMinutes, map[string]any{"Minutes": mine.Minutes, "Share": fmt.Sprintf("%.0f", sess.MinShare*100)}))
 	}
 	code, err := s.store.issue(ctx, s.db, newCode(), talkID, actor.ID, mine.Minutes)
 	if err != nil {

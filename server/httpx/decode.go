@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -86,7 +85,7 @@ func decodeProblem(err error) error {
 		if field == "" {
 			return BadRequest("malformed_json", "the request body must be a JSON object")
 		}
-		return Invalid(domain.FieldError{Field: field, Message: fmt.Sprintf("must be %s", jsonKind(typ.Type.Kind().String()))})
+		return wrongType(field, typ.Type.Kind().String())
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		field := strings.TrimPrefix(err.Error(), "json: unknown field ")
 		if unq, uerr := strconv.Unquote(field); uerr == nil && unq != "" {
@@ -101,20 +100,22 @@ func decodeProblem(err error) error {
 	return BadRequest("malformed_json", "the request body could not be read as JSON")
 }
 
-func jsonKind(goKind string) string {
+// wrongType is the 422 for a field of the wrong JSON type.
+func wrongType(field, goKind string) *Problem {
+	msg := "must be of another type"
 	switch goKind {
 	case "string":
-		return "a string"
+		msg = "must be a string"
 	case "bool":
-		return "true or false"
+		msg = "must be true or false"
 	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
-		return "an integer"
+		msg = "must be an integer"
 	case "float32", "float64":
-		return "a number"
+		msg = "must be a number"
 	case "slice", "array":
-		return "an array"
+		msg = "must be an array"
 	case "map", "struct":
-		return "an object"
+		msg = "must be an object"
 	}
-	return "of another type"
+	return Invalid(domain.FieldError{Field: field, Message: msg})
 }

@@ -17,7 +17,7 @@ import (
 func ID(c *fiber.Ctx, name string) (int64, error) {
 	id, err := strconv.ParseInt(c.Params(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, domain.NotFound("no such " + name)
+		return 0, domain.NotFoundMsg(domain.Say("problem.no_such_param", map[string]any{"Param": name}))
 	}
 	return id, nil
 }

@@ -21,6 +21,10 @@ type Problem struct {
 	Instance   string              `json:"instance,omitempty"`
 	Errors     []domain.FieldError `json:"errors,omitempty"`
 	RetryAfter int                 `json:"-"` // seconds; sent as the Retry-After header when > 0
+	// DetailMsg is Detail with its values when it holds some (Detail is
+	// then its English), for the error handler to render in the request's
+	// language; a fixed detail is localized by its text.
+	DetailMsg *domain.Msg `json:"-"`
 }
 
 func (p *Problem) Error() string { return p.Code + ": " + p.Detail }
@@ -28,6 +32,13 @@ func (p *Problem) Error() string { return p.Code + ": " + p.Detail }
 // NewProblem builds a problem with the standard title of its status.
 func NewProblem(status int, code, detail string) *Problem {
 	return &Problem{Type: "about:blank", Title: http.StatusText(status), Status: status, Code: code, Detail: detail}
+}
+
+// NewProblemMsg is NewProblem with a detail that holds values.
+func NewProblemMsg(status int, code string, m domain.Msg) *Problem {
+	p := NewProblem(status, code, m.String())
+	p.DetailMsg = &m
+	return p
 }
 
 // BadRequest is a 400 for a request that cannot be read at all.

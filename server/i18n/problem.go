@@ -1,29 +1,23 @@
 package i18n
 
 import (
+	"net/http"
 	"strconv"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
+	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/i18n/catalog"
 )
 
 // Source reads the raw messages of locale's catalog: a string, or a table
 // of plural forms. The catalog check reads it too.
-func Source(locale string) (map[string]any, error) {
-	raw, err := catalogFS.ReadFile("catalog/" + locale + ".toml")
-	if err != nil {
-		return nil, err
-	}
-	m := map[string]any{}
-	_, err = toml.Decode(string(raw), &m)
-	return m, err
-}
+func Source(locale string) (map[string]any, error) { return catalog.Source(locale) }
 
-// problemPrefix names the catalog's problem details: their English text is
-// the server's own (a sentinel error's, a refusal's), and a detail is
-// localized when its text is one of them, word for word.
+// problemPrefix names the catalog's problem details and field messages. A
+// fixed one's English text is the server's own (a sentinel error's, a
+// refusal's), and it is localized when its text is one of them, word for
+// word; one with values (domain.Msg) is named by its id in the code.
 const problemPrefix = "problem."
 
 var problemIDs = func() map[string]string {
@@ -44,8 +38,9 @@ var problemIDs = func() map[string]string {
 // translate, with its message id.
 func ProblemIDs() map[string]string { return problemIDs }
 
-// Detail is an English detail in locale when the catalogs have it, else as
-// it is (a detail built with values, not in the catalogs yet).
+// Detail is a fixed English detail in locale when the catalogs have it,
+// else as it is (TestEveryProblemMessageIsInTheCatalogs keeps that from
+// happening to the server's own details).
 func Detail(locale, english string) string {
 	if id, ok := problemIDs[english]; ok {
 		return T(locale, id, nil)
@@ -54,7 +49,8 @@ func Detail(locale, english string) string {
 }
 
 // LocalizeProblem puts p's title, detail and field messages in locale;
-// its code and fields stay as they are.
+// its code and fields stay as they are. A message with values is rendered
+// from its id; a fixed one is found by its English text.
 func LocalizeProblem(locale string, p *httpx.Problem) {
 	if locale == Default || !Supported(locale) {
 		return
@@ -62,16 +58,28 @@ func LocalizeProblem(locale string, p *httpx.Problem) {
 	if t := T(locale, "status."+strconv.Itoa(p.Status), nil); !strings.HasPrefix(t, "status.") {
 		p.Title = t // else a status with no title in the catalogs keeps its English one
 	}
-	if len(p.Errors) == 1 && p.Detail == p.Errors[0].Field+": "+p.Errors[0].Message {
-		p.Detail = p.Errors[0].Field + ": " + Detail(locale, p.Errors[0].Message)
-	} else {
+	switch {
+	case p.DetailMsg != nil:
+		p.Detail = p.DetailMsg.In(locale)
+	case len(p.Errors) == 1 && p.Detail == p.Errors[0].Field+": "+p.Errors[0].Message:
+		p.Detail = p.Errors[0].Field + ": " + fieldMessage(locale, p.Errors[0])
+	case p.Detail == http.StatusText(p.Status):
+		p.Detail = T(locale, "status."+strconv.Itoa(p.Status), nil) // Fiber's own detail: its status's text
+	default:
 		p.Detail = Detail(locale, p.Detail)
 	}
 	if len(p.Errors) > 0 {
 		errs := append(p.Errors[:0:0], p.Errors...)
 		for i := range errs {
-			errs[i].Message = Detail(locale, errs[i].Message)
+			errs[i].Message = fieldMessage(locale, errs[i])
 		}
 		p.Errors = errs
 	}
+}
+
+func fieldMessage(locale string, e domain.FieldError) string {
+	if e.Msg != nil {
+		return e.Msg.In(locale)
+	}
+	return Detail(locale, e.Message)
 }

@@ -75,7 +75,22 @@ func (s *Service) Allow(ctx context.Context, kind string, userID int64, r Rate) 
 	if ok {
 		return nil
 	}
-	return domain.TooMany("too many "+kind+"s; wait a little", retry)
+	detail := "too many actions; wait a little"
+	switch kind { // one message each: a kind is an English noun
+	case "flag":
+		detail = "too many flags; wait a little"
+	case "question":
+		detail = "too many questions; wait a little"
+	case "vote":
+		detail = "too many votes; wait a little"
+	case "post":
+		detail = "too many posts; wait a little"
+	case "ballot":
+		detail = "too many ballots; wait a little"
+	case "reaction":
+		detail = "too many reactions; wait a little"
+	}
+	return domain.TooMany(detail, retry)
 }
 
 // Record writes actions to the moderation log inside tx, in order: an

@@ -1,7 +1,6 @@
 package moderation
 
 import (
-	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -24,7 +23,7 @@ func Text(v *domain.Checker, field string, s *string, max int) string {
 	case n == 0:
 		v.Add(field, "must not be empty")
 	case n > max:
-		v.Add(field, fmt.Sprintf("must be at most %d characters", max))
+		v.AddMsg(field, domain.Count("problem.chars_max", max, nil))
 	case !utf8.ValidString(t):
 		v.Add(field, "must be valid UTF-8")
 	}
@@ -48,6 +47,6 @@ func Reason(v *domain.Checker, s *string) string {
 		return ""
 	}
 	t := strings.TrimSpace(*s)
-	v.Check(utf8.RuneCountInString(t) <= MaxReason, "reason", fmt.Sprintf("must be at most %d characters", MaxReason))
+	v.CheckMsg(utf8.RuneCountInString(t) <= MaxReason, "reason", domain.Count("problem.chars_max", MaxReason, nil))
 	return t
 }

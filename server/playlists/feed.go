@@ -8,9 +8,12 @@ import (
 	"io"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/hubtalks/hubtalks/server/domain"
 )
 
 // XML namespaces of YouTube's playlist Atom feed
@@ -94,13 +97,14 @@ type Entry struct {
 // ("feed", "entry[3].yt:videoId", …).
 type FeedError struct {
 	Field   string
-	Message string
+	Message string      // English
+	Msg     *domain.Msg // Message with its values, for the reader's language
 }
 
 func (e *FeedError) Error() string { return e.Field + ": " + e.Message }
 
-func feedErr(field, format string, args ...any) *FeedError {
-	return &FeedError{Field: field, Message: fmt.Sprintf(format, args...)}
+func feedErr(field string, m domain.Msg) *FeedError {
+	return &FeedError{Field: field, Message: m.String(), Msg: &m}
 }
 
 type xmlEntry struct {
@@ -124,7 +128,7 @@ type xmlEntry struct {
 func ParseFeed(data []byte) (Feed, error) {
 	var feed Feed
 	if len(data) > MaxFeedBytes {
-		return feed, feedErr("feed", "is larger than %d bytes", MaxFeedBytes)
+		return feed, feedErr("feed", domain.Count("problem.feed_bytes", MaxFeedBytes, nil))
 	}
 	dec := xml.NewDecoder(bytes.NewReader(data))
 	dec.Strict = true
@@ -133,7 +137,7 @@ func ParseFeed(data []byte) (Feed, error) {
 		return feed, err
 	}
 	if root.Name.Space != nsAtom || root.Name.Local != "feed" {
-		return feed, feedErr("feed", "not an Atom feed: the document's root element is <%s>", displayName(root.Name))
+		return feed, feedErr("feed", domain.Say("problem.feed_root", map[string]any{"Element": displayName(root.Name)}))
 	}
 	seen := map[string]bool{}
 	entries := 0
@@ -153,7 +157,7 @@ func ParseFeed(data []byte) (Feed, error) {
 			case t.Name.Space == nsAtom && t.Name.Local == "entry":
 				entries++
 				if entries > MaxFeedEntries {
-					return Feed{}, feedErr("feed", "more than %d entries", MaxFeedEntries)
+					return Feed{}, feedErr("feed", domain.Count("problem.feed_entries", MaxFeedEntries, nil))
 				}
 				var x xmlEntry
 				if err := dec.DecodeElement(&x, &t); err != nil {
@@ -174,7 +178,7 @@ func ParseFeed(data []byte) (Feed, error) {
 				}
 				s = strings.TrimSpace(s)
 				if !ValidPlaylistID(s) {
-					return Feed{}, feedErr("feed.yt:playlistId", "%q is not a YouTube playlist id", clip(s))
+					return Feed{}, feedErr("feed.yt:playlistId", domain.Say("problem.feed_playlist_id", map[string]any{"Value": strconv.Quote(clip(s))}))
 				}
 				feed.PlaylistID = s
 			case t.Name.Space == nsAtom && t.Name.Local == "title":
@@ -183,7 +187,7 @@ func ParseFeed(data []byte) (Feed, error) {
 					return Feed{}, syntaxErr(err)
 				}
 				if utf8.RuneCountInString(s) > maxFeedTitleRunes {
-					return Feed{}, feedErr("feed.title", "is longer than %d characters", maxFeedTitleRunes)
+					return Feed{}, feedErr("feed.title", domain.Count("problem.longer_than", maxFeedTitleRunes, nil))
 				}
 				feed.Title = strings.TrimSpace(s)
 			default:
@@ -201,7 +205,7 @@ func rootElement(dec *xml.Decoder) (xml.StartElement, error) {
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
-			return xml.StartElement{}, feedErr("feed", "the body is empty: expected a YouTube playlist Atom feed")
+			return xml.StartElement{}, feedErr("feed", domain.Say("problem.feed_empty", nil))
 		}
 		if err != nil {
 			return xml.StartElement{}, syntaxErr(err)
@@ -211,11 +215,11 @@ func rootElement(dec *xml.Decoder) (xml.StartElement, error) {
 			return t, nil
 		case xml.CharData:
 			if len(bytes.TrimSpace(t)) > 0 {
-				return xml.StartElement{}, feedErr("feed", "not XML: text before the root element")
+				return xml.StartElement{}, feedErr("feed", domain.Say("problem.feed_not_xml", nil))
 			}
 		case xml.Directive:
 			if bytes.HasPrefix(bytes.ToUpper(bytes.TrimSpace(t)), []byte("DOCTYPE HTML")) {
-				return xml.StartElement{}, feedErr("feed", "this is an HTML page, not a YouTube playlist Atom feed")
+				return xml.StartElement{}, feedErr("feed", domain.Say("problem.feed_html", nil))
 			}
 		}
 	}
@@ -234,10 +238,10 @@ func expectEnd(dec *xml.Decoder) error {
 		}
 		switch t := tok.(type) {
 		case xml.StartElement:
-			return feedErr("feed", "content after the </feed> element")
+			return feedErr("feed", domain.Say("problem.feed_trailing", nil))
 		case xml.CharData:
 			if len(bytes.TrimSpace(t)) > 0 {
-				return feedErr("feed", "content after the </feed> element")
+				return feedErr("feed", domain.Say("problem.feed_trailing", nil))
 			}
 		}
 	}
@@ -246,40 +250,40 @@ func expectEnd(dec *xml.Decoder) error {
 func syntaxErr(err error) error {
 	var se *xml.SyntaxError
 	if errors.As(err, &se) {
-		return feedErr("feed", "malformed XML at line %d: %s", se.Line, se.Msg)
+		return feedErr("feed", domain.Say("problem.feed_xml_line", map[string]any{"Line": se.Line, "Error": se.Msg}))
 	}
 	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return feedErr("feed", "malformed XML: the document ends early")
+		return feedErr("feed", domain.Say("problem.feed_xml_eof", nil))
 	}
-	return feedErr("feed", "malformed XML: %s", clip(err.Error()))
+	return feedErr("feed", domain.Say("problem.feed_xml", map[string]any{"Error": clip(err.Error())}))
 }
 
 func entryOf(x xmlEntry, n int) (Entry, error) {
 	field := func(name string) string { return fmt.Sprintf("entry[%d].%s", n, name) }
 	e := Entry{VideoID: strings.TrimSpace(x.VideoID), Description: x.Group.Description}
 	if e.VideoID == "" {
-		return e, feedErr(field("yt:videoId"), "is missing")
+		return e, feedErr(field("yt:videoId"), domain.Say("problem.missing", nil))
 	}
 	if !ValidVideoID(e.VideoID) {
-		return e, feedErr(field("yt:videoId"), "%q is not a YouTube video id (11 characters of A-Z, a-z, 0-9, _ and -)", clip(e.VideoID))
+		return e, feedErr(field("yt:videoId"), domain.Say("problem.feed_video_id", map[string]any{"Value": strconv.Quote(clip(e.VideoID))}))
 	}
 	e.Title = strings.TrimSpace(x.Title)
 	if e.Title == "" {
 		e.Title = strings.TrimSpace(x.Group.Title)
 	}
 	if e.Title == "" {
-		return e, feedErr(field("title"), "is missing")
+		return e, feedErr(field("title"), domain.Say("problem.missing", nil))
 	}
 	if utf8.RuneCountInString(e.Title) > maxTitleRunes {
-		return e, feedErr(field("title"), "is longer than %d characters", maxTitleRunes)
+		return e, feedErr(field("title"), domain.Count("problem.longer_than", maxTitleRunes, nil))
 	}
 	if utf8.RuneCountInString(e.Description) > maxDescRunes {
-		return e, feedErr(field("media:description"), "is longer than %d characters", maxDescRunes)
+		return e, feedErr(field("media:description"), domain.Count("problem.longer_than", maxDescRunes, nil))
 	}
 	if p := strings.TrimSpace(x.Published); p != "" {
 		t, err := time.Parse(time.RFC3339, p)
 		if err != nil {
-			return e, feedErr(field("published"), "%q is not an RFC 3339 time", clip(p))
+			return e, feedErr(field("published"), domain.Say("problem.feed_time", map[string]any{"Value": strconv.Quote(clip(p))}))
 		}
 		t = t.UTC()
 		e.PublishedAt = &t
@@ -287,7 +291,7 @@ func entryOf(x xmlEntry, n int) (Entry, error) {
 	for _, th := range x.Group.Thumbnails {
 		if u := strings.TrimSpace(th.URL); u != "" {
 			if !ValidHTTPURL(u) {
-				return e, feedErr(field("media:thumbnail"), "%q is not an http(s) URL", clip(u))
+				return e, feedErr(field("media:thumbnail"), domain.Say("problem.feed_url", map[string]any{"Value": strconv.Quote(clip(u))}))
 			}
 			e.ThumbnailURL = &u
 			break

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hubtalks/hubtalks/server/domain"
 )
 
 func readFixture(t testing.TB, name string) []byte {
@@ -146,4 +148,31 @@ func FuzzParseFeed(f *testing.F) {
 			seen[e.VideoID] = true
 		}
 	})
+}
+
+// A refused feed's message keeps its values for the reader's language:
+// the problem's field error carries it, English as before.
+func TestFeedErrorsSpeakTheReadersLanguage(t *testing.T) {
+	_, err := ParseFeed([]byte(`<html><body>no feed</body></html>`))
+	var invalid interface {
+		FieldErrors() []domain.FieldError
+	}
+	if !errors.As(feedProblem(err), &invalid) || len(invalid.FieldErrors()) != 1 {
+		t.Fatalf("feed problem of %v: no field error", err)
+	}
+	fe := invalid.FieldErrors()[0]
+	if fe.Msg == nil || fe.Msg.String() != fe.Message {
+		t.Fatalf("field error %+v: no message with values", fe)
+	}
+	if de := fe.Msg.In("de"); de == fe.Message || strings.Contains(de, "problem.") {
+		t.Errorf("German: %q", de)
+	}
+	_, err = ParseFeed([]byte(`<feed xmlns="http://www.w3.org/2005/Atom"><entry><yt:videoId xmlns:yt="http://www.youtube.com/xml/schemas/2015">bad</yt:videoId></entry></feed>`))
+	var fe2 *FeedError
+	if !errors.As(err, &fe2) || fe2.Msg == nil {
+		t.Fatalf("bad video id: %v", err)
+	}
+	if es := fe2.Msg.In("es"); es != `"bad" no es un identificador de vídeo de YouTube (11 caracteres entre A-Z, a-z, 0-9, _ y -)` {
+		t.Errorf("Spanish: %q (English %q)", es, fe2.Message)
+	}
 }

@@ -2,7 +2,6 @@ package playlists
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/live"
@@ -69,8 +68,8 @@ func (s *Service) adoptFeed(ctx context.Context, tx *live.Tx, p Playlist, feedPl
 		p.YouTubePlaylistID = &feedPlaylistID
 		return s.store.updatePlaylist(ctx, tx, p)
 	case *p.YouTubePlaylistID != feedPlaylistID:
-		return domain.Because(ErrPlaylistMismatch,
-			fmt.Sprintf("the feed is YouTube playlist %s, but this playlist is linked to %s", feedPlaylistID, *p.YouTubePlaylistID),
+		return domain.BecauseMsg(ErrPlaylistMismatch,
+			domain.Say("problem.playlist_linked", map[string]any{"Feed": feedPlaylistID, "Linked": *p.YouTubePlaylistID}),
 			domain.FieldError{Field: "feed.yt:playlistId", Message: "belongs to another playlist"})
 	}
 	return nil

@@ -10,7 +10,6 @@ package playlists
 
 import (
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/hubtalks/hubtalks/server/domain"
@@ -30,7 +29,7 @@ var (
 
 // duplicateVideo is ErrDuplicateVideo naming the video.
 func duplicateVideo(videoID string) error {
-	return domain.Because(ErrDuplicateVideo, fmt.Sprintf("video %s is already in this playlist", videoID))
+	return domain.BecauseMsg(ErrDuplicateVideo, domain.Say("problem.video_in_playlist", map[string]any{"Video": videoID}))
 }
 
 // Playlist is a playlist as the API shows it.

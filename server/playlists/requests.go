@@ -165,5 +165,5 @@ func feedProblem(err error) error {
 	if !ok {
 		return err
 	}
-	return domain.Because(ErrInvalidFeed, fe.Error(), domain.FieldError{Field: fe.Field, Message: fe.Message})
+	return domain.Because(ErrInvalidFeed, fe.Error(), domain.FieldError{Field: fe.Field, Message: fe.Message, Msg: fe.Msg})
 }

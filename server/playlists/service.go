@@ -3,7 +3,6 @@ package playlists
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -39,10 +38,10 @@ const (
 
 func checkPlaylist(v *domain.Checker, title, description string, ytID *string) {
 	n := utf8.RuneCountInString(strings.TrimSpace(title))
-	v.Check(n >= 1 && utf8.RuneCountInString(title) <= maxPlaylistTitleRunes, "title",
-		fmt.Sprintf("must be 1 to %d characters", maxPlaylistTitleRunes))
-	v.Check(utf8.RuneCountInString(description) <= maxPlaylistDescRunes, "description",
-		fmt.Sprintf("must be at most %d characters", maxPlaylistDescRunes))
+	v.CheckMsg(n >= 1 && utf8.RuneCountInString(title) <= maxPlaylistTitleRunes, "title",
+		domain.Count("problem.chars_between", maxPlaylistTitleRunes, map[string]any{"Min": 1}))
+	v.CheckMsg(utf8.RuneCountInString(description) <= maxPlaylistDescRunes, "description",
+		domain.Count("problem.chars_max", maxPlaylistDescRunes, nil))
 	if ytID != nil {
 		v.Check(ValidPlaylistID(*ytID), "youtube_playlist_id", "must be a YouTube playlist id such as PL…")
 	}
@@ -52,8 +51,8 @@ func checkPlaylist(v *domain.Checker, title, description string, ytID *string) {
 func checkItem(v *domain.Checker, r itemRow) {
 	v.Check(ValidVideoID(r.VideoID), "video_id", "must be a YouTube video id: 11 characters of A-Z, a-z, 0-9, _ and -")
 	n := utf8.RuneCountInString(strings.TrimSpace(r.Title))
-	v.Check(n >= 1 && utf8.RuneCountInString(r.Title) <= maxTitleRunes, "title", fmt.Sprintf("must be 1 to %d characters", maxTitleRunes))
-	v.Check(utf8.RuneCountInString(r.Description) <= maxDescRunes, "description", fmt.Sprintf("must be at most %d characters", maxDescRunes))
+	v.CheckMsg(n >= 1 && utf8.RuneCountInString(r.Title) <= maxTitleRunes, "title", domain.Count("problem.chars_between", maxTitleRunes, map[string]any{"Min": 1}))
+	v.CheckMsg(utf8.RuneCountInString(r.Description) <= maxDescRunes, "description", domain.Count("problem.chars_max", maxDescRunes, nil))
 	if r.ThumbnailURL.Valid {
 		v.Check(ValidHTTPURL(r.ThumbnailURL.String), "thumbnail_url", "must be an http(s) URL")
 	}
@@ -205,7 +204,7 @@ func newPosition(given *int, n int) (int, error) {
 		return n + 1, nil
 	}
 	if *given < 1 || *given > n+1 {
-		return 0, domain.InvalidField("position", fmt.Sprintf("must be from 1 to %d", n+1))
+		return 0, domain.InvalidMsg("position", domain.Say("problem.from_one_to", map[string]any{"Max": n + 1}))
 	}
 	return *given, nil
 }
@@ -246,7 +245,7 @@ func (s *Service) PatchItem(ctx context.Context, actor *domain.User, playlistID,
 		var v domain.Checker
 		checkItem(&v, r)
 		if p.Position != nil {
-			v.Check(*p.Position >= 1 && *p.Position <= n, "position", fmt.Sprintf("must be from 1 to %d", n))
+			v.CheckMsg(*p.Position >= 1 && *p.Position <= n, "position", domain.Say("problem.from_one_to", map[string]any{"Max": n}))
 			r.Position = *p.Position
 		}
 		if err := v.Err(); err != nil {

@@ -115,8 +115,8 @@ func (y *Syncer) Sync(ctx context.Context, actor *domain.User, id int64) (Import
 		return ImportResult{}, err
 	}
 	if !p.YouTubePlaylistID.Valid {
-		return ImportResult{}, domain.Because(ErrNoYouTubePlaylist,
-			fmt.Sprintf("playlist %d has no youtube_playlist_id to sync from", id),
+		return ImportResult{}, domain.BecauseMsg(ErrNoYouTubePlaylist,
+			domain.Say("problem.playlist_no_youtube", map[string]any{"ID": id}),
 			domain.FieldError{Field: "youtube_playlist_id", Message: "is not set"})
 	}
 	return y.sync(ctx, actor, p.ID, p.YouTubePlaylistID.String)

@@ -242,8 +242,8 @@ func checkDraft(row draftRow, d Draft, create bool) (draftRow, error) {
 	v.Check(slices.Contains([]string{ResultsLive, ResultsClosed, ResultsStaff}, row.Results), "results", "must be live, closed or staff")
 	switch row.Kind {
 	case KindSingle, KindMultiple:
-		v.Check(len(row.Options) >= MinOptions && len(row.Options) <= MaxOptions, "options",
-			fmt.Sprintf("a %s poll has %d to %d options", row.Kind, MinOptions, MaxOptions))
+		v.CheckMsg(len(row.Options) >= MinOptions && len(row.Options) <= MaxOptions, "options",
+			domain.Say("problem.poll_options", map[string]any{"Kind": row.Kind, "Min": MinOptions, "Max": MaxOptions}))
 		seen := map[string]bool{}
 		for _, o := range row.Options {
 			if key := strings.ToLower(o); seen[key] {
@@ -394,7 +394,9 @@ func (s *Service) Cast(ctx context.Context, u *domain.User, id int64, c Cast) (B
 func checkBallot(a access, c Cast) (ballotRow, error) {
 	var v domain.Checker
 	var row ballotRow
-	only := func(field string, given bool) { v.Check(!given, field, "does not apply to a "+a.Kind+" poll") }
+	only := func(field string, given bool) {
+		v.CheckMsg(!given, field, domain.Say("problem.poll_kind_field", map[string]any{"Kind": a.Kind}))
+	}
 	switch a.Kind {
 	case KindSingle, KindMultiple:
 		only("words", c.Words != nil)
@@ -404,12 +406,12 @@ func checkBallot(a access, c Cast) (ballotRow, error) {
 		case len(c.Choices) == 0:
 			v.Add("choices", "choose at least one option")
 		case len(c.Choices) > most:
-			v.Add("choices", fmt.Sprintf("choose at most %d", most))
+			v.AddMsg("choices", domain.Count("problem.choose_at_most", most, nil))
 		}
 		seen := map[int]bool{}
 		for _, i := range c.Choices {
 			if i < 0 || i >= len(a.Options) {
-				v.Add("choices", fmt.Sprintf("%d is not an option (0 to %d)", i, len(a.Options)-1))
+				v.AddMsg("choices", domain.Say("problem.not_an_option", map[string]any{"Choice": i, "Last": len(a.Options) - 1}))
 				break
 			}
 			if seen[i] {
@@ -422,13 +424,13 @@ func checkBallot(a access, c Cast) (ballotRow, error) {
 	case KindWords:
 		only("choices", c.Choices != nil)
 		only("rating", c.Rating != nil)
-		v.Check(len(c.Words) >= 1 && len(c.Words) <= MaxWords, "words", fmt.Sprintf("give 1 to %d words", MaxWords))
+		v.CheckMsg(len(c.Words) >= 1 && len(c.Words) <= MaxWords, "words", domain.Count("problem.words_between", MaxWords, nil))
 		for i, w := range c.Words {
 			w = strings.TrimSpace(w)
 			n := utf8.RuneCountInString(w)
 			switch {
 			case n == 0 || n > MaxWordLength:
-				v.Add(fmt.Sprintf("words[%d]", i), fmt.Sprintf("must be 1 to %d characters", MaxWordLength))
+				v.AddMsg(fmt.Sprintf("words[%d]", i), domain.Count("problem.chars_between", MaxWordLength, map[string]any{"Min": 1}))
 			case strings.IndexFunc(w, unicode.IsControl) >= 0:
 				v.Add(fmt.Sprintf("words[%d]", i), "must not contain control characters")
 			}
@@ -488,7 +490,7 @@ func (s *Service) React(ctx context.Context, u *domain.User, talkID int64, r Rea
 		return err
 	}
 	if r.Emoji == nil || !slices.Contains(Emojis, *r.Emoji) {
-		return domain.InvalidField("emoji", "must be one of "+strings.Join(Emojis, " "))
+		return domain.InvalidMsg("emoji", domain.Say("problem.one_of", map[string]any{"Values": strings.Join(Emojis, " ")}))
 	}
 	if s.rx == nil || s.mod.Allow(ctx, "reaction", u.ID, s.cfg.ReactionRate) != nil {
 		return nil

@@ -124,7 +124,7 @@ func shown(staff bool, u *domain.User, asked []string) (statuses []string, ownPe
 	}
 	for _, st := range asked {
 		if !public(st) {
-			return nil, false, domain.Forbidden("only staff of this talk see " + st + " questions")
+			return nil, false, domain.ForbiddenMsg(domain.Say("problem.staff_questions", map[string]any{"Status": st}))
 		}
 	}
 	if len(asked) == 0 {

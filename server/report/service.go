@@ -30,7 +30,7 @@ func NewService(db *sqlx.DB) *Service {
 // Get builds the report of a talk for its staff, from one snapshot of the
 // database.
 func (s *Service) Get(ctx context.Context, actor *domain.User, talkID int64) (Report, error) {
-	if err := attendance.StaffOnly(ctx, s.db, actor, talkID, "its report"); err != nil {
+	if err := attendance.StaffOnly(ctx, s.db, actor, talkID, "only the talk's speakers, moderators and admins see its report"); err != nil {
 		return Report{}, err
 	}
 	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})

@@ -190,10 +190,10 @@ func (s *Service) changed(ctx context.Context, q sqlx.QueryerContext, old Talk, 
 	ch.apply(&t, &v, &speakers)
 	checkTalk(t, &v)
 	if ch.present["status"] && t.Status != old.Status && old.Status != StatusDraft && old.Status != StatusScheduled {
-		v.Add("status", "a talk that is "+old.Status+" cannot go back to "+t.Status)
+		v.AddMsg("status", domain.Say("problem.talk_back", map[string]any{"From": old.Status, "To": t.Status}))
 	}
 	if t.Capacity != nil && *t.Capacity < old.RegisteredCount {
-		v.Add("capacity", fmt.Sprintf("must not be below the %d confirmed registrations", old.RegisteredCount))
+		v.AddMsg("capacity", domain.Count("problem.capacity_below", old.RegisteredCount, nil))
 	}
 	if speakers != nil {
 		if ok, err := s.store.knownUsers(ctx, q, speakers); err != nil {
@@ -305,7 +305,7 @@ func (s *Service) SetStatus(ctx context.Context, actor *domain.User, id int64, c
 			return t, nil
 		}
 		if t.Status != StatusScheduled && (t.Status != StatusLive || to != StatusEnded) {
-			return Talk{}, domain.Because(ErrInvalidTransition, fmt.Sprintf("a %s talk cannot become %s", t.Status, to))
+			return Talk{}, domain.BecauseMsg(ErrInvalidTransition, domain.Say("problem.talk_become", map[string]any{"From": t.Status, "To": to}))
 		}
 		if err := s.store.setStatus(ctx, tx, id, to); err != nil {
 			return Talk{}, err
