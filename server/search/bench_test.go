@@ -44,14 +44,14 @@ func BenchmarkSearchLatency(b *testing.B) {
 	db.SetMaxOpenConns(1)
 	db.SetMaxIdleConns(1)
 	ctx := context.Background()
-	queries := benchQueries(b, db, 1050)
+	queries, shapes := benchQueries(b, db, 1050)
 	cpu := backendCPU(b, db)
 	for b.Loop() {
 		times := make([]time.Duration, 0, 1000)
 		cpus := make([]time.Duration, 0, 1000)
 		type timed struct {
-			q    string
-			took time.Duration
+			q, shape  string
+			took, cpu time.Duration
 		}
 		var all []timed
 		var slowest string
@@ -70,7 +70,7 @@ func BenchmarkSearchLatency(b *testing.B) {
 			results += len(items)
 			times = append(times, took)
 			cpus = append(cpus, tookCPU)
-			all = append(all, timed{q, took})
+			all = append(all, timed{q, shapes[i], took, tookCPU})
 			if took > worst {
 				worst, slowest = took, q
 			}
@@ -92,6 +92,25 @@ func BenchmarkSearchLatency(b *testing.B) {
 				pctOf(cpus, 0.50), pctOf(cpus, 0.95), pctOf(cpus, 0.99))
 			b.ReportMetric(float64(pctOf(cpus, 0.95).Microseconds())/1000, "p95-cpu-ms")
 		}
+		// Server CPU by the shape of the search, to see which kind of
+		// query holds the tail.
+		byShape := map[string][]time.Duration{}
+		slowestOf := map[string]timed{}
+		for _, t := range all {
+			byShape[t.shape] = append(byShape[t.shape], t.cpu)
+			if t.cpu > slowestOf[t.shape].cpu {
+				slowestOf[t.shape] = t
+			}
+		}
+		for _, shape := range []string{"one word", "two words", "three or four words", "phrase", "prefix"} {
+			d := byShape[shape]
+			if len(d) == 0 {
+				continue
+			}
+			slices.Sort(d)
+			fmt.Printf("  %-20s %4d searches, server CPU p50 %v, p95 %v, max %v (%q)\n", shape, len(d),
+				pctOf(d, 0.5), pctOf(d, 0.95), d[len(d)-1], slowestOf[shape].q)
+		}
 		slices.SortFunc(all, func(a, b timed) int { return int(b.took - a.took) })
 		for _, t := range all[:10] {
 			fmt.Printf("  slow: %v %q\n", t.took, t.q)
@@ -107,8 +126,8 @@ func benchFilter(q string) filter {
 }
 
 // benchQueries makes n searches from documents picked at random (the same
-// ones on every run).
-func benchQueries(b *testing.B, db *sqlx.DB, n int) []string {
+// ones on every run), with the shape of each.
+func benchQueries(b *testing.B, db *sqlx.DB, n int) (queries, shapes []string) {
 	r := rand.New(rand.NewPCG(19, 2026))
 	var docs []string
 	for len(docs) < n {
@@ -130,6 +149,7 @@ func benchQueries(b *testing.B, db *sqlx.DB, n int) []string {
 		docs = append(docs, text)
 	}
 	out := make([]string, 0, n)
+	shapes = make([]string, 0, n)
 	for _, doc := range docs {
 		all := strings.FieldsFunc(doc, func(c rune) bool { return strings.ContainsRune(" .?,", c) })
 		var words []string
@@ -150,21 +170,21 @@ func benchQueries(b *testing.B, db *sqlx.DB, n int) []string {
 		}
 		switch k := r.IntN(100); {
 		case k < 35:
-			out = append(out, pick(1))
+			out, shapes = append(out, pick(1)), append(shapes, "one word")
 		case k < 60:
-			out = append(out, pick(2))
+			out, shapes = append(out, pick(2)), append(shapes, "two words")
 		case k < 75:
-			out = append(out, pick(3+r.IntN(2)))
+			out, shapes = append(out, pick(3+r.IntN(2))), append(shapes, "three or four words")
 		case k < 90:
 			m := 2 + r.IntN(2)
 			at := r.IntN(max(1, len(all)-m))
-			out = append(out, `"`+strings.Join(all[at:min(len(all), at+m)], " ")+`"`)
+			out, shapes = append(out, `"`+strings.Join(all[at:min(len(all), at+m)], " ")+`"`), append(shapes, "phrase")
 		default:
 			last := []rune(words[r.IntN(len(words))])
-			out = append(out, pick(r.IntN(2))+" "+string(last[:min(len(last), 3+r.IntN(3))]))
+			out, shapes = append(out, pick(r.IntN(2))+" "+string(last[:min(len(last), 3+r.IntN(3))])), append(shapes, "prefix")
 		}
 	}
-	return out
+	return out, shapes
 }
 
 func benchExplain(b *testing.B, db *sqlx.DB, q string) { explainTo(b, db, q) }
@@ -191,7 +211,15 @@ func backendCPU(b *testing.B, db *sqlx.DB) func() time.Duration {
 
 func explainTo(b testing.TB, db *sqlx.DB, q string) {
 	f := benchFilter(q)
-	rows, err := db.Query(`EXPLAIN (ANALYZE, BUFFERS) `+searchQuery, f.Words, 0, false, f.Prefix,
+	tx, err := db.Beginx()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer tx.Rollback() //nolint:errcheck // read only
+	if _, err := tx.Exec(plannedTimeout); err != nil {
+		b.Fatal(err)
+	}
+	rows, err := tx.Query(`EXPLAIN (ANALYZE, BUFFERS) `+searchQuery, f.Words, 0, false, f.Prefix,
 		pq.Array(f.Kinds), false, 0, 0, 0, f.Limit+1, headlineOptions, RankWindow)
 	if err != nil {
 		b.Fatal(err)
@@ -220,5 +248,23 @@ func benchSizes(b *testing.B, db *sqlx.DB) {
 	}
 	for _, s := range sizes {
 		fmt.Printf("size of %s: %s\n", s.Name, s.Size)
+	}
+}
+
+// BenchmarkSearchExplain prints the plan of one search,
+// HUBTALKS_BENCH_SEARCH_Q, on HUBTALKS_BENCH_SEARCH_URL's database: to
+// look into a slow query of BenchmarkSearchLatency.
+func BenchmarkSearchExplain(b *testing.B) {
+	url, q := os.Getenv("HUBTALKS_BENCH_SEARCH_URL"), os.Getenv("HUBTALKS_BENCH_SEARCH_Q")
+	if url == "" || q == "" {
+		b.Skip("set HUBTALKS_BENCH_SEARCH_URL and HUBTALKS_BENCH_SEARCH_Q")
+	}
+	db, err := sqlx.Open("postgres", url)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	for b.Loop() {
+		explainTo(b, db, q)
 	}
 }
