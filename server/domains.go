@@ -6,9 +6,11 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"github.com/hubtalks/hubtalks/server/accounts"
 	"github.com/hubtalks/hubtalks/server/attendance"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
+	"github.com/hubtalks/hubtalks/server/outbox"
 	"github.com/hubtalks/hubtalks/server/playlists"
 	"github.com/hubtalks/hubtalks/server/polls"
 	"github.com/hubtalks/hubtalks/server/qa"
@@ -20,6 +22,14 @@ import (
 	"github.com/hubtalks/hubtalks/server/talks"
 	"github.com/hubtalks/hubtalks/server/threads"
 )
+
+// Composer writes every kind of outbox message, as the worker of `hubtalks
+// serve` sends them: the accounts' own (verification, password reset) and
+// the registrations' (confirmations, waitlist, reminders, recordings), with
+// cal's links, zone and organizer.
+func Composer(cal talks.CalendarConfig) outbox.Composer {
+	return outbox.ByKind{Default: registrations.Composer{Cal: cal}, Kinds: accounts.Composer{BaseURL: cal.BaseURL}.Kinds()}
+}
 
 // mountDomains mounts every domain's routes on /api/v1 (accounts are mounted
 // before, as their middleware authenticates every request).

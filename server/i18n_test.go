@@ -1,12 +1,8 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"mime"
-	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -14,7 +10,6 @@ import (
 
 	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/server/accounts"
-	"github.com/hubtalks/hubtalks/server/outbox"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
 
@@ -143,19 +138,9 @@ func TestNewAccountsKeepTheLanguageOfTheirRequest(t *testing.T) {
 
 	// The verification message goes out in Spanish, over SMTP with its
 	// Content-Language.
-	sink := testkit.StartMailSink(t, "127.0.0.1:0")
-	smtpURL, _ := url.Parse("smtp://" + sink.Addr + "?from=talks@hubtalks.test")
-	mailer, err := outbox.NewSMTPMailer(smtpURL, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := outbox.NewWorker(env.DB, accounts.Composer{BaseURL: "http://hubtalks.test"}, mailer, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if _, err := w.ProcessOnce(ctx); err != nil {
-		t.Fatal(err)
-	}
-	got2 := sink.Received()
+	mb := testserver.NewMailbox(t, env, accounts.Composer{BaseURL: "http://hubtalks.test"})
+	mb.Send(t)
+	got2 := mb.Sink.Received()
 	if len(got2) != 1 {
 		t.Fatalf("%d messages, want the verification", len(got2))
 	}

@@ -1,20 +1,12 @@
 package server_test
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
-	"github.com/hubtalks/hubtalks/internal/testkit"
-	"github.com/hubtalks/hubtalks/server/accounts"
-	"github.com/hubtalks/hubtalks/server/outbox"
-	"github.com/hubtalks/hubtalks/server/registrations"
-	"github.com/hubtalks/hubtalks/server/talks"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
 
@@ -24,31 +16,13 @@ import (
 func TestVerifyingSendsTheRegistrationStateOnce(t *testing.T) {
 	t.Parallel()
 	env := testserver.New(t)
-	sink := testkit.StartMailSink(t, "127.0.0.1:0")
-	smtpURL, _ := url.Parse("smtp://" + sink.Addr + "?from=talks@hubtalks.test")
-	mailer, err := outbox.NewSMTPMailer(smtpURL, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	composer := outbox.ByKind{Default: registrations.Composer{Cal: talks.CalendarConfig{BaseURL: env.Config.BaseURL}},
-		Kinds: accounts.Composer{BaseURL: env.Config.BaseURL}.Kinds()}
-	worker := outbox.NewWorker(env.DB, composer, mailer, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	seen := 0
+	mb := testserver.NewMailbox(t, env, testserver.AppComposer(env.Config.BaseURL))
 	deliver := func() []string { // the messages that arrived since the last call
 		t.Helper()
-		if _, err := worker.ProcessOnce(context.Background()); err != nil {
-			t.Fatal(err)
-		}
-		got := sink.Received()
 		var out []string
-		for _, raw := range got[seen:] {
-			msg, _, body, err := testkit.MailPart(raw, "text/plain")
-			if err != nil {
-				t.Fatal(err)
-			}
-			out = append(out, msg.Header.Get("Subject")+"\n"+string(body))
+		for _, m := range mb.Deliver(t) {
+			out = append(out, m.Subject+"\n"+m.Text)
 		}
-		seen = len(got)
 		return out
 	}
 

@@ -20,7 +20,6 @@ import (
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/outbox"
 	"github.com/hubtalks/hubtalks/server/playlists"
-	"github.com/hubtalks/hubtalks/server/registrations"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
 
@@ -85,9 +84,7 @@ func serve(ctx context.Context, cfg config, db *sqlx.DB, getenv func(string) str
 	workerDone := make(chan struct{})
 	go func() {
 		defer close(workerDone)
-		composer := outbox.ByKind{Default: registrations.Composer{Cal: talks.CalendarConfig{
-			BaseURL: cfg.BaseURL, Timezone: cfg.SeriesTimezone, Organizer: seriesEmail,
-		}}, Kinds: accounts.Composer{BaseURL: cfg.BaseURL}.Kinds()}
+		composer := server.Composer(talks.CalendarConfig{BaseURL: cfg.BaseURL, Timezone: cfg.SeriesTimezone, Organizer: seriesEmail})
 		outbox.NewWorker(db, composer, mailer.Mailer, log).Run(wctx)
 	}()
 	defer func() { stopWorker(); <-workerDone }()

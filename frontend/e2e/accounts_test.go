@@ -1,20 +1,13 @@
 package e2e
 
 import (
-	"context"
-	"io"
-	"log/slog"
 	"net/mail"
-	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/hubtalks/hubtalks/internal/testkit"
 	"github.com/hubtalks/hubtalks/server/accounts"
-	"github.com/hubtalks/hubtalks/server/outbox"
-	"github.com/hubtalks/hubtalks/server/registrations"
-	"github.com/hubtalks/hubtalks/server/talks"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
 
@@ -22,25 +15,14 @@ import (
 // loopback, as the worker of `hubtalks serve` does, and reads the links
 // out of the messages received there.
 type mailbox struct {
-	t      *testing.T
-	app    *App
-	sink   *testkit.MailSink
-	worker *outbox.Worker
+	t   *testing.T
+	app *App
+	*testserver.Mailbox
 }
 
 func newMailbox(t *testing.T, app *App) *mailbox {
 	t.Helper()
-	sink := testkit.StartMailSink(t, "127.0.0.1:0")
-	m, err := outbox.NewSMTPMailer(&url.URL{Scheme: "smtp", Host: sink.Addr, RawQuery: "from=talks@hubtalks.test"}, "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	composer := outbox.ByKind{
-		Default: registrations.Composer{Cal: talks.CalendarConfig{BaseURL: app.URL, Organizer: "talks@hubtalks.test"}},
-		Kinds:   accounts.Composer{BaseURL: app.URL}.Kinds(),
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	return &mailbox{t: t, app: app, sink: sink, worker: outbox.NewWorker(app.Env.DB, composer, m, log)}
+	return &mailbox{t: t, app: app, Mailbox: testserver.NewMailbox(t, app.Env, testserver.AppComposer(app.URL))}
 }
 
 // link sends the outbox until the newest message to addr links to the
@@ -51,10 +33,8 @@ func (mb *mailbox) link(addr, page string) string {
 	linkRE := regexp.MustCompile(regexp.QuoteMeta(mb.app.URL+page) + `\?token=[^\s"<>]+`)
 	var found string
 	testkit.WaitFor(mb.t, "a message to "+addr+" linking to "+page, waitFor, func() bool {
-		if _, err := mb.worker.ProcessOnce(context.Background()); err != nil {
-			mb.t.Fatalf("send the outbox: %v", err)
-		}
-		for _, raw := range mb.sink.Received() {
+		mb.Send(mb.t)
+		for _, raw := range mb.Sink.Received() {
 			msg, _, text, err := testkit.MailPart(raw, "text/plain")
 			if err != nil {
 				mb.t.Fatalf("a received message: %v", err)

@@ -11,8 +11,6 @@ package e2e
 //	  go test -tags screens -run TestScreensI18n -v ./frontend/e2e/
 
 import (
-	"encoding/json"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -35,26 +33,7 @@ const clipped = `[...document.querySelectorAll('main *, header *')].filter(e => 
 
 func TestScreensI18n(t *testing.T) {
 	base, dir, login := screensTarget(t)
-	var talks struct {
-		Items []struct {
-			ID     int64
-			Slug   string
-			Status string
-			QA     struct{ Moderation string }
-		}
-	}
-	resp, err := http.Get(base + "/api/v1/talks?limit=200")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&talks)
-	resp.Body.Close()
-	var live Talk
-	for _, tk := range talks.Items {
-		if live.ID == 0 && tk.Status != "ended" && tk.QA.Moderation == "pre" {
-			live = Talk{ID: tk.ID, Slug: tk.Slug}
-		}
-	}
+	live, _ := demoTalks(t, base)
 	if live.ID == 0 {
 		t.Fatal("the demo seed has no pre-moderated upcoming talk")
 	}

@@ -63,8 +63,11 @@ func screensTarget(t *testing.T) (base, dir string, login func(email string) tes
 	return base, dir, login
 }
 
-func TestScreens(t *testing.T) {
-	base, dir, login := screensTarget(t)
+// demoTalks finds in the demo seed at base a pre-moderated talk still to
+// come (the live room the screens show) and a talk with a recording; a
+// zero Talk where there is none.
+func demoTalks(t *testing.T, base string) (live, past Talk) {
+	t.Helper()
 	var talks struct {
 		Items []struct {
 			ID     int64
@@ -78,9 +81,10 @@ func TestScreens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = json.NewDecoder(resp.Body).Decode(&talks)
-	resp.Body.Close()
-	var live, past Talk
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(&talks); err != nil {
+		t.Fatalf("GET /api/v1/talks: %d %v", resp.StatusCode, err)
+	}
 	for _, tk := range talks.Items {
 		if live.ID == 0 && tk.Status != "ended" && tk.QA.Moderation == "pre" {
 			live = Talk{ID: tk.ID, Slug: tk.Slug}
@@ -89,8 +93,14 @@ func TestScreens(t *testing.T) {
 			past = Talk{ID: tk.ID, Slug: tk.Slug}
 		}
 	}
+	return live, past
+}
+
+func TestScreens(t *testing.T) {
+	base, dir, login := screensTarget(t)
+	live, past := demoTalks(t, base)
 	if live.ID == 0 || past.ID == 0 {
-		t.Fatalf("the demo seed has no pre-moderated upcoming talk or no recording: %+v", talks.Items)
+		t.Fatalf("the demo seed has no pre-moderated upcoming talk (%+v) or no recording (%+v)", live, past)
 	}
 
 	app := &App{t: t, URL: base}

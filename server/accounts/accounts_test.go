@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubtalks/hubtalks/server"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
 
@@ -125,11 +124,7 @@ func TestLoginSameAnswerForUnknownEmailAndWrongPassword(t *testing.T) {
 
 func TestLoginThrottling(t *testing.T) {
 	t.Parallel()
-	env := testserver.New(t, testserver.WithRedis(), testserver.WithConfig(func(c *server.Config) {
-		c.Accounts.LoginFailuresPerAccount = 3
-		c.Accounts.LoginAttemptsPerIP = 8
-		c.Accounts.LoginWindow = time.Minute
-	}))
+	env := testserver.New(t, testserver.WithRedis(), loginLimits(3, 8))
 	victim := env.NewUser("participant")
 	for i := 0; i < 3; i++ {
 		testserver.Must(t, env.Post("/api/v1/auth/login", "", map[string]string{"email": victim.Email, "password": "guess guess " + string(rune('a'+i))}), 401)

@@ -45,16 +45,8 @@ func (s *Service) Upgrade(ctx context.Context, actor *domain.User, req Upgrade) 
 	if err != nil {
 		return User{}, err
 	}
-	// The address and its one verification message come together.
-	var u User
-	err = s.rec.InTx(ctx, func(tx *live.Tx) error {
-		if u, err = s.store.upgradeGuest(ctx, tx, actor.ID, email, hash); err != nil {
-			return err
-		}
-		if err := s.store.setSignupLocale(ctx, tx, u.ID, req.Locale); err != nil {
-			return err
-		}
-		return s.SendVerification(ctx, tx, u.ID)
+	u, err := s.withVerification(ctx, req.Locale, func(tx *live.Tx) (User, error) {
+		return s.store.upgradeGuest(ctx, tx, actor.ID, email, hash)
 	})
 	if err != nil {
 		return User{}, err

@@ -71,21 +71,32 @@ func (s *Service) Signup(ctx context.Context, caller *domain.User, req Signup) (
 	if err != nil {
 		return Session{}, err
 	}
-	// The account and its one verification message exist together.
-	var u User
-	err = s.rec.InTx(ctx, func(tx *live.Tx) error {
-		if u, err = s.store.createUser(ctx, tx, email, name, hash, domain.RoleParticipant); err != nil {
-			return err
-		}
-		if err := s.store.setSignupLocale(ctx, tx, u.ID, req.Locale); err != nil {
-			return err
-		}
-		return s.SendVerification(ctx, tx, u.ID)
+	u, err := s.withVerification(ctx, req.Locale, func(tx *live.Tx) (User, error) {
+		return s.store.createUser(ctx, tx, email, name, hash, domain.RoleParticipant)
 	})
 	if err != nil {
 		return Session{}, err
 	}
 	return s.startSession(ctx, caller, u)
+}
+
+// withVerification runs give, which gives an account its email address
+// (a new account, an upgraded guest), and in the same transaction records
+// the language it signed up in and queues the address's verification: an
+// address and its one verification message exist together.
+func (s *Service) withVerification(ctx context.Context, locale string, give func(tx *live.Tx) (User, error)) (User, error) {
+	var u User
+	err := s.rec.InTx(ctx, func(tx *live.Tx) error {
+		var err error
+		if u, err = give(tx); err != nil {
+			return err
+		}
+		if err := s.store.setSignupLocale(ctx, tx, u.ID, locale); err != nil {
+			return err
+		}
+		return s.SendVerification(ctx, tx, u.ID)
+	})
+	return u, err
 }
 
 // credentials checks a new account's email and password (with what v holds

@@ -11,16 +11,22 @@ import (
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
 
+// loginLimits sets the login throttle: failures per account and attempts
+// per address, in a one-minute window.
+func loginLimits(perAccount, perAddress int) testserver.Option {
+	return testserver.WithConfig(func(c *server.Config) {
+		c.Accounts.LoginFailuresPerAccount = perAccount
+		c.Accounts.LoginAttemptsPerIP = perAddress
+		c.Accounts.LoginWindow = time.Minute
+	})
+}
+
 // Parallel guesses for one account on two instances sharing Redis: the
 // attempt is counted before the password is checked, so no more than the
 // limit get an answer about the password.
 func TestLoginRaceStaysWithinTheLimit(t *testing.T) {
 	t.Parallel()
-	env := testserver.New(t, testserver.WithRedis(), testserver.WithConfig(func(c *server.Config) {
-		c.Accounts.LoginFailuresPerAccount = 10
-		c.Accounts.LoginAttemptsPerIP = 1000
-		c.Accounts.LoginWindow = time.Minute
-	}))
+	env := testserver.New(t, testserver.WithRedis(), loginLimits(10, 1000))
 	peer := env.Peer(realtime.HubConfig{})
 	victim := env.NewUser("participant")
 	var wg sync.WaitGroup
@@ -52,12 +58,7 @@ func TestLoginRaceStaysWithinTheLimit(t *testing.T) {
 // cannot keep its owner, from an address that has not failed, out.
 func TestOwnerSignsInWhileAttackerHammers(t *testing.T) {
 	t.Parallel()
-	env := testserver.New(t, testserver.WithConfig(func(c *server.Config) {
-		c.TrustedProxies = []string{"127.0.0.1"}
-		c.Accounts.LoginFailuresPerAccount = 5
-		c.Accounts.LoginAttemptsPerIP = 100
-		c.Accounts.LoginWindow = time.Minute
-	}))
+	env := testserver.New(t, loginLimits(5, 100), testserver.WithConfig(func(c *server.Config) { c.TrustedProxies = []string{"127.0.0.1"} }))
 	base := env.Listen()
 	owner := env.NewUser("participant")
 	login := func(from, password string) int { return testserver.LoginFrom(t, base, from, owner.Email, password) }

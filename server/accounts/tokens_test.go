@@ -1,10 +1,7 @@
 package accounts_test
 
 import (
-	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -19,54 +16,14 @@ import (
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
 
-// mailbox delivers what the outbox holds over real SMTP to a sink and
-// reads the links out of the messages.
-type mailbox struct {
-	t      *testing.T
-	env    *testserver.Env
-	sink   *testkit.MailSink
-	worker *outbox.Worker
-	seen   int
-}
-
-func newMailbox(t *testing.T, env *testserver.Env) *mailbox {
-	sink := testkit.StartMailSink(t, "127.0.0.1:0")
-	u, _ := url.Parse("smtp://" + sink.Addr + "?from=talks@hubtalks.test")
-	m, err := outbox.NewSMTPMailer(u, "")
-	if err != nil {
-		t.Fatal(err)
-	}
+// newMailbox delivers env's account messages over real SMTP to a sink.
+func newMailbox(t *testing.T, env *testserver.Env) *testserver.Mailbox {
 	composer := accounts.Composer{BaseURL: env.Config.BaseURL}
-	w := outbox.NewWorker(env.DB, outbox.ByKind{Default: composer, Kinds: composer.Kinds()}, m, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	return &mailbox{t: t, env: env, sink: sink, worker: w}
-}
-
-type delivered struct {
-	To, Subject, Text string
-}
-
-// deliver sends what is due and returns the messages that arrived since
-// the last call.
-func (mb *mailbox) deliver() []delivered {
-	mb.t.Helper()
-	if _, err := mb.worker.ProcessOnce(context.Background()); err != nil {
-		mb.t.Fatal(err)
-	}
-	raw := mb.sink.Received()
-	var out []delivered
-	for _, r := range raw[mb.seen:] {
-		msg, _, body, err := testkit.MailPart(r, "text/plain")
-		if err != nil || body == nil {
-			mb.t.Fatalf("message without text (%v): %s", err, r)
-		}
-		out = append(out, delivered{To: msg.Header.Get("To"), Subject: msg.Header.Get("Subject"), Text: string(body)})
-	}
-	mb.seen = len(raw)
-	return out
+	return testserver.NewMailbox(t, env, outbox.ByKind{Default: composer, Kinds: composer.Kinds()})
 }
 
 // link reads the token of the one page link of a message.
-func link(t *testing.T, m delivered, page string) string {
+func link(t *testing.T, m testserver.Delivered, page string) string {
 	t.Helper()
 	re := regexp.MustCompile(regexp.QuoteMeta("http://hubtalks.test/account/"+page+"?token=") + `([A-Za-z0-9_%\-]+)`)
 	sub := re.FindStringSubmatch(m.Text)
@@ -81,7 +38,7 @@ func link(t *testing.T, m delivered, page string) string {
 }
 
 // one fails unless exactly one message arrived, to email.
-func one(t *testing.T, got []delivered, email string) delivered {
+func one(t *testing.T, got []testserver.Delivered, email string) testserver.Delivered {
 	t.Helper()
 	if len(got) != 1 || !strings.Contains(got[0].To, email) {
 		t.Fatalf("want one message to %s, got %+v", email, got)
@@ -126,7 +83,7 @@ func TestSignupSendsOneVerificationThatVerifiesOnce(t *testing.T) {
 	if getMe(t, env, b.Token).EmailVerified {
 		t.Fatal("a new address is verified before its link was used")
 	}
-	msg := one(t, mb.deliver(), "vera@example.org")
+	msg := one(t, mb.Deliver(t), "vera@example.org")
 	token := link(t, msg, "verify")
 	if len(token) < 43 {
 		t.Fatalf("token %q is shorter than 256 bits", token)
@@ -145,7 +102,7 @@ func TestSignupSendsOneVerificationThatVerifiesOnce(t *testing.T) {
 	wantProblem(t, env.Post("/api/v1/auth/verify", "", map[string]string{"token": token}), 422, "invalid_token", "")
 	wantProblem(t, env.Post("/api/v1/auth/verify", "", map[string]string{"token": "not-a-token"}), 422, "invalid_token", "")
 	wantProblem(t, env.Post("/api/v1/auth/verify/resend", b.Token, nil), 409, "already_verified", "")
-	if got := mb.deliver(); len(got) != 0 {
+	if got := mb.Deliver(t); len(got) != 0 {
 		t.Fatalf("sent %d more messages", len(got))
 	}
 }
@@ -155,14 +112,14 @@ func TestVerificationLinkExpiresAndDiesWithItsAddress(t *testing.T) {
 	env := testserver.New(t)
 	mb := newMailbox(t, env)
 	_, b := signup(t, env, "late@example.org", "a long enough password")
-	token := link(t, one(t, mb.deliver(), "late@example.org"), "verify")
+	token := link(t, one(t, mb.Deliver(t), "late@example.org"), "verify")
 	if _, err := env.DB.Exec(`UPDATE account_tokens SET expires_at = now() - interval '1 second'`); err != nil {
 		t.Fatal(err)
 	}
 	wantProblem(t, env.Post("/api/v1/auth/verify", "", map[string]string{"token": token}), 422, "invalid_token", "")
 
 	testserver.Must(t, env.Post("/api/v1/auth/verify/resend", b.Token, nil), http.StatusAccepted)
-	token = link(t, one(t, mb.deliver(), "late@example.org"), "verify")
+	token = link(t, one(t, mb.Deliver(t), "late@example.org"), "verify")
 	if _, err := env.DB.Exec(`UPDATE users SET email = 'moved@example.org' WHERE id = $1`, b.User.ID); err != nil {
 		t.Fatal(err)
 	}
@@ -196,9 +153,9 @@ func TestATokenWorksOnceUnderConcurrentUse(t *testing.T) {
 	env := testserver.New(t)
 	mb := newMailbox(t, env)
 	signup(t, env, "race@example.org", "a long enough password")
-	verify := link(t, one(t, mb.deliver(), "race@example.org"), "verify")
+	verify := link(t, one(t, mb.Deliver(t), "race@example.org"), "verify")
 	testserver.Must(t, env.Post("/api/v1/auth/password-reset", "", map[string]string{"email": "race@example.org"}), http.StatusAccepted)
-	reset := link(t, one(t, mb.deliver(), "race@example.org"), "reset")
+	reset := link(t, one(t, mb.Deliver(t), "race@example.org"), "reset")
 	for _, c := range []struct{ path, body string }{
 		{"/api/v1/auth/verify", fmt.Sprintf(`{"token":%q}`, verify)},
 		{"/api/v1/auth/password-reset/confirm", fmt.Sprintf(`{"token":%q,"password":"a brand new passphrase"}`, reset)},
@@ -229,13 +186,13 @@ func TestPasswordResetEndToEnd(t *testing.T) {
 
 	// An unknown address gets the same answer and no message.
 	testserver.Must(t, env.Post("/api/v1/auth/password-reset", "", map[string]string{"email": "nobody@example.org"}), http.StatusAccepted)
-	if got := mb.deliver(); len(got) != 0 {
+	if got := mb.Deliver(t); len(got) != 0 {
 		t.Fatalf("a reset for an unknown address sent %+v", got)
 	}
 	wantProblem(t, env.Post("/api/v1/auth/password-reset", "", map[string]string{"email": "not an address"}), 422, "validation_failed", "email")
 
 	testserver.Must(t, env.Post("/api/v1/auth/password-reset", "", map[string]string{"email": strings.ToUpper(u.Email)}), http.StatusAccepted)
-	msg := one(t, mb.deliver(), u.Email)
+	msg := one(t, mb.Deliver(t), u.Email)
 	token := link(t, msg, "reset")
 
 	// A password the policy refuses leaves the token usable.
@@ -256,7 +213,7 @@ func TestPasswordResetEndToEnd(t *testing.T) {
 
 	// A link is good for an hour.
 	testserver.Must(t, env.Post("/api/v1/auth/password-reset", "", map[string]string{"email": u.Email}), http.StatusAccepted)
-	token = link(t, one(t, mb.deliver(), u.Email), "reset")
+	token = link(t, one(t, mb.Deliver(t), u.Email), "reset")
 	if _, err := env.DB.Exec(`UPDATE account_tokens SET expires_at = now() - interval '1 second' WHERE used_at IS NULL`); err != nil {
 		t.Fatal(err)
 	}

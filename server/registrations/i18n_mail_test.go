@@ -7,10 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hubtalks/hubtalks/server/accounts"
+	"github.com/hubtalks/hubtalks/server"
 	"github.com/hubtalks/hubtalks/server/i18n"
 	"github.com/hubtalks/hubtalks/server/outbox"
-	"github.com/hubtalks/hubtalks/server/registrations"
 	"github.com/hubtalks/hubtalks/server/talks"
 	"github.com/hubtalks/hubtalks/server/testserver"
 )
@@ -117,7 +116,7 @@ func TestEveryEmailInEachLanguage(t *testing.T) {
 	env, mod, full := serverWithTalk(t, map[string]any{"status": "scheduled", "capacity": 1, "title": "Salud digital"})
 	tz, _ := time.LoadLocation("Europe/Brussels")
 	cal := talks.CalendarConfig{BaseURL: "http://hubtalks.test", Timezone: tz, Organizer: "talks@hubtalks.test"}
-	composer := outbox.ByKind{Default: registrations.Composer{Cal: cal}, Kinds: accounts.Composer{BaseURL: "http://hubtalks.test"}.Kinds()}
+	composer := server.Composer(cal) // the app's, as `hubtalks serve` sends
 	big := testserver.NewTalk(t, env, mod.Token, map[string]any{"status": "scheduled", "capacity": 1000, "title": "Interoperabilität"})
 	sp1, sp2 := env.NewUser("participant"), env.NewUser("participant")
 	testserver.AddSpeakers(t, env, full.ID, sp1.ID)

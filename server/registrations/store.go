@@ -10,6 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/hubtalks/hubtalks/server/dbx"
 	"github.com/hubtalks/hubtalks/server/i18n"
 )
 
@@ -305,60 +306,41 @@ func (Store) registrationsOf(ctx context.Context, q sqlx.QueryerContext, talkID 
 // registered reports whether userID holds a registration of talkID that is
 // not cancelled; errMissing when there is no such talk.
 func (Store) registered(ctx context.Context, q sqlx.QueryerContext, talkID, userID int64) (bool, error) {
-	var st sql.NullString
-	err := sqlx.GetContext(ctx, q, &st, selectState, talkID, userID)
+	st, err := dbx.Get[sql.NullString](ctx, q, fmt.Sprintf("registration state of talk %d", talkID), selectState, talkID, userID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, errMissing
 	}
-	if err != nil {
-		return false, fmt.Errorf("registration state of talk %d: %w", talkID, err)
-	}
-	return st.Valid && st.String != "cancelled", nil
+	return st.Valid && st.String != "cancelled", err
 }
 
 // lockTalk takes the talk's row lock and returns its status; errMissing
 // when there is no such talk.
 func (Store) lockTalk(ctx context.Context, tx sqlx.QueryerContext, talkID int64) (string, error) {
-	var status string
-	err := sqlx.GetContext(ctx, tx, &status, lockTalkStatus, talkID)
+	status, err := dbx.Get[string](ctx, tx, fmt.Sprintf("lock talk %d", talkID), lockTalkStatus, talkID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", errMissing
 	}
-	if err != nil {
-		return "", fmt.Errorf("lock talk %d: %w", talkID, err)
-	}
-	return status, nil
+	return status, err
 }
 
-// deleteMine removes userID's active registration for talkID and returns
-// its status ("" when there was none).
 // unregistered writes the message that takes talkID out of userID's calendar.
 func (Store) unregistered(ctx context.Context, tx sqlx.ExecerContext, talkID, userID int64) error {
-	if _, err := tx.ExecContext(ctx, enqueueUnregistered, talkID, userID); err != nil {
-		return fmt.Errorf("enqueue the unregistration of user %d from talk %d: %w", userID, talkID, err)
-	}
-	return nil
+	return dbx.Exec(ctx, tx, fmt.Sprintf("enqueue the unregistration of user %d from talk %d", userID, talkID), enqueueUnregistered, talkID, userID)
 }
 
 // invitedNow: see selectInvitedNow.
 func (Store) invitedNow(ctx context.Context, q sqlx.QueryerContext, talkID, userID, messageID int64) (bool, error) {
-	var ok bool
-	if err := sqlx.GetContext(ctx, q, &ok, selectInvitedNow, talkID, userID, messageID); err != nil {
-		return false, fmt.Errorf("calendar state of user %d for talk %d: %w", userID, talkID, err)
-	}
-	return ok, nil
+	return dbx.Get[bool](ctx, q, fmt.Sprintf("calendar state of user %d for talk %d", userID, talkID), selectInvitedNow, talkID, userID, messageID)
 }
 
+// deleteMine removes userID's active registration for talkID and returns
+// its status ("" when there was none).
 func (Store) deleteMine(ctx context.Context, tx sqlx.QueryerContext, talkID, userID int64) (string, error) {
-	var was string
-	err := sqlx.GetContext(ctx, tx, &was, deleteMine, talkID, userID)
+	was, err := dbx.Get[string](ctx, tx, fmt.Sprintf("cancel registration of user %d for talk %d", userID, talkID), deleteMine, talkID, userID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
-	if err != nil {
-		return "", fmt.Errorf("cancel registration of user %d for talk %d: %w", userID, talkID, err)
-	}
-	return was, nil
+	return was, err
 }
 
 // promote confirms the head of talkID's waitlist while there is room and
@@ -407,27 +389,20 @@ type recipient struct {
 // status is the state of userID's registration for talkID ("" when there
 // is none).
 func (Store) status(ctx context.Context, q sqlx.QueryerContext, talkID, userID int64) (string, error) {
-	var st string
-	err := sqlx.GetContext(ctx, q, &st, selectStatus, talkID, userID)
+	st, err := dbx.Get[string](ctx, q, fmt.Sprintf("registration of user %d for talk %d", userID, talkID), selectStatus, talkID, userID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
-	if err != nil {
-		return "", fmt.Errorf("registration of user %d for talk %d: %w", userID, talkID, err)
-	}
-	return st, nil
+	return st, err
 }
 
 // sendCurrentState replaces userID's unsent registration messages with one
 // per active registration for a talk still to come.
 func (Store) sendCurrentState(ctx context.Context, tx sqlx.ExecerContext, userID int64) error {
-	if _, err := tx.ExecContext(ctx, dropHeld, userID); err != nil {
-		return fmt.Errorf("drop held messages of user %d: %w", userID, err)
+	if err := dbx.Exec(ctx, tx, fmt.Sprintf("drop held messages of user %d", userID), dropHeld, userID); err != nil {
+		return err
 	}
-	if _, err := tx.ExecContext(ctx, enqueueCurrentState, userID); err != nil {
-		return fmt.Errorf("enqueue the registrations of user %d: %w", userID, err)
-	}
-	return nil
+	return dbx.Exec(ctx, tx, fmt.Sprintf("enqueue the registrations of user %d", userID), enqueueCurrentState, userID)
 }
 
 // selectAll runs query and returns its rows (an empty list, not nil, when
@@ -443,11 +418,8 @@ func selectAll[T any](ctx context.Context, q sqlx.QueryerContext, what, query st
 // erase removes what is left of userID's registrations and their unsent
 // messages.
 func (Store) erase(ctx context.Context, tx sqlx.ExecerContext, userID int64) error {
-	if _, err := tx.ExecContext(ctx, eraseCancelled, userID); err != nil {
-		return fmt.Errorf("erase registrations of user %d: %w", userID, err)
+	if err := dbx.Exec(ctx, tx, fmt.Sprintf("erase registrations of user %d", userID), eraseCancelled, userID); err != nil {
+		return err
 	}
-	if _, err := tx.ExecContext(ctx, eraseOutbox, userID); err != nil {
-		return fmt.Errorf("erase messages of user %d: %w", userID, err)
-	}
-	return nil
+	return dbx.Exec(ctx, tx, fmt.Sprintf("erase messages of user %d", userID), eraseOutbox, userID)
 }

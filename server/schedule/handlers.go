@@ -1,13 +1,13 @@
 package schedule
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/server/httpx"
-	"github.com/hubtalks/hubtalks/server/i18n"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
 
@@ -25,7 +25,7 @@ func New(db *sqlx.DB, cfg Config) *Handlers {
 func (h *Handlers) Routes(api fiber.Router) {
 	api.Get("/schedule.json", h.frabJSON)
 	api.Get("/schedule.xml", h.frabXML)
-	api.Get("/speakers/:id/talks.ics", h.speakerICS)
+	api.Get("/speakers/:id/talks.ics", talks.CalendarOf(h.speakerICS))
 }
 
 func (h *Handlers) frabJSON(c *fiber.Ctx) error {
@@ -45,19 +45,8 @@ func (h *Handlers) frabXML(c *fiber.Ctx) error {
 	return c.Send(body)
 }
 
-// speakerICS is the calendar of the talks a user speaks at.
-func (h *Handlers) speakerICS(c *fiber.Ctx) error {
-	id, err := httpx.ID(c, "id")
-	if err != nil {
-		return err
-	}
-	lang, err := i18n.Feed(c)
-	if err != nil {
-		return err
-	}
-	cal, changed, err := h.svc.SpeakerCalendar(httpx.Ctx(c), lang, id)
-	if err != nil {
-		return err
-	}
-	return talks.SendCalendar(c, fmt.Sprintf("speaker-%d.ics", id), cal, changed)
+// speakerICS is the calendar of the talks user id speaks at.
+func (h *Handlers) speakerICS(ctx context.Context, lang string, id int64) (talks.ICS, error) {
+	cal, changed, err := h.svc.SpeakerCalendar(ctx, lang, id)
+	return talks.ICS{Filename: fmt.Sprintf("speaker-%d.ics", id), Body: cal, Modified: changed}, err
 }

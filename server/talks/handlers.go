@@ -1,6 +1,7 @@
 package talks
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -36,7 +37,7 @@ func (h *Handlers) Routes(api fiber.Router) {
 	api.Get("/talks.ics", h.feed)
 	api.Get("/talks", httpx.Query(query, h.svc.List))
 	api.Post("/talks", httpx.RequireModerator, h.create)
-	api.Get("/talks/:id.ics", h.talkCalendar)
+	api.Get("/talks/:id.ics", CalendarOf(h.talkCalendar))
 	api.Get("/talks/:id", httpx.WithID(h.svc.Get))
 	api.Patch("/talks/:id", httpx.RequireModerator, httpx.Bind(fiber.StatusOK, change, h.svc.Update))
 	api.Post("/talks/:id/cancel", httpx.RequireModerator, idempotency.Act(h.rec, fiber.StatusOK, h.svc.Cancel))
@@ -93,20 +94,40 @@ func SendCalendar(c *fiber.Ctx, filename, cal string, modified time.Time) error 
 	return httpx.SendCacheable(c, []byte(cal), modified)
 }
 
-func (h *Handlers) talkCalendar(c *fiber.Ctx) error {
-	id, err := httpx.ID(c, "id")
-	if err != nil {
-		return err
+// ICS is one calendar file as a route answers it.
+type ICS struct {
+	Filename string
+	Body     string
+	Modified time.Time // its Last-Modified
+}
+
+// CalendarOf is a route that answers file's calendar of item :id in the
+// feed's language (?lang), through SendCalendar.
+func CalendarOf(file func(ctx context.Context, lang string, id int64) (ICS, error)) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		id, err := httpx.ID(c, "id")
+		if err != nil {
+			return err
+		}
+		lang, err := i18n.Feed(c)
+		if err != nil {
+			return err
+		}
+		f, err := file(httpx.Ctx(c), lang, id)
+		if err != nil {
+			return err
+		}
+		return SendCalendar(c, f.Filename, f.Body, f.Modified)
 	}
-	lang, err := i18n.Feed(c)
+}
+
+// talkCalendar is the calendar of talk id alone.
+func (h *Handlers) talkCalendar(ctx context.Context, lang string, id int64) (ICS, error) {
+	t, err := h.svc.Get(ctx, nil, id)
 	if err != nil {
-		return err
+		return ICS{}, err
 	}
-	t, err := h.svc.Get(httpx.Ctx(c), nil, id)
-	if err != nil {
-		return err
-	}
-	return SendCalendar(c, url.PathEscape(t.Slug)+".ics", h.cal.Feed(lang, t.Title, []Talk{t}), t.UpdatedAt)
+	return ICS{url.PathEscape(t.Slug) + ".ics", h.cal.Feed(lang, t.Title, []Talk{t}), t.UpdatedAt}, nil
 }
 
 // change reads a talk's Change from the request body.

@@ -361,8 +361,8 @@ export interface paths {
             parameters: {
                 query?: {
                     q?: string;
-                    limit?: number;
-                    cursor?: string;
+                    limit?: components["parameters"]["Limit"];
+                    cursor?: components["parameters"]["Cursor"];
                 };
                 header?: never;
                 path?: never;
@@ -473,8 +473,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    limit?: number;
-                    cursor?: string;
+                    limit?: components["parameters"]["Limit"];
+                    cursor?: components["parameters"]["Cursor"];
                 };
                 header?: never;
                 path?: never;
@@ -1019,7 +1019,7 @@ export interface paths {
             parameters: {
                 query?: {
                     /** @description the language of the calendar's texts (descriptions, "Speakers:", "Online"); default en. A feed is one address for everyone, so neither the cookie nor Accept-Language changes it */
-                    lang?: components["schemas"]["Locale"];
+                    lang?: components["parameters"]["FeedLocale"];
                 };
                 header?: never;
                 path: {
@@ -1029,26 +1029,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        /** @description Strong validator: a hash of the body, the same until the calendar changes */
-                        ETag: string;
-                        /** @description When a talk last changed (absent when there is none) */
-                        "Last-Modified"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/calendar": string;
-                    };
-                };
-                /** @description Not Modified: the If-None-Match validator (or, without one, If-Modified-Since) still holds; no body */
-                304: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
+                200: components["responses"]["Calendar"];
+                304: components["responses"]["NotModified"];
                 default: components["responses"]["Problem"];
             };
         };
@@ -1071,8 +1053,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    limit?: number;
-                    cursor?: string;
+                    limit?: components["parameters"]["Limit"];
+                    cursor?: components["parameters"]["Cursor"];
                     sort?: "top" | "recent";
                     /** @description comma-separated statuses; pending and dismissed are for staff of the talk (403 otherwise); default: everything the caller may see */
                     status?: string;
@@ -1106,7 +1088,8 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    "Idempotency-Key"?: string;
+                    /** @description Same key and body (per user and route) replays the first response; another body is a 422 idempotency_key_reused. */
+                    "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 };
                 path: {
                     id: number;
@@ -1342,13 +1325,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason?: string;
-                    };
-                };
-            };
+            requestBody: components["requestBodies"]["FlagReason"];
             responses: {
                 /** @description the caller's existing flag */
                 200: {
@@ -1388,8 +1365,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    limit?: number;
-                    cursor?: string;
+                    limit?: components["parameters"]["Limit"];
+                    cursor?: components["parameters"]["Cursor"];
                 };
                 header?: never;
                 path: {
@@ -1460,8 +1437,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    limit?: number;
-                    cursor?: string;
+                    limit?: components["parameters"]["Limit"];
+                    cursor?: components["parameters"]["Cursor"];
                 };
                 header?: never;
                 path: {
@@ -1541,7 +1518,8 @@ export interface paths {
             parameters: {
                 query?: never;
                 header?: {
-                    "Idempotency-Key"?: string;
+                    /** @description Same key and body (per user and route) replays the first response; another body is a 422 idempotency_key_reused. */
+                    "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 };
                 path: {
                     id: number;
@@ -1641,13 +1619,7 @@ export interface paths {
                 };
                 cookie?: never;
             };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        reason?: string;
-                    };
-                };
-            };
+            requestBody: components["requestBodies"]["FlagReason"];
             responses: {
                 /** @description the caller's existing flag */
                 200: {
@@ -1687,8 +1659,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    limit?: number;
-                    cursor?: string;
+                    limit?: components["parameters"]["Limit"];
+                    cursor?: components["parameters"]["Cursor"];
                     status?: "open" | "resolved" | "dismissed";
                 };
                 header?: never;
@@ -1775,8 +1747,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    limit?: number;
-                    cursor?: string;
+                    limit?: components["parameters"]["Limit"];
+                    cursor?: components["parameters"]["Cursor"];
                 };
                 header?: never;
                 path: {
@@ -1827,8 +1799,8 @@ export interface paths {
                     q?: string;
                     /** @description talks the user of this id speaks at (as visible to the caller: a speaker sees their own drafts) */
                     speaker?: number;
-                    limit?: number;
-                    cursor?: string;
+                    limit?: components["parameters"]["Limit"];
+                    cursor?: components["parameters"]["Cursor"];
                 };
                 header?: never;
                 path?: never;
@@ -1855,7 +1827,7 @@ export interface paths {
                 query?: never;
                 header?: {
                     /** @description Same key and body (per user and route) replays the first response; another body is a 422 idempotency_key_reused. */
-                    "Idempotency-Key"?: string;
+                    "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 };
                 path?: never;
                 cookie?: never;
@@ -1896,7 +1868,7 @@ export interface paths {
             parameters: {
                 query?: {
                     /** @description the language of the calendar's texts (descriptions, "Speakers:", "Online"); default en. A feed is one address for everyone, so neither the cookie nor Accept-Language changes it */
-                    lang?: components["schemas"]["Locale"];
+                    lang?: components["parameters"]["FeedLocale"];
                 };
                 header?: never;
                 path?: never;
@@ -1904,26 +1876,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        /** @description Strong validator: a hash of the body, the same until the calendar changes */
-                        ETag: string;
-                        /** @description When a talk last changed (absent when there is none) */
-                        "Last-Modified"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/calendar": string;
-                    };
-                };
-                /** @description Not Modified: the If-None-Match validator (or, without one, If-Modified-Since) still holds; no body */
-                304: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
+                200: components["responses"]["Calendar"];
+                304: components["responses"]["NotModified"];
                 default: components["responses"]["Problem"];
             };
         };
@@ -2013,7 +1967,7 @@ export interface paths {
             parameters: {
                 query?: {
                     /** @description the language of the calendar's texts (descriptions, "Speakers:", "Online"); default en. A feed is one address for everyone, so neither the cookie nor Accept-Language changes it */
-                    lang?: components["schemas"]["Locale"];
+                    lang?: components["parameters"]["FeedLocale"];
                 };
                 header?: never;
                 path: {
@@ -2023,26 +1977,8 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description OK */
-                200: {
-                    headers: {
-                        /** @description Strong validator: a hash of the body, the same until the calendar changes */
-                        ETag: string;
-                        /** @description When a talk last changed (absent when there is none) */
-                        "Last-Modified"?: string;
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/calendar": string;
-                    };
-                };
-                /** @description Not Modified: the If-None-Match validator (or, without one, If-Modified-Since) still holds; no body */
-                304: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
+                200: components["responses"]["Calendar"];
+                304: components["responses"]["NotModified"];
                 default: components["responses"]["Problem"];
             };
         };
@@ -2069,7 +2005,7 @@ export interface paths {
                 query?: never;
                 header?: {
                     /** @description Same key and body (per user and route) replays the first response; another body is a 422 idempotency_key_reused. */
-                    "Idempotency-Key"?: string;
+                    "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 };
                 path: {
                     id: number;
@@ -2111,7 +2047,7 @@ export interface paths {
                 query?: never;
                 header?: {
                     /** @description Same key and body (per user and route) replays the first response; another body is a 422 idempotency_key_reused. */
-                    "Idempotency-Key"?: string;
+                    "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 };
                 path: {
                     id: number;
@@ -2184,7 +2120,7 @@ export interface paths {
                 query?: never;
                 header?: {
                     /** @description Same key and body (per user and route) replays the first response; another body is a 422 idempotency_key_reused. */
-                    "Idempotency-Key"?: string;
+                    "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
                 };
                 path: {
                     id: number;
@@ -2863,8 +2799,8 @@ export interface paths {
         get: {
             parameters: {
                 query?: {
-                    limit?: number;
-                    cursor?: string;
+                    limit?: components["parameters"]["Limit"];
+                    cursor?: components["parameters"]["Cursor"];
                 };
                 header?: never;
                 path: {
@@ -3135,8 +3071,8 @@ export interface paths {
                     q: string;
                     /** @description only results of this kind */
                     type?: "talk" | "question" | "thread" | "post";
-                    limit?: number;
-                    cursor?: string;
+                    limit?: components["parameters"]["Limit"];
+                    cursor?: components["parameters"]["Cursor"];
                 };
                 header?: never;
                 path?: never;
@@ -3490,13 +3426,7 @@ export interface components {
             speakers: components["schemas"]["Speaker"][];
             qa: components["schemas"]["QASettings"];
             /** @description the linked playlist item, once there is one */
-            recording: {
-                video_id: string;
-                /** @description https://www.youtube.com/watch?v=… */
-                url: string;
-                /** @description seconds of video before the live start (negative: the video starts after it); places questions taken live in the video */
-                offset_seconds: number;
-            } | null;
+            recording: components["schemas"]["Recording"] | null;
             /** Format: date-time */
             created_at: string;
             /** Format: date-time */
@@ -3513,6 +3443,20 @@ export interface components {
             live_ended_at: string | null;
             /** @description share of the live session a participant attends to earn a certificate (default 0.5) */
             certificate_min_share: number;
+        };
+        Recording: {
+            video_id: string;
+            /** @description https://www.youtube.com/watch?v=… */
+            url: string;
+            /** @description seconds of video before the live start (negative: the video starts after it); places questions taken live in the video */
+            offset_seconds: number;
+        };
+        TalkRef: {
+            id: number;
+            slug: string;
+            title: string;
+            /** Format: date-time */
+            starts_at: string;
         };
         /** @description One page; next_cursor is null on the last page */
         TalkList: {
@@ -3912,18 +3856,14 @@ export interface components {
                 name: string;
                 public_name: string;
             }[];
-            links: {
-                title: string;
-                url: string;
-                /** @description related (links); absent on attachments */
-                type?: string;
-            }[];
-            attachments: {
-                title: string;
-                url: string;
-                /** @description related (links); absent on attachments */
-                type?: string;
-            }[];
+            links: components["schemas"]["FrabLink"][];
+            attachments: components["schemas"]["FrabLink"][];
+        };
+        FrabLink: {
+            title: string;
+            url: string;
+            /** @description related (links); absent on attachments */
+            type?: string;
         };
         /** @description An OpenAPI 3.1 document: this one */
         OpenAPIDocument: {
@@ -3955,13 +3895,7 @@ export interface components {
             title: string;
             /** Format: date-time */
             starts_at: string;
-            recording: {
-                video_id: string;
-                /** @description https://www.youtube.com/watch?v=… */
-                url: string;
-                /** @description seconds of video before the live start (negative: the video starts after it); places questions taken live in the video */
-                offset_seconds: number;
-            };
+            recording: components["schemas"]["Recording"];
             /** @description the video's thumbnail on https://i.ytimg.com or https://iN.ytimg.com */
             thumbnail_url: string;
         };
@@ -3981,13 +3915,7 @@ export interface components {
                 playlist: components["schemas"]["PlaylistRef"];
                 item: components["schemas"]["PlaylistItem"];
                 /** @description the talks (without a recording yet) the title names, newest first */
-                candidates: {
-                    id: number;
-                    slug: string;
-                    title: string;
-                    /** Format: date-time */
-                    starts_at: string;
-                }[];
+                candidates: components["schemas"]["TalkRef"][];
             }[];
         };
         /** @description messages the user may turn off; the outbox drops those of a kind turned off */
@@ -4150,13 +4078,7 @@ export interface components {
         SearchResult: {
             /** @enum {string} */
             type: "talk" | "question" | "thread" | "post";
-            talk: {
-                id: number;
-                slug: string;
-                title: string;
-                /** Format: date-time */
-                starts_at: string;
-            };
+            talk: components["schemas"]["TalkRef"];
             /** @description the talk's, question's or post's id */
             id: number;
             /** @description the talk's title, the question, or the post's thread title (text) */
@@ -4207,9 +4129,44 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
+        /** @description OK */
+        Calendar: {
+            headers: {
+                /** @description Strong validator: a hash of the body, the same until the calendar changes */
+                ETag: string;
+                /** @description When a talk last changed (absent when there is none) */
+                "Last-Modified"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "text/calendar": string;
+            };
+        };
+        /** @description Not Modified: the If-None-Match validator (or, without one, If-Modified-Since) still holds; no body */
+        NotModified: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
     };
-    parameters: never;
-    requestBodies: never;
+    parameters: {
+        Limit: number;
+        Cursor: string;
+        /** @description Same key and body (per user and route) replays the first response; another body is a 422 idempotency_key_reused. */
+        IdempotencyKey: string;
+        /** @description the language of the calendar's texts (descriptions, "Speakers:", "Online"); default en. A feed is one address for everyone, so neither the cookie nor Accept-Language changes it */
+        FeedLocale: components["schemas"]["Locale"];
+    };
+    requestBodies: {
+        FlagReason: {
+            content: {
+                "application/json": {
+                    reason?: string;
+                };
+            };
+        };
+    };
     headers: never;
     pathItems: never;
 }
