@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -209,6 +210,8 @@ func backendCPU(b *testing.B, db *sqlx.DB) func() time.Duration {
 	}
 }
 
+// explainTo prints the plan of search q as Store.Search runs it: planned
+// first, and with bitmapsOnly when that passes plannedTimeout.
 func explainTo(b testing.TB, db *sqlx.DB, q string) {
 	f := benchFilter(q)
 	tx, err := db.Beginx()
@@ -216,21 +219,29 @@ func explainTo(b testing.TB, db *sqlx.DB, q string) {
 		b.Fatal(err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read only
-	if _, err := tx.Exec(plannedTimeout); err != nil {
+	if _, err := tx.Exec(plannedTimeout + `; SAVEPOINT planned`); err != nil {
 		b.Fatal(err)
 	}
-	rows, err := tx.Query(`EXPLAIN (ANALYZE, BUFFERS) `+searchQuery, f.Words, 0, false, f.Prefix,
-		pq.Array(f.Kinds), false, 0, 0, 0, f.Limit+1, headlineOptions, RankWindow)
+	explain := func() ([]string, error) {
+		var plan []string
+		err := tx.Select(&plan, `EXPLAIN (ANALYZE, BUFFERS) `+searchQuery, f.Words, 0, false, f.Prefix,
+			pq.Array(f.Kinds), false, 0, 0, 0, f.Limit+1, headlineOptions, RankWindow)
+		return plan, err
+	}
+	how := "as planned"
+	plan, err := explain()
+	if pqErr := (*pq.Error)(nil); errors.As(err, &pqErr) && pqErr.Code == "57014" {
+		if _, err := tx.Exec(`ROLLBACK TO SAVEPOINT planned; ` + bitmapsOnly); err != nil {
+			b.Fatal(err)
+		}
+		how = "with bitmaps only, after the planned search passed " + plannedTimeout
+		plan, err = explain()
+	}
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer rows.Close()
-	fmt.Printf("EXPLAIN (ANALYZE, BUFFERS) of the slowest, %q:\n", q)
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			b.Fatal(err)
-		}
+	fmt.Printf("EXPLAIN (ANALYZE, BUFFERS) of %q, %s:\n", q, how)
+	for _, line := range plan {
 		fmt.Println("  " + line)
 	}
 }
