@@ -218,10 +218,11 @@ func parseCases(s string) (map[string]string, error) {
 }
 
 // pluralCategory is CLDR's cardinal category of a whole number n (< 1000)
-// in the six languages: French and Portuguese count 0 as "one" too.
+// in the six languages: French counts 0 as "one" too (European Portuguese,
+// the catalog's variety, does not).
 func pluralCategory(lang string, n int) string {
 	switch {
-	case n == 1, n == 0 && (lang == "fr" || lang == "pt"):
+	case n == 1, n == 0 && lang == "fr":
 		return "one"
 	}
 	return "other"
@@ -240,6 +241,7 @@ func TestI18nCatalogFormat(t *testing.T) {
 		{"{count, plural, one {# vote} other {# votes}}", map[string]any{"count": 1}, "en", "1 vote"},
 		{"{count, plural, one {# vote} other {# votes}}", map[string]any{"count": 0}, "en", "0 votes"},
 		{"{count, plural, one {# voix} other {# voix}}", map[string]any{"count": 0}, "fr", "0 voix"},
+		{"{count, plural, one {# voto} other {# votos}}", map[string]any{"count": 0}, "pt", "0 votos"},
 		{"{count, plural, =0 {none} one {one} other {#}}", map[string]any{"count": 0}, "en", "none"},
 		{"{a, select, x {X{b}} other {O}}!", map[string]any{"a": "x", "b": "y"}, "en", "Xy!"},
 		{"{a, select, x {X} other {O}}", map[string]any{"a": "z"}, "en", "O"},

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"fmt"
 	"mime"
 	"net/mail"
@@ -124,11 +123,9 @@ func (mb *mailbox) message(addr, subject string) (lang, text string) {
 	mb.t.Helper()
 	var seen []string
 	testkit.WaitFor(mb.t, fmt.Sprintf("a message to %s: %q", addr, subject), waitFor, func() bool {
-		if _, err := mb.worker.ProcessOnce(context.Background()); err != nil {
-			mb.t.Fatalf("send the outbox: %v", err)
-		}
+		mb.Send(mb.t)
 		seen = seen[:0]
-		for _, raw := range mb.sink.Received() {
+		for _, raw := range mb.Sink.Received() {
 			msg, _, body, err := testkit.MailPart(raw, "text/plain")
 			if err != nil {
 				mb.t.Fatalf("a received message: %v", err)
@@ -301,9 +298,7 @@ func TestI18nJourneys(t *testing.T) {
 				WHERE talk_id = $1 AND user_id = (SELECT id FROM users WHERE lower(email) = lower($2))`, talk.ID, email); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := mb.worker.EnqueueReminders(context.Background()); err != nil {
-				t.Fatal(err)
-			}
+			mb.EnqueueReminders(t)
 			lang, text = mb.message(email, i18n.T(j.code, "reminder.24h.subject", i18n.Data{"Title": j.title}))
 			if lead := i18n.N(j.code, "reminder.lead", 24, nil); lang != j.code || !strings.Contains(text, lead) {
 				t.Errorf("reminder: Content-Language %q, want %q, and %q in:\n%s", lang, j.code, lead, text)
@@ -370,7 +365,7 @@ func TestI18nTalkPageAndEditor(t *testing.T) {
 	speaks(moritz, "de-DE,de;q=0.9")
 
 	moritz.Open(en.Path(""))
-	inLanguage(moritz, "de", "Programm")
+	inLanguage(moritz, loadCatalog(t, "de"))
 	moritz.Until("the notice, in German", `document.querySelector(`+js(tid("talk-language-notice"))+`)?.textContent.trim() === 'Dieser Vortrag ist auf Englisch.'`)
 	if got := eval[string](moritz, `document.querySelector(`+js(tid("talk-language-notice"))+`).closest('[lang]').lang`); got != "de" {
 		moritz.fail("the notice is in the interface language, yet its lang is %q", got)
@@ -395,7 +390,7 @@ func TestI18nTalkPageAndEditor(t *testing.T) {
 
 	// The editor: labels and option names in German, then the form's own check of the times.
 	moritz.Open(en.Path("/edit"), tid("talk-title-input"))
-	inLanguage(moritz, "de", "Programm")
+	inLanguage(moritz, loadCatalog(t, "de"))
 	if got := eval[string](moritz, `document.querySelector('h1').textContent.trim() + ' | ' + document.querySelector('#t-format option[value="onsite"]').textContent + ' | ' + document.querySelector('#t-lang option[value="en"]').textContent`); got != "Vortrag bearbeiten | Vor Ort | Englisch" {
 		moritz.fail("the editor in German: %q", got)
 	}

@@ -22,7 +22,9 @@ export function compileCatalog(code) {
   const base = code === 'en-XA' ? 'en' : code;
   let messages = JSON.parse(readFileSync(catalogPath(base), 'utf8'));
   if (code === 'en-XA') messages = pseudoCatalog(messages);
-  const mf = new MessageFormat(base, { strict: false });
+  // Our Portuguese is European (see glossary/pt.md): its plural rule
+  // counts zero as plural ("0 votos"), Brazil's does not.
+  const mf = new MessageFormat(base === 'pt' ? 'pt-PT' : base, { strict: false });
   return compileModule(mf, messages);
 }
 

@@ -64,6 +64,10 @@ func TestPluralsFollowCLDR(t *testing.T) {
 			t.Errorf("%s, %d: %q, want %q", c.lang, c.count, got, c.want)
 		}
 	}
+	// European Portuguese counts zero as plural, as French does not.
+	if got := N("pt", "certificate.minutes", 0, Data{"Date": "d", "Time": "t", "Minutes": "0"}); !strings.Contains(got, "dos seus 0 minutos") {
+		t.Errorf("pt, 0 minutes: %q", got)
+	}
 	if got := N("de", "reminder.lead", 24, nil); !strings.Contains(got, "in etwa 24 Stunden") {
 		t.Errorf("de, 24 hours: %q", got)
 	}

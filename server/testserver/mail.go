@@ -43,6 +43,15 @@ func NewMailbox(t testing.TB, env *Env, composer outbox.Composer) *Mailbox {
 	return &Mailbox{Sink: sink, worker: outbox.NewWorker(env.DB, composer, m, slog.New(slog.NewTextHandler(io.Discard, nil)))}
 }
 
+// EnqueueReminders runs the worker's reminder pass once, as its ticker
+// would: the reminders now due go into the outbox.
+func (mb *Mailbox) EnqueueReminders(t testing.TB) {
+	t.Helper()
+	if _, err := mb.worker.EnqueueReminders(context.Background()); err != nil {
+		t.Fatalf("enqueue reminders: %v", err)
+	}
+}
+
 // Send sends every message that is due.
 func (mb *Mailbox) Send(t testing.TB) {
 	t.Helper()

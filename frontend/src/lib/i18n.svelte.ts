@@ -47,9 +47,12 @@ export function locale(): string {
   return state.locale;
 }
 
-/** The locale for Intl formatters (the pseudo-locale formats as English). */
+/**
+ * The locale for Intl formatters: the pseudo-locale formats as English, and
+ * Portuguese as in Portugal (the catalog's variety: "1 000 000", "0 votos").
+ */
 export function intlLocale(): string {
-  return state.locale === PSEUDO ? 'en' : state.locale;
+  return state.locale === PSEUDO ? 'en' : state.locale === 'pt' ? 'pt-PT' : state.locale;
 }
 
 /** The message `key` in the active language, with its ICU placeholders filled. */

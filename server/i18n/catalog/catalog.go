@@ -20,6 +20,19 @@ const Default = "en"
 // the API lists them.
 var Locales = []string{"en", "es", "fr", "de", "it", "pt"}
 
+// regional is the language a catalog is written in where it is narrower
+// than its code: our Portuguese is European (the glossary), whose plural
+// rule differs from Brazil's ("0 votos", not "0 voto").
+var regional = map[string]string{"pt": "pt-PT"}
+
+// tag is the language whose plural rules locale's catalog follows.
+func tag(locale string) string {
+	if r, ok := regional[locale]; ok {
+		return r
+	}
+	return locale
+}
+
 //go:embed *.toml
 var files embed.FS
 
@@ -28,7 +41,7 @@ var (
 	localizers = func() map[string]*goi18n.Localizer {
 		m := make(map[string]*goi18n.Localizer, len(Locales))
 		for _, l := range Locales {
-			m[l] = goi18n.NewLocalizer(bundle, l, Default)
+			m[l] = goi18n.NewLocalizer(bundle, tag(l), Default)
 		}
 		return m
 	}()
@@ -53,7 +66,12 @@ func newBundle() *goi18n.Bundle {
 	b := goi18n.NewBundle(language.English)
 	b.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	for _, l := range Locales {
-		if _, err := b.LoadMessageFileFS(files, l+".toml"); err != nil {
+		raw, err := files.ReadFile(l + ".toml")
+		if err == nil {
+			// The file's name gives go-i18n the language, and so the plural rule.
+			_, err = b.ParseMessageFileBytes(raw, tag(l)+".toml")
+		}
+		if err != nil {
 			panic(fmt.Sprintf("i18n catalog %s: %v", l, err)) // embedded: a broken file fails every test
 		}
 	}
