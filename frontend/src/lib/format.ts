@@ -42,8 +42,13 @@ export function fmtRange(start: string, end: string, zone = viewerZone()): strin
   return f.formatRange(new Date(start), new Date(end));
 }
 
-/** A short label for a zone, e.g. "Europe/Lisbon" → "Lisbon". */
+/**
+ * A short label for a zone, e.g. "Europe/Lisbon" → "Lisbon". The series'
+ * own city is named in the interface language ("Brüssel"); Intl has no
+ * city names, so other zones keep theirs.
+ */
 export function zoneLabel(zone: string): string {
+  if (zone === SERIES_ZONE) return t('time.seriesCity');
   const last = zone.split('/').pop() ?? zone;
   return last.replace(/_/g, ' ');
 }
