@@ -54,6 +54,7 @@ export class LivePolls {
   floaters = $state<Floater[]>([]);
   private seq = 0;
   private buffer: LiveEvent[] | null = null;
+  private reloads = 0;
 
   constructor(private readonly talkId: number) {}
 
@@ -71,18 +72,27 @@ export class LivePolls {
     this.polls = applyPollEvent(this.polls, ev);
   }
 
+  /**
+   * Loads the polls over HTTP; events that arrive meanwhile are applied on
+   * top. Only the newest of overlapping reloads (a reconnect while the page
+   * loads) applies its answer, as in LiveTalk.
+   */
   async reload(): Promise<void> {
+    const my = ++this.reloads;
     this.buffer = [];
     try {
       let list = (await api.polls(this.talkId)).items;
-      for (const ev of this.buffer) list = applyPollEvent(list, ev);
+      if (my !== this.reloads) return;
+      for (const ev of this.buffer ?? []) list = applyPollEvent(list, ev);
       this.polls = list;
       this.error = null;
     } catch (e) {
-      this.error = e;
+      if (my === this.reloads) this.error = e;
     } finally {
-      this.buffer = null;
-      this.loaded = true;
+      if (my === this.reloads) {
+        this.buffer = null;
+        this.loaded = true;
+      }
     }
   }
 

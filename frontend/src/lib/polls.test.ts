@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
-import type { Poll } from './api';
-import { applyPollEvent, bars, current, percent, pollTemplates } from './polls.svelte';
+import { describe, expect, it, vi } from 'vitest';
+import { api, type Poll } from './api';
+import { applyPollEvent, bars, current, LivePolls, percent, pollTemplates } from './polls.svelte';
 import { useLocale } from './i18n.svelte';
 
 function poll(over: Partial<Poll>): Poll {
@@ -50,6 +50,26 @@ describe('poll templates', () => {
       expect(de.map((x) => x.poll.kind)).toEqual(en.map((x) => x.poll.kind));
     } finally {
       await useLocale('en');
+    }
+  });
+});
+
+describe('LivePolls.reload', () => {
+  it('lets overlapping reloads settle on the newest answer, with no error', async () => {
+    const answers: ((v: { items: Poll[] }) => void)[] = [];
+    const spy = vi.spyOn(api, 'polls').mockImplementation(() => new Promise((resolve) => answers.push(resolve)));
+    try {
+      const live = new LivePolls(7);
+      const first = live.reload();
+      const second = live.reload();
+      answers[1]({ items: [poll({ id: 2 })] });
+      await second;
+      answers[0]({ items: [poll({ id: 1 })] });
+      await first;
+      expect(live.error).toBeNull();
+      expect(live.polls.map((p) => p.id)).toEqual([2]);
+    } finally {
+      spy.mockRestore();
     }
   });
 });
