@@ -56,15 +56,15 @@ describe('poll templates', () => {
 
 describe('LivePolls.reload', () => {
   it('lets overlapping reloads settle on the newest answer, with no error', async () => {
-    const answers: ((v: { items: Poll[] }) => void)[] = [];
+    const answers: ((v: { items: Poll[]; next_cursor: string | null }) => void)[] = [];
     const spy = vi.spyOn(api, 'polls').mockImplementation(() => new Promise((resolve) => answers.push(resolve)));
     try {
       const live = new LivePolls(7);
       const first = live.reload();
       const second = live.reload();
-      answers[1]({ items: [poll({ id: 2 })] });
+      answers[1]({ items: [poll({ id: 2 })], next_cursor: null });
       await second;
-      answers[0]({ items: [poll({ id: 1 })] });
+      answers[0]({ items: [poll({ id: 1 })], next_cursor: null });
       await first;
       expect(live.error).toBeNull();
       expect(live.polls.map((p) => p.id)).toEqual([2]);
