@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import type { components } from './api-types';
-import { api, ApiError, call } from './api';
+import { api, ApiError, call, errorMessage } from './api';
+import { useLocale } from './i18n.svelte';
 
 type Schemas = components['schemas'];
 
@@ -81,5 +82,23 @@ describe('types from openapi.json', () => {
       void call('get', '/api/v1/talks', { query: { sort: 'top' } });
     };
     expect(never).toBeTypeOf('function');
+  });
+});
+
+describe('errorMessage', () => {
+  afterEach(() => useLocale('en'));
+  const refused = () =>
+    new ApiError({
+      status: 422,
+      detail: 'qa.allow_anonymous: must be true or false',
+      errors: [
+        { field: 'qa.allow_anonymous', message: 'must be true or false' },
+        { field: 'video_id', message: 'is not a video' },
+      ],
+    });
+  it('names each field in words, in the interface language', async () => {
+    expect(errorMessage(refused())).toBe('Anonymous questions must be true or false. Video id is not a video.');
+    await useLocale('de');
+    expect(errorMessage(refused())).toMatch(/^Anonyme Fragen: must be true or false\. Video id: is not a video\.$/);
   });
 });

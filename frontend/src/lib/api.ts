@@ -123,10 +123,15 @@ export function sentence(s: string): string {
   return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?…]$/.test(t) ? '' : '.');
 }
 
-/** "qa.allow_anonymous" → "Allow anonymous" (the last part, in words). */
+/**
+ * A field's name for people: "qa.allow_anonymous" → "Anonymous questions"
+ * in the interface language; a field the catalog does not name reads as
+ * its last part in words ("Video id").
+ */
 function fieldWords(field: string): string {
-  const last = field.split('.').pop() ?? field;
-  return sentence(last.replace(/\[\d+\]/g, '').replace(/_/g, ' ')).replace(/\.$/, '');
+  const last = (field.split('.').pop() ?? field).replace(/\[\d+\]/g, '');
+  const words = sentence(last.replace(/_/g, ' ')).replace(/\.$/, '');
+  return t('error.fieldName', { field: last, words });
 }
 
 /**
