@@ -5,6 +5,7 @@
 import { api, type Question, type Talk } from './api';
 import { endsSubscription, liveClient, type LiveEvent, type LiveStatus } from './live';
 import { applyEvent, fromSnapshot, setVote, toggleVote, type View } from './qa';
+import { Resync } from './resync';
 import { Action } from './action.svelte';
 import { confirmDialog } from './dialog.svelte';
 import { t } from './i18n.svelte';
@@ -36,8 +37,7 @@ export class LiveTalk {
   private discussion = new Set<(ev: LiveEvent) => void>();
   /** Listeners for poll.* and reactions events; null: reload over HTTP. */
   private polls = new Set<(ev: LiveEvent | null) => void>();
-  private buffer: LiveEvent[] | null = null;
-  private reloads = 0;
+  private resync = new Resync<LiveEvent>();
   private view: View;
 
   constructor(talk: Talk, view: View) {
@@ -137,35 +137,32 @@ export class LiveTalk {
       for (const fn of this.discussion) fn(ev);
       return;
     }
-    if (this.buffer) this.buffer.push(ev);
+    this.resync.note(ev);
     this.questions = applyEvent(this.questions, ev, this.view);
   }
 
   /** Loads the questions over HTTP; events that arrive meanwhile are applied on top. */
   async reload(): Promise<void> {
-    const my = ++this.reloads;
-    this.buffer = [];
     for (const fn of this.polls) fn(null);
-    try {
-      const [all, pending] = await Promise.all([
-        api.questions(this.talk.id, { sort: 'top' }),
-        this.view.staff ? api.questions(this.talk.id, { status: 'pending' }).catch(() => ({ items: [] as Question[] })) : null,
-      ]);
-      if (my !== this.reloads) return;
-      const byId = new Map<number, Question>();
-      for (const q of [...all.items, ...(pending?.items ?? [])]) byId.set(q.id, q);
-      let list = fromSnapshot([...byId.values()], this.view);
-      for (const ev of this.buffer ?? []) list = applyEvent(list, ev, this.view);
-      this.questions = list;
-      this.error = null;
-    } catch (e) {
-      if (my === this.reloads) this.error = e;
-    } finally {
-      if (my === this.reloads) {
-        this.buffer = null;
-        this.loading = false;
-      }
-    }
+    await this.resync.load(
+      () =>
+        Promise.all([
+          api.questions(this.talk.id, { sort: 'top' }),
+          this.view.staff ? api.questions(this.talk.id, { status: 'pending' }).catch(() => ({ items: [] as Question[] })) : null,
+        ]),
+      {
+        settle: ([all, pending], missed) => {
+          const byId = new Map<number, Question>();
+          for (const q of [...all.items, ...(pending?.items ?? [])]) byId.set(q.id, q);
+          let list = fromSnapshot([...byId.values()], this.view);
+          for (const ev of missed) list = applyEvent(list, ev, this.view);
+          this.questions = list;
+          this.error = null;
+        },
+        fail: (e) => (this.error = e),
+        done: () => (this.loading = false),
+      },
+    );
   }
 
   /** Also refreshes the talk (status, Q&A settings). */

@@ -6,6 +6,7 @@ import { api, type Ballot, type Poll, type PollResults } from './api';
 import { t } from './i18n.svelte';
 import type { LiveEvent } from './live';
 import type { LiveTalk } from './livetalk.svelte';
+import { Resync } from './resync';
 
 export const EMOJIS = ['👏', '❤️', '😂', '🤔', '💡'] as const;
 export type Emoji = (typeof EMOJIS)[number];
@@ -53,8 +54,7 @@ export class LivePolls {
   error = $state<unknown>(null);
   floaters = $state<Floater[]>([]);
   private seq = 0;
-  private buffer: LiveEvent[] | null = null;
-  private reloads = 0;
+  private resync = new Resync<LiveEvent>();
 
   constructor(private readonly talkId: number) {}
 
@@ -68,33 +68,24 @@ export class LivePolls {
       this.float((ev.data as { counts?: Record<string, number> })?.counts ?? {});
       return;
     }
-    if (this.buffer) this.buffer.push(ev);
+    this.resync.note(ev);
     this.polls = applyPollEvent(this.polls, ev);
   }
 
-  /**
-   * Loads the polls over HTTP; events that arrive meanwhile are applied on
-   * top. Only the newest of overlapping reloads (a reconnect while the page
-   * loads) applies its answer, as in LiveTalk.
-   */
+  /** Loads the polls over HTTP; events that arrive meanwhile are applied on top. */
   async reload(): Promise<void> {
-    const my = ++this.reloads;
-    this.buffer = [];
-    try {
-      let list = (await api.polls(this.talkId)).items;
-      if (my !== this.reloads) return;
-      for (const ev of this.buffer ?? []) list = applyPollEvent(list, ev);
-      this.polls = list;
-      this.error = null;
-    } catch (e) {
-      if (my === this.reloads) this.error = e;
-    } finally {
-      if (my === this.reloads) {
-        this.buffer = null;
-        this.loaded = true;
-      }
-    }
+    await this.resync.load(() => api.polls(this.talkId), {
+      settle: (page, missed) => {
+        let list = page.items;
+        for (const ev of missed) list = applyPollEvent(list, ev);
+        this.polls = list;
+        this.error = null;
+      },
+      fail: (e) => (this.error = e),
+      done: () => (this.loaded = true),
+    });
   }
+
 
   /** Puts a poll the page just changed into the list (its event may come later). */
   upsert(p: Poll): void {
