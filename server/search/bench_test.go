@@ -13,10 +13,9 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
-
-	"github.com/hubtalks/hubtalks/server/dbx"
 )
 
 // BenchmarkSearchLatency runs 1,000 realistic searches against the
@@ -46,6 +45,7 @@ func BenchmarkSearchLatency(b *testing.B) {
 	db.SetMaxIdleConns(1)
 	ctx := context.Background()
 	queries, shapes := benchQueries(b, db, 1050)
+	svc := NewService(db)
 	cpu := backendCPU(b, db)
 	for b.Loop() {
 		times := make([]time.Duration, 0, 1000)
@@ -60,7 +60,7 @@ func BenchmarkSearchLatency(b *testing.B) {
 		results := 0
 		for i, q := range queries {
 			start, startCPU := time.Now(), cpu()
-			items, _, err := (Store{}).Search(ctx, db, benchFilter(q))
+			items, _, err := (Store{}).Search(ctx, db, benchFilter(b, svc, q))
 			took, tookCPU := time.Since(start), cpu()-startCPU
 			if err != nil {
 				b.Fatalf("%q: %v", q, err)
@@ -116,14 +116,19 @@ func BenchmarkSearchLatency(b *testing.B) {
 		for _, t := range all[:10] {
 			fmt.Printf("  slow: %v %q\n", t.took, t.q)
 		}
-		benchExplain(b, db, slowest)
+		explainTo(b, svc, slowest)
 	}
 	benchSizes(b, db)
 }
 
-func benchFilter(q string) filter {
-	words, prefix := dbx.SearchTerms(q)
-	return filter{Words: words, Prefix: prefix, Kinds: []string{KindTalk, KindQuestion, KindThread, KindPost}, Limit: 20}
+// benchFilter is search q's filter as the service makes it (a frequent
+// last word searched whole).
+func benchFilter(b testing.TB, svc *Service, q string) filter {
+	f, err := svc.filter(context.Background(), nil, Query{Q: q, Page: httpx.Page{Limit: 20}})
+	if err != nil {
+		b.Fatalf("%q: %v", q, err)
+	}
+	return f
 }
 
 // benchQueries makes n searches from documents picked at random (the same
@@ -188,8 +193,6 @@ func benchQueries(b *testing.B, db *sqlx.DB, n int) (queries, shapes []string) {
 	return out, shapes
 }
 
-func benchExplain(b *testing.B, db *sqlx.DB, q string) { explainTo(b, db, q) }
-
 // backendCPU reads the CPU time that the server process of db's one
 // connection has used so far, from /proc when the server runs on this
 // machine (a function that reads 0 otherwise). /proc/PID/schedstat's first
@@ -212,9 +215,9 @@ func backendCPU(b *testing.B, db *sqlx.DB) func() time.Duration {
 
 // explainTo prints the plan of search q as Store.Search runs it: planned
 // first, and with bitmapsOnly when that passes plannedTimeout.
-func explainTo(b testing.TB, db *sqlx.DB, q string) {
-	f := benchFilter(q)
-	tx, err := db.Beginx()
+func explainTo(b testing.TB, svc *Service, q string) {
+	f := benchFilter(b, svc, q)
+	tx, err := svc.db.Beginx()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -225,7 +228,7 @@ func explainTo(b testing.TB, db *sqlx.DB, q string) {
 	explain := func() ([]string, error) {
 		var plan []string
 		err := tx.Select(&plan, `EXPLAIN (ANALYZE, BUFFERS) `+searchQuery, f.Words, 0, false, f.Prefix,
-			pq.Array(f.Kinds), false, 0, 0, 0, f.Limit+1, headlineOptions, RankWindow)
+			pq.Array(f.Kinds), false, 0, 0, 0, f.Limit+1, headlineOptions, RankWindow, f.PrefixAfter)
 		return plan, err
 	}
 	how := "as planned"
@@ -276,6 +279,6 @@ func BenchmarkSearchExplain(b *testing.B) {
 	}
 	defer db.Close()
 	for b.Loop() {
-		explainTo(b, db, q)
+		explainTo(b, NewService(db), q)
 	}
 }

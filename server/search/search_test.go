@@ -420,3 +420,57 @@ func TestFindsThreadsByTitle(t *testing.T) {
 		t.Errorf("retitled, unhidden: %+v", items)
 	}
 }
+
+// TestTheWordBeingTyped: the last word is a prefix while typed, but a word
+// in many questions is taken as finished (searched whole), and after a
+// rare whole word the prefix is checked on what that word finds; both
+// only change how the index is used, never what a search may find
+// beyond the prefix rule. The planner's statistics decide what is
+// frequent: the questions are analyzed before the first search.
+func TestTheWordBeingTyped(t *testing.T) {
+	t.Parallel()
+	s := newSeries(t)
+	k := s.talk(map[string]any{"title": "Remote care"})
+	// 600 answered questions: "telemedicine" in half, "zyxwvut" in two
+	// (0.3 %, rare), "telemedicinebus" and "zzqq" in one.
+	var ids struct{ Rare, RareAlone, Longer int64 }
+	err := s.DB.QueryRowx(`WITH added AS (
+			INSERT INTO questions (talk_id, author_id, body, status, answered_at)
+			SELECT $1, $2, 'filler question ' || i || CASE WHEN i <= 300 THEN ' telemedicine' ELSE '' END
+				|| CASE i WHEN 401 THEN ' zyxwvut patients' WHEN 402 THEN ' zyxwvut' WHEN 599 THEN ' zzqq telemedicinebus' ELSE '' END,
+				'answered', now()
+			FROM generate_series(1, 600) AS i
+			RETURNING id, body)
+		SELECT (SELECT id FROM added WHERE body LIKE '%zyxwvut patients') AS rare,
+			(SELECT id FROM added WHERE body LIKE '% zyxwvut') AS rarealone,
+			(SELECT id FROM added WHERE body LIKE '%telemedicinebus') AS longer`, k.ID, s.user.ID).StructScan(&ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB.Exec(`ANALYZE questions`); err != nil {
+		t.Fatal(err)
+	}
+	found := func(q string) []search.Result {
+		items, _ := s.search("", url.Values{"q": {q}, "type": {"question"}, "limit": {"100"}})
+		return items
+	}
+	// "telemedicine" is frequent, so finished: not a prefix of "telemedicinebus".
+	if items := found("zzqq telemedicine"); has(items, search.KindQuestion, ids.Longer) {
+		t.Errorf("a frequent last word matched as a prefix: %+v", items)
+	}
+	// A rare start stays a prefix (checked after the rare "zzqq").
+	if items := found("zzqq telemedicineb"); !has(items, search.KindQuestion, ids.Longer) {
+		t.Errorf("an unfinished word lost its prefix: %+v", items)
+	}
+	// After the rare "zyxwvut", the prefix still has to match.
+	if items := found("zyxwvut pati"); !has(items, search.KindQuestion, ids.Rare) || has(items, search.KindQuestion, ids.RareAlone) {
+		t.Errorf("zyxwvut pati: %+v", items)
+	}
+	// -words and phrases around a rare word keep their meaning.
+	if items := found("zyxwvut -patients fill"); has(items, search.KindQuestion, ids.Rare) || !has(items, search.KindQuestion, ids.RareAlone) {
+		t.Errorf("zyxwvut -patients fill: %+v", items)
+	}
+	if items := found(`"zyxwvut patients" fill`); !has(items, search.KindQuestion, ids.Rare) || has(items, search.KindQuestion, ids.RareAlone) {
+		t.Errorf("phrase: %+v", items)
+	}
+}

@@ -2,6 +2,7 @@ package search
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -14,8 +15,9 @@ import (
 
 // Service runs searches.
 type Service struct {
-	db    *sqlx.DB
-	store Store
+	db       *sqlx.DB
+	store    Store
+	frequent frequentWords
 }
 
 // NewService builds the search on db.
@@ -23,7 +25,7 @@ func NewService(db *sqlx.DB) *Service { return &Service{db: db} }
 
 // Search is one page of what q finds that viewer may see, best first.
 func (s *Service) Search(ctx context.Context, viewer *domain.User, q Query) (httpx.List[Result], error) {
-	f, err := q.filter(viewer)
+	f, err := s.filter(ctx, viewer, q)
 	if err != nil {
 		return httpx.List[Result]{}, err
 	}
@@ -32,6 +34,25 @@ func (s *Service) Search(ctx context.Context, viewer *domain.User, q Query) (htt
 		return httpx.List[Result]{}, err
 	}
 	return httpx.List[Result]{Items: items, NextCursor: next}, nil
+}
+
+// filter is q as the store searches it: checked, a last word that is a
+// frequent whole word searched as one, and a prefix after a rare word
+// checked after the index (see frequentWords).
+func (s *Service) filter(ctx context.Context, viewer *domain.User, q Query) (filter, error) {
+	f, err := q.filter(viewer)
+	if err != nil || f.Prefix == "" {
+		return f, err
+	}
+	finished, rare, err := s.frequent.judge(ctx, s.db, f.Words, f.Prefix)
+	if err != nil {
+		return f, fmt.Errorf("search: %w", err)
+	}
+	if finished {
+		f.Words, f.Prefix = dbx.SearchTerms(strings.TrimLeft(q.Q, " \t\r\n") + " ")
+	}
+	f.PrefixAfter = rare && f.Prefix != ""
+	return f, nil
 }
 
 // filter checks a request and makes it the store's filter.

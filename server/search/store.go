@@ -31,7 +31,8 @@ const (
 // The search in SQL. $1 the words, $4 the prefix (search_tsquery), $2 the
 // viewer's id and $3 whether the viewer is global staff (talks.AccessVisible),
 // $5 the kinds asked for, $6..$9 the cursor, $10 the limit, $11 the
-// headline options, $12 the rank window.
+// headline options, $12 the rank window, $13 whether the prefix is checked
+// after the index (filter.PrefixAfter).
 //
 // Each kind's candidates are its newest $12 rows that match the query in
 // any language (search_tsquery_any, a constant to the planner: see
@@ -50,27 +51,39 @@ const (
 	// (OFFSET 0 keeps the planner from flattening it into a join with qs.)
 	languageQuery = `CROSS JOIN LATERAL (SELECT qs.q FROM qs WHERE qs.cfg = search_config(k.language) OFFSET 0) x`
 
+	// candidateMatch picks a kind's candidates: the query in any language.
+	// With $13 (a rare whole word is typed: see Service.filter) the word
+	// still being typed ($4) is left out of the index's condition and
+	// checked on the rows the rest finds; ts_match_vq is @@ as a function,
+	// which no index takes. Without whole words, or with only -words,
+	// the prefix stays in the index's condition. All of it folds to
+	// constants when the search is planned.
+	candidateMatch = `search_tsv @@ (CASE WHEN $13 AND search_tsquery_any($1, '') <> ''::tsquery
+			THEN search_tsquery_any($1, '') ELSE search_tsquery_any($1, $4) END)
+		AND (NOT $13 OR $4 = '' OR search_tsquery_any($1, '') = ''::tsquery
+			OR ts_match_vq(search_tsv, search_tsquery_any($1, $4)))`
+
 	searchQuery = `WITH qs AS (
 			SELECT c.cfg, search_tsquery(c.cfg, $1, $4) AS q
 			FROM unnest('{search_english,search_spanish,search_french,search_german,search_italian,search_portuguese,search_simple}'::regconfig[]) AS c(cfg)
 		),
 		hits AS (
 			SELECT 1 AS kind, k.id, k.id AS talk_id, ts_rank(k.search_tsv, x.q) AS rank
-			FROM (SELECT id FROM talks WHERE 'talk' = ANY($5) AND search_tsv @@ search_tsquery_any($1, $4)
+			FROM (SELECT id FROM talks WHERE 'talk' = ANY($5) AND ` + candidateMatch + `
 				ORDER BY id DESC LIMIT $12) c
 			JOIN talks k ON k.id = c.id ` + languageQuery + `
 			WHERE k.search_tsv @@ x.q AND ` + talks.AccessVisible + `
 			UNION ALL
 			SELECT 2, q.id, q.talk_id, ts_rank(q.search_tsv, x.q)
 			FROM (SELECT id, talk_id, search_tsv FROM questions
-				WHERE 'question' = ANY($5) AND status = 'answered' AND search_tsv @@ search_tsquery_any($1, $4)
+				WHERE 'question' = ANY($5) AND status = 'answered' AND ` + candidateMatch + `
 				ORDER BY id DESC LIMIT $12) q
 			JOIN talks k ON k.id = q.talk_id ` + languageQuery + `
 			WHERE q.search_tsv @@ x.q AND ` + talks.AccessVisible + `
 			UNION ALL
 			SELECT 3, p.id, t.talk_id, ts_rank(p.search_tsv, x.q)
 			FROM (SELECT id, thread_id, parent_id, search_tsv FROM posts
-				WHERE 'post' = ANY($5) AND NOT hidden AND search_tsv @@ search_tsquery_any($1, $4)
+				WHERE 'post' = ANY($5) AND NOT hidden AND ` + candidateMatch + `
 				ORDER BY id DESC LIMIT $12) p
 			CROSS JOIN LATERAL (SELECT t.talk_id FROM threads t WHERE t.id = p.thread_id AND NOT t.hidden OFFSET 0) t
 			JOIN talks k ON k.id = t.talk_id ` + languageQuery + `
@@ -79,7 +92,7 @@ const (
 			UNION ALL
 			SELECT 4, t.id, t.talk_id, ts_rank(t.search_tsv, x.q)
 			FROM (SELECT id, talk_id, search_tsv FROM threads
-				WHERE 'thread' = ANY($5) AND NOT hidden AND search_tsv @@ search_tsquery_any($1, $4)
+				WHERE 'thread' = ANY($5) AND NOT hidden AND ` + candidateMatch + `
 				ORDER BY id DESC LIMIT $12) t
 			JOIN talks k ON k.id = t.talk_id ` + languageQuery + `
 			WHERE t.search_tsv @@ x.q AND ` + talks.AccessVisible + `
@@ -125,6 +138,9 @@ type filter struct {
 	Kinds         []string
 	After         *cursor
 	Limit         int
+	// PrefixAfter checks the prefix on what the whole words find, rather
+	// than in the index (Service.filter sets it when one of them is rare).
+	PrefixAfter bool
 }
 
 // cursor is the position of a page's last result.
@@ -205,7 +221,7 @@ func (Store) search(ctx context.Context, q sqlx.QueryerContext, f filter) ([]Res
 	}
 	var rows []resultRow
 	err := sqlx.SelectContext(ctx, q, &rows, searchQuery, f.Words, domain.IDOf(f.Viewer), f.Viewer.IsModerator(), f.Prefix,
-		pq.Array(f.Kinds), after, cur.Rank, cur.Kind, cur.ID, f.Limit+1, headlineOptions, RankWindow)
+		pq.Array(f.Kinds), after, cur.Rank, cur.Kind, cur.ID, f.Limit+1, headlineOptions, RankWindow, f.PrefixAfter)
 	if err != nil {
 		return nil, nil, fmt.Errorf("search: %w", err)
 	}
