@@ -232,6 +232,12 @@ func explainTo(b testing.TB, svc *Service, q string) {
 		return plan, err
 	}
 	how := "as planned"
+	if f.Selective {
+		if _, err := tx.Exec(bitmapsOnly); err != nil {
+			b.Fatal(err)
+		}
+		how = "with bitmaps only: a rare word makes it selective"
+	}
 	plan, err := explain()
 	if pqErr := (*pq.Error)(nil); errors.As(err, &pqErr) && pqErr.Code == "57014" {
 		if _, err := tx.Exec(`ROLLBACK TO SAVEPOINT planned; ` + bitmapsOnly); err != nil {

@@ -29,6 +29,7 @@ import (
 // planner's own statistics (pg_stats of the search vectors, 10,000 words
 // each since migration 0016), read again every statsMaxAge.
 const (
+	searchConfigs = 7 // the configurations in stemsSQL
 	frequentShare = 0.005
 	statsMaxAge   = 10 * time.Minute
 )
@@ -42,8 +43,8 @@ const frequentSQL = `SELECT DISTINCT e.word FROM pg_stats s,
 	  AND s.tablename IN ('questions', 'posts') AND e.word IS NOT NULL AND e.share >= $1`
 
 // stemsSQL is each word of $1 (by its position) as each search
-// configuration stems it; a stop word has no stem.
-const stemsSQL = `SELECT w.i, l FROM unnest($1::text[]) WITH ORDINALITY AS w(word, i),
+// configuration stems it; a stop word has no stem there.
+const stemsSQL = `SELECT w.i, c.cfg::text AS cfg, l FROM unnest($1::text[]) WITH ORDINALITY AS w(word, i),
 		unnest('{search_english,search_spanish,search_french,search_german,search_italian,search_portuguese,search_simple}'::regconfig[]) AS c(cfg),
 		unnest(tsvector_to_array(to_tsvector(c.cfg, w.word))) AS l`
 
@@ -54,15 +55,25 @@ type frequentWords struct {
 	loaded time.Time
 }
 
-// judge reads a search's words: whether prefix, the word being typed, is a
-// frequent whole word in some language (then searched as a whole word),
-// and whether one of the whole words typed before it is rare in every
-// language (then it finds few rows, and the prefix is checked on those
-// rather than gathered from the index). -words and "or" are not judged.
-func (fw *frequentWords) judge(ctx context.Context, db *sqlx.DB, words, prefix string) (prefixFrequent, wordRare bool, err error) {
+// typed is what judge learns of a search's words.
+type typed struct {
+	// PrefixFinished: the word being typed is a frequent whole word in some
+	// language, so it is searched as a whole word.
+	PrefixFinished bool
+	// WordRare: a whole word typed before it is rare in every language, so
+	// the search finds at most that word's few rows.
+	WordRare bool
+	// PrefixRare: no frequent word starts as the word being typed does, so
+	// the prefix alone finds few rows.
+	PrefixRare bool
+}
+
+// judge reads a search's whole words and the word being typed against the
+// frequent words. -words and "or" are not judged.
+func (fw *frequentWords) judge(ctx context.Context, db *sqlx.DB, words, prefix string) (typed, error) {
 	frequent, err := fw.load(ctx, db)
 	if err != nil || len(frequent) == 0 {
-		return false, false, err
+		return typed{}, err
 	}
 	list := []string{prefix}
 	for _, w := range strings.Fields(strings.ReplaceAll(words, `"`, " ")) {
@@ -71,26 +82,53 @@ func (fw *frequentWords) judge(ctx context.Context, db *sqlx.DB, words, prefix s
 		}
 	}
 	var stems []struct {
-		I    int    `db:"i"`
-		Stem string `db:"l"`
+		I      int    `db:"i"`
+		Config string `db:"cfg"`
+		Stem   string `db:"l"`
 	}
 	if err := db.SelectContext(ctx, &stems, stemsSQL, pq.Array(list)); err != nil {
-		return false, false, fmt.Errorf("stem %q: %w", list, err)
+		return typed{}, fmt.Errorf("stem %q: %w", list, err)
 	}
-	seen := map[int]bool{}   // words with a stem
-	common := map[int]bool{} // words with a frequent stem
+	// A word bounds the search only if every language's query has it: a
+	// stop word ("para", "what") is missing from some, and there the other
+	// words alone decide.
+	configs := map[int]map[string]bool{} // the configurations where a word has a stem
+	common := map[int]bool{}             // words with a frequent stem
+	var prefixStems []string
 	for _, s := range stems {
-		seen[s.I] = true
+		if configs[s.I] == nil {
+			configs[s.I] = map[string]bool{}
+		}
+		configs[s.I][s.Config] = true
 		if frequent[s.Stem] {
 			common[s.I] = true
 		}
-	}
-	for i := 2; i <= len(list); i++ { // 1 is the prefix
-		if seen[i] && !common[i] {
-			wordRare = true
+		if s.I == 1 {
+			prefixStems = append(prefixStems, s.Stem)
 		}
 	}
-	return common[1], wordRare, nil
+	everywhere := func(i int) bool { return len(configs[i]) == searchConfigs }
+	var t typed
+	for i := 2; i <= len(list); i++ { // 1 is the prefix
+		if everywhere(i) && !common[i] {
+			t.WordRare = true
+		}
+	}
+	t.PrefixFinished = common[1]
+	t.PrefixRare = everywhere(1) && !startsFrequent(frequent, prefixStems)
+	return t, nil
+}
+
+// startsFrequent reports whether a frequent word starts with one of stems.
+func startsFrequent(frequent map[string]bool, stems []string) bool {
+	for w := range frequent {
+		for _, s := range stems {
+			if strings.HasPrefix(w, s) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func (fw *frequentWords) load(ctx context.Context, db *sqlx.DB) (map[string]bool, error) {

@@ -41,17 +41,18 @@ func (s *Service) Search(ctx context.Context, viewer *domain.User, q Query) (htt
 // checked after the index (see frequentWords).
 func (s *Service) filter(ctx context.Context, viewer *domain.User, q Query) (filter, error) {
 	f, err := q.filter(viewer)
-	if err != nil || f.Prefix == "" {
+	if err != nil {
 		return f, err
 	}
-	finished, rare, err := s.frequent.judge(ctx, s.db, f.Words, f.Prefix)
+	typed, err := s.frequent.judge(ctx, s.db, f.Words, f.Prefix)
 	if err != nil {
 		return f, fmt.Errorf("search: %w", err)
 	}
-	if finished {
+	if typed.PrefixFinished {
 		f.Words, f.Prefix = dbx.SearchTerms(strings.TrimLeft(q.Q, " \t\r\n") + " ")
 	}
-	f.PrefixAfter = rare && f.Prefix != ""
+	f.PrefixAfter = typed.WordRare && f.Prefix != ""
+	f.Selective = typed.WordRare || typed.PrefixRare && f.Prefix != ""
 	return f, nil
 }
 

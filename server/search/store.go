@@ -141,6 +141,9 @@ type filter struct {
 	// PrefixAfter checks the prefix on what the whole words find, rather
 	// than in the index (Service.filter sets it when one of them is rare).
 	PrefixAfter bool
+	// Selective: a rare word (or a rare start) bounds what the search can
+	// find, so the text index answers it whatever the planner guesses.
+	Selective bool
 }
 
 // cursor is the position of a page's last result.
@@ -199,6 +202,14 @@ func (s Store) Search(ctx context.Context, db *sqlx.DB, f filter) ([]Result, *st
 		return nil, nil, fmt.Errorf("search: %w", err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read only: nothing to keep
+	if f.Selective {
+		// The planner's guess for a phrase or a prefix can be far off; a
+		// rare word makes the index's answer small whatever it guesses.
+		if _, err := tx.ExecContext(ctx, plannedTimeout+`; `+bitmapsOnly); err != nil {
+			return nil, nil, fmt.Errorf("search: %w", err)
+		}
+		return s.search(ctx, tx, f)
+	}
 	if _, err := tx.ExecContext(ctx, plannedTimeout+`; SAVEPOINT planned`); err != nil {
 		return nil, nil, fmt.Errorf("search: %w", err)
 	}
