@@ -70,22 +70,12 @@ func formatICU(msg string, args map[string]any, lang, hash string) (string, erro
 		ch := msg[i]
 		switch {
 		case ch == '\'':
-			if i+1 < len(msg) && msg[i+1] == '\'' {
-				b.WriteByte('\'')
-				i += 2
-				continue
+			text, next, err := quoted(msg, i, hash != "")
+			if err != nil {
+				return "", err
 			}
-			if i+1 < len(msg) && (msg[i+1] == '{' || msg[i+1] == '}' || hash != "" && msg[i+1] == '#') {
-				end := strings.IndexByte(msg[i+1:], '\'')
-				if end < 0 {
-					return "", fmt.Errorf("unclosed quote in %q", msg)
-				}
-				b.WriteString(msg[i+1 : i+1+end])
-				i += end + 2
-				continue
-			}
-			b.WriteByte(ch)
-			i++
+			b.WriteString(text)
+			i = next
 		case ch == '#' && hash != "":
 			b.WriteString(hash)
 			i++
@@ -110,21 +100,35 @@ func formatICU(msg string, args map[string]any, lang, hash string) (string, erro
 	return b.String(), nil
 }
 
+// quoted reads an apostrophe at i the way @messageformat/core does: two are
+// one apostrophe (text "'", next at i+2); one before { or } (or # when
+// hashQuotes, inside a plural) quotes up to the next apostrophe (text the
+// quoted part, next after it); otherwise it is itself (text "'", next i+1).
+func quoted(msg string, i int, hashQuotes bool) (text string, next int, err error) {
+	if i+1 < len(msg) && msg[i+1] == '\'' {
+		return "'", i + 2, nil
+	}
+	if i+1 < len(msg) && (msg[i+1] == '{' || msg[i+1] == '}' || hashQuotes && msg[i+1] == '#') {
+		end := strings.IndexByte(msg[i+1:], '\'')
+		if end < 0 {
+			return "", 0, fmt.Errorf("unclosed quote in %q", msg)
+		}
+		return msg[i+1 : i+1+end], i + end + 2, nil
+	}
+	return "'", i + 1, nil
+}
+
 // closing is the index of the } that closes the { at open.
 func closing(msg string, open int) (int, error) {
 	depth := 0
 	for i := open; i < len(msg); i++ {
 		switch msg[i] {
 		case '\'':
-			if i+1 < len(msg) && msg[i+1] == '\'' {
-				i++ // '' is one apostrophe
-			} else if i+1 < len(msg) && (msg[i+1] == '{' || msg[i+1] == '}') {
-				end := strings.IndexByte(msg[i+1:], '\'')
-				if end < 0 {
-					return 0, fmt.Errorf("unclosed quote in %q", msg)
-				}
-				i += end + 1
+			_, next, err := quoted(msg, i, false)
+			if err != nil {
+				return 0, err
 			}
+			i = next - 1
 		case '{':
 			depth++
 		case '}':
@@ -269,15 +273,11 @@ func checkSyntax(msg string) error {
 	for i := 0; i < len(msg); i++ {
 		switch msg[i] {
 		case '\'':
-			if i+1 < len(msg) && msg[i+1] == '\'' {
-				i++ // '' is one apostrophe
-			} else if i+1 < len(msg) && (msg[i+1] == '{' || msg[i+1] == '}') {
-				end := strings.IndexByte(msg[i+1:], '\'')
-				if end < 0 {
-					return fmt.Errorf("unclosed quote")
-				}
-				i += end + 1
+			_, next, err := quoted(msg, i, false)
+			if err != nil {
+				return err
 			}
+			i = next - 1
 		case '}':
 			return fmt.Errorf("unbalanced }")
 		case '{':
