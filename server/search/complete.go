@@ -76,8 +76,13 @@ func (fw *frequentWords) judge(ctx context.Context, db *sqlx.DB, words, prefix s
 		return typed{}, err
 	}
 	list := []string{prefix}
+	// With "or", or inside a -"phrase", a rare word no longer bounds what
+	// the search finds.
+	bounds := !strings.Contains(words, `-"`)
 	for _, w := range strings.Fields(strings.ReplaceAll(words, `"`, " ")) {
-		if !strings.HasPrefix(w, "-") && !strings.EqualFold(w, "or") {
+		if strings.EqualFold(w, "or") {
+			bounds = false
+		} else if !strings.HasPrefix(w, "-") {
 			list = append(list, w)
 		}
 	}
@@ -110,7 +115,7 @@ func (fw *frequentWords) judge(ctx context.Context, db *sqlx.DB, words, prefix s
 	everywhere := func(i int) bool { return len(configs[i]) == searchConfigs }
 	var t typed
 	for i := 2; i <= len(list); i++ { // 1 is the prefix
-		if everywhere(i) && !common[i] {
+		if bounds && everywhere(i) && !common[i] {
 			t.WordRare = true
 		}
 	}

@@ -473,4 +473,9 @@ func TestTheWordBeingTyped(t *testing.T) {
 	if items := found(`"zyxwvut patients" fill`); !has(items, search.KindQuestion, ids.Rare) || has(items, search.KindQuestion, ids.RareAlone) {
 		t.Errorf("phrase: %+v", items)
 	}
+	// With "or" the rare word no longer bounds the search; the prefix still
+	// applies to every alternative.
+	if items := found("zyxwvut or zzqq telemedicineb"); !has(items, search.KindQuestion, ids.Longer) || has(items, search.KindQuestion, ids.Rare) {
+		t.Errorf("or: %+v", items)
+	}
 }
