@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -15,7 +14,6 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 )
 
 // BenchmarkSearchLatency runs 1,000 realistic searches against the
@@ -60,7 +58,7 @@ func BenchmarkSearchLatency(b *testing.B) {
 		results := 0
 		for i, q := range queries {
 			start, startCPU := time.Now(), cpu()
-			items, _, err := (Store{}).Search(ctx, db, benchFilter(b, svc, q))
+			items, _, err := svc.store.Search(ctx, db, benchFilter(b, svc, q))
 			took, tookCPU := time.Since(start), cpu()-startCPU
 			if err != nil {
 				b.Fatalf("%q: %v", q, err)
@@ -213,8 +211,7 @@ func backendCPU(b *testing.B, db *sqlx.DB) func() time.Duration {
 	}
 }
 
-// explainTo prints the plan of search q as Store.Search runs it: planned
-// first, and with bitmapsOnly when that passes plannedTimeout.
+// explainTo prints the plan of search q as Store.Search runs it.
 func explainTo(b testing.TB, svc *Service, q string) {
 	f := benchFilter(b, svc, q)
 	tx, err := svc.db.Beginx()
@@ -222,34 +219,16 @@ func explainTo(b testing.TB, svc *Service, q string) {
 		b.Fatal(err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read only
-	if _, err := tx.Exec(plannedTimeout + `; SAVEPOINT planned`); err != nil {
+	if _, err := tx.Exec(searchSettings); err != nil {
 		b.Fatal(err)
 	}
-	explain := func() ([]string, error) {
-		var plan []string
-		err := tx.Select(&plan, `EXPLAIN (ANALYZE, BUFFERS) `+searchQuery, f.Words, 0, false, f.Prefix,
-			pq.Array(f.Kinds), false, 0, 0, 0, f.Limit+1, headlineOptions, RankWindow, f.PrefixAfter)
-		return plan, err
-	}
-	how := "as planned"
-	if f.Selective {
-		if _, err := tx.Exec(bitmapsOnly); err != nil {
-			b.Fatal(err)
-		}
-		how = "with bitmaps only: a rare word makes it selective"
-	}
-	plan, err := explain()
-	if pqErr := (*pq.Error)(nil); errors.As(err, &pqErr) && pqErr.Code == "57014" {
-		if _, err := tx.Exec(`ROLLBACK TO SAVEPOINT planned; ` + bitmapsOnly); err != nil {
-			b.Fatal(err)
-		}
-		how = "with bitmaps only, after the planned search passed " + plannedTimeout
-		plan, err = explain()
-	}
+	var plan []string
+	err = tx.Select(&plan, `EXPLAIN (ANALYZE, BUFFERS) `+searchSQL(f.Plan), f.Words, 0, false, f.Prefix,
+		false, 0, 0, 0, f.Limit+1, headlineOptions, RankWindow, f.Any, f.AnyWords, f.WalkBudget)
 	if err != nil {
 		b.Fatal(err)
 	}
-	fmt.Printf("EXPLAIN (ANALYZE, BUFFERS) of %q, %s:\n", q, how)
+	fmt.Printf("EXPLAIN (ANALYZE, BUFFERS) of %q, planned %v:\n", q, f.Plan)
 	for _, line := range plan {
 		fmt.Println("  " + line)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/hubtalks/hubtalks/server/dbx"
+	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/moderation/modtest"
 	"github.com/hubtalks/hubtalks/server/qa"
 	"github.com/hubtalks/hubtalks/server/search"
@@ -477,5 +478,52 @@ func TestTheWordBeingTyped(t *testing.T) {
 	// applies to every alternative.
 	if items := found("zyxwvut or zzqq telemedicineb"); !has(items, search.KindQuestion, ids.Longer) || has(items, search.KindQuestion, ids.Rare) {
 		t.Errorf("or: %+v", items)
+	}
+}
+
+// TestWalkBudget: common words are looked for among each kind's newest
+// rows only (the walk budget), so a phrase of common words costs no more
+// than a common word; a word that the statistics count as rare is looked
+// up in the whole series.
+func TestWalkBudget(t *testing.T) {
+	t.Parallel()
+	s := newSeries(t)
+	k := s.talk(map[string]any{"title": "Remote care"})
+	// 200 answered questions, oldest first, all with "remote" and
+	// "telehealth", side by side only in the 5th and the 195th; the 5th
+	// also has the rare "zebrafish".
+	var old, recent int64
+	err := s.DB.QueryRowx(`WITH added AS (
+			INSERT INTO questions (talk_id, author_id, body, status, answered_at)
+			SELECT $1, $2, CASE WHEN i IN (5, 195) THEN 'remote telehealth question ' ELSE 'remote question about telehealth ' END
+				|| i || CASE i WHEN 5 THEN ' zebrafish' ELSE '' END, 'answered', now()
+			FROM generate_series(1, 200) AS i ORDER BY i
+			RETURNING id, body)
+		SELECT (SELECT id FROM added WHERE body LIKE '% 5 zebrafish'), (SELECT id FROM added WHERE body LIKE '% 195')`,
+		k.ID, s.user.ID).Scan(&old, &recent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DB.Exec(`ANALYZE questions`); err != nil {
+		t.Fatal(err)
+	}
+	find := func(svc *search.Service, q string) []search.Result {
+		t.Helper()
+		page, err := svc.Search(t.Context(), nil, search.Query{Q: q, Type: search.KindQuestion, Page: httpx.Page{Limit: 100}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page.Items
+	}
+	small := search.NewService(s.DB)
+	small.WalkBudget, small.IndexRows = 50, 10
+	if items := find(small, `"remote telehealth"`); !has(items, search.KindQuestion, recent) || has(items, search.KindQuestion, old) {
+		t.Errorf("walk of the newest 50: %v, want %d and not %d", ids(items), recent, old)
+	}
+	if items := find(small, "zebrafish telehealth"); !has(items, search.KindQuestion, old) {
+		t.Errorf("rare word: %v, want %d from the index", ids(items), old)
+	}
+	if items := find(search.NewService(s.DB), `"remote telehealth"`); !has(items, search.KindQuestion, recent) || !has(items, search.KindQuestion, old) {
+		t.Errorf("within the default budget: %v, want %d and %d", ids(items), recent, old)
 	}
 }

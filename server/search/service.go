@@ -15,13 +15,28 @@ import (
 
 // Service runs searches.
 type Service struct {
-	db       *sqlx.DB
-	store    Store
-	frequent frequentWords
+	db    *sqlx.DB
+	store Store
+	stats wordStats
+	// WalkBudget and IndexRows shape each kind's plan (see Service.plan).
+	WalkBudget int
+	IndexRows  float64
 }
 
+// A walk reads at most WalkBudget rows of a kind (about 10 ms); the index
+// is read when the words can match at most IndexRows rows of it (about as
+// long, each match being fetched on its own page). Measured on the bench
+// of scripts/bench-search.sh: a walk costs about a microsecond a row, a
+// match read from the index five.
+const (
+	WalkBudget = 10_000
+	IndexRows  = 2_500
+)
+
 // NewService builds the search on db.
-func NewService(db *sqlx.DB) *Service { return &Service{db: db} }
+func NewService(db *sqlx.DB) *Service {
+	return &Service{db: db, WalkBudget: WalkBudget, IndexRows: IndexRows}
+}
 
 // Search is one page of what q finds that viewer may see, best first.
 func (s *Service) Search(ctx context.Context, viewer *domain.User, q Query) (httpx.List[Result], error) {
@@ -37,23 +52,54 @@ func (s *Service) Search(ctx context.Context, viewer *domain.User, q Query) (htt
 }
 
 // filter is q as the store searches it: checked, a last word that is a
-// frequent whole word searched as one, and a prefix after a rare word
-// checked after the index (see frequentWords).
+// frequent whole word searched as one (see wordStats), and planned.
 func (s *Service) filter(ctx context.Context, viewer *domain.User, q Query) (filter, error) {
 	f, err := q.filter(viewer)
 	if err != nil {
 		return f, err
 	}
-	typed, err := s.frequent.judge(ctx, s.db, f.Words, f.Prefix)
+	stats, err := s.stats.load(ctx, s.db)
 	if err != nil {
 		return f, fmt.Errorf("search: %w", err)
 	}
-	if typed.PrefixFinished {
-		f.Words, f.Prefix = dbx.SearchTerms(strings.TrimLeft(q.Q, " \t\r\n") + " ")
+	typed, err := stem(ctx, s.db, f.Words, f.Prefix)
+	if err != nil {
+		return f, fmt.Errorf("search: %w", err)
 	}
-	f.PrefixAfter = typed.WordRare && f.Prefix != ""
-	f.Selective = typed.WordRare || typed.PrefixRare && f.Prefix != ""
+	if typed.finished(stats) {
+		f.Words, f.Prefix = dbx.SearchTerms(strings.TrimLeft(q.Q, " \t\r\n") + " ")
+		if typed, err = stem(ctx, s.db, f.Words, f.Prefix); err != nil {
+			return f, fmt.Errorf("search: %w", err)
+		}
+	}
+	if f.Any, f.AnyWords, err = s.store.queries(ctx, s.db, f.Words, f.Prefix); err != nil {
+		return f, fmt.Errorf("search: %w", err)
+	}
+	f.Plan = s.plan(f.Kinds, typed, stats)
+	f.WalkBudget = s.WalkBudget
 	return f, nil
+}
+
+// plan picks how each kind finds its newest matches: from the text index
+// when the words can match few of its rows (the whole words alone, with
+// the word being typed checked after, when they are rare enough), else by
+// walking its newest rows back.
+func (s *Service) plan(kinds []string, typed typedWords, stats map[string]*tableStats) map[string]way {
+	plan := make(map[string]way, len(kinds))
+	for _, kind := range kinds {
+		t := stats[kind]
+		words := typed.wordsShare(t) * t.rows
+		all := min(words, typed.prefixShare(t)*t.rows)
+		switch {
+		case typed.prefix != nil && typed.wordsBound() && words <= s.IndexRows:
+			plan[kind] = wordsIndex
+		case all <= s.IndexRows:
+			plan[kind] = index
+		default:
+			plan[kind] = walk
+		}
+	}
+	return plan
 }
 
 // filter checks a request and makes it the store's filter.

@@ -1,0 +1,261 @@
+package search
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+)
+
+// How a search finds each kind's candidates rests on how many rows its
+// words can match, which the planner's own statistics tell (pg_stats of the
+// search vectors: the share of rows of their 10,000 most common words each,
+// since migration 0016), read again every statsMaxAge.
+//
+// A word still being typed matches as a prefix, but a frequent whole word
+// ("patient", "salud") is almost always finished, and its stem also finds
+// its other forms, so it is searched as a whole word: as a prefix it would
+// gather every word that starts so. Frequent means in at least
+// frequentShare of the questions or the posts, the tables that grow.
+const (
+	frequentShare = 0.005
+	statsMaxAge   = 10 * time.Minute
+	// prefixSlack is how many unlisted words (each in fewer rows than the
+	// least common listed one) a prefix is taken to match besides the
+	// listed ones.
+	prefixSlack = 20
+)
+
+// statsSQL is each search vector's listed words with the share of its
+// table's rows they are in. most_common_elem_freqs has three more values
+// than there are words (minimum, maximum, nulls): unnest pairs them with
+// NULL.
+const statsSQL = `SELECT s.tablename AS kind, e.word, e.share FROM pg_stats s,
+		unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e(word, share)
+	WHERE s.schemaname = current_schema() AND s.attname = 'search_tsv'
+	  AND s.tablename IN ('talks', 'questions', 'threads', 'posts') AND e.word IS NOT NULL`
+
+// rowsSQL is how many rows each searched table has, as the planner knows.
+const rowsSQL = `SELECT c.relname AS kind, greatest(c.reltuples, 0) AS rows FROM pg_class c
+	WHERE c.relnamespace = current_schema()::regnamespace AND c.relname IN ('talks', 'questions', 'threads', 'posts')`
+
+// stemsSQL is each word of $1 (by its position) as each search
+// configuration stems it; a stop word has no stem there.
+const stemsSQL = `SELECT w.i, c.cfg::text AS cfg, l FROM unnest($1::text[]) WITH ORDINALITY AS w(word, i),
+		unnest('{search_english,search_spanish,search_french,search_german,search_italian,search_portuguese,search_simple}'::regconfig[]) AS c(cfg),
+		unnest(tsvector_to_array(to_tsvector(c.cfg, w.word))) AS l`
+
+const searchConfigs = 7 // the configurations in stemsSQL
+
+// tables are the searched tables, by kind.
+var tables = map[string]string{KindTalk: "talks", KindQuestion: "questions", KindThread: "threads", KindPost: "posts"}
+
+// tableStats is what the statistics say of one table's search vectors.
+type tableStats struct {
+	rows   float64
+	words  []string  // listed words, sorted
+	shares []float64 // shares[i]: the share of rows with words[i]
+	floor  float64   // at most the share of an unlisted word (1 with no statistics)
+}
+
+// share is the share of rows with word w, at most.
+func (t *tableStats) share(w string) float64 {
+	i := sort.SearchStrings(t.words, w)
+	if i < len(t.words) && t.words[i] == w {
+		return t.shares[i]
+	}
+	return t.floor
+}
+
+// prefixShare is the share of rows with a word that starts with p, at most
+// (but for more than prefixSlack unlisted such words).
+func (t *tableStats) prefixShare(p string) float64 {
+	sum := t.floor * prefixSlack
+	for i := sort.SearchStrings(t.words, p); i < len(t.words) && strings.HasPrefix(t.words[i], p); i++ {
+		sum += t.shares[i]
+	}
+	return math.Min(sum, 1)
+}
+
+// wordStats holds the statistics of every searched table, cached.
+type wordStats struct {
+	mu     sync.Mutex
+	tables map[string]*tableStats // by kind
+	loaded time.Time
+}
+
+func (ws *wordStats) load(ctx context.Context, db *sqlx.DB) (map[string]*tableStats, error) {
+	ws.mu.Lock()
+	defer ws.mu.Unlock()
+	if ws.tables != nil && time.Since(ws.loaded) < statsMaxAge {
+		return ws.tables, nil
+	}
+	var listed []struct {
+		Kind  string  `db:"kind"`
+		Word  string  `db:"word"`
+		Share float64 `db:"share"`
+	}
+	if err := db.SelectContext(ctx, &listed, statsSQL); err != nil {
+		return nil, fmt.Errorf("word statistics: %w", err)
+	}
+	var sizes []struct {
+		Kind string  `db:"kind"`
+		Rows float64 `db:"rows"`
+	}
+	if err := db.SelectContext(ctx, &sizes, rowsSQL); err != nil {
+		return nil, fmt.Errorf("table sizes: %w", err)
+	}
+	byTable := map[string]*tableStats{}
+	for _, name := range tables {
+		byTable[name] = &tableStats{floor: 1}
+	}
+	for _, s := range sizes {
+		byTable[s.Kind].rows = s.Rows
+	}
+	sort.Slice(listed, func(i, j int) bool { return listed[i].Word < listed[j].Word })
+	for _, l := range listed {
+		t := byTable[l.Kind]
+		if len(t.words) == 0 || l.Share < t.floor {
+			t.floor = l.Share
+		}
+		t.words, t.shares = append(t.words, l.Word), append(t.shares, l.Share)
+	}
+	ws.tables = map[string]*tableStats{}
+	for kind, name := range tables {
+		ws.tables[kind] = byTable[name]
+	}
+	ws.loaded = time.Now()
+	return ws.tables, nil
+}
+
+// typedWords is a search's words as each configuration stems them: what
+// the statistics are read with.
+type typedWords struct {
+	// words[i][cfg] are the stems of the i-th whole word that bounds the
+	// search (not a -word, not in an "or" or a -"phrase").
+	words []map[string][]string
+	// prefix[cfg] are the stems of the word being typed (none: no prefix).
+	prefix map[string][]string
+}
+
+// stem reads a search's words and prefix in every configuration.
+func stem(ctx context.Context, db *sqlx.DB, words, prefix string) (typedWords, error) {
+	list := []string{prefix}
+	// With "or", or inside a -"phrase", a word no longer bounds what the
+	// search finds.
+	if !strings.Contains(words, `-"`) && !containsOr(words) {
+		for _, w := range strings.Fields(strings.ReplaceAll(words, `"`, " ")) {
+			if !strings.HasPrefix(w, "-") {
+				list = append(list, w)
+			}
+		}
+	}
+	var stems []struct {
+		I      int    `db:"i"`
+		Config string `db:"cfg"`
+		Stem   string `db:"l"`
+	}
+	if err := db.SelectContext(ctx, &stems, stemsSQL, pq.Array(list)); err != nil {
+		return typedWords{}, fmt.Errorf("stem %q: %w", list, err)
+	}
+	byWord := make([]map[string][]string, len(list))
+	for i := range byWord {
+		byWord[i] = map[string][]string{}
+	}
+	for _, s := range stems {
+		byWord[s.I-1][s.Config] = append(byWord[s.I-1][s.Config], s.Stem)
+	}
+	tw := typedWords{words: byWord[1:]}
+	if prefix != "" {
+		tw.prefix = byWord[0]
+	}
+	return tw, nil
+}
+
+func containsOr(words string) bool {
+	for _, w := range strings.Fields(words) {
+		if strings.EqualFold(w, "or") {
+			return true
+		}
+	}
+	return false
+}
+
+// finished reports whether the word being typed is a frequent whole word
+// in the questions or the posts.
+func (tw typedWords) finished(stats map[string]*tableStats) bool {
+	for _, stems := range tw.prefix {
+		for _, s := range stems {
+			for _, kind := range []string{KindQuestion, KindPost} {
+				if t := stats[kind]; t.floor < 1 && t.share(s) >= frequentShare {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// wordsBound reports whether every configuration's query has one of the
+// whole words (one that no configuration drops as a stop word): then a row
+// that matches the query matches the whole words alone too, so these can
+// go to the index without the word being typed.
+func (tw typedWords) wordsBound() bool {
+	for _, w := range tw.words {
+		if len(w) == searchConfigs {
+			return true
+		}
+	}
+	return false
+}
+
+// wordsShare is the share of t's rows that the whole words can match, at
+// most: the rarest of them. A word is in a row if any configuration's
+// stems of it are (the search matches every language's query); a word
+// that some configuration drops (a stop word there) does not bound it.
+func (tw typedWords) wordsShare(t *tableStats) float64 {
+	least := 1.0
+	for _, w := range tw.words {
+		least = math.Min(least, shareOf(w, t, t.share))
+	}
+	return least
+}
+
+// prefixShare is the share of t's rows with a word that starts as the word
+// being typed does, at most (1 without a prefix).
+func (tw typedWords) prefixShare(t *tableStats) float64 {
+	if tw.prefix == nil {
+		return 1
+	}
+	return shareOf(tw.prefix, t, t.prefixShare)
+}
+
+// shareOf is the share of rows that one word's stems (by configuration)
+// can match: in each configuration, its rarest stem (a compound word is a
+// phrase of them); over the configurations, the sum.
+func shareOf(stems map[string][]string, t *tableStats, share func(string) float64) float64 {
+	if len(stems) < searchConfigs {
+		return 1
+	}
+	seen := map[string]bool{}
+	sum := 0.0
+	for _, list := range stems {
+		least, key := 1.0, ""
+		for _, s := range list {
+			if v := share(s); v <= least {
+				least, key = v, s
+			}
+		}
+		if !seen[key] {
+			seen[key] = true
+			sum += least
+		}
+	}
+	return math.Min(sum, 1)
+}
