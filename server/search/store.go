@@ -134,7 +134,9 @@ const (
 	wordsIndex            // wordsIndexCandidates
 )
 
-func (w way) String() string { return [...]string{walk: "walk", index: "index", wordsIndex: "words index"}[w] }
+func (w way) String() string {
+	return [...]string{walk: "walk", index: "index", wordsIndex: "words index"}[w]
+}
 
 // source is where a kind's candidates come from: its table, the columns
 // its hits read and which rows are searchable.
