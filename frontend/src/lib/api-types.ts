@@ -3063,7 +3063,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Search the series: talks, answered questions with their answers, discussion threads (title and opening message) and their posts; ranked, only what the caller may see */
+        /**
+         * Search the series: talks, answered questions with their answers, discussion threads (title and opening message) and their posts; ranked, only what the caller may see
+         * @description The newest 300 matches of each kind are ranked. Words that can match at most 2,500 rows of a kind (by PostgreSQL's word statistics) are looked up across the whole series; commoner words among the kind's newest 10,000 rows, so a phrase of common words is found among recent questions, threads and posts.
+         */
         get: {
             parameters: {
                 query: {
