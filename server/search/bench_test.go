@@ -14,6 +14,7 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 )
 
 // BenchmarkSearchLatency runs 1,000 realistic searches against the
@@ -211,7 +212,8 @@ func backendCPU(b *testing.B, db *sqlx.DB) func() time.Duration {
 	}
 }
 
-// explainTo prints the plan of search q as Store.Search runs it.
+// explainTo prints the plan of search q as Store.Search runs it: the
+// statement prepared, with its generic plan.
 func explainTo(b testing.TB, svc *Service, q string) {
 	f := benchFilter(b, svc, q)
 	tx, err := svc.db.Beginx()
@@ -219,16 +221,18 @@ func explainTo(b testing.TB, svc *Service, q string) {
 		b.Fatal(err)
 	}
 	defer tx.Rollback() //nolint:errcheck // read only
-	if _, err := tx.Exec(searchSettings); err != nil {
+	if _, err := tx.Exec(searchSettings + `; PREPARE explained AS ` + searchSQL(f.Plan)); err != nil {
 		b.Fatal(err)
 	}
 	var plan []string
-	err = tx.Select(&plan, `EXPLAIN (ANALYZE, BUFFERS) `+searchSQL(f.Plan), f.Words, 0, false, f.Prefix,
-		false, 0, 0, 0, f.Limit+1, headlineOptions, RankWindow, f.Any, f.AnyWords, f.WalkBudget)
+	// EXPLAIN takes no parameters: the values are written out.
+	lit := pq.QuoteLiteral
+	err = tx.Select(&plan, fmt.Sprintf(`EXPLAIN (ANALYZE, BUFFERS) EXECUTE explained(%s, 0, false, %s, false, 0, 0, 0, %d, %s, %d, %s, %s, %d)`,
+		lit(f.Words), lit(f.Prefix), f.Limit+1, lit(headlineOptions), RankWindow, lit(f.Any), lit(f.AnyWords), f.WalkBudget))
 	if err != nil {
 		b.Fatal(err)
 	}
-	fmt.Printf("EXPLAIN (ANALYZE, BUFFERS) of %q, planned %v:\n", q, f.Plan)
+	fmt.Printf("EXPLAIN (ANALYZE, BUFFERS) of %q, planned %v, generic plan:\n", q, f.Plan)
 	for _, line := range plan {
 		fmt.Println("  " + line)
 	}
