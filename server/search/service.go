@@ -88,8 +88,7 @@ func (s *Service) plan(kinds []string, typed typedWords, stats map[string]*table
 	plan := make(map[string]way, len(kinds))
 	for _, kind := range kinds {
 		t := stats[kind]
-		words := typed.wordsShare(t) * t.rows
-		all := min(words, typed.prefixShare(t)*t.rows)
+		words, all := typed.share(t, false)*t.rows, typed.share(t, true)*t.rows
 		switch {
 		case typed.prefix != nil && typed.wordsBound() && words <= s.IndexRows:
 			plan[kind] = wordsIndex

@@ -28,8 +28,11 @@ const (
 	statsMaxAge   = 10 * time.Minute
 	// prefixSlack is how many unlisted words (each in fewer rows than the
 	// least common listed one) a prefix is taken to match besides the
-	// listed ones.
-	prefixSlack = 20
+	// listed ones. Few: a prefix that many words start with has common
+	// ones among them, which are listed; and a rare word being typed
+	// ("zebrafis") must stay a search of the whole series, not of the
+	// newest rows.
+	prefixSlack = 3
 )
 
 // statsSQL is each search vector's listed words with the share of its
@@ -140,16 +143,23 @@ type typedWords struct {
 	// words[i][cfg] are the stems of the i-th whole word that bounds the
 	// search (not a -word, not in an "or" or a -"phrase").
 	words []map[string][]string
+	// free: the search has whole words that do not bound it ("or", a
+	// -"phrase"): every configuration's query may match any row.
+	free bool
 	// prefix[cfg] are the stems of the word being typed (none: no prefix).
 	prefix map[string][]string
 }
+
+// configs are the search configurations, as stemsSQL names them.
+var configs = [...]string{"search_english", "search_spanish", "search_french", "search_german", "search_italian", "search_portuguese", "search_simple"}
 
 // stem reads a search's words and prefix in every configuration.
 func stem(ctx context.Context, db *sqlx.DB, words, prefix string) (typedWords, error) {
 	list := []string{prefix}
 	// With "or", or inside a -"phrase", a word no longer bounds what the
 	// search finds.
-	if !strings.Contains(words, `-"`) && !containsOr(words) {
+	free := strings.Contains(words, `-"`) || containsOr(words)
+	if !free {
 		for _, w := range strings.Fields(strings.ReplaceAll(words, `"`, " ")) {
 			if !strings.HasPrefix(w, "-") {
 				list = append(list, w)
@@ -171,7 +181,7 @@ func stem(ctx context.Context, db *sqlx.DB, words, prefix string) (typedWords, e
 	for _, s := range stems {
 		byWord[s.I-1][s.Config] = append(byWord[s.I-1][s.Config], s.Stem)
 	}
-	tw := typedWords{words: byWord[1:]}
+	tw := typedWords{words: byWord[1:], free: free}
 	if prefix != "" {
 		tw.prefix = byWord[0]
 	}
@@ -215,47 +225,44 @@ func (tw typedWords) wordsBound() bool {
 	return false
 }
 
-// wordsShare is the share of t's rows that the whole words can match, at
-// most: the rarest of them. A word is in a row if any configuration's
-// stems of it are (the search matches every language's query); a word
-// that some configuration drops (a stop word there) does not bound it.
-func (tw typedWords) wordsShare(t *tableStats) float64 {
-	least := 1.0
-	for _, w := range tw.words {
-		least = math.Min(least, shareOf(w, t, t.share))
-	}
-	return least
-}
-
-// prefixShare is the share of t's rows with a word that starts as the word
-// being typed does, at most (1 without a prefix).
-func (tw typedWords) prefixShare(t *tableStats) float64 {
-	if tw.prefix == nil {
-		return 1
-	}
-	return shareOf(tw.prefix, t, t.prefixShare)
-}
-
-// shareOf is the share of rows that one word's stems (by configuration)
-// can match: in each configuration, its rarest stem (a compound word is a
-// phrase of them); over the configurations, the sum.
-func shareOf(stems map[string][]string, t *tableStats, share func(string) float64) float64 {
-	if len(stems) < searchConfigs {
-		return 1
-	}
+// share is the share of t's rows that the search can match, at most; with
+// withPrefix false, the search of its whole words alone. The search is
+// every configuration's query ORed (search_tsquery_any), so its share is
+// at most the sum of theirs, each distinct query counted once. In one
+// configuration a query is its words ANDed, so its share is at most the
+// rarest word's (a word being the rarest of its stems: a compound word is
+// a phrase of them); a word the configuration drops (a stop word there)
+// does not bound it, and a configuration that drops every word has no
+// query at all ("como" alone is no Spanish query).
+func (tw typedWords) share(t *tableStats, withPrefix bool) float64 {
 	seen := map[string]bool{}
 	sum := 0.0
-	for _, list := range stems {
-		least, key := 1.0, ""
-		for _, s := range list {
-			if v := share(s); v <= least {
-				least, key = v, s
+	for _, cfg := range configs {
+		least, has := 1.0, tw.free
+		var key strings.Builder
+		for _, w := range tw.words {
+			if stems := w[cfg]; len(stems) > 0 {
+				least, has = math.Min(least, rarest(stems, t.share)), true
+				key.WriteString(strings.Join(stems, "&") + " ")
 			}
 		}
-		if !seen[key] {
-			seen[key] = true
+		if stems := tw.prefix[cfg]; withPrefix && len(stems) > 0 {
+			least, has = math.Min(least, rarest(stems, t.prefixShare)), true
+			key.WriteString(strings.Join(stems, "&") + ":*")
+		}
+		if has && !seen[key.String()] {
+			seen[key.String()] = true
 			sum += least
 		}
 	}
 	return math.Min(sum, 1)
+}
+
+// rarest is the share of the rarest of stems.
+func rarest(stems []string, share func(string) float64) float64 {
+	least := 1.0
+	for _, s := range stems {
+		least = math.Min(least, share(s))
+	}
+	return least
 }
