@@ -48,6 +48,10 @@ test-go:
 	$(GO) test -race -count=1 -timeout 25m ./...
 
 # A short run of every fuzz target (seed corpora in each package's testdata/).
+# Go 1.26's fuzzer can end a run at -fuzztime with a bare "context deadline
+# exceeded" (golang/go#75804, fixed in Go 1.27) when a worker is still busy
+# at the deadline; a real failure always writes its input ("Failing input
+# written to testdata/fuzz/..."), so only that, or any other failure, fails.
 FUZZTIME ?= 10s
 FUZZ_TARGETS := ./server/httpx:FuzzDecode ./server:FuzzAPIBodies ./server:FuzzLiveFrames ./server:FuzzCalendar \
                 ./server/playlists:FuzzParseFeed
@@ -56,6 +60,9 @@ fuzz:
 	  pkg=$${t%%:*}; name=$${t##*:}; echo "fuzz $$name ($$pkg, $(FUZZTIME))"; \
 	  out=$$($(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s $$pkg 2>&1); rc=$$?; \
 	  if [ $$rc -eq 0 ]; then echo "$$out" | grep -v '^{' | tail -n 3; \
+	  elif echo "$$out" | grep -A1 -- '^--- FAIL' | grep -qx '    context deadline exceeded' \
+	    && ! echo "$$out" | grep -q 'Failing input written'; then \
+	    echo "$$out" | grep -v '^{' | tail -n 4; echo "fuzz $$name: stopped by Go's -fuzztime race (golang/go#75804), no failing input: passed"; \
 	  else echo "$$out" | grep -v '"level":"\(INFO\|DEBUG\)"' | tail -n 60; exit 1; fi; \
 	done
 
