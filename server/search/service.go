@@ -58,17 +58,17 @@ func (s *Service) filter(ctx context.Context, viewer *domain.User, q Query) (fil
 	if err != nil {
 		return f, err
 	}
-	stats, err := s.stats.load(ctx, s.db)
+	stats, err := s.stats.load(ctx, &s.store, s.db)
 	if err != nil {
 		return f, fmt.Errorf("search: %w", err)
 	}
-	typed, err := stem(ctx, s.db, f.Words, f.Prefix)
+	typed, err := stem(ctx, &s.store, s.db, f.Words, f.Prefix)
 	if err != nil {
 		return f, fmt.Errorf("search: %w", err)
 	}
 	if typed.finished(stats) {
 		f.Words, f.Prefix = dbx.SearchTerms(strings.TrimLeft(q.Q, " \t\r\n") + " ")
-		if typed, err = stem(ctx, s.db, f.Words, f.Prefix); err != nil {
+		if typed, err = stem(ctx, &s.store, s.db, f.Words, f.Prefix); err != nil {
 			return f, fmt.Errorf("search: %w", err)
 		}
 	}

@@ -2,7 +2,6 @@ package search
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"sort"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	"github.com/lib/pq"
 )
 
 // How a search finds each kind's candidates rests on how many rows its
@@ -34,30 +32,6 @@ const (
 	// newest rows.
 	prefixSlack = 3
 )
-
-// statsSQL is each search vector's listed words with the share of its
-// table's rows they are in. most_common_elem_freqs has three more values
-// than there are words (minimum, maximum, nulls): unnest pairs them with
-// NULL.
-const statsSQL = `SELECT s.tablename AS kind, e.word, e.share FROM pg_stats s,
-		unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e(word, share)
-	WHERE s.schemaname = current_schema() AND s.attname = 'search_tsv'
-	  AND s.tablename IN ('talks', 'questions', 'threads', 'posts') AND e.word IS NOT NULL`
-
-// rowsSQL is how many rows each searched table has, as the planner knows.
-const rowsSQL = `SELECT c.relname AS kind, greatest(c.reltuples, 0) AS rows FROM pg_class c
-	WHERE c.relnamespace = current_schema()::regnamespace AND c.relname IN ('talks', 'questions', 'threads', 'posts')`
-
-// stemsSQL is each word of $1 (by its position) as each search
-// configuration stems it; a stop word has no stem there.
-const stemsSQL = `SELECT w.i, c.cfg::text AS cfg, l FROM unnest($1::text[]) WITH ORDINALITY AS w(word, i),
-		unnest('{search_english,search_spanish,search_french,search_german,search_italian,search_portuguese,search_simple}'::regconfig[]) AS c(cfg),
-		unnest(tsvector_to_array(to_tsvector(c.cfg, w.word))) AS l`
-
-const searchConfigs = 7 // the configurations in stemsSQL
-
-// tables are the searched tables, by kind.
-var tables = map[string]string{KindTalk: "talks", KindQuestion: "questions", KindThread: "threads", KindPost: "posts"}
 
 // tableStats is what the statistics say of one table's search vectors.
 type tableStats struct {
@@ -93,45 +67,29 @@ type wordStats struct {
 	loaded time.Time
 }
 
-func (ws *wordStats) load(ctx context.Context, db *sqlx.DB) (map[string]*tableStats, error) {
+func (ws *wordStats) load(ctx context.Context, store *Store, db *sqlx.DB) (map[string]*tableStats, error) {
 	ws.mu.Lock()
 	defer ws.mu.Unlock()
 	if ws.tables != nil && time.Since(ws.loaded) < statsMaxAge {
 		return ws.tables, nil
 	}
-	var listed []struct {
-		Kind  string  `db:"kind"`
-		Word  string  `db:"word"`
-		Share float64 `db:"share"`
-	}
-	if err := db.SelectContext(ctx, &listed, statsSQL); err != nil {
-		return nil, fmt.Errorf("word statistics: %w", err)
-	}
-	var sizes []struct {
-		Kind string  `db:"kind"`
-		Rows float64 `db:"rows"`
-	}
-	if err := db.SelectContext(ctx, &sizes, rowsSQL); err != nil {
-		return nil, fmt.Errorf("table sizes: %w", err)
+	listed, rows, err := store.wordStatistics(ctx, db)
+	if err != nil {
+		return nil, err
 	}
 	byTable := map[string]*tableStats{}
-	for _, name := range tables {
-		byTable[name] = &tableStats{floor: 1}
-	}
-	for _, s := range sizes {
-		byTable[s.Kind].rows = s.Rows
+	ws.tables = map[string]*tableStats{}
+	for kind, src := range sources {
+		t := &tableStats{rows: rows[src.table], floor: 1}
+		byTable[src.table], ws.tables[kind] = t, t
 	}
 	sort.Slice(listed, func(i, j int) bool { return listed[i].Word < listed[j].Word })
 	for _, l := range listed {
-		t := byTable[l.Kind]
+		t := byTable[l.Table]
 		if len(t.words) == 0 || l.Share < t.floor {
 			t.floor = l.Share
 		}
 		t.words, t.shares = append(t.words, l.Word), append(t.shares, l.Share)
-	}
-	ws.tables = map[string]*tableStats{}
-	for kind, name := range tables {
-		ws.tables[kind] = byTable[name]
 	}
 	ws.loaded = time.Now()
 	return ws.tables, nil
@@ -150,11 +108,11 @@ type typedWords struct {
 	prefix map[string][]string
 }
 
-// configs are the search configurations, as stemsSQL names them.
-var configs = [...]string{"search_english", "search_spanish", "search_french", "search_german", "search_italian", "search_portuguese", "search_simple"}
+// configs are the search configurations (search_config's values).
+var configs = []string{"search_english", "search_spanish", "search_french", "search_german", "search_italian", "search_portuguese", "search_simple"}
 
 // stem reads a search's words and prefix in every configuration.
-func stem(ctx context.Context, db *sqlx.DB, words, prefix string) (typedWords, error) {
+func stem(ctx context.Context, store *Store, db *sqlx.DB, words, prefix string) (typedWords, error) {
 	list := []string{prefix}
 	// With "or", or inside a -"phrase", a word no longer bounds what the
 	// search finds.
@@ -166,13 +124,9 @@ func stem(ctx context.Context, db *sqlx.DB, words, prefix string) (typedWords, e
 			}
 		}
 	}
-	var stems []struct {
-		I      int    `db:"i"`
-		Config string `db:"cfg"`
-		Stem   string `db:"l"`
-	}
-	if err := db.SelectContext(ctx, &stems, stemsSQL, pq.Array(list)); err != nil {
-		return typedWords{}, fmt.Errorf("stem %q: %w", list, err)
+	stems, err := store.stems(ctx, db, list)
+	if err != nil {
+		return typedWords{}, err
 	}
 	byWord := make([]map[string][]string, len(list))
 	for i := range byWord {
@@ -218,7 +172,7 @@ func (tw typedWords) finished(stats map[string]*tableStats) bool {
 // go to the index without the word being typed.
 func (tw typedWords) wordsBound() bool {
 	for _, w := range tw.words {
-		if len(w) == searchConfigs {
+		if len(w) == len(configs) {
 			return true
 		}
 	}

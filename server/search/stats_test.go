@@ -8,7 +8,7 @@ import (
 // stemsEverywhere is a word that every configuration stems to stem.
 func stemsEverywhere(stem string) map[string][]string {
 	m := map[string][]string{}
-	for _, cfg := range []string{"search_english", "search_spanish", "search_french", "search_german", "search_italian", "search_portuguese", "search_simple"} {
+	for _, cfg := range configs {
 		m[cfg] = []string{stem}
 	}
 	return m

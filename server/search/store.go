@@ -324,6 +324,68 @@ func (s *Store) search(ctx context.Context, tx *sqlx.Tx, st *sqlx.Stmt, f filter
 	return items, next, nil
 }
 
+// statsSQL is each search vector's listed words with the share of its
+// table's rows they are in. most_common_elem_freqs has three more values
+// than there are words (minimum, maximum, nulls): unnest pairs them with
+// NULL.
+const statsSQL = `SELECT s.tablename AS tbl, e.word, e.share FROM pg_stats s,
+		unnest(s.most_common_elems::text::text[], s.most_common_elem_freqs) AS e(word, share)
+	WHERE s.schemaname = current_schema() AND s.attname = 'search_tsv'
+	  AND s.tablename IN ('talks', 'questions', 'threads', 'posts') AND e.word IS NOT NULL`
+
+// rowsSQL is how many rows each searched table has, as the planner knows.
+const rowsSQL = `SELECT c.relname AS tbl, greatest(c.reltuples, 0) AS rows FROM pg_class c
+	WHERE c.relnamespace = current_schema()::regnamespace AND c.relname IN ('talks', 'questions', 'threads', 'posts')`
+
+// listedWord is a word of a table's statistics (statsSQL).
+type listedWord struct {
+	Table string  `db:"tbl"`
+	Word  string  `db:"word"`
+	Share float64 `db:"share"`
+}
+
+// wordStatistics reads the searched tables' statistics: their listed
+// words, and their rows by table.
+func (*Store) wordStatistics(ctx context.Context, db *sqlx.DB) ([]listedWord, map[string]float64, error) {
+	var listed []listedWord
+	if err := db.SelectContext(ctx, &listed, statsSQL); err != nil {
+		return nil, nil, fmt.Errorf("word statistics: %w", err)
+	}
+	var sizes []struct {
+		Table string  `db:"tbl"`
+		Rows  float64 `db:"rows"`
+	}
+	if err := db.SelectContext(ctx, &sizes, rowsSQL); err != nil {
+		return nil, nil, fmt.Errorf("table sizes: %w", err)
+	}
+	rows := make(map[string]float64, len(sizes))
+	for _, s := range sizes {
+		rows[s.Table] = s.Rows
+	}
+	return listed, rows, nil
+}
+
+// stemsSQL is each word of $1 (by its position) as each configuration of
+// $2 stems it; a stop word has no stem there.
+const stemsSQL = `SELECT w.i, c.cfg::text AS cfg, l FROM unnest($1::text[]) WITH ORDINALITY AS w(word, i),
+		unnest($2::regconfig[]) AS c(cfg), unnest(tsvector_to_array(to_tsvector(c.cfg, w.word))) AS l`
+
+// stemRow is a stem of the i-th word (from 1) in one configuration.
+type stemRow struct {
+	I      int    `db:"i"`
+	Config string `db:"cfg"`
+	Stem   string `db:"l"`
+}
+
+// stems reads each word of list as every configuration stems it.
+func (*Store) stems(ctx context.Context, db *sqlx.DB, list []string) ([]stemRow, error) {
+	var stems []stemRow
+	if err := db.SelectContext(ctx, &stems, stemsSQL, pq.Array(list), pq.Array(configs)); err != nil {
+		return nil, fmt.Errorf("stem %q: %w", list, err)
+	}
+	return stems, nil
+}
+
 // queriesSQL is a search's query in any language, with and without the
 // word being typed.
 const queriesSQL = `SELECT search_tsquery_any($1, $2)::text AS any, search_tsquery_any($1, '')::text AS words`
