@@ -18,7 +18,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/hubtalks/hubtalks/server/dbx"
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/keyset"
 	"github.com/hubtalks/hubtalks/server/live"
 )
 
@@ -185,7 +185,7 @@ type RoleChange struct {
 // UserSearch asks for a page of users whose email or name contains Text.
 type UserSearch struct {
 	Text string
-	Page httpx.Page
+	Page keyset.Page
 }
 
 // Export is everything stored about a person, for GET /me/export: the

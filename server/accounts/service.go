@@ -13,8 +13,8 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/server/domain"
-	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/i18n"
+	"github.com/hubtalks/hubtalks/server/keyset"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/ratelimit"
 )
@@ -196,19 +196,19 @@ func (s *Service) Me(ctx context.Context, actor *domain.User) (User, error) {
 
 // Users pages through the users by id. Only admins see emails: moderators
 // list users to pick speakers, by name.
-func (s *Service) Users(ctx context.Context, actor *domain.User, search UserSearch) (httpx.List[User], error) {
+func (s *Service) Users(ctx context.Context, actor *domain.User, search UserSearch) (keyset.List[User], error) {
 	var after int64
 	if search.Page.Cursor != "" {
-		if err := httpx.DecodeCursor(search.Page.Cursor, &after); err != nil {
-			return httpx.List[User]{}, err
+		if err := keyset.DecodeCursor(search.Page.Cursor, &after); err != nil {
+			return keyset.List[User]{}, err
 		}
 	}
 	admin := actor.IsAdmin()
 	users, err := s.store.ListUsers(ctx, strings.TrimSpace(search.Text), admin, after, search.Page.Limit+1)
 	if err != nil {
-		return httpx.List[User]{}, err
+		return keyset.List[User]{}, err
 	}
-	return httpx.PageOf(users, search.Page.Limit, func(u User) User {
+	return keyset.Of(users, search.Page.Limit, func(u User) User {
 		if !admin {
 			u.Email = ""
 		}

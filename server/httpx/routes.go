@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/hubtalks/hubtalks/server/domain"
+	"github.com/hubtalks/hubtalks/server/keyset"
 )
 
 // The route shapes the domains share: each binds the route's :id (and its
@@ -107,6 +108,6 @@ func Create[B, T any](call func(ctx context.Context, u *domain.User, b B) (T, er
 
 // Paged is a route that lists one page (?limit=, ?cursor=) of what item
 // :id holds.
-func Paged[T any](call func(ctx context.Context, u *domain.User, id int64, page Page) (T, error)) fiber.Handler {
+func Paged[T any](call func(ctx context.Context, u *domain.User, id int64, page keyset.Page) (T, error)) fiber.Handler {
 	return Bind(fiber.StatusOK, ParsePage, call)
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/server/domain"
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/keyset"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/ratelimit"
 	"github.com/hubtalks/hubtalks/server/talks"
@@ -163,11 +163,11 @@ func (s *Service) Flag(ctx context.Context, u *domain.User, target Target, r Rep
 
 // Flags is a page of the flag queue in status (open, resolved or
 // dismissed), oldest first.
-func (s *Service) Flags(ctx context.Context, u *domain.User, status string, page httpx.Page) (httpx.List[Flag], error) {
+func (s *Service) Flags(ctx context.Context, u *domain.User, status string, page keyset.Page) (keyset.List[Flag], error) {
 	if status != "open" && status != "resolved" && status != "dismissed" {
-		return httpx.List[Flag]{}, domain.InvalidField("status", "must be open, resolved or dismissed")
+		return keyset.List[Flag]{}, domain.InvalidField("status", "must be open, resolved or dismissed")
 	}
-	return httpx.PageByID(page, func(after int64, limit int) ([]flagRow, error) {
+	return keyset.ByID(page, func(after int64, limit int) ([]flagRow, error) {
 		return s.store.Flags(ctx, s.DB, status, after, limit)
 	}, flagRow.flag, func(r flagRow) int64 { return r.ID })
 }
@@ -201,15 +201,15 @@ func (s *Service) Review(ctx context.Context, u *domain.User, id int64, r Review
 
 // ModerationLog is a page of a talk's moderation log, newest first, for
 // the staff of that talk.
-func (s *Service) ModerationLog(ctx context.Context, u *domain.User, talkID int64, page httpx.Page) (httpx.List[LogEntry], error) {
+func (s *Service) ModerationLog(ctx context.Context, u *domain.User, talkID int64, page keyset.Page) (keyset.List[LogEntry], error) {
 	t, err := s.TalkFor(ctx, talkID, u)
 	if err != nil {
-		return httpx.List[LogEntry]{}, err
+		return keyset.List[LogEntry]{}, err
 	}
 	if !t.Staff() {
-		return httpx.List[LogEntry]{}, domain.Forbidden("only staff of this talk read its moderation log")
+		return keyset.List[LogEntry]{}, domain.Forbidden("only staff of this talk read its moderation log")
 	}
-	return httpx.PageByID(page, func(before int64, limit int) ([]logRow, error) {
+	return keyset.ByID(page, func(before int64, limit int) ([]logRow, error) {
 		return s.store.Log(ctx, s.DB, talkID, before, limit)
 	}, logRow.entry, func(r logRow) int64 { return r.ID })
 }

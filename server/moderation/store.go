@@ -12,7 +12,6 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/dbx"
 	"github.com/hubtalks/hubtalks/server/domain"
-	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
 
@@ -215,31 +214,6 @@ func GetItem[T any, PT interface {
 	v, err := dbx.GetOne[T](ctx, q, Name(kind, id), query, id, domain.IDOf(u))
 	PT(&v).SetUser(u)
 	return v, err
-}
-
-// Keyset is where a keyset page starts and how many rows its query reads:
-// After when the page follows a cursor, Limit one more than the page holds
-// (httpx.PageOf keeps the page and makes the next cursor of the extra row).
-type Keyset struct {
-	After bool `db:"after"`
-	Limit int  `db:"limit"`
-}
-
-// Position is where a keyset page of items ordered by time ends: the time
-// and id of its last item (in a cursor, and a query's :at and :id).
-type Position struct {
-	At time.Time `json:"t" db:"at"`
-	ID int64     `json:"i" db:"id"`
-}
-
-// KeysetOf is the Keyset of page, whose cursor, if any, is decoded into
-// position (a forged cursor is a 422).
-func KeysetOf(page httpx.Page, position any) (Keyset, error) {
-	k := Keyset{After: page.Cursor != "", Limit: page.Limit + 1}
-	if k.After {
-		return k, httpx.DecodeCursor(page.Cursor, position)
-	}
-	return k, nil
 }
 
 // ExportList is one list of an account's data export: its key, and its

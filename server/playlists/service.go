@@ -10,7 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/server/domain"
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/keyset"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/registrations"
 	"github.com/hubtalks/hubtalks/server/talks"
@@ -70,15 +70,15 @@ func emptyToNil(s *string) *string {
 func linkedNow() sql.NullTime { return sql.NullTime{Time: time.Now().UTC(), Valid: true} }
 
 // List pages through the playlists by id, each with its items.
-func (s *Service) List(ctx context.Context, _ *domain.User, page httpx.Page) (httpx.List[Playlist], error) {
-	out, err := httpx.PageByID(page, func(after int64, limit int) ([]playlistRow, error) {
+func (s *Service) List(ctx context.Context, _ *domain.User, page keyset.Page) (keyset.List[Playlist], error) {
+	out, err := keyset.ByID(page, func(after int64, limit int) ([]playlistRow, error) {
 		return s.store.page(ctx, s.db, after, limit)
 	}, playlistRow.playlist, func(r playlistRow) int64 { return r.ID })
 	if err != nil {
-		return httpx.List[Playlist]{}, err
+		return keyset.List[Playlist]{}, err
 	}
 	if err := s.store.attachItems(ctx, s.db, out.Items); err != nil {
-		return httpx.List[Playlist]{}, err
+		return keyset.List[Playlist]{}, err
 	}
 	return out, nil
 }

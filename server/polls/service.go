@@ -14,7 +14,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/server/domain"
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/keyset"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
 	"github.com/hubtalks/hubtalks/server/talks"
@@ -145,12 +145,12 @@ func resultsOf(id int64, kind string, options, ballots int, rows []tallyRow) Res
 
 // List is a page of a talk's polls, newest first, with results where u
 // may see them and u's own ballots; staff see drafts too.
-func (s *Service) List(ctx context.Context, u *domain.User, talkID int64, page httpx.Page) (httpx.List[Poll], error) {
+func (s *Service) List(ctx context.Context, u *domain.User, talkID int64, page keyset.Page) (keyset.List[Poll], error) {
 	t, err := s.mod.TalkFor(ctx, talkID, u)
 	if err != nil {
-		return httpx.List[Poll]{}, err
+		return keyset.List[Poll]{}, err
 	}
-	list, err := httpx.PageByID(page, func(before int64, limit int) ([]pollRow, error) {
+	list, err := keyset.ByID(page, func(before int64, limit int) ([]pollRow, error) {
 		return s.store.List(ctx, s.db, talkID, t.Staff(), before, limit)
 	}, func(r pollRow) Poll { return r.poll(talkID) }, func(r pollRow) int64 { return r.ID })
 	if err != nil {

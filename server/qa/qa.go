@@ -17,7 +17,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/keyset"
 	"github.com/hubtalks/hubtalks/server/moderation"
 )
 
@@ -107,7 +107,7 @@ type removedQuestion struct {
 type Filter struct {
 	Sort   string
 	Status string
-	Page   httpx.Page
+	Page   keyset.Page
 }
 
 // Ask is a new question.

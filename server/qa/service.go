@@ -8,7 +8,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/server/domain"
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/keyset"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
 	"github.com/hubtalks/hubtalks/server/talks"
@@ -71,7 +71,7 @@ func accepting(talkStatus string, qaOpen bool) bool {
 }
 
 // List is a page of a talk's questions as u may see them.
-func (s *Service) List(ctx context.Context, u *domain.User, talkID int64, f Filter) (httpx.List[Question], error) {
+func (s *Service) List(ctx context.Context, u *domain.User, talkID int64, f Filter) (keyset.List[Question], error) {
 	var v domain.Checker
 	v.Check(f.Sort == "top" || f.Sort == "recent", "sort", "must be top or recent")
 	var asked []string
@@ -87,26 +87,26 @@ func (s *Service) List(ctx context.Context, u *domain.User, talkID int64, f Filt
 	}
 	p := listParams{TalkID: talkID, Viewer: domain.IDOf(u)}
 	var err error
-	if p.Keyset, err = moderation.KeysetOf(f.Page, &p.listCursor); err != nil {
-		return httpx.List[Question]{}, err
+	if p.Bound, err = keyset.BoundOf(f.Page, &p.listCursor); err != nil {
+		return keyset.List[Question]{}, err
 	}
 	if err := v.Err(); err != nil {
-		return httpx.List[Question]{}, err
+		return keyset.List[Question]{}, err
 	}
 	t, err := s.mod.TalkFor(ctx, talkID, u)
 	if err != nil {
-		return httpx.List[Question]{}, err
+		return keyset.List[Question]{}, err
 	}
 	if p.Statuses, p.OwnPending, err = shown(t.Staff(), u, asked); err != nil {
-		return httpx.List[Question]{}, err
+		return keyset.List[Question]{}, err
 	}
 	rows, err := s.store.List(ctx, s.db, f.Sort, p)
 	if err != nil {
-		return httpx.List[Question]{}, err
+		return keyset.List[Question]{}, err
 	}
-	out := httpx.PageOf(rows, f.Page.Limit, func(r questionRow) Question { return r.question(u.IsModerator()) },
+	out := keyset.Of(rows, f.Page.Limit, func(r questionRow) Question { return r.question(u.IsModerator()) },
 		func(r questionRow) any {
-			return listCursor{Votes: r.Votes, Position: moderation.Position{At: r.CreatedAt, ID: r.ID}}
+			return listCursor{Votes: r.Votes, Position: keyset.Position{At: r.CreatedAt, ID: r.ID}}
 		})
 	return out, s.store.AttachAnswers(ctx, s.db, out.Items)
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/hubtalks/hubtalks/realtime"
 	"github.com/hubtalks/hubtalks/server/dbx"
 	"github.com/hubtalks/hubtalks/server/domain"
+	"github.com/hubtalks/hubtalks/server/keyset"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
 	"github.com/hubtalks/hubtalks/server/talks"
@@ -243,13 +244,13 @@ func (Store) Update(ctx context.Context, q sqlx.ExtContext, r lockedQuestion) er
 // listCursor is the position after the last question of a page.
 type listCursor struct {
 	Votes int `json:"v" db:"votes"`
-	moderation.Position
+	keyset.Position
 }
 
 // listParams are the parameters of listTop and listRecent.
 type listParams struct {
 	listCursor
-	moderation.Keyset
+	keyset.Bound
 	TalkID     int64          `db:"talk_id"`
 	Viewer     int64          `db:"viewer"`
 	Statuses   pq.StringArray `db:"statuses"`

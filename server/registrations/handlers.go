@@ -7,6 +7,7 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/hubtalks/hubtalks/server/idempotency"
+	"github.com/hubtalks/hubtalks/server/keyset"
 )
 
 // Handlers serve the registration routes.
@@ -58,7 +59,7 @@ func (h *Handlers) list(c *fiber.Ctx) error {
 	if strings.Contains(c.Get(fiber.HeaderAccept), "text/csv") {
 		return writeCSV(c, id, rs, user.IsModerator())
 	}
-	return c.JSON(httpx.List[Registrant]{Items: rs})
+	return c.JSON(keyset.List[Registrant]{Items: rs})
 }
 
 // mine lists the caller's registrations with their talks.
@@ -67,5 +68,5 @@ func (h *Handlers) mine(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(httpx.List[Registration]{Items: rs})
+	return c.JSON(keyset.List[Registration]{Items: rs})
 }

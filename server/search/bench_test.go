@@ -12,9 +12,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/hubtalks/hubtalks/server/httpx"
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
+
+	"github.com/hubtalks/hubtalks/server/keyset"
 )
 
 // BenchmarkSearchLatency runs 1,000 realistic searches against the
@@ -123,7 +124,7 @@ func BenchmarkSearchLatency(b *testing.B) {
 // benchFilter is search q's filter as the service makes it (a frequent
 // last word searched whole).
 func benchFilter(b testing.TB, svc *Service, q string) filter {
-	f, err := svc.filter(context.Background(), nil, Query{Q: q, Page: httpx.Page{Limit: 20}})
+	f, err := svc.filter(context.Background(), nil, Query{Q: q, Page: keyset.Page{Limit: 20}})
 	if err != nil {
 		b.Fatalf("%q: %v", q, err)
 	}

@@ -21,7 +21,7 @@ package search
 import (
 	"time"
 
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/keyset"
 )
 
 // Kinds of results, as ?type= names them.
@@ -38,7 +38,7 @@ const MaxQuery = 200
 // Query is a search request as the client wrote it.
 type Query struct {
 	Q, Type string
-	Page    httpx.Page
+	Page    keyset.Page
 }
 
 // Result is one thing found.

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/hubtalks/hubtalks/server/dbx"
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/keyset"
 	"github.com/hubtalks/hubtalks/server/moderation/modtest"
 	"github.com/hubtalks/hubtalks/server/qa"
 	"github.com/hubtalks/hubtalks/server/search"
@@ -509,7 +509,7 @@ func TestWalkBudget(t *testing.T) {
 	}
 	find := func(svc *search.Service, q string) []search.Result {
 		t.Helper()
-		page, err := svc.Search(t.Context(), nil, search.Query{Q: q, Type: search.KindQuestion, Page: httpx.Page{Limit: 100}})
+		page, err := svc.Search(t.Context(), nil, search.Query{Q: q, Type: search.KindQuestion, Page: keyset.Page{Limit: 100}})
 		if err != nil {
 			t.Fatal(err)
 		}

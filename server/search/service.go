@@ -10,7 +10,7 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/dbx"
 	"github.com/hubtalks/hubtalks/server/domain"
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/keyset"
 )
 
 // Service runs searches.
@@ -39,16 +39,16 @@ func NewService(db *sqlx.DB) *Service {
 }
 
 // Search is one page of what q finds that viewer may see, best first.
-func (s *Service) Search(ctx context.Context, viewer *domain.User, q Query) (httpx.List[Result], error) {
+func (s *Service) Search(ctx context.Context, viewer *domain.User, q Query) (keyset.List[Result], error) {
 	f, err := s.filter(ctx, viewer, q)
 	if err != nil {
-		return httpx.List[Result]{}, err
+		return keyset.List[Result]{}, err
 	}
 	items, next, err := s.store.Search(ctx, s.db, f)
 	if err != nil {
-		return httpx.List[Result]{}, err
+		return keyset.List[Result]{}, err
 	}
-	return httpx.List[Result]{Items: items, NextCursor: next}, nil
+	return keyset.List[Result]{Items: items, NextCursor: next}, nil
 }
 
 // filter is q as the store searches it: checked, a last word that is a
@@ -122,7 +122,7 @@ func (q Query) filter(viewer *domain.User) (filter, error) {
 	}
 	if q.Page.Cursor != "" {
 		var cur cursor
-		if err := httpx.DecodeCursor(q.Page.Cursor, &cur); err != nil {
+		if err := keyset.DecodeCursor(q.Page.Cursor, &cur); err != nil {
 			return f, err
 		}
 		f.After = &cur

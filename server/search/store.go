@@ -14,7 +14,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/hubtalks/hubtalks/server/domain"
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/keyset"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
 
@@ -311,7 +311,7 @@ func (s *Store) search(ctx context.Context, tx *sqlx.Tx, st *sqlx.Stmt, f filter
 	if len(rows) > f.Limit {
 		rows = rows[:f.Limit]
 		last := rows[len(rows)-1]
-		c := httpx.EncodeCursor(cursor{Rank: last.Rank, Kind: last.Kind, ID: last.ID})
+		c := keyset.EncodeCursor(cursor{Rank: last.Rank, Kind: last.Kind, ID: last.ID})
 		next = &c
 	}
 	items := make([]Result, len(rows))

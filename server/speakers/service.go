@@ -9,7 +9,7 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/accounts"
 	"github.com/hubtalks/hubtalks/server/domain"
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/keyset"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
 
@@ -42,7 +42,7 @@ func (s *Service) Profile(ctx context.Context, _ *domain.User, id int64) (Profil
 		return Profile{}, err
 	}
 	// As anyone sees them: no drafts, no stream URLs.
-	list, err := s.talks.List(ctx, nil, talks.Query{Speaker: strconv.FormatInt(id, 10), Page: httpx.Page{Limit: maxProfileTalks}})
+	list, err := s.talks.List(ctx, nil, talks.Query{Speaker: strconv.FormatInt(id, 10), Page: keyset.Page{Limit: maxProfileTalks}})
 	if err != nil {
 		return Profile{}, err
 	}

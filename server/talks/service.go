@@ -10,7 +10,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/server/domain"
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/keyset"
 	"github.com/hubtalks/hubtalks/server/live"
 )
 
@@ -83,18 +83,18 @@ func (s *Service) view(ctx context.Context, q Queryer, viewer *domain.User, id i
 // List is one page of the talks q asks for that viewer may see. stream_url
 // is for staff and registrants: a list shows it to nobody but global staff
 // (Get shows it to everyone allowed).
-func (s *Service) List(ctx context.Context, viewer *domain.User, q Query) (httpx.List[Talk], error) {
+func (s *Service) List(ctx context.Context, viewer *domain.User, q Query) (keyset.List[Talk], error) {
 	f, err := q.filter(viewer)
 	if err != nil {
-		return httpx.List[Talk]{}, err
+		return keyset.List[Talk]{}, err
 	}
 	rows, err := s.store.list(ctx, s.db, f)
 	if err != nil {
-		return httpx.List[Talk]{}, err
+		return keyset.List[Talk]{}, err
 	}
-	page := httpx.PageOf(rows, f.Limit, talkRow.talk, func(r talkRow) any { return cursor{StartsAt: r.StartsAt, ID: r.ID} })
+	page := keyset.Of(rows, f.Limit, talkRow.talk, func(r talkRow) any { return cursor{StartsAt: r.StartsAt, ID: r.ID} })
 	if err := s.store.attachSpeakers(ctx, s.db, page.Items); err != nil {
-		return httpx.List[Talk]{}, err
+		return keyset.List[Talk]{}, err
 	}
 	if !viewer.IsModerator() {
 		for i := range page.Items {

@@ -7,7 +7,7 @@ import (
 	"errors"
 	"time"
 
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/keyset"
 )
 
 // DefaultCertificateMinShare is the share of the live session a
@@ -157,5 +157,5 @@ type StatusChange struct {
 type Query struct {
 	From, To, Status, Tag, Q string
 	Speaker                  string // a user id: the talks they speak at
-	Page                     httpx.Page
+	Page                     keyset.Page
 }

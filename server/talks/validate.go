@@ -11,6 +11,7 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/domain"
 	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/keyset"
 )
 
 // DecodeChange reads a request body strictly and records which fields it
@@ -234,7 +235,7 @@ func (q Query) filter(viewer *domain.User) (filter, error) {
 	}
 	if q.Page.Cursor != "" {
 		var cur cursor
-		if err := httpx.DecodeCursor(q.Page.Cursor, &cur); err != nil {
+		if err := keyset.DecodeCursor(q.Page.Cursor, &cur); err != nil {
 			return f, err
 		}
 		f.After = &cur

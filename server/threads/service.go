@@ -7,7 +7,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/server/domain"
-	"github.com/hubtalks/hubtalks/server/httpx"
+	"github.com/hubtalks/hubtalks/server/keyset"
 	"github.com/hubtalks/hubtalks/server/live"
 	"github.com/hubtalks/hubtalks/server/moderation"
 )
@@ -46,20 +46,20 @@ func (s *Service) editable(createdAt time.Time) error {
 }
 
 // List is a page of a talk's threads: pinned first, then by last activity.
-func (s *Service) List(ctx context.Context, u *domain.User, talkID int64, page httpx.Page) (httpx.List[Thread], error) {
+func (s *Service) List(ctx context.Context, u *domain.User, talkID int64, page keyset.Page) (keyset.List[Thread], error) {
 	p := threadParams{TalkID: talkID}
 	var err error
-	if p.Keyset, err = moderation.KeysetOf(page, &p.threadCursor); err != nil {
-		return httpx.List[Thread]{}, err
+	if p.Bound, err = keyset.BoundOf(page, &p.threadCursor); err != nil {
+		return keyset.List[Thread]{}, err
 	}
 	t, err := s.mod.TalkFor(ctx, talkID, u)
 	if err != nil {
-		return httpx.List[Thread]{}, err
+		return keyset.List[Thread]{}, err
 	}
 	p.Staff = t.Staff()
 	rows, err := s.store.Threads(ctx, s.db, p)
-	return httpx.PageOf(rows, page.Limit, threadRow.thread, func(r threadRow) any {
-		c := threadCursor{Position: moderation.Position{At: r.LastActivityAt, ID: r.ID}}
+	return keyset.Of(rows, page.Limit, threadRow.thread, func(r threadRow) any {
+		c := threadCursor{Position: keyset.Position{At: r.LastActivityAt, ID: r.ID}}
 		if r.Pinned {
 			c.Pinned = 1
 		}
@@ -104,10 +104,10 @@ func (s *Service) Create(ctx context.Context, u *domain.User, talkID int64, n Ne
 
 // Get is the thread and one page of its posts in order (oldest first);
 // the thread's fields come with every page.
-func (s *Service) Get(ctx context.Context, u *domain.User, id int64, page httpx.Page) (ThreadPage, error) {
+func (s *Service) Get(ctx context.Context, u *domain.User, id int64, page keyset.Page) (ThreadPage, error) {
 	p := postParams{ThreadID: id}
 	var err error
-	if p.Keyset, err = moderation.KeysetOf(page, &p.Position); err != nil {
+	if p.Bound, err = keyset.BoundOf(page, &p.Position); err != nil {
 		return ThreadPage{}, err
 	}
 	a, err := s.thread(ctx, id, u)
@@ -123,7 +123,7 @@ func (s *Service) Get(ctx context.Context, u *domain.User, id int64, page httpx.
 	if err != nil {
 		return ThreadPage{}, err
 	}
-	l := httpx.PageOf(rows, page.Limit, postRow.post, func(r postRow) any { return moderation.Position{At: r.CreatedAt, ID: r.ID} })
+	l := keyset.Of(rows, page.Limit, postRow.post, func(r postRow) any { return keyset.Position{At: r.CreatedAt, ID: r.ID} })
 	return ThreadPage{Thread: t, Posts: l.Items, NextCursor: l.NextCursor}, nil
 }
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/hubtalks/hubtalks/server/dbx"
 	"github.com/hubtalks/hubtalks/server/domain"
+	"github.com/hubtalks/hubtalks/server/keyset"
 	"github.com/hubtalks/hubtalks/server/moderation"
 	"github.com/hubtalks/hubtalks/server/talks"
 )
@@ -165,13 +166,13 @@ func (Store) TouchThread(ctx context.Context, q sqlx.ExecerContext, id int64, at
 // threadCursor is the position after the last thread of a page.
 type threadCursor struct {
 	Pinned int `json:"p" db:"pinned"`
-	moderation.Position
+	keyset.Position
 }
 
 // threadParams are the parameters of listThreads.
 type threadParams struct {
 	threadCursor
-	moderation.Keyset
+	keyset.Bound
 	TalkID int64 `db:"talk_id"`
 	Staff  bool  `db:"staff"`
 }
@@ -195,8 +196,8 @@ func (Store) Post(ctx context.Context, q sqlx.QueryerContext, id int64) (Post, e
 
 // postParams are the parameters of selectPosts.
 type postParams struct {
-	moderation.Position
-	moderation.Keyset
+	keyset.Position
+	keyset.Bound
 	ThreadID int64 `db:"thread_id"`
 	Staff    bool  `db:"staff"`
 }
