@@ -262,20 +262,16 @@ func (s *Store) PruneSessions(ctx context.Context, idle time.Duration) (int64, e
 // SetRole changes a user's role and ends every session of theirs, so the
 // new role takes effect with a fresh session.
 func (s *Store) SetRole(ctx context.Context, id int64, role string) (User, error) {
-	tx, err := s.db.BeginTxx(ctx, nil)
+	var u User
+	err := dbx.InTx(ctx, s.db, nil, fmt.Sprintf("role of user %d", id), func(tx *sqlx.Tx) error {
+		var err error
+		if u, err = dbx.GetOne[User](ctx, tx, fmt.Sprintf("user %d", id), updateRole, id, role); err != nil {
+			return err
+		}
+		return dbx.Exec(ctx, tx, fmt.Sprintf("end sessions of user %d", id), deleteUserSessions, id)
+	})
 	if err != nil {
-		return User{}, fmt.Errorf("set role of user %d: %w", id, err)
-	}
-	defer tx.Rollback() //nolint:errcheck
-	u, err := dbx.GetOne[User](ctx, tx, fmt.Sprintf("user %d", id), updateRole, id, role)
-	if err != nil {
-		return u, err
-	}
-	if _, err := tx.ExecContext(ctx, deleteUserSessions, id); err != nil {
-		return u, fmt.Errorf("end sessions of user %d: %w", id, err)
-	}
-	if err := tx.Commit(); err != nil {
-		return u, fmt.Errorf("set role of user %d: %w", id, err)
+		return User{}, err
 	}
 	s.sessions.evict(0, id)
 	return u, nil

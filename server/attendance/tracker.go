@@ -2,7 +2,6 @@ package attendance
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sort"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/realtime"
+	"github.com/hubtalks/hubtalks/server/dbx"
 )
 
 // Rooms is what the tracker needs of the live hub: this instance's
@@ -189,25 +189,17 @@ func (t *Tracker) write(ctx context.Context, seen map[seenKey]*seenMarks, viewer
 	for k, n := range viewers {
 		vt, vm, vn = append(vt, k.talk), append(vm, k.minute), append(vn, n)
 	}
-	tx, err := t.db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin attendance flush: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck
-	if len(rows.talks) > 0 {
-		if err := t.store.upsertSeen(ctx, tx, rows); err != nil {
-			return err
+	return dbx.InTx(ctx, t.db, nil, "attendance flush", func(tx *sqlx.Tx) error {
+		if len(rows.talks) > 0 {
+			if err := t.store.upsertSeen(ctx, tx, rows); err != nil {
+				return err
+			}
 		}
-	}
-	if len(vt) > 0 {
-		if err := t.store.upsertViewers(ctx, tx, vt, vm, vn); err != nil {
-			return err
+		if len(vt) > 0 {
+			return t.store.upsertViewers(ctx, tx, vt, vm, vn)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit attendance flush: %w", err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // restore puts marks that could not be written back, merged with any taken

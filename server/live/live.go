@@ -11,6 +11,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/realtime"
+	"github.com/hubtalks/hubtalks/server/dbx"
 )
 
 // Hub is what the server needs of the realtime hub to publish.
@@ -103,17 +104,13 @@ func (t *Tx) Recheck(channels ...string) { t.rechecks = append(t.rechecks, chann
 // InTx runs fn in a transaction; when fn succeeds and the commit does, the
 // emitted events go to the hub. When fn fails nothing is written.
 func (r *Recorder) InTx(ctx context.Context, fn func(tx *Tx) error) error {
-	stx, err := r.db.BeginTxx(ctx, nil)
+	var tx *Tx
+	err := dbx.InTx(ctx, r.db, nil, "change", func(stx *sqlx.Tx) error {
+		tx = &Tx{Tx: stx, ctx: ctx, log: r.log}
+		return fn(tx)
+	})
 	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	tx := &Tx{Tx: stx, ctx: ctx, log: r.log}
-	defer stx.Rollback() //nolint:errcheck
-	if err := fn(tx); err != nil {
 		return err
-	}
-	if err := stx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
 	}
 	r.committed(ctx, tx.redactions, tx.events, tx.rechecks)
 	return nil

@@ -23,6 +23,7 @@ import (
 
 	"github.com/jmoiron/sqlx"
 
+	"github.com/hubtalks/hubtalks/server/dbx"
 	"github.com/hubtalks/hubtalks/server/idempotency"
 )
 
@@ -214,38 +215,45 @@ func (w *Worker) EnqueueReminders(ctx context.Context) (int64, error) {
 // returns how many it claimed. A failed send is rescheduled with backoff;
 // only a database error is returned.
 func (w *Worker) ProcessOnce(ctx context.Context) (int, error) {
-	tx, err := w.db.BeginTxx(ctx, nil)
+	var claimed int
+	err := dbx.InTx(ctx, w.db, nil, "outbox batch", func(tx *sqlx.Tx) error {
+		var batch []Message
+		if err := tx.SelectContext(ctx, &batch, claimBatch, w.Batch); err != nil {
+			return fmt.Errorf("claim outbox batch: %w", err)
+		}
+		for _, m := range batch {
+			if err := w.process(ctx, tx, m); err != nil {
+				return fmt.Errorf("update outbox message %d: %w", m.ID, err)
+			}
+		}
+		claimed = len(batch)
+		return nil
+	})
 	if err != nil {
-		return 0, fmt.Errorf("begin outbox batch: %w", err)
+		return 0, err
 	}
-	defer tx.Rollback() //nolint:errcheck
-	var batch []Message
-	if err := tx.SelectContext(ctx, &batch, claimBatch, w.Batch); err != nil {
-		return 0, fmt.Errorf("claim outbox batch: %w", err)
+	return claimed, nil
+}
+
+// process tries to send m and records the outcome: sent, dropped (opted
+// out or undeliverable), or failed and rescheduled with backoff. Only the
+// database error of recording it is returned.
+func (w *Worker) process(ctx context.Context, tx *sqlx.Tx, m Message) error {
+	err := ErrOptedOut
+	if !m.OptedOut {
+		err = w.deliver(ctx, tx, m)
 	}
-	for _, m := range batch {
-		err := ErrOptedOut
-		if !m.OptedOut {
-			err = w.deliver(ctx, tx, m)
-		}
-		switch {
-		case err == nil:
-			_, err = tx.ExecContext(ctx, markSent, m.ID, nil)
-		case errors.Is(err, ErrDrop):
-			_, err = tx.ExecContext(ctx, markSent, m.ID, "dropped: "+err.Error())
-		default:
-			wait := w.backoff(m.Attempts + 1)
-			w.log.Warn("outbox send failed", "id", m.ID, "kind", m.Kind, "attempt", m.Attempts+1, "retry_in", wait.String(), "err", err)
-			_, err = tx.ExecContext(ctx, markFailed, m.ID, truncate(err.Error(), 500), wait.Seconds())
-		}
-		if err != nil {
-			return 0, fmt.Errorf("update outbox message %d: %w", m.ID, err)
-		}
+	switch {
+	case err == nil:
+		_, err = tx.ExecContext(ctx, markSent, m.ID, nil)
+	case errors.Is(err, ErrDrop):
+		_, err = tx.ExecContext(ctx, markSent, m.ID, "dropped: "+err.Error())
+	default:
+		wait := w.backoff(m.Attempts + 1)
+		w.log.Warn("outbox send failed", "id", m.ID, "kind", m.Kind, "attempt", m.Attempts+1, "retry_in", wait.String(), "err", err)
+		_, err = tx.ExecContext(ctx, markFailed, m.ID, truncate(err.Error(), 500), wait.Seconds())
 	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("commit outbox batch: %w", err)
-	}
-	return len(batch), nil
+	return err
 }
 
 func (w *Worker) deliver(ctx context.Context, tx *sqlx.Tx, m Message) error {

@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
 
+	"github.com/hubtalks/hubtalks/server/dbx"
 	"github.com/hubtalks/hubtalks/server/groups"
 	"github.com/hubtalks/hubtalks/server/idempotency"
 )
@@ -151,7 +152,7 @@ func (b *Batcher) exec(ctx context.Context, talkID int64, batch []request) ([]ou
 func (b *Batcher) inTx(ctx context.Context, batch []request, fn func(q sqlx.ExtContext) error) error {
 	for _, w := range batch {
 		if w.key != nil {
-			return b.store.inTx(ctx, b.db, fn)
+			return dbx.InTx(ctx, b.db, nil, "registration batch", func(tx *sqlx.Tx) error { return fn(tx) })
 		}
 	}
 	return fn(b.db)

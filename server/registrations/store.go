@@ -203,6 +203,21 @@ const (
 		ORDER BY t.starts_at, t.id`
 )
 
+// notifyRecording claims the talk's one "recording is up" notice (only when
+// it has a recording and was never told) and writes a message to each
+// confirmed registrant; the dedupe key keeps it to one per person even if
+// the claim were ever reset.
+const notifyRecordingQuery = `WITH claimed AS (
+		UPDATE talks SET recording_notified_at = now()
+		WHERE id = $1 AND recording_notified_at IS NULL AND recording_video_id IS NOT NULL
+		RETURNING id)
+	INSERT INTO outbox (kind, talk_id, user_id, dedupe_key)
+	SELECT $2, r.talk_id, r.user_id, $2 || ':' || r.talk_id || ':' || r.user_id
+	FROM registrations r JOIN claimed c ON c.id = r.talk_id
+	WHERE r.status = 'confirmed'
+	ORDER BY r.seq
+	ON CONFLICT (dedupe_key) DO NOTHING`
+
 // Store runs the package's SQL, on the database or in a transaction. Its
 // zero value works; NewStore's prepares registerBatch once.
 type Store struct {
@@ -233,23 +248,6 @@ func (p *prepared) get(ctx context.Context) (*sqlx.Stmt, error) {
 		p.stmt = stmt
 	}
 	return p.stmt, nil
-}
-
-// inTx runs fn in a transaction of db (a batch's: it emits no live
-// events, so no live.Recorder), committed when fn succeeds.
-func (Store) inTx(ctx context.Context, db *sqlx.DB, fn func(tx sqlx.ExtContext) error) error {
-	tx, err := db.BeginTxx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin batch: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := tx.Commit(); err != nil {
-		return fmt.Errorf("commit batch: %w", err)
-	}
-	return nil
 }
 
 // batchRow is a row of registerBatch: all NULL when it registered nobody.
@@ -422,4 +420,10 @@ func (Store) erase(ctx context.Context, tx sqlx.ExecerContext, userID int64) err
 		return err
 	}
 	return dbx.Exec(ctx, tx, fmt.Sprintf("erase messages of user %d", userID), eraseOutbox, userID)
+}
+
+// notifyRecording queues the "recording is up" messages of talkID's
+// confirmed registrants, the first time the talk has a recording.
+func (Store) notifyRecording(ctx context.Context, tx sqlx.ExecerContext, talkID int64) error {
+	return dbx.Exec(ctx, tx, fmt.Sprintf("notify recording of talk %d", talkID), notifyRecordingQuery, talkID, MessageRecordingUp)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jmoiron/sqlx"
 
 	"github.com/hubtalks/hubtalks/server/attendance"
+	"github.com/hubtalks/hubtalks/server/dbx"
 	"github.com/hubtalks/hubtalks/server/domain"
 )
 
@@ -33,11 +34,18 @@ func (s *Service) Get(ctx context.Context, actor *domain.User, talkID int64) (Re
 	if err := attendance.StaffOnly(ctx, s.db, actor, talkID, "only the talk's speakers, moderators and admins see its report"); err != nil {
 		return Report{}, err
 	}
-	tx, err := s.db.BeginTxx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
-	if err != nil {
-		return Report{}, fmt.Errorf("begin report: %w", err)
-	}
-	defer tx.Rollback() //nolint:errcheck
+	var r Report
+	snapshot := &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	err := dbx.InTx(ctx, s.db, snapshot, "report", func(tx *sqlx.Tx) error {
+		var err error
+		r, err = s.build(ctx, tx, talkID)
+		return err
+	})
+	return r, err
+}
+
+// build reads the report of talkID in tx.
+func (s *Service) build(ctx context.Context, tx *sqlx.Tx, talkID int64) (Report, error) {
 	t, err := attendance.ReadSession(ctx, tx, talkID)
 	if err != nil {
 		return Report{}, err
