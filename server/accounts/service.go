@@ -197,23 +197,15 @@ func (s *Service) Me(ctx context.Context, actor *domain.User) (User, error) {
 // Users pages through the users by id. Only admins see emails: moderators
 // list users to pick speakers, by name.
 func (s *Service) Users(ctx context.Context, actor *domain.User, search UserSearch) (keyset.List[User], error) {
-	var after int64
-	if search.Page.Cursor != "" {
-		if err := keyset.DecodeCursor(search.Page.Cursor, &after); err != nil {
-			return keyset.List[User]{}, err
-		}
-	}
 	admin := actor.IsAdmin()
-	users, err := s.store.ListUsers(ctx, strings.TrimSpace(search.Text), admin, after, search.Page.Limit+1)
-	if err != nil {
-		return keyset.List[User]{}, err
-	}
-	return keyset.Of(users, search.Page.Limit, func(u User) User {
+	return keyset.ByID(search.Page, func(after int64, limit int) ([]User, error) {
+		return s.store.ListUsers(ctx, strings.TrimSpace(search.Text), admin, after, limit)
+	}, func(u User) User {
 		if !admin {
 			u.Email = ""
 		}
 		return u
-	}, func(u User) any { return u.ID }), nil
+	}, func(u User) int64 { return u.ID })
 }
 
 // SetRole changes a user's role (admins only); their sessions and live

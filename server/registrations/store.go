@@ -203,7 +203,7 @@ const (
 		ORDER BY t.starts_at, t.id`
 )
 
-// notifyRecording claims the talk's one "recording is up" notice (only when
+// notifyRecordingQuery claims the talk's one "recording is up" notice (only when
 // it has a recording and was never told) and writes a message to each
 // confirmed registrant; the dedupe key keeps it to one per person even if
 // the claim were ever reset.
